@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { ProbeError } from '../../probes';
+import { ExporterError } from '../errors';
+import { PING_USAGE, pingCommand } from './ping-command';
+
+const USAGE = `usage: netdiag-exporter <command> [options]
+commands:
+  ping HOST     ICMP echo, like iputils ping (see: netdiag-exporter ping --help)`;
+
+/** Runs the CLI and returns the exit code: 0 success, 1 no reply, 2 bad usage or setup error. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const out = { write: (line: string) => process.stdout.write(`${line}\n`) };
+  try {
+    switch (command) {
+      case 'ping':
+        if (rest.includes('--help') || rest.includes('-h')) return help(PING_USAGE);
+        return await pingCommand(rest, out, controller.signal);
+      case undefined:
+      case '--help':
+      case '-h':
+        return help(USAGE, command === undefined ? 2 : 0);
+      default:
+        process.stderr.write(`netdiag-exporter: unknown command "${command}"\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ExporterError || error instanceof ProbeError || isArgError(error)) {
+      process.stderr.write(`netdiag-exporter: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+}
+
+function help(text: string, code = 0): number {
+  (code === 0 ? process.stdout : process.stderr).write(`${text}\n`);
+  return code;
+}
+
+function isArgError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`netdiag-exporter: internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

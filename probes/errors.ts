@@ -1,0 +1,37 @@
+/** Stable codes of every error the probes library throws. */
+export type ProbeErrorCode =
+  | 'ERR_RAW_SOCKET_PERMISSION'
+  | 'ERR_RAW_SOCKET_OPEN'
+  | 'ERR_BIND_INTERFACE'
+  | 'ERR_BIND_ADDRESS'
+  | 'ERR_INVALID_ADDRESS'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_IDENTIFIERS_EXHAUSTED'
+  | 'ERR_CLOSED';
+
+export class ProbeError extends Error {
+  override readonly name = 'ProbeError';
+  constructor(
+    readonly code: ProbeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const GRANT_HINT =
+  'run as root, or grant the capability to node: `setcap cap_net_raw+ep "$(readlink -f "$(command -v node)")"`; ' +
+  'in Kubernetes add NET_RAW to securityContext.capabilities.add';
+
+export function rawSocketPermissionError(what: string, cause: unknown): ProbeError {
+  return new ProbeError(
+    'ERR_RAW_SOCKET_PERMISSION',
+    `opening a raw ${what} socket needs root or CAP_NET_RAW: ${GRANT_HINT}`,
+    { cause },
+  );
+}
+
+export function invalidOption(name: string, value: unknown, expected: string): ProbeError {
+  return new ProbeError('ERR_INVALID_OPTION', `${name}: got ${JSON.stringify(value)}, expected ${expected}`);
+}

@@ -1,0 +1,136 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pinger, ProbeError, SocketRegistry, summarizeRtts } from '../../../probes';
+import { decodeIcmp, decodeIcmpv6, decodeIpv4Header, decodeIpv6Header, type IcmpEcho } from '../../../probes/packet';
+import { fakeFactory, type FakeTransport, type SentPacket } from '../../support/fake-transport';
+import { echoReplyV4, icmpv6Echo, Icmpv6Type } from '../../support/packets';
+
+const LOCAL4 = '10.0.0.1';
+const LOCAL6 = 'fd00::1';
+
+/** Answers every echo request, optionally preceded by a forged reply with a wrong token. */
+function answer(transport: FakeTransport, options: { forgeFirst?: boolean; drop?: (seq: number) => boolean } = {}) {
+  transport.onSend = (sent: SentPacket) => {
+    const echo = requestOf(transport, sent);
+    if (options.drop?.(echo.sequence)) return;
+    setImmediate(() => {
+      if (options.forgeFirst) transport.receive(reply(transport, sent.destination, echo, Buffer.alloc(echo.payload.length)), sent.destination);
+      transport.receive(reply(transport, sent.destination, echo, echo.payload), sent.destination);
+    });
+  };
+}
+
+function requestOf(transport: FakeTransport, sent: SentPacket): IcmpEcho {
+  let message;
+  if (transport.family === 4) {
+    const offset = transport.headerIncluded ? decodeIpv4Header(sent.packet, 0).headerLength : 0;
+    message = decodeIcmp(sent.packet, offset, sent.packet.length - offset);
+  } else {
+    const offset = transport.headerIncluded ? 40 : 0;
+    message = decodeIcmpv6(sent.packet, offset, sent.packet.length - offset);
+  }
+  assert.equal(message.kind, 'echo');
+  return message as IcmpEcho;
+}
+
+function reply(transport: FakeTransport, from: string, echo: IcmpEcho, payload: Buffer): Buffer {
+  return transport.family === 4
+    ? echoReplyV4(from, LOCAL4, echo.identifier, echo.sequence, payload)
+    : icmpv6Echo(Icmpv6Type.EchoReply, echo.identifier, echo.sequence, payload, from, LOCAL6);
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('Pinger (fake sockets)', () => {
+  it('yields one RTT per request, in order, and ignores a forged reply', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const transport = factory.opened[0]!;
+    answer(transport, { forgeFirst: true });
+    const rtts = await collect(pinger.ping({ addr: '10.0.0.2', count: 4, interval: 0.01, timeout: 1 }));
+    assert.equal(rtts.length, 4);
+    for (const rtt of rtts) assert.ok(rtt !== null && rtt > 0 && rtt < 0.5, `rtt ${rtt}`);
+    const sequences = transport.sent.map((s) => requestOf(transport, s).sequence);
+    assert.deepEqual(sequences, [0, 1, 2, 3]);
+    await pinger.close();
+  });
+
+  it('yields null for a request without reply, after the timeout', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    answer(factory.opened[0]!, { drop: (seq) => seq === 1 });
+    const started = performance.now();
+    const results = await collect(pinger.pingDetailed({ addr: '10.0.0.2', count: 3, interval: 0.02, timeout: 0.15 }));
+    const elapsed = performance.now() - started;
+    assert.deepEqual(
+      results.map((r) => [r.seq, r.rtt === null, r.failure?.reason]),
+      [
+        [0, false, undefined],
+        [1, true, 'timeout'],
+        [2, false, undefined],
+      ],
+    );
+    assert.ok(elapsed >= 150, `the lost request waited its timeout (${elapsed} ms)`);
+    assert.deepEqual(summarizeRtts(results.map((r) => r.rtt)).loss, 1 / 3);
+    await pinger.close();
+  });
+
+  it('sends header-included IPv6 packets from the bound source with a valid checksum', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory), bind: { ipv6: LOCAL6 } });
+    await collect(pinger.ping({ addr: 'fd00::2', count: 1, timeout: 0.01 }));
+    const transport = factory.opened.find((t) => t.family === 6)!;
+    assert.equal(transport.headerIncluded, true);
+    const packet = transport.sent[0]!.packet;
+    const ip = decodeIpv6Header(packet, 0);
+    assert.equal(ip.source, LOCAL6);
+    assert.equal(ip.destination, 'fd00::2');
+    const echo = decodeIcmpv6(packet, 40, packet.length - 40, { addresses: { source: LOCAL6, destination: 'fd00::2' } });
+    assert.equal(echo.kind, 'echo');
+    await pinger.close();
+  });
+
+  it('shares one socket per family between pingers and closes it with the last one', async () => {
+    const factory = fakeFactory();
+    const registry = new SocketRegistry(factory);
+    const a = await Pinger.create({ sockets: registry });
+    const b = await Pinger.create({ sockets: registry });
+    assert.equal(factory.opened.length, 1);
+    await a.close();
+    await a.close();
+    assert.equal(factory.opened[0]!.closed, false);
+    await b.close();
+    assert.equal(factory.opened[0]!.closed, true);
+  });
+
+  it('gives concurrent pings to one address distinct identifiers', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const transport = factory.opened[0]!;
+    answer(transport);
+    await Promise.all([1, 2, 3].map(() => collect(pinger.ping({ addr: '10.0.0.2', count: 2, interval: 0 }))));
+    const ids = new Set(transport.sent.map((s) => requestOf(transport, s).identifier));
+    assert.equal(ids.size, 3);
+    await pinger.close();
+  });
+
+  it('rejects bad requests with typed errors', async () => {
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(fakeFactory()) });
+    const cases: Array<[object, RegExp]> = [
+      [{ addr: 'example.com' }, /not an IP address/],
+      [{ addr: '10.0.0.2', size: 4 }, /^size/],
+      [{ addr: '10.0.0.2', timeout: 0 }, /^timeout/],
+      [{ addr: '10.0.0.2', count: 1.5 }, /^count/],
+      [{ addr: '10.0.0.2', ttl: 256 }, /^ttl/],
+    ];
+    for (const [request, message] of cases) {
+      await assert.rejects(collect(pinger.ping(request as never)), (e) => e instanceof ProbeError && message.test(e.message));
+    }
+    await pinger.close();
+    await assert.rejects(collect(pinger.ping({ addr: '10.0.0.2' })), (e) => e instanceof ProbeError && e.code === 'ERR_CLOSED');
+  });
+});
