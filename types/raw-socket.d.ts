@@ -10,6 +10,8 @@ declare module 'raw-socket' {
   /** The native handle: `recv` calls recvfrom(2) once and throws on EAGAIN. */
   export interface SocketWrap extends EventEmitter {
     recv(buffer: Buffer, callback: (buffer: Buffer, bytes: number, source: string) => void): void;
+    /** Calls sendto(2) at once; throws on failure (EAGAIN included), else calls back synchronously. */
+    send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
   }
 
   export interface SocketOptions {
@@ -20,6 +22,8 @@ declare module 'raw-socket' {
 
   export class Socket extends EventEmitter {
     wrap: SocketWrap;
+    /** Sends waiting for the socket to become writable. */
+    requests: unknown[];
     buffer: Buffer;
     send(
       buffer: Buffer,

@@ -4,7 +4,7 @@ import { Pinger, summarizeRtts, type BindOptions, type PingResult, type RttSumma
 import { usageError } from '../errors';
 import { resolveHost } from './resolve-host';
 
-export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-4|-6]
+export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-4|-6] [-q]
                              [--bind ADDR] [--interface IF] [--json]
   -c COUNT      requests to send (default: until interrupted)
   -i INTERVAL   seconds between requests (default 1)
@@ -13,6 +13,7 @@ export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTE
   -4, -6        resolve HOST to IPv4 / IPv6 only
   --bind ADDR   source address of the requests
   --interface IF  send through this interface
+  -q            print the summary only
   --json        one JSON object per probe, then a summary object (times in seconds)`;
 
 export interface Output {
@@ -34,6 +35,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
       bind: { type: 'string' },
       interface: { type: 'string' },
       json: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
     },
   });
   const [host, ...extra] = positionals;
@@ -61,6 +63,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
     const request = { addr, count, interval, timeout, size, ...(signal && { signal }) };
     for await (const result of pinger.pingDetailed(request)) {
       rtts.push(result.rtt);
+      if (values.quiet) continue;
       out.write(values.json ? JSON.stringify({ seq: result.seq + 1, rtt: result.rtt }) : probeLine(addr, result));
     }
   } finally {

@@ -58,9 +58,24 @@ const ICMP6_FILTER = 1;
 /** Packets drained per readiness event: raw-socket reads one per event, which lags under bursts. */
 const MAX_READS_PER_EVENT = 256;
 const WOULD_BLOCK = 'Resource temporarily unavailable';
+/**
+ * Packets sent at once per event loop turn. Past that, sends wait for writable events, between
+ * which the poll phase reads replies: with no kernel receive timestamps, a long synchronous burst
+ * would delay the reading (and inflate the RTT) of every reply that came back meanwhile.
+ */
+const DIRECT_SENDS_PER_TURN = 16;
 
 /** Opens a real raw socket through the `raw-socket` addon. */
 export const openRawTransport: RawTransportFactory = (options) => new NativeRawTransport(options);
+
+interface PendingSend {
+  packet: Buffer;
+  destination: string;
+  onSent: (sentAt: bigint) => void;
+  onError: (error: Error) => void;
+  hopLimit: number | undefined;
+  sentAt: bigint;
+}
 
 class NativeRawTransport implements RawTransport {
   readonly family: IpFamily;
@@ -69,6 +84,7 @@ class NativeRawTransport implements RawTransport {
   private readonly socket: raw.Socket;
   private readonly receiveBuffer = Buffer.alloc(65536);
   private currentHopLimit = -1;
+  private outbox: PendingSend[] = [];
   private closed = false;
 
   constructor(private readonly options: RawTransportOptions) {
@@ -179,19 +195,58 @@ class NativeRawTransport implements RawTransport {
       onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
       return;
     }
-    let sentAt = 0n;
-    const before = (): void => {
-      if (hopLimit !== undefined && !this.headerIncluded && hopLimit !== this.currentHopLimit) {
-        if (this.family === 6) this.socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hopLimit);
-        else this.socket.setOption(IPPROTO_IP, IP_TTL, hopLimit);
-        this.currentHopLimit = hopLimit;
-      }
-      sentAt = process.hrtime.bigint();
-    };
-    this.socket.send(packet, 0, packet.length, destination, before, (error) => {
-      if (error) onError(error);
-      else onSent(sentAt);
+    this.outbox.push({ packet, destination, onSent, onError, hopLimit, sentAt: 0n });
+    if (this.outbox.length === 1) setImmediate(this.flush);
+  }
+
+  /**
+   * Runs once the current turn's JavaScript is done, so that no later synchronous work stands
+   * between a send and the reading of its reply (user-space timestamps see every such delay).
+   * raw-socket sends one queued packet per writable event; the first few go out at once instead.
+   */
+  private readonly flush = (): void => {
+    const outbox = this.outbox;
+    this.outbox = [];
+    let direct = DIRECT_SENDS_PER_TURN;
+    for (const pending of outbox) {
+      if (this.closed) pending.onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
+      else if (direct-- > 0 && this.socket.requests.length === 0 && this.sendNow(pending)) continue;
+      else this.enqueue(pending);
+    }
+  };
+
+  /** False when the socket buffer is full and the packet must wait. */
+  private sendNow(pending: PendingSend): boolean {
+    try {
+      this.prepare(pending);
+      this.socket.wrap.send(pending.packet, 0, pending.packet.length, pending.destination, () =>
+        pending.onSent(pending.sentAt),
+      );
+    } catch (error) {
+      if ((error as Error).message === WOULD_BLOCK) return false;
+      pending.onError(error as Error);
+    }
+    return true;
+  }
+
+  private enqueue(pending: PendingSend): void {
+    const { packet } = pending;
+    const prepare = (): void => this.prepare(pending);
+    this.socket.send(packet, 0, packet.length, pending.destination, prepare, (error) => {
+      if (error) pending.onError(error);
+      else pending.onSent(pending.sentAt);
     });
+  }
+
+  /** Just before sendto(2): the packet's hop limit, then its timestamp. */
+  private prepare(pending: PendingSend): void {
+    const { hopLimit } = pending;
+    if (hopLimit !== undefined && !this.headerIncluded && hopLimit !== this.currentHopLimit) {
+      if (this.family === 6) this.socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hopLimit);
+      else this.socket.setOption(IPPROTO_IP, IP_TTL, hopLimit);
+      this.currentHopLimit = hopLimit;
+    }
+    pending.sentAt = process.hrtime.bigint();
   }
 
   close(): void {
