@@ -11,4 +11,12 @@ export type {
   RawTransportFactory,
   RttSummary,
 } from './probes';
-export { IcmpSocket, Pinger, ProbeError, SocketRegistry, openRawTransport, sharedSockets, summarizeRtts } from './probes';
+export {
+  IcmpSocket,
+  Pinger,
+  ProbeError,
+  SocketRegistry,
+  openRawTransport,
+  sharedSockets,
+  summarizeRtts,
+} from './probes';

@@ -1,5 +1,5 @@
 /** Stable codes of the errors the exporter and its CLI report. */
-export type ExporterErrorCode = 'ERR_USAGE' | 'ERR_RESOLVE';
+export type ExporterErrorCode = 'ERR_USAGE' | 'ERR_RESOLVE' | 'ERR_CONFIG';
 
 export class ExporterError extends Error {
   override readonly name = 'ExporterError';

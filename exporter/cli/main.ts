@@ -2,10 +2,11 @@
 import { ProbeError } from '../../probes';
 import { ExporterError } from '../errors';
 import { PING_USAGE, pingCommand } from './ping-command';
+import { RUN_USAGE, runCommand } from './run-command';
 
-const USAGE = `usage: netdiag-exporter <command> [options]
-commands:
-  ping HOST     ICMP echo, like iputils ping (see: netdiag-exporter ping --help)`;
+const USAGE = `${RUN_USAGE}
+
+netdiag-exporter ping HOST [options]   one-shot ICMP echo, like iputils ping (see: netdiag-exporter ping --help)`;
 
 /** Runs the CLI and returns the exit code: 0 success, 1 no reply, 2 bad usage or setup error. */
 export async function main(argv: string[]): Promise<number> {
@@ -14,18 +15,21 @@ export async function main(argv: string[]): Promise<number> {
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop).once('SIGTERM', stop);
   const out = { write: (line: string) => process.stdout.write(`${line}\n`) };
+  const err = (line: string): void => void process.stderr.write(`${line}\n`);
   try {
     switch (command) {
       case 'ping':
         if (rest.includes('--help') || rest.includes('-h')) return help(PING_USAGE);
         return await pingCommand(rest, out, controller.signal);
-      case undefined:
       case '--help':
       case '-h':
-        return help(USAGE, command === undefined ? 2 : 0);
+        return help(USAGE);
       default:
-        process.stderr.write(`netdiag-exporter: unknown command "${command}"\n${USAGE}\n`);
-        return 2;
+        if (command !== undefined && !command.startsWith('-')) {
+          err(`netdiag-exporter: unknown command "${command}"\n${USAGE}`);
+          return 2;
+        }
+        return await runCommand(argv, { out: out.write, err }, controller.signal);
     }
   } catch (error) {
     if (error instanceof ExporterError || error instanceof ProbeError || isArgError(error)) {

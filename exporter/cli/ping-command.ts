@@ -46,7 +46,8 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
   const timeout = values.timeout === undefined ? 1 : number('-W', values.timeout, { min: Number.MIN_VALUE });
   const size = values.size === undefined ? 56 : number('-s', values.size, { integer: true, min: 8 });
   const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0) throw usageError(`--bind: "${values.bind}" is not an IP address`);
+  if (values.bind !== undefined && bindFamily === 0)
+    throw usageError(`--bind: "${values.bind}" is not an IP address`);
   const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
 
   const addr = await resolveHost(host, family);
@@ -64,7 +65,9 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
     for await (const result of pinger.pingDetailed(request)) {
       rtts.push(result.rtt);
       if (values.quiet) continue;
-      out.write(values.json ? JSON.stringify({ seq: result.seq + 1, rtt: result.rtt }) : probeLine(addr, result));
+      out.write(
+        values.json ? JSON.stringify({ seq: result.seq + 1, rtt: result.rtt }) : probeLine(addr, result),
+      );
     }
   } finally {
     await pinger.close();
@@ -105,8 +108,15 @@ const round = (value: number): string => String(Math.round(value * 1000) / 1000)
 
 function number(flag: string, text: string, rule: { integer?: boolean; min: number }): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < rule.min || (rule.integer && !Number.isInteger(value))) {
-    throw usageError(`${flag}: "${text}" is not ${rule.integer ? 'an integer' : 'a number'} >= ${rule.min === Number.MIN_VALUE ? '0 (exclusive)' : rule.min}`);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    value < rule.min ||
+    (rule.integer && !Number.isInteger(value))
+  ) {
+    throw usageError(
+      `${flag}: "${text}" is not ${rule.integer ? 'an integer' : 'a number'} >= ${rule.min === Number.MIN_VALUE ? '0 (exclusive)' : rule.min}`,
+    );
   }
   return value;
 }

@@ -7,7 +7,10 @@ export async function resolveHost(host: string, family: 0 | 4 | 6): Promise<stri
   const literal = isIP(host);
   if (literal !== 0) {
     if (family !== 0 && literal !== family) {
-      throw new ExporterError('ERR_RESOLVE', `${host} is an IPv${literal} address, but IPv${family} was asked for`);
+      throw new ExporterError(
+        'ERR_RESOLVE',
+        `${host} is an IPv${literal} address, but IPv${family} was asked for`,
+      );
     }
     return host;
   }

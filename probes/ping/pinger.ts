@@ -4,12 +4,12 @@ import {
   bindingFor,
   sharedSockets,
   type BindOptions,
-  type EchoExpectation,
   type FamilyBinding,
   type IcmpSocket,
   type SocketRegistry,
 } from '../socket';
-import { encodeEchoRequest } from './echo-request';
+import { EchoSession, TOKEN_BYTES, type EchoSessionSpec } from './echo-session';
+import type { PingResult } from './ping-result';
 import { TokenSource } from './token-source';
 
 export interface PingerOptions {
@@ -35,24 +35,6 @@ export interface PingRequest {
   signal?: AbortSignal;
 }
 
-export type PingFailure =
-  | { reason: 'timeout' }
-  | { reason: 'unreachable'; type: number; code: number; from: string }
-  | { reason: 'send'; message: string };
-
-export interface PingResult {
-  /** 0 for the first request of this ping() call. */
-  seq: number;
-  /** Round-trip time in seconds, or null when no reply came. */
-  rtt: number | null;
-  /** ICMP bytes of the reply. */
-  bytes?: number;
-  /** TTL of the reply (IPv4 only). */
-  ttl?: number;
-  failure?: PingFailure;
-}
-
-const TOKEN_BYTES = 8;
 const MAX_PAYLOAD = 65_507 - 8;
 
 /**
@@ -88,24 +70,22 @@ export class Pinger {
 
   /** Like ping(), with the sequence, reply details and the reason of each failure. */
   async *pingDetailed(request: PingRequest): AsyncGenerator<PingResult, void, undefined> {
-    const { family, destination, count, intervalMs, timeoutMs, size } = validate(request);
-    const socket = this.socketFor(family);
-    const identifiers = this.registry.identifiers[family];
-    const identifier = identifiers.allocate();
-    const binding = this.bindings[family];
-    const inflight: Array<{ result: Promise<PingResult>; cancel: () => void }> = [];
+    const { count, intervalMs, ...spec } = validate(request);
+    const session = this.session(spec);
+    const inflight: Array<Promise<PingResult>> = [];
     const start = performance.now();
     let sent = 0;
     try {
-      for (let yielded = 0; yielded < count; ) {
+      for (let yielded = 0; yielded < count;) {
         if (request.signal?.aborted || this.closed) return;
         while (sent < count && performance.now() >= start + sent * intervalMs) {
-          inflight.push(this.sendOne(socket, binding, family, destination, identifier, sent++, size, timeoutMs, request.ttl));
+          inflight.push(session.probe());
+          sent++;
         }
         const head = inflight[0];
         const nextDue = sent < count ? start + sent * intervalMs : Infinity;
         if (head) {
-          const settled = await raceUntil(head.result, nextDue, request.signal);
+          const settled = await raceUntil(head, nextDue, request.signal);
           if (settled === undefined) continue;
           inflight.shift();
           yielded++;
@@ -115,9 +95,19 @@ export class Pinger {
         }
       }
     } finally {
-      for (const probe of inflight) probe.cancel();
-      identifiers.release(identifier);
+      session.close();
     }
+  }
+
+  /**
+   * A session of echo requests to one address, one request per probe() call: for callers that
+   * schedule requests themselves (the exporter's scheduler). Close it when done.
+   */
+  session(request: Omit<PingRequest, 'count' | 'interval' | 'signal'> | EchoSessionSpec): EchoSession {
+    const spec = 'destination' in request ? request : validate(request);
+    const socket = this.socketFor(spec.family);
+    const identifiers = this.registry.identifiers[spec.family];
+    return new EchoSession(socket, identifiers, this.bindings[spec.family], this.tokens, spec);
   }
 
   /** Leaves the shared sockets (the last user closes them). Idempotent. */
@@ -137,80 +127,20 @@ export class Pinger {
     }
     return socket;
   }
-
-  private sendOne(
-    socket: IcmpSocket,
-    binding: FamilyBinding,
-    family: IpFamily,
-    destination: string,
-    identifier: number,
-    seq: number,
-    size: number,
-    timeoutMs: number,
-    ttl: number | undefined,
-  ): { result: Promise<PingResult>; cancel: () => void } {
-    const payload = Buffer.alloc(size);
-    this.tokens.fill(payload, 0, TOKEN_BYTES);
-    const sequence = seq & 0xffff;
-    let cancel = (): void => {};
-    const result = new Promise<PingResult>((resolve) => {
-      let sentAt = 0n;
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (value: PingResult): void => {
-        clearTimeout(timer);
-        socket.forget(expectation);
-        resolve(value);
-      };
-      const expectation: EchoExpectation = {
-        identifier,
-        sequence,
-        destination,
-        token: payload.subarray(0, TOKEN_BYTES),
-        payloadLength: size,
-        onReply: (receivedAt, info) =>
-          settle({ seq, rtt: Number(receivedAt - sentAt) / 1e9, bytes: info.bytes, ...(info.ttl !== undefined && { ttl: info.ttl }) }),
-        onError: (_receivedAt, error) => settle({ seq, rtt: null, failure: { reason: 'unreachable', ...error } }),
-      };
-      cancel = () => settle({ seq, rtt: null, failure: { reason: 'timeout' } });
-      if (!socket.expect(expectation)) {
-        resolve({ seq, rtt: null, failure: { reason: 'send', message: 'identifier and sequence still in flight' } });
-        return;
-      }
-      timer = setTimeout(cancel, timeoutMs);
-      const packet = encodeEchoRequest({
-        family,
-        identifier,
-        sequence,
-        payload,
-        destination,
-        ...(binding.source !== undefined && { source: binding.source }),
-        ...(ttl !== undefined && { hopLimit: ttl }),
-      });
-      socket.send(
-        packet,
-        destination,
-        (at) => (sentAt = at),
-        (error) => settle({ seq, rtt: null, failure: { reason: 'send', message: error.message } }),
-        binding.source === undefined ? ttl : undefined,
-      );
-    });
-    return { result, cancel };
-  }
 }
 
-interface ValidRequest {
-  family: IpFamily;
-  destination: string;
+interface ValidRequest extends EchoSessionSpec {
   count: number;
   intervalMs: number;
-  timeoutMs: number;
-  size: number;
 }
 
 function validate(request: PingRequest): ValidRequest {
   const family = ipFamily(request.addr);
   if (family === 0) {
-    throw new ProbeError('ERR_INVALID_ADDRESS', `addr: "${request.addr}" is not an IP address (resolve names first)`);
+    throw new ProbeError(
+      'ERR_INVALID_ADDRESS',
+      `addr: "${request.addr}" is not an IP address (resolve names first)`,
+    );
   }
   const count = request.count ?? Infinity;
   const interval = request.interval ?? 1;
@@ -219,7 +149,8 @@ function validate(request: PingRequest): ValidRequest {
   if (!(count >= 0) || (Number.isFinite(count) && !Number.isInteger(count))) {
     throw invalidOption('count', count, 'a non-negative integer or Infinity');
   }
-  if (!(interval >= 0) || !Number.isFinite(interval)) throw invalidOption('interval', interval, 'seconds >= 0');
+  if (!(interval >= 0) || !Number.isFinite(interval))
+    throw invalidOption('interval', interval, 'seconds >= 0');
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
   if (!Number.isInteger(size) || size < TOKEN_BYTES || size > MAX_PAYLOAD) {
     throw invalidOption('size', size, `an integer from ${TOKEN_BYTES} to ${MAX_PAYLOAD}`);
@@ -234,6 +165,7 @@ function validate(request: PingRequest): ValidRequest {
     intervalMs: interval * 1000,
     timeoutMs: timeout * 1000,
     size,
+    ...(request.ttl !== undefined && { ttl: request.ttl }),
   };
 }
 
@@ -251,10 +183,16 @@ function sleepUntil(deadline: number, signal?: AbortSignal): Promise<undefined> 
       resolve(undefined);
     };
     const delay = deadline - performance.now();
-    const timer = delay === Infinity ? undefined : setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(undefined);
-    }, Math.max(0, delay));
+    const timer =
+      delay === Infinity
+        ? undefined
+        : setTimeout(
+            () => {
+              signal?.removeEventListener('abort', onAbort);
+              resolve(undefined);
+            },
+            Math.max(0, delay),
+          );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

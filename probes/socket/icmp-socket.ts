@@ -54,7 +54,12 @@ export interface IcmpSocketStats {
   matched: number;
 }
 
-const ACCEPT_V4 = [IcmpType.EchoReply, IcmpType.DestinationUnreachable, IcmpType.TimeExceeded, IcmpType.ParameterProblem];
+const ACCEPT_V4 = [
+  IcmpType.EchoReply,
+  IcmpType.DestinationUnreachable,
+  IcmpType.TimeExceeded,
+  IcmpType.ParameterProblem,
+];
 const ACCEPT_V6 = [
   Icmpv6Type.EchoReply,
   Icmpv6Type.DestinationUnreachable,
@@ -86,7 +91,8 @@ export class IcmpSocket {
       protocol: family === 4 ? 1 : 58,
       headerIncluded: binding.source !== undefined,
       acceptIcmpTypes: family === 4 ? ACCEPT_V4 : ACCEPT_V6,
-      onPacket: (packet: Buffer, source: string, receivedAt: bigint) => this.receive(packet, source, receivedAt),
+      onPacket: (packet: Buffer, source: string, receivedAt: bigint) =>
+        this.receive(packet, source, receivedAt),
       ...(binding.interface !== undefined && { interface: binding.interface }),
       ...(onSocketError && { onError: onSocketError }),
     };

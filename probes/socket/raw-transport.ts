@@ -101,9 +101,13 @@ class NativeRawTransport implements RawTransport {
       if (/not permitted|permission denied/i.test(String((error as Error).message))) {
         throw rawSocketPermissionError(what, error);
       }
-      throw new ProbeError('ERR_RAW_SOCKET_OPEN', `cannot open a raw ${what} socket: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ProbeError(
+        'ERR_RAW_SOCKET_OPEN',
+        `cannot open a raw ${what} socket: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     try {
       this.configure();

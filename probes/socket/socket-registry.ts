@@ -16,7 +16,10 @@ interface Lease {
 export class SocketRegistry {
   private readonly icmp = new Map<string, Lease>();
   /** Echo identifiers, unique per family across every socket of the registry. */
-  readonly identifiers: Readonly<Record<IpFamily, IdentifierPool>> = { 4: new IdentifierPool(), 6: new IdentifierPool() };
+  readonly identifiers: Readonly<Record<IpFamily, IdentifierPool>> = {
+    4: new IdentifierPool(),
+    6: new IdentifierPool(),
+  };
 
   constructor(
     private readonly openTransport: RawTransportFactory = openRawTransport,

@@ -15,7 +15,8 @@ const BIND4 = '192.0.2.77';
 const BIND6 = 'fd00:bbbb::77';
 
 /** n standard deviations of the difference of two binomial loss ratios over `probes` each. */
-const binomialBound = (rate: number, probes: number, sigmas = 4.5): number => sigmas * Math.sqrt((2 * rate * (1 - rate)) / probes);
+const binomialBound = (rate: number, probes: number, sigmas = 4.5): number =>
+  sigmas * Math.sqrt((2 * rate * (1 - rate)) / probes);
 
 describe('ping end to end (lab namespaces)', () => {
   const lab = useLab();
@@ -56,7 +57,8 @@ describe('ping end to end (lab namespaces)', () => {
   it('prints the same RTTs from the CLI', async () => {
     const run = await cliPing(client, slow.b.ipv4, ['-c', '10', '-i', '0.02']);
     assert.equal(run.summary.received, 10);
-    for (const rtt of run.rtts) assert.ok(rtt! > (2 * ONE_WAY_DELAY_MS) / 1000 && rtt! < 0.1, `CLI RTT ${rtt}`);
+    for (const rtt of run.rtts)
+      assert.ok(rtt! > (2 * ONE_WAY_DELAY_MS) / 1000 && rtt! < 0.1, `CLI RTT ${rtt}`);
   });
 
   it('measures loss at a set rate within a binomial bound of iputils ping', async () => {
@@ -66,13 +68,23 @@ describe('ping end to end (lab namespaces)', () => {
     try {
       const ours = await cliPing(client, fast.b.ipv4, ['-c', String(probes), '-i', '0.005', '-W', '0.5']);
       const theirs = parseIputilsSummary(
-        (await client.exec(['ping', '-q', '-c', String(probes), '-i', '0.005', '-W', '0.5', fast.b.ipv4], { check: false })).stdout,
+        (
+          await client.exec(['ping', '-q', '-c', String(probes), '-i', '0.005', '-W', '0.5', fast.b.ipv4], {
+            check: false,
+          })
+        ).stdout,
       );
       assert.equal(ours.summary.sent, probes);
       assert.equal(ours.rtts.filter((rtt) => rtt === null).length, probes - ours.summary.received);
       const bound = binomialBound(rate, probes);
-      assert.ok(Math.abs(ours.summary.loss - rate) < bound / Math.SQRT2, `netdiag loss ${ours.summary.loss} vs set ${rate}`);
-      assert.ok(Math.abs(ours.summary.loss - theirs.loss) < bound, `netdiag loss ${ours.summary.loss} vs iputils ${theirs.loss}`);
+      assert.ok(
+        Math.abs(ours.summary.loss - rate) < bound / Math.SQRT2,
+        `netdiag loss ${ours.summary.loss} vs set ${rate}`,
+      );
+      assert.ok(
+        Math.abs(ours.summary.loss - theirs.loss) < bound,
+        `netdiag loss ${ours.summary.loss} vs iputils ${theirs.loss}`,
+      );
     } finally {
       await lab().clearLoss(target);
     }
@@ -113,7 +125,10 @@ describe('ping end to end (lab namespaces)', () => {
         }
       }
     }
-    assert.equal(stats.reduce((sum, s) => sum + s.matched, 0), unique.length * 3);
+    assert.equal(
+      stats.reduce((sum, s) => sum + s.matched, 0),
+      unique.length * 3,
+    );
   });
 
   it('is not disturbed by another process pinging the same target at the same time', async () => {
@@ -134,7 +149,10 @@ describe('ping end to end (lab namespaces)', () => {
       const source = family === 'ipv4' ? BIND4 : BIND6;
       await lab().addAddress(fast.a, family === 'ipv4' ? `${BIND4}/32` : `${BIND6}/128`);
       await lab().route(target, family === 'ipv4' ? `${BIND4}/32` : `${BIND6}/128`, fast.a);
-      const match = family === 'ipv4' ? `ip saddr ${BIND4} icmp type echo-request` : `ip6 saddr ${BIND6} icmpv6 type echo-request`;
+      const match =
+        family === 'ipv4'
+          ? `ip saddr ${BIND4} icmp type echo-request`
+          : `ip6 saddr ${BIND6} icmpv6 type echo-request`;
       const count = await lab().counter(target, `bind_${family}`, match);
       const run = await cliPing(client, fast.b[family], ['-c', '5', '-i', '0.05', '--bind', source]);
       assert.equal(run.summary.received, 5);
@@ -150,6 +168,9 @@ describe('ping end to end (lab namespaces)', () => {
     assert.equal(run.summary.received, 5);
     assert.ok(run.summary.avg! < ONE_WAY_DELAY_MS / 1000, `bound to ${fast.a.ifname}: ${run.summary.avg}`);
     const unbound = await cliPing(client, fast.b.ipv4, ['-c', '5', '-i', '0.05']);
-    assert.ok(unbound.summary.avg! > (2 * ONE_WAY_DELAY_MS) / 1000, `via the route's delay link: ${unbound.summary.avg}`);
+    assert.ok(
+      unbound.summary.avg! > (2 * ONE_WAY_DELAY_MS) / 1000,
+      `via the route's delay link: ${unbound.summary.avg}`,
+    );
   });
 });

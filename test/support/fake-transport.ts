@@ -1,4 +1,9 @@
-import type { RawPacketHandler, RawTransport, RawTransportFactory, RawTransportOptions } from '../../probes/socket';
+import type {
+  RawPacketHandler,
+  RawTransport,
+  RawTransportFactory,
+  RawTransportOptions,
+} from '../../probes/socket';
 
 export interface SentPacket {
   packet: Buffer;

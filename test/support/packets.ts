@@ -11,7 +11,13 @@ import {
 
 /** Test fixtures: whole packets as a raw socket would read them. */
 
-export function ipv4Packet(source: string, destination: string, protocol: number, body: Buffer, ttl = 64): Buffer {
+export function ipv4Packet(
+  source: string,
+  destination: string,
+  protocol: number,
+  body: Buffer,
+  ttl = 64,
+): Buffer {
   const packet = Buffer.alloc(20 + body.length);
   encodeIpv4Header({ totalLength: packet.length, protocol, source, destination, ttl }, packet, 0);
   body.copy(packet, 20);
@@ -45,12 +51,24 @@ export function icmpv6Echo(
 }
 
 /** An IPv4 echo reply from `from` to `to`, as read from a raw IPv4 socket (IP header included). */
-export function echoReplyV4(from: string, to: string, identifier: number, sequence: number, payload: Buffer): Buffer {
+export function echoReplyV4(
+  from: string,
+  to: string,
+  identifier: number,
+  sequence: number,
+  payload: Buffer,
+): Buffer {
   return ipv4Packet(from, to, 1, icmpEcho(IcmpType.EchoReply, identifier, sequence, payload));
 }
 
 /** An ICMPv4 error from `router` quoting the start of `original` (an IPv4 packet). */
-export function icmpErrorV4(router: string, to: string, type: number, code: number, original: Buffer): Buffer {
+export function icmpErrorV4(
+  router: string,
+  to: string,
+  type: number,
+  code: number,
+  original: Buffer,
+): Buffer {
   const quoted = original.subarray(0, Math.min(original.length, 28));
   const message = Buffer.alloc(8 + quoted.length);
   encodeIcmpError({ type, code, quoted }, message, 0);
@@ -58,7 +76,13 @@ export function icmpErrorV4(router: string, to: string, type: number, code: numb
 }
 
 /** An ICMPv6 error message (no IPv6 header: raw IPv6 sockets do not see it). */
-export function icmpErrorV6(router: string, to: string, type: number, code: number, original: Buffer): Buffer {
+export function icmpErrorV6(
+  router: string,
+  to: string,
+  type: number,
+  code: number,
+  original: Buffer,
+): Buffer {
   const quoted = original.subarray(0, Math.min(original.length, 1232));
   const message = Buffer.alloc(8 + quoted.length);
   encodeIcmpv6Error({ type, code, quoted }, message, 0, { source: router, destination: to });

@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pinger, ProbeError, SocketRegistry, summarizeRtts } from '../../../probes';
-import { decodeIcmp, decodeIcmpv6, decodeIpv4Header, decodeIpv6Header, type IcmpEcho } from '../../../probes/packet';
+import {
+  decodeIcmp,
+  decodeIcmpv6,
+  decodeIpv4Header,
+  decodeIpv6Header,
+  type IcmpEcho,
+} from '../../../probes/packet';
 import { fakeFactory, type FakeTransport, type SentPacket } from '../../support/fake-transport';
 import { echoReplyV4, icmpv6Echo, Icmpv6Type } from '../../support/packets';
 
@@ -9,12 +15,19 @@ const LOCAL4 = '10.0.0.1';
 const LOCAL6 = 'fd00::1';
 
 /** Answers every echo request, optionally preceded by a forged reply with a wrong token. */
-function answer(transport: FakeTransport, options: { forgeFirst?: boolean; drop?: (seq: number) => boolean } = {}) {
+function answer(
+  transport: FakeTransport,
+  options: { forgeFirst?: boolean; drop?: (seq: number) => boolean } = {},
+) {
   transport.onSend = (sent: SentPacket) => {
     const echo = requestOf(transport, sent);
     if (options.drop?.(echo.sequence)) return;
     setImmediate(() => {
-      if (options.forgeFirst) transport.receive(reply(transport, sent.destination, echo, Buffer.alloc(echo.payload.length)), sent.destination);
+      if (options.forgeFirst)
+        transport.receive(
+          reply(transport, sent.destination, echo, Buffer.alloc(echo.payload.length)),
+          sent.destination,
+        );
       transport.receive(reply(transport, sent.destination, echo, echo.payload), sent.destination);
     });
   };
@@ -64,7 +77,9 @@ describe('Pinger (fake sockets)', () => {
     const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
     answer(factory.opened[0]!, { drop: (seq) => seq === 1 });
     const started = performance.now();
-    const results = await collect(pinger.pingDetailed({ addr: '10.0.0.2', count: 3, interval: 0.02, timeout: 0.15 }));
+    const results = await collect(
+      pinger.pingDetailed({ addr: '10.0.0.2', count: 3, interval: 0.02, timeout: 0.15 }),
+    );
     const elapsed = performance.now() - started;
     assert.deepEqual(
       results.map((r) => [r.seq, r.rtt === null, r.failure?.reason]),
@@ -89,7 +104,9 @@ describe('Pinger (fake sockets)', () => {
     const ip = decodeIpv6Header(packet, 0);
     assert.equal(ip.source, LOCAL6);
     assert.equal(ip.destination, 'fd00::2');
-    const echo = decodeIcmpv6(packet, 40, packet.length - 40, { addresses: { source: LOCAL6, destination: 'fd00::2' } });
+    const echo = decodeIcmpv6(packet, 40, packet.length - 40, {
+      addresses: { source: LOCAL6, destination: 'fd00::2' },
+    });
     assert.equal(echo.kind, 'echo');
     await pinger.close();
   });
@@ -128,9 +145,15 @@ describe('Pinger (fake sockets)', () => {
       [{ addr: '10.0.0.2', ttl: 256 }, /^ttl/],
     ];
     for (const [request, message] of cases) {
-      await assert.rejects(collect(pinger.ping(request as never)), (e) => e instanceof ProbeError && message.test(e.message));
+      await assert.rejects(
+        collect(pinger.ping(request as never)),
+        (e) => e instanceof ProbeError && message.test(e.message),
+      );
     }
     await pinger.close();
-    await assert.rejects(collect(pinger.ping({ addr: '10.0.0.2' })), (e) => e instanceof ProbeError && e.code === 'ERR_CLOSED');
+    await assert.rejects(
+      collect(pinger.ping({ addr: '10.0.0.2' })),
+      (e) => e instanceof ProbeError && e.code === 'ERR_CLOSED',
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IcmpSocket, type EchoExpectation, type EchoReplyInfo, type IcmpErrorInfo } from '../../../probes/socket';
+import {
+  IcmpSocket,
+  type EchoExpectation,
+  type EchoReplyInfo,
+  type IcmpErrorInfo,
+} from '../../../probes/socket';
 import { fakeFactory, type FakeTransport } from '../../support/fake-transport';
 import {
   echoReplyV4,
@@ -92,7 +97,10 @@ describe('IcmpSocket over IPv4', () => {
   it('counts replies for no pending probe as foreign, and echo requests too', () => {
     const { socket, transport } = open(4);
     transport.receive(echoReplyV4(TARGET4, LOCAL4, 9, 9, payload(4)), TARGET4);
-    transport.receive(ipv4Packet(LOCAL4, TARGET4, 1, icmpEcho(IcmpType.EchoRequest, 9, 9, payload(4))), LOCAL4);
+    transport.receive(
+      ipv4Packet(LOCAL4, TARGET4, 1, icmpEcho(IcmpType.EchoRequest, 9, 9, payload(4))),
+      LOCAL4,
+    );
     transport.receive(ipv4Packet(TARGET4, LOCAL4, 17, Buffer.alloc(8)), TARGET4);
     assert.equal(socket.stats.foreign, 3);
   });
@@ -104,9 +112,15 @@ describe('IcmpSocket over IPv4', () => {
     socket.expect(e);
     const request = ipv4Packet(LOCAL4, TARGET4, 1, icmpEcho(IcmpType.EchoRequest, 11, 12, p));
     const otherRequest = ipv4Packet(LOCAL4, '10.9.9.9', 1, icmpEcho(IcmpType.EchoRequest, 11, 12, p));
-    transport.receive(icmpErrorV4('10.0.0.254', LOCAL4, IcmpType.TimeExceeded, 0, otherRequest), '10.0.0.254');
+    transport.receive(
+      icmpErrorV4('10.0.0.254', LOCAL4, IcmpType.TimeExceeded, 0, otherRequest),
+      '10.0.0.254',
+    );
     assert.equal(socket.stats.mismatched, 1);
-    transport.receive(icmpErrorV4('10.0.0.254', LOCAL4, IcmpType.DestinationUnreachable, 1, request), '10.0.0.254');
+    transport.receive(
+      icmpErrorV4('10.0.0.254', LOCAL4, IcmpType.DestinationUnreachable, 1, request),
+      '10.0.0.254',
+    );
     assert.deepEqual(seen.errors, [{ type: 3, code: 1, from: '10.0.0.254' }]);
     assert.equal(socket.pendingCount, 0);
   });
@@ -114,7 +128,12 @@ describe('IcmpSocket over IPv4', () => {
   it('counts malformed packets and never throws', () => {
     const { socket, transport } = open(4);
     const good = echoReplyV4(TARGET4, LOCAL4, 1, 1, payload(6));
-    const cases = [Buffer.alloc(0), good.subarray(0, 10), good.subarray(0, 24), Buffer.from('45000010', 'hex')];
+    const cases = [
+      Buffer.alloc(0),
+      good.subarray(0, 10),
+      good.subarray(0, 24),
+      Buffer.from('45000010', 'hex'),
+    ];
     const badChecksum = Buffer.from(good);
     badChecksum[30] = (badChecksum[30] ?? 0) ^ 0xff;
     cases.push(badChecksum);
@@ -136,7 +155,12 @@ describe('IcmpSocket over IPv6', () => {
 
     const second = expectation(TARGET6, 5, 7, p);
     socket.expect(second.e);
-    const request = ipv6Packet(LOCAL6, TARGET6, 58, icmpv6Echo(Icmpv6Type.EchoRequest, 5, 7, p, LOCAL6, TARGET6));
+    const request = ipv6Packet(
+      LOCAL6,
+      TARGET6,
+      58,
+      icmpv6Echo(Icmpv6Type.EchoRequest, 5, 7, p, LOCAL6, TARGET6),
+    );
     transport.receive(icmpErrorV6('fd00::fe', LOCAL6, Icmpv6Type.TimeExceeded, 0, request), 'fd00::fe');
     assert.deepEqual(second.seen.errors, [{ type: 3, code: 0, from: 'fd00::fe' }]);
   });
@@ -159,7 +183,8 @@ describe('IcmpSocket over IPv6', () => {
         [base6, transport],
       ] as const) {
         const bytes = rand() < 0.5 ? Buffer.from(base) : Buffer.alloc(Math.floor(rand() * 80));
-        for (let m = Math.floor(rand() * 4); m > 0; m--) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
+        for (let m = Math.floor(rand() * 4); m > 0; m--)
+          bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
         t.receive(bytes.subarray(0, Math.floor(rand() * (bytes.length + 1))), TARGET6);
       }
     }

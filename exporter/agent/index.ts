@@ -1,0 +1,2 @@
+export type { Agent, AgentOptions } from './agent';
+export { startAgent } from './agent';

@@ -1,0 +1,2 @@
+export type { LogFields, LogFormat, Logger, LoggerOptions, LogLevel } from './logger';
+export { createLogger, LOG_LEVELS, silentLogger } from './logger';

@@ -1,0 +1,208 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type {
+  Attributes,
+  BatchObservableCallback,
+  Counter,
+  Histogram,
+  Meter,
+  ObservableCounter,
+  ObservableGauge,
+} from '@opentelemetry/api';
+import type { IcmpSocketStats, PingResult } from '../../probes';
+import { RollingWindow } from './rolling-window';
+import { METRIC } from './names';
+
+export type ProbeName = 'ping' | 'knock' | 'trace';
+
+/** Labels of a series: target, address, family and the target's static labels. */
+export type SeriesLabels = Readonly<Record<string, string>>;
+
+export interface ExporterMetricsOptions {
+  /** Seconds; the buckets of every RTT histogram. */
+  histogramBuckets: readonly number[];
+  /** Monotonic milliseconds; default performance.now. */
+  now?: () => number;
+  /** The shared sockets whose packet statistics are exported. */
+  sockets?: () => ReadonlyArray<{ family: 4 | 6; stats: IcmpSocketStats }>;
+}
+
+/** Where one target's ping results go: its histogram, counters and window gauges. */
+export interface PingSeries {
+  record(result: PingResult): void;
+  /** Stops reporting the window gauges of this series. */
+  remove(): void;
+}
+
+/**
+ * Every instrument of the exporter. The only place that talks to OpenTelemetry: the scheduler
+ * hands results here, and nothing else knows metric names.
+ */
+export class ExporterMetrics {
+  private readonly now: () => number;
+  private readonly rtt: Histogram;
+  private readonly sent: Counter;
+  private readonly received: Counter;
+  private readonly errors: Counter;
+  private readonly gauges: ObservableGauge[];
+  private readonly socketPackets: ObservableCounter;
+  private readonly windows = new Map<PingSeriesImpl, Attributes>();
+  private readonly targetCounts = new Map<ProbeName, number>();
+  private readonly addressCounts = new Map<string, { attributes: Attributes; count: number }>();
+  private readonly eventLoop: IntervalHistogram;
+  private readonly observe: BatchObservableCallback;
+  private reload = { successful: 0, timestamp: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly meter: Meter,
+    private readonly options: ExporterMetricsOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    const buckets = [...options.histogramBuckets];
+    this.rtt = meter.createHistogram(METRIC.pingRtt, {
+      description: 'Round-trip time of answered ICMP echo requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: buckets },
+    });
+    this.sent = meter.createCounter(METRIC.pingSent, { description: 'ICMP echo requests sent.' });
+    this.received = meter.createCounter(METRIC.pingReceived, {
+      description: 'ICMP echo replies received in time.',
+    });
+    this.errors = meter.createCounter(METRIC.probeErrors, {
+      description: 'Probes that failed, by probe and reason (timeout, unreachable, send, resolve).',
+    });
+    const gauge = (name: string, description: string, unit?: string): ObservableGauge =>
+      meter.createObservableGauge(name, { description, ...(unit && { unit }) });
+    this.gauges = [
+      gauge(METRIC.pingLoss, 'Fraction of ICMP echo requests lost over the window (ping.window).'),
+      gauge(
+        METRIC.pingJitter,
+        'Mean absolute difference of consecutive RTTs over the window (ping.window).',
+        's',
+      ),
+      gauge(METRIC.targets, 'Targets with the probe enabled.'),
+      gauge(METRIC.targetAddresses, 'Addresses a target resolved to (0: unresolved).'),
+      gauge(METRIC.reloadSuccessful, 'Whether the last configuration load succeeded.'),
+      gauge(METRIC.reloadTimestamp, 'Unix time of the last successful configuration load.', 's'),
+      gauge(
+        METRIC.eventLoopDelay,
+        "The exporter's event loop delay since the last scrape: its own noise floor.",
+        's',
+      ),
+    ];
+    this.socketPackets = meter.createObservableCounter(METRIC.socketPackets, {
+      description: 'Packets read from the raw sockets, by outcome (matched, foreign, mismatched, malformed).',
+    });
+    this.eventLoop = monitorEventLoopDelay({ resolution: 10 });
+    this.eventLoop.enable();
+    this.observe = (result) => {
+      const now = this.now();
+      const [loss, jitter, targets, addresses, reloadOk, reloadAt, loopDelay] = this.gauges as [
+        ObservableGauge,
+        ObservableGauge,
+        ObservableGauge,
+        ObservableGauge,
+        ObservableGauge,
+        ObservableGauge,
+        ObservableGauge,
+      ];
+      for (const [series, attributes] of this.windows) {
+        const ratio = series.window.loss(now);
+        if (ratio !== undefined) result.observe(loss, ratio, attributes);
+        const spread = series.window.jitter(now);
+        if (spread !== undefined) result.observe(jitter, spread, attributes);
+      }
+      for (const [probe, count] of this.targetCounts) result.observe(targets, count, { probe });
+      for (const { attributes, count } of this.addressCounts.values())
+        result.observe(addresses, count, attributes);
+      result.observe(reloadOk, this.reload.successful);
+      result.observe(reloadAt, this.reload.timestamp);
+      const histogram = this.eventLoop;
+      if (histogram.count > 0) {
+        result.observe(loopDelay, histogram.percentile(50) / 1e9, { stat: 'p50' });
+        result.observe(loopDelay, histogram.percentile(99) / 1e9, { stat: 'p99' });
+        result.observe(loopDelay, histogram.max / 1e9, { stat: 'max' });
+        histogram.reset();
+      }
+      for (const socket of options.sockets?.() ?? []) {
+        const family = socket.family === 4 ? 'ipv4' : 'ipv6';
+        for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
+          result.observe(this.socketPackets, socket.stats[outcome], { family, outcome });
+        }
+      }
+    };
+    meter.addBatchObservableCallback(this.observe, [...this.gauges, this.socketPackets]);
+  }
+
+  /** A series for one (target, address) pair; `attributes` carries target, address, family and static labels. */
+  pingSeries(attributes: SeriesLabels, windowSeconds: number): PingSeries {
+    const series = new PingSeriesImpl(this, attributes, new RollingWindow(windowSeconds * 1000));
+    this.windows.set(series, attributes);
+    return series;
+  }
+
+  /** @internal */
+  recordPing(series: PingSeriesImpl, attributes: Attributes, result: PingResult): void {
+    this.sent.add(1, attributes);
+    series.window.add(this.now(), result.rtt);
+    if (result.rtt !== null) {
+      this.received.add(1, attributes);
+      this.rtt.record(result.rtt, attributes);
+    } else {
+      this.probeError(attributes.target as string, 'ping', result.failure?.reason ?? 'timeout');
+    }
+  }
+
+  /** @internal */
+  removeSeries(series: PingSeriesImpl): void {
+    this.windows.delete(series);
+  }
+
+  probeError(target: string, probe: ProbeName, reason: string): void {
+    this.errors.add(1, { target, probe, reason });
+  }
+
+  setTargets(probe: ProbeName, count: number): void {
+    this.targetCounts.set(probe, count);
+  }
+
+  setAddresses(target: string, attributes: SeriesLabels, count: number): void {
+    this.addressCounts.set(target, { attributes, count });
+  }
+
+  forgetTarget(target: string): void {
+    this.addressCounts.delete(target);
+  }
+
+  configLoaded(successful: boolean, unixSeconds: number): void {
+    this.reload = {
+      successful: successful ? 1 : 0,
+      timestamp: successful ? unixSeconds : this.reload.timestamp,
+    };
+  }
+
+  /** Detaches the observable callbacks. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.meter.removeBatchObservableCallback(this.observe, [...this.gauges, this.socketPackets]);
+    this.eventLoop.disable();
+    this.windows.clear();
+  }
+}
+
+class PingSeriesImpl implements PingSeries {
+  constructor(
+    private readonly metrics: ExporterMetrics,
+    private readonly attributes: Attributes,
+    readonly window: RollingWindow,
+  ) {}
+
+  record(result: PingResult): void {
+    this.metrics.recordPing(this, this.attributes, result);
+  }
+
+  remove(): void {
+    this.metrics.removeSeries(this);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Attributes, MeterProvider as MeterProviderApi } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
+
+/**
+ * Views to add to any MeterProvider that runs the exporter's instruments: they lift the SDK's
+ * default cap of 2000 attribute sets per metric, past which series silently fold into an overflow one.
+ */
+export function netdiagViews(cardinalityLimit: number): ViewOptions[] {
+  return [{ instrumentName: 'netdiag_*', aggregationCardinalityLimit: cardinalityLimit }];
+}
+
+export interface PrometheusPipeline {
+  meterProvider: MeterProviderApi;
+  exporter: PrometheusExporter;
+  shutdown(): Promise<void>;
+}
+
+/** The standalone exporter's own MeterProvider, read by a Prometheus exporter that we serve ourselves. */
+export function createPrometheusPipeline(options: {
+  cardinalityLimit: number;
+  resource?: Attributes;
+}): PrometheusPipeline {
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const meterProvider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'netdiag-exporter', ...options.resource }),
+    views: netdiagViews(options.cardinalityLimit),
+    readers: [exporter],
+  });
+  let done: Promise<void> | undefined;
+  return {
+    meterProvider,
+    exporter,
+    shutdown: () => (done ??= meterProvider.shutdown()),
+  };
+}

@@ -1,0 +1,2 @@
+export { PingProber } from './ping-prober';
+export { seriesAttributes } from './series-attributes';

@@ -1,0 +1,37 @@
+import type { Pinger } from '../../probes';
+import type { TargetConfig } from '../config';
+import type { ExporterMetrics } from '../metrics';
+import type { Prober, ProbeRunner, ProbeSubject } from '../scheduler';
+import { seriesAttributes } from './series-attributes';
+
+/** ICMP echo for the scheduler: one request per run, recorded in the ping metrics. */
+export class PingProber implements Prober {
+  readonly name = 'ping' as const;
+
+  constructor(
+    private readonly pinger: Pinger,
+    private readonly metrics: ExporterMetrics,
+  ) {}
+
+  intervalOf(target: TargetConfig): number | undefined {
+    return target.ping?.interval;
+  }
+
+  open(subject: ProbeSubject): ProbeRunner {
+    const settings = subject.target.ping;
+    if (!settings) throw new Error(`target ${subject.target.name} does not enable ping`);
+    const session = this.pinger.session({
+      addr: subject.address,
+      timeout: settings.timeout,
+      size: settings.size,
+    });
+    const series = this.metrics.pingSeries(seriesAttributes(subject), settings.window);
+    return {
+      run: async () => series.record(await session.probe()),
+      close: () => {
+        session.close();
+        series.remove();
+      },
+    };
+  }
+}

@@ -1,0 +1,7 @@
+export type { Clock } from './clock';
+export { systemClock } from './clock';
+export type { PeriodicJobOptions } from './periodic-job';
+export { PeriodicJob } from './periodic-job';
+export type { Prober, ProbeRunner, ProbeSubject } from './prober';
+export { Scheduler } from './scheduler';
+export { spreadOffset } from './spread';

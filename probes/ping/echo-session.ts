@@ -1,0 +1,109 @@
+import { ProbeError } from '../errors';
+import type { IpFamily } from '../packet';
+import type { EchoExpectation, FamilyBinding, IcmpSocket, IdentifierPool } from '../socket';
+import { encodeEchoRequest } from './echo-request';
+import type { PingResult } from './ping-result';
+import type { TokenSource } from './token-source';
+
+export const TOKEN_BYTES = 8;
+
+export interface EchoSessionSpec {
+  family: IpFamily;
+  /** Canonical address. */
+  destination: string;
+  timeoutMs: number;
+  size: number;
+  ttl?: number;
+}
+
+/**
+ * A run of echo requests to one address under one identifier, with rising sequence numbers.
+ * Each probe() sends one request and settles with its reply, its ICMP error, a send failure or
+ * the timeout; probes may overlap.
+ */
+export class EchoSession {
+  private readonly identifier: number;
+  private readonly inflight = new Set<() => void>();
+  private next = 0;
+  private closed = false;
+
+  constructor(
+    private readonly socket: IcmpSocket,
+    private readonly identifiers: IdentifierPool,
+    private readonly binding: FamilyBinding,
+    private readonly tokens: TokenSource,
+    private readonly spec: EchoSessionSpec,
+  ) {
+    this.identifier = identifiers.allocate();
+  }
+
+  /** Sends the next request; never rejects. */
+  probe(): Promise<PingResult> {
+    if (this.closed) return Promise.reject(new ProbeError('ERR_CLOSED', 'the echo session is closed'));
+    const { socket, binding, spec, identifier } = this;
+    const seq = this.next++;
+    const sequence = seq & 0xffff;
+    const payload = Buffer.alloc(spec.size);
+    this.tokens.fill(payload, 0, TOKEN_BYTES);
+    return new Promise<PingResult>((resolve) => {
+      let sentAt = 0n;
+      const settle = (value: PingResult): void => {
+        if (!this.inflight.delete(cancel)) return;
+        clearTimeout(timer);
+        socket.forget(expectation);
+        resolve(value);
+      };
+      const cancel = (): void => settle({ seq, rtt: null, failure: { reason: 'timeout' } });
+      const expectation: EchoExpectation = {
+        identifier,
+        sequence,
+        destination: spec.destination,
+        token: payload.subarray(0, TOKEN_BYTES),
+        payloadLength: spec.size,
+        onReply: (receivedAt, info) =>
+          settle({
+            seq,
+            rtt: Number(receivedAt - sentAt) / 1e9,
+            bytes: info.bytes,
+            ...(info.ttl !== undefined && { ttl: info.ttl }),
+          }),
+        onError: (_receivedAt, error) =>
+          settle({ seq, rtt: null, failure: { reason: 'unreachable', ...error } }),
+      };
+      if (!socket.expect(expectation)) {
+        resolve({
+          seq,
+          rtt: null,
+          failure: { reason: 'send', message: 'identifier and sequence still in flight' },
+        });
+        return;
+      }
+      this.inflight.add(cancel);
+      const timer = setTimeout(cancel, spec.timeoutMs);
+      const packet = encodeEchoRequest({
+        family: spec.family,
+        identifier,
+        sequence,
+        payload,
+        destination: spec.destination,
+        ...(binding.source !== undefined && { source: binding.source }),
+        ...(spec.ttl !== undefined && { hopLimit: spec.ttl }),
+      });
+      socket.send(
+        packet,
+        spec.destination,
+        (at) => (sentAt = at),
+        (error) => settle({ seq, rtt: null, failure: { reason: 'send', message: error.message } }),
+        binding.source === undefined ? spec.ttl : undefined,
+      );
+    });
+  }
+
+  /** Settles every pending probe as timed out and frees the identifier. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cancel of [...this.inflight]) cancel();
+    this.identifiers.release(this.identifier);
+  }
+}

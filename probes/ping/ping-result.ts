@@ -1,0 +1,16 @@
+export type PingFailure =
+  | { reason: 'timeout' }
+  | { reason: 'unreachable'; type: number; code: number; from: string }
+  | { reason: 'send'; message: string };
+
+export interface PingResult {
+  /** 0 for the first request of a ping() call or session. */
+  seq: number;
+  /** Round-trip time in seconds, or null when no reply came. */
+  rtt: number | null;
+  /** ICMP bytes of the reply. */
+  bytes?: number;
+  /** TTL of the reply (IPv4 only). */
+  ttl?: number;
+  failure?: PingFailure;
+}

@@ -1,0 +1,106 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPrometheusPipeline, ExporterMetrics } from '../../../exporter/metrics';
+import { parseSamples, scrapeText, select } from '../../support/scrape';
+
+const BUCKETS = [0.001, 0.01, 0.1];
+
+function setup(cardinalityLimit = 10_000) {
+  const pipeline = createPrometheusPipeline({ cardinalityLimit });
+  let now = 0;
+  const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+    histogramBuckets: BUCKETS,
+    now: () => now,
+    sockets: () => [
+      { family: 4, stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 } },
+    ],
+  });
+  return { pipeline, metrics, setNow: (t: number) => (now = t) };
+}
+
+describe('ExporterMetrics', () => {
+  it('exports RTT histogram, counters, loss and jitter under their exact names and labels', async () => {
+    const { pipeline, metrics, setNow } = setup();
+    const labels = { site: 'ams', target: 'gw', address: '10.0.0.1', family: 'ipv4' };
+    const series = metrics.pingSeries(labels, 60);
+    const results = [0.002, null, 0.004, 0.003];
+    results.forEach((rtt, seq) => {
+      setNow(seq * 1000);
+      series.record(rtt === null ? { seq, rtt, failure: { reason: 'timeout' } } : { seq, rtt });
+    });
+    const samples = parseSamples(await scrapeText(pipeline));
+    assert.equal(select(samples, 'netdiag_ping_sent_total', labels)[0]?.value, 4);
+    assert.equal(select(samples, 'netdiag_ping_received_total', labels)[0]?.value, 3);
+    assert.equal(select(samples, 'netdiag_ping_rtt_seconds_count', labels)[0]?.value, 3);
+    assert.ok(Math.abs(select(samples, 'netdiag_ping_rtt_seconds_sum', labels)[0]!.value - 0.009) < 1e-12);
+    assert.deepEqual(
+      select(samples, 'netdiag_ping_rtt_seconds_bucket', labels).map((s) => [s.labels.le, s.value]),
+      [
+        ['0.001', 0],
+        ['0.01', 3],
+        ['0.1', 3],
+        ['+Inf', 3],
+      ],
+    );
+    assert.equal(select(samples, 'netdiag_ping_loss_ratio', labels)[0]?.value, 0.25);
+    // |4-2| + |3-4| over 2 pairs = 1.5 ms
+    assert.ok(Math.abs(select(samples, 'netdiag_ping_jitter_seconds', labels)[0]!.value - 0.0015) < 1e-12);
+    assert.equal(
+      select(samples, 'netdiag_probe_errors_total', { target: 'gw', probe: 'ping', reason: 'timeout' })[0]
+        ?.value,
+      1,
+    );
+    assert.equal(
+      select(samples, 'netdiag_socket_packets_total', { family: 'ipv4', outcome: 'malformed' })[0]?.value,
+      1,
+    );
+    metrics.close();
+    await pipeline.shutdown();
+  });
+
+  it('removes the window gauges of a removed series', async () => {
+    const { pipeline, metrics } = setup();
+    const series = metrics.pingSeries({ target: 'gone', address: '10.0.0.9', family: 'ipv4' }, 60);
+    series.record({ seq: 0, rtt: 0.001 });
+    series.remove();
+    const samples = parseSamples(await scrapeText(pipeline));
+    assert.equal(select(samples, 'netdiag_ping_loss_ratio', { target: 'gone' }).length, 0);
+    metrics.close();
+    await pipeline.shutdown();
+  });
+
+  it('keeps every series distinct past the SDK default of 2000 attribute sets', async () => {
+    const { pipeline, metrics } = setup(5000);
+    for (let i = 0; i < 3000; i++) {
+      metrics
+        .pingSeries({ target: `t${i}`, address: `10.0.${i >> 8}.${i & 255}`, family: 'ipv4' }, 60)
+        .record({ seq: 0, rtt: 0.001 });
+    }
+    const samples = parseSamples(await scrapeText(pipeline));
+    const sent = select(samples, 'netdiag_ping_sent_total');
+    assert.equal(sent.length, 3000);
+    assert.ok(
+      sent.every((s) => s.labels.target !== undefined && s.labels['otel_metric_overflow'] === undefined),
+    );
+    metrics.close();
+    await pipeline.shutdown();
+  });
+
+  it('reports config reload state, target counts and the event loop delay', async () => {
+    const { pipeline, metrics } = setup();
+    metrics.configLoaded(true, 1700000000);
+    metrics.setTargets('ping', 7);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const samples = parseSamples(await scrapeText(pipeline));
+    assert.equal(select(samples, 'netdiag_config_last_reload_successful')[0]?.value, 1);
+    assert.equal(
+      select(samples, 'netdiag_config_last_reload_success_timestamp_seconds')[0]?.value,
+      1700000000,
+    );
+    assert.equal(select(samples, 'netdiag_targets', { probe: 'ping' })[0]?.value, 7);
+    const p99 = select(samples, 'netdiag_event_loop_delay_seconds', { stat: 'p99' })[0];
+    assert.ok(p99 && p99.value > 0 && p99.value < 1, `event loop p99 ${p99?.value}`);
+    metrics.close();
+    await pipeline.shutdown();
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PeriodicJob, Scheduler, spreadOffset, type Prober } from '../../../exporter/scheduler';
+import { silentLogger } from '../../../exporter/logging';
+import { FakeClock } from '../../support/fake-clock';
+
+describe('PeriodicJob', () => {
+  it('runs at first + k * interval without drift, whatever each run takes', async () => {
+    const clock = new FakeClock();
+    const starts: number[] = [];
+    new PeriodicJob(clock, {
+      intervalMs: 1000,
+      offsetMs: 250,
+      run: async () => {
+        starts.push(clock.now());
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 300));
+      },
+    });
+    await clock.advance(5000);
+    assert.deepEqual(starts, [250, 1250, 2250, 3250, 4250]);
+  });
+
+  it('never overlaps runs: ticks inside a long run are skipped and reported', async () => {
+    const clock = new FakeClock();
+    const starts: number[] = [];
+    const skipped: number[] = [];
+    let active = 0;
+    new PeriodicJob(clock, {
+      intervalMs: 1000,
+      offsetMs: 0,
+      run: async () => {
+        assert.equal(active++, 0, 'no other run is active');
+        starts.push(clock.now());
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, starts.length === 1 ? 2500 : 100));
+        active--;
+      },
+      onOverrun: (n) => skipped.push(n),
+    });
+    await clock.advance(5500);
+    assert.deepEqual(starts, [0, 3000, 4000, 5000]);
+    assert.deepEqual(skipped, [2]);
+  });
+
+  it('reports a rejected run and keeps going; stop() cancels the next run', async () => {
+    const clock = new FakeClock();
+    const errors: unknown[] = [];
+    let runs = 0;
+    const job = new PeriodicJob(clock, {
+      intervalMs: 100,
+      offsetMs: 0,
+      run: async () => {
+        runs++;
+        throw new Error('boom');
+      },
+      onError: (e) => errors.push(e),
+    });
+    await clock.advance(250);
+    assert.equal(runs, 3);
+    assert.equal(errors.length, 3);
+    job.stop();
+    await clock.advance(1000);
+    assert.equal(runs, 3);
+    assert.equal(clock.pending, 0);
+  });
+});
+
+describe('spreadOffset', () => {
+  it('is stable and spreads keys over the interval', () => {
+    assert.equal(spreadOffset('a', 1000), spreadOffset('a', 1000));
+    const buckets = new Array<number>(10).fill(0);
+    for (let i = 0; i < 10_000; i++) {
+      const offset = spreadOffset(`target-${i}`, 1000);
+      assert.ok(offset >= 0 && offset < 1000);
+      buckets[Math.floor(offset / 100)]!++;
+    }
+    for (const count of buckets) assert.ok(count > 850 && count < 1150, `bucket ${count}`);
+  });
+});
+
+describe('Scheduler', () => {
+  it('starts one job per (probe, target, address), only for targets that enable the probe, and closes runners', async () => {
+    const clock = new FakeClock();
+    const runs: string[] = [];
+    const closed: string[] = [];
+    const prober: Prober = {
+      name: 'ping',
+      intervalOf: (target) => (target.name === 'off' ? undefined : 1),
+      open: (subject) => ({
+        run: async () => void runs.push(subject.address),
+        close: () => void closed.push(subject.address),
+      }),
+    };
+    const scheduler = new Scheduler(silentLogger, clock);
+    const target = { name: 'a', host: 'x', family: 'auto', labels: {} } as const;
+    scheduler.start(prober, { target, address: '10.0.0.1', family: 'ipv4' });
+    scheduler.start(prober, { target, address: '10.0.0.1', family: 'ipv4' });
+    scheduler.start(prober, { target, address: '10.0.0.2', family: 'ipv4' });
+    scheduler.start(prober, { target: { ...target, name: 'off' }, address: '10.0.0.3', family: 'ipv4' });
+    assert.equal(scheduler.size, 2);
+    await clock.advance(3000);
+    assert.equal(runs.filter((a) => a === '10.0.0.1').length, 3);
+    assert.equal(runs.filter((a) => a === '10.0.0.2').length, 3);
+    scheduler.stop('ping', { target, address: '10.0.0.1' });
+    assert.deepEqual(closed, ['10.0.0.1']);
+    scheduler.stopAll();
+    assert.deepEqual(closed.sort(), ['10.0.0.1', '10.0.0.2']);
+    assert.equal(clock.pending, 0);
+  });
+});

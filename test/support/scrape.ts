@@ -1,0 +1,36 @@
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import type { PrometheusPipeline } from '../../exporter/metrics';
+
+/** The exposition text a scrape of this pipeline would return. */
+export async function scrapeText(pipeline: PrometheusPipeline): Promise<string> {
+  const { resourceMetrics, errors } = await pipeline.exporter.collect();
+  if (errors.length > 0) throw new Error(`collection errors: ${errors.join('; ')}`);
+  return new PrometheusSerializer('', false, undefined, false, true).serialize(resourceMetrics);
+}
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Parses Prometheus text exposition samples (enough for tests: no escapes in label values beyond \"). */
+export function parseSamples(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match) throw new Error(`unparsable sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[pair[1]!] = pair[2]!.replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    }
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The samples of one metric whose labels include `match`. */
+export function select(samples: Sample[], name: string, match: Record<string, string> = {}): Sample[] {
+  return samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
+}
