@@ -1,6 +1,8 @@
-// The package entry: the probes library (usable on its own with any OpenTelemetry setup).
+// The package entry. `probes` is a library of its own (Pinger and the shared raw sockets); the
+// exporter part runs the same schedules inside any application's OpenTelemetry MeterProvider.
 export type {
   BindOptions,
+  EchoSessionSpec,
   IcmpSocketStats,
   PingerOptions,
   PingFailure,
@@ -12,6 +14,7 @@ export type {
   RttSummary,
 } from './probes';
 export {
+  EchoSession,
   IcmpSocket,
   Pinger,
   ProbeError,
@@ -20,3 +23,11 @@ export {
   sharedSockets,
   summarizeRtts,
 } from './probes';
+
+export type { Agent, AgentOptions } from './exporter/agent';
+export { startAgent } from './exporter/agent';
+export type { Config, ConfigIssue, PingProbeConfig, TargetConfig } from './exporter/config';
+export { ConfigError, formatIssue, loadConfig, parseConfig } from './exporter/config';
+export type { Logger, LoggerOptions } from './exporter/logging';
+export { createLogger } from './exporter/logging';
+export { METRIC, netdiagViews } from './exporter/metrics';

@@ -138,6 +138,9 @@ export class ExporterMetrics {
   pingSeries(attributes: SeriesLabels, windowSeconds: number): PingSeries {
     const series = new PingSeriesImpl(this, attributes, new RollingWindow(windowSeconds * 1000));
     this.windows.set(series, attributes);
+    // Counters exist from the start at 0, so that a target that never answers still has a loss.
+    this.sent.add(0, attributes);
+    this.received.add(0, attributes);
     return series;
   }
 

@@ -1,0 +1,21 @@
+// Bounds the validation enforces; the defaults live in defaults.ts.
+
+/** Larger files are refused before parsing. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/** yaml's `maxAliasCount`: how far aliases may multiply the document when expanded. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Collections nested deeper are refused before yaml composes them, which recurses per level. */
+export const MAX_NESTING = 64;
+
+/** Node timers have millisecond resolution. */
+export const MIN_DURATION = 0.001;
+/** Well below the ~24.8 days at which Node timers overflow. */
+export const MAX_DURATION = 24 * 3600;
+
+/** The bounds the Pinger accepts (probes/ping/pinger.ts): its token takes 8 bytes. */
+export const MIN_PING_SIZE = 8;
+export const MAX_PING_SIZE = 65_499;
+
+export const MAX_TARGET_NAME_LENGTH = 128;

@@ -1,0 +1,66 @@
+import { readBind } from './bind';
+import { readHistogramBuckets } from './buckets';
+import { decodeConfigText } from './decode';
+import { DEFAULT_HISTOGRAM_BUCKETS, defaultCardinalityLimit } from './defaults';
+import { readDns } from './dns';
+import { deepFreeze } from './freeze';
+import { ConfigError } from './issue';
+import { displayPath, ROOT_PATH } from './key-path';
+import { BUILT_IN_PING, type PingSettings, readPing } from './ping';
+import { type Field, isNull, issueAt, present, Reader } from './reader';
+import { readInteger } from './scalars';
+import { GLOBAL_BLOCK } from './setting';
+import { readTargets } from './target';
+import type { Config } from './types';
+import { parseYaml } from './yaml-document';
+
+const ROOT_KEYS = ['defaults', 'bind', 'histogram_buckets', 'cardinality_limit', 'dns', 'targets'] as const;
+const DEFAULTS_KEYS = ['ping'] as const;
+
+/**
+ * Parses and validates a config: built-in defaults, then `defaults`, then each target's own keys.
+ * Throws a ConfigError listing every problem found. `file` is only used in messages.
+ */
+export function parseConfig(text: string | Buffer, file: string): Config {
+  const decoded = decodeConfigText(text);
+  if (typeof decoded !== 'string') {
+    const { line, column, message } = decoded;
+    throw new ConfigError([{ file, line, column, path: displayPath(ROOT_PATH), message }]);
+  }
+  const { lines, document, problems } = parseYaml(decoded);
+  if (!document)
+    throw new ConfigError(problems.map((problem) => issueAt(file, lines, problem, problem.message)));
+  const r = new Reader(file, lines, document);
+  const config = readConfig(r, file);
+  const issues = r.issues;
+  if (!config || issues.length > 0) throw new ConfigError(issues);
+  return deepFreeze(config);
+}
+
+function readConfig(r: Reader, file: string): Config | undefined {
+  const root = r.root();
+  if (!root || isNull(root)) {
+    r.report({ offset: 0, path: ROOT_PATH }, 'empty config');
+    return undefined;
+  }
+  const entries = r.map(root, ROOT_KEYS);
+  if (!entries) return undefined;
+  const defaultPing = readDefaults(r, present(entries.get('defaults')));
+  const bind = readBind(r, present(entries.get('bind')));
+  const bucketsField = present(entries.get('histogram_buckets'));
+  const histogramBuckets = bucketsField ? readHistogramBuckets(r, bucketsField) : DEFAULT_HISTOGRAM_BUCKETS;
+  const dns = readDns(r, present(entries.get('dns')));
+  const targets = readTargets(r, present(entries.get('targets')), defaultPing);
+  const limitField = present(entries.get('cardinality_limit'));
+  const cardinalityLimit = limitField
+    ? readInteger(r, limitField, 1, Number.MAX_SAFE_INTEGER)
+    : targets && defaultCardinalityLimit(targets);
+  if (!histogramBuckets || !dns || !targets || cardinalityLimit === undefined) return undefined;
+  return { file, bind, histogramBuckets, cardinalityLimit, dns, targets };
+}
+
+/** `defaults.ping` over the built-in defaults: what a target's `ping` block is merged over. */
+function readDefaults(r: Reader, field: Field | undefined): PingSettings {
+  const entries = field && r.map(field, DEFAULTS_KEYS);
+  return readPing(r, present(entries?.get('ping')), GLOBAL_BLOCK, BUILT_IN_PING);
+}

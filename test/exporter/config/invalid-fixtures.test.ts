@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { ConfigError, loadConfig } from '../../../exporter/config';
+import { fixturePath, fixturesDir } from './fixture-paths';
+
+/** Fixture name -> the exact lines of the error, FILE standing for the fixture's path. */
+const EXPECTED: Record<string, string[]> = {
+  'alias-bomb': [
+    'FILE:8:14: targets[0].labels.b[0]: aliases expand too much: the limit is 100 copies of an anchor, nested copies multiplied',
+  ],
+  'bind-family-mismatch': [
+    'FILE:2:9: bind.ipv4: 2001:db8::10 is an IPv6 address; it belongs in bind.ipv6',
+    'FILE:3:9: bind.ipv6: 192.0.2.10 is an IPv4 address; it belongs in bind.ipv4',
+  ],
+  'bind-interface': [
+    'FILE:1:20: bind.interface: interface name "a-very-long-interface-name" must be 1 to 15 characters long',
+  ],
+  'bind-invalid-ip': [
+    'FILE:2:9: bind.ipv4: "192.0.2.300" is not an IPv4 address',
+    'FILE:3:9: bind.ipv6: "2001:db8::g" is not an IPv6 address',
+  ],
+  'buckets-empty': ['FILE:1:20: histogram_buckets: must list at least one bucket boundary'],
+  'buckets-not-increasing': [
+    'FILE:1:35: histogram_buckets[2]: bucket boundary 0.002 must be greater than the one before it, 0.002',
+    'FILE:1:49: histogram_buckets[4]: bucket boundary 0.003 must be greater than the one before it, 0.004',
+  ],
+  'buckets-not-positive': [
+    'FILE:2:5: histogram_buckets[0]: bucket boundary must be positive, got 0',
+    'FILE:3:5: histogram_buckets[1]: bucket boundary must be positive, got -0.001',
+    'FILE:4:5: histogram_buckets[2]: expected a number, got the string "1ms"',
+    'FILE:5:5: histogram_buckets[3]: must be finite, got .inf',
+  ],
+  'cardinality-limit-type': ['FILE:1:20: cardinality_limit: expected an integer, got the string "10k"'],
+  'cardinality-limit': ['FILE:1:20: cardinality_limit: must be an integer of at least 1, got 0'],
+  'comments-only': ['FILE:1:1: (root): empty config'],
+  'defaults-conflict': [
+    'FILE:4:14: defaults.ping.timeout: timeout 3s exceeds interval 1s (built-in default)',
+  ],
+  'dns-retry': ['FILE:3:14: dns.retry_min: retry_min 10m exceeds retry_max 5m (built-in default)'],
+  'duplicate-key': ['FILE:7:7: targets[0].ping.interval: duplicate key "interval" (first at line 5)'],
+  'duplicate-target-name': ['FILE:8:11: targets[2].name: duplicate target name "gateway" (first at line 2)'],
+  'duration-not-positive': [
+    'FILE:5:17: targets[0].ping.interval: duration must be positive, got 0s',
+    'FILE:6:16: targets[0].ping.timeout: duration must be positive, got -1s',
+    'FILE:7:15: targets[0].ping.window: duration must be positive, got 0ms',
+  ],
+  'duration-out-of-range': [
+    'FILE:4:23: targets[0].ping.interval: "500us" is not a duration: write a number and a unit (ms, s, m, h), e.g. 250ms, 1.5s, 1m30s',
+    'FILE:4:39: targets[0].ping.timeout: duration 0.5ms is below the minimum of 1ms',
+    'FILE:4:54: targets[0].ping.window: duration 25h is above the maximum of 24h',
+  ],
+  'duration-syntax': [
+    'FILE:3:15: defaults.ping.interval: "1x" is not a duration: write a number and a unit (ms, s, m, h), e.g. 250ms, 1.5s, 1m30s',
+    'FILE:4:14: defaults.ping.timeout: duration 1 has no unit: write e.g. 1s (units: ms, s, m, h)',
+    'FILE:5:13: defaults.ping.window: duration 60 has no unit: write e.g. 60s (units: ms, s, m, h)',
+    'FILE:10:17: targets[0].ping.interval: "1s1m" is not a duration: write a number and a unit (ms, s, m, h), e.g. 250ms, 1.5s, 1m30s',
+    'FILE:11:16: targets[0].ping.timeout: "1 s" is not a duration: write a number and a unit (ms, s, m, h), e.g. 250ms, 1.5s, 1m30s',
+    'FILE:12:15: targets[0].ping.window: expected a duration such as 1s, got a sequence',
+  ],
+  empty: ['FILE:1:1: (root): empty config'],
+  family: [
+    'FILE:2:47: targets[0].family: unknown family "ip4"; expected one of: auto, ipv4, ipv6, dual',
+    'FILE:3:40: targets[1].family: family ipv6 needs an IPv6 host, but host 10.0.6.2 is an IPv4 address',
+    'FILE:4:45: targets[2].family: family ipv4 needs an IPv4 host, but host 2001:db8::2 is an IPv6 address',
+    'FILE:5:40: targets[3].family: family dual needs a DNS name with both A and AAAA records, but host 10.0.6.2 is an IPv4 address',
+    'FILE:6:47: targets[4].family: unknown family "IPv4"; expected one of: auto, ipv4, ipv6, dual',
+  ],
+  'invalid-host': [
+    'FILE:2:22: targets[0].host: host "10.0.6.256" is not a valid IPv4 address',
+    'FILE:3:22: targets[1].host: host "2001:db8::g" is not a valid IPv6 address',
+    'FILE:4:22: targets[2].host: host "gate way.example" is not an IP address or DNS name: it contains " "',
+    'FILE:5:22: targets[3].host: host "gateway..example" is not an IP address or DNS name: it has an empty label',
+    'FILE:6:22: targets[4].host: host "" is not an IP address or DNS name: it is empty',
+    'FILE:8:11: targets[5].host: host "a123456789a123456789a123456789a123456789a123456789a123456789a..." is not an IP address or DNS name: it has a label of 64 characters, more than 63',
+  ],
+  'label-names': [
+    'FILE:5:7: targets[0].labels.site-name: label name "site-name" must match ^[a-zA-Z_][a-zA-Z0-9_]*$',
+    'FILE:6:7: targets[0].labels.1rack: label name "1rack" must match ^[a-zA-Z_][a-zA-Z0-9_]*$',
+    'FILE:7:7: targets[0].labels.__meta: label name "__meta" is reserved: names starting with __ are internal',
+    'FILE:8:7: targets[0].labels.target: label name "target" is reserved: the exporter sets it',
+    'FILE:9:7: targets[0].labels.le: label name "le" is reserved: the exporter sets it',
+    'FILE:10:7: targets[0].labels.job: label name "job" is reserved: the exporter sets it',
+    'FILE:11:7: targets[0].labels[""]: label name "" must match ^[a-zA-Z_][a-zA-Z0-9_]*$',
+  ],
+  'label-values': [
+    'FILE:5:12: targets[0].labels.site: expected a string, got null',
+    'FILE:6:13: targets[0].labels.rack: label value must not be empty: Prometheus treats an empty value as no label',
+    'FILE:7:13: targets[0].labels.tags: expected a string, got a sequence',
+    'FILE:8:14: targets[0].labels.owner: expected a string, got a mapping',
+  ],
+  'missing-required': [
+    'FILE:2:5: targets[0]: missing required key "name"',
+    'FILE:4:5: targets[1]: missing required key "host"',
+    'FILE:6:5: targets[2]: missing required key "name"',
+    'FILE:6:5: targets[2]: missing required key "host"',
+  ],
+  'multiple-documents': ['FILE:2:1: (root): invalid YAML: the config must be a single YAML document'],
+  'no-probe': ['FILE:2:5: targets[0]: target enables no probe: add `ping: {}`'],
+  'non-utf8': ['FILE:4:23: (root): file is not valid UTF-8: byte 0xFC at offset 68'],
+  'root-not-mapping': ['FILE:1:1: (root): expected a mapping, got a sequence'],
+  'size-out-of-range': [
+    'FILE:2:46: targets[0].ping.size: must be an integer from 8 to 65499, got 7',
+    'FILE:3:46: targets[1].ping.size: must be an integer from 8 to 65499, got 65500',
+    'FILE:4:46: targets[2].ping.size: must be an integer from 8 to 65499, got 56.5',
+    'FILE:5:46: targets[3].ping.size: expected an integer, got the string "1kB"',
+  ],
+  'syntax-error': [
+    'FILE:5:1: (root): invalid YAML: Flow map in block collection must be sufficiently indented and end with a }',
+  ],
+  'target-name-length': [
+    'FILE:2:13: targets[0].name: target name must be 1 to 128 characters long, got 0',
+    'FILE:3:11: targets[1].name: target name must be 1 to 128 characters long, got 129',
+  ],
+  'targets-not-a-list': ['FILE:2:3: targets: expected a sequence, got a mapping'],
+  'timeout-exceeds-builtin': [
+    'FILE:5:23: targets[0].ping.interval: timeout 1s (built-in default) exceeds interval 200ms',
+  ],
+  'timeout-exceeds-defaults': [
+    'FILE:7:23: targets[0].ping.interval: timeout 800ms (from defaults.ping.timeout, line 2) exceeds interval 500ms',
+    'FILE:12:16: targets[1].ping.timeout: timeout 100ms exceeds interval 50ms',
+  ],
+  'timeout-exceeds-interval': ['FILE:6:16: targets[0].ping.timeout: timeout 2s exceeds interval 1s'],
+  'too-deep': ['FILE:8:129: (root): invalid YAML: collections nested deeper than 64 levels'],
+  'unknown-alias': ['FILE:4:11: targets[0].ping: alias *fast refers to no anchor &fast before it'],
+  'unknown-keys': [
+    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, targets',
+    'FILE:4:11: defaults.ping.intervall: unknown key "intervall"; allowed keys: interval, timeout, size, window',
+    'FILE:5:3: defaults.tcp: unknown key "tcp"; allowed keys: ping',
+    'FILE:6:27: bind.address: unknown key "address"; allowed keys: ipv4, ipv6, interface',
+    'FILE:7:8: dns.ttl: unknown key "ttl"; allowed keys: refresh, retry_min, retry_max',
+    'FILE:11:5: targets[0].pnig: unknown key "pnig"; allowed keys: name, host, family, labels, ping',
+    'FILE:12:27: targets[0].ping.count: unknown key "count"; allowed keys: interval, timeout, size, window',
+  ],
+  'unknown-tag': ['FILE:3:11: (root): invalid YAML: Unresolved tag: !ip'],
+  'window-below-interval': [
+    'FILE:6:36: targets[0].ping.window: window 5s is shorter than interval 10s',
+    'FILE:9:23: targets[1].ping.interval: window 30s (from defaults.ping.window, line 2) is shorter than interval 1m',
+  ],
+  'wrong-types': [
+    'FILE:1:11: defaults: expected a mapping, got a sequence',
+    'FILE:2:7: bind: expected a mapping, got the string "192.0.2.10"',
+    'FILE:3:20: histogram_buckets: expected a sequence, got the number 0.1',
+    'FILE:4:6: dns: expected a mapping, got the string "5m"',
+    'FILE:6:11: targets[0].name: expected a string, got the number 42',
+    'FILE:7:11: targets[0].host: expected a string, got a sequence',
+    'FILE:8:13: targets[0].family: expected a string, got the boolean true',
+    'FILE:9:13: targets[0].labels: expected a mapping, got the string "site=ams"',
+    'FILE:10:11: targets[0].ping: expected a mapping, got the string "1s"',
+    'FILE:11:5: targets[1]: expected a mapping, got the string "gateway"',
+  ],
+};
+
+describe('invalid config fixtures', () => {
+  it('has an expectation for every fixture and a fixture for every expectation', () => {
+    const names = readdirSync(path.join(fixturesDir, 'invalid')).map((file) => path.basename(file, '.yaml'));
+    assert.deepEqual(names.sort(), Object.keys(EXPECTED).sort());
+  });
+
+  it('keeps the non-UTF-8 fixture as raw bytes (a formatter must not re-encode it)', () => {
+    assert.ok(readFileSync(fixturePath('invalid', 'non-utf8')).includes(0xfc));
+  });
+
+  for (const [name, lines] of Object.entries(EXPECTED)) {
+    it(name, async () => {
+      const file = fixturePath('invalid', name);
+      const expected = lines.map((line) => line.replace(/^FILE:/, `${file}:`));
+      const error = await loadConfig(file).then(
+        () => assert.fail('expected a ConfigError'),
+        (error: unknown) => error,
+      );
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.code, 'ERR_CONFIG');
+      assert.equal(error.message, expected.join('\n'));
+      assert.deepEqual(
+        error.issues.map(
+          ({ file, line, column, path, message }) => `${file}:${line}:${column}: ${path}: ${message}`,
+        ),
+        expected,
+      );
+      for (const [index, issue] of error.issues.entries()) {
+        const [, line, column] = /^FILE:(\d+):(\d+): /.exec(lines[index] ?? '') ?? [];
+        assert.equal(issue.file, file);
+        assert.equal(issue.line, Number(line));
+        assert.equal(issue.column, Number(column));
+      }
+    });
+  }
+});

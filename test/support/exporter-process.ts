@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Netns } from '../lab';
+import { cliPath } from './paths';
+import { parseSamples, type Sample } from './scrape';
+
+export interface ExporterProcess {
+  readonly url: string;
+  readonly logs: () => string;
+  /** GET a path of the exporter from inside its namespace. */
+  get(pathname: string): Promise<{ status: number; body: string }>;
+  scrape(): Promise<Sample[]>;
+  stop(): Promise<number | null>;
+}
+
+/** Writes `config` to a temporary file and runs the exporter on it inside `ns`, listening on 127.0.0.1:port. */
+export async function startExporter(ns: Netns, config: string, port = 9469): Promise<ExporterProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-e2e-'));
+  const file = path.join(dir, 'config.yaml');
+  writeFileSync(file, config);
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = ns.spawn([
+    'node',
+    cliPath,
+    `--config.file=${file}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=debug',
+  ]);
+  let logs = '';
+  child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+  const get = async (pathname: string): Promise<{ status: number; body: string }> => {
+    const { stdout, code } = await ns.exec(['curl', '-s', '-w', '\n%{http_code}', `${url}${pathname}`], { check: false });
+    if (code !== 0) return { status: 0, body: '' };
+    const cut = stdout.lastIndexOf('\n');
+    return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
+  };
+  for (let attempt = 0; ; attempt++) {
+    if ((await get('/-/healthy')).status === 200) break;
+    if (attempt > 100 || child.exitCode !== null) throw new Error(`the exporter did not start:\n${logs}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    logs: () => logs,
+    get,
+    scrape: async () => parseSamples((await get('/metrics')).body),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
