@@ -11,7 +11,13 @@ declare module 'raw-socket' {
   export interface SocketWrap extends EventEmitter {
     recv(buffer: Buffer, callback: (buffer: Buffer, bytes: number, source: string) => void): void;
     /** Calls sendto(2) at once; throws on failure (EAGAIN included), else calls back synchronously. */
-    send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
+    send(
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      address: string,
+      callback: (bytes: number) => void,
+    ): void;
   }
 
   export interface SocketOptions {

@@ -32,7 +32,7 @@ export function readPing(
   layer: number,
   base: PingSettings,
 ): PingSettings {
-  const ping = readBlock(r, field, layer, base, READERS);
+  const ping = capInheritedTimeout(readBlock(r, field, layer, base, READERS));
   const { interval, timeout, window } = ping;
   if (interval && timeout && timeout.value > interval.value) {
     reportConflict(r, layer, ['timeout', timeout], 'exceeds', ['interval', interval]);
@@ -41,6 +41,18 @@ export function readPing(
     reportConflict(r, layer, ['window', window], 'is shorter than', ['interval', interval]);
   }
   return ping;
+}
+
+/**
+ * A timeout inherited from a less specific layer than the interval (a target that only sets
+ * `interval: 200ms` under the default 1s timeout) is cut to the interval instead of rejected:
+ * the user asked for that interval, and never for the longer timeout.
+ */
+function capInheritedTimeout(ping: PingSettings): PingSettings {
+  const { interval, timeout } = ping;
+  if (!interval || !timeout || timeout.layer >= interval.layer || timeout.value <= interval.value)
+    return ping;
+  return { ...ping, timeout: { ...interval } };
 }
 
 export function pingConfig(settings: PingSettings): PingProbeConfig | undefined {

@@ -80,7 +80,10 @@ targets:
       const theirs = parseIputilsSummary(iputils.stdout).avg!;
       assert.ok(count >= 30, `${count} RTTs recorded meanwhile`);
       assert.ok(mean > (2 * DELAY_MS) / 1000, `mean ${mean} includes the delay`);
-      assert.ok(Math.abs(mean - theirs) < 0.0005, `exporter ${(mean * 1e3).toFixed(3)} ms vs iputils ${(theirs * 1e3).toFixed(3)} ms`);
+      assert.ok(
+        Math.abs(mean - theirs) < 0.0005,
+        `exporter ${(mean * 1e3).toFixed(3)} ms vs iputils ${(theirs * 1e3).toFixed(3)} ms`,
+      );
       const [series] = select(after, 'netdiag_ping_rtt_seconds_count', { target: name });
       assert.deepEqual(
         { family: series?.labels.family, address: series?.labels.address, site: series?.labels.site },
@@ -100,7 +103,10 @@ targets:
     const loss = 1 - received / sent;
     const bound = 4.5 * Math.sqrt((LOSS_RATE * (1 - LOSS_RATE)) / sent);
     assert.ok(sent >= 200, `${sent} requests sent in 5 s at 20 ms`);
-    assert.ok(Math.abs(loss - LOSS_RATE) < bound, `loss ${loss.toFixed(3)} vs injected ${LOSS_RATE} (bound ${bound.toFixed(3)})`);
+    assert.ok(
+      Math.abs(loss - LOSS_RATE) < bound,
+      `loss ${loss.toFixed(3)} vs injected ${LOSS_RATE} (bound ${bound.toFixed(3)})`,
+    );
     const ratio = select(after, 'netdiag_ping_loss_ratio', { target: 'lossy' })[0]?.value;
     assert.ok(ratio !== undefined && Math.abs(ratio - LOSS_RATE) < 0.1, `loss ratio gauge ${ratio}`);
   });

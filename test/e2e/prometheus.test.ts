@@ -31,7 +31,10 @@ describe('a real Prometheus scraping the exporter (lab namespaces)', () => {
     return body.data.result;
   }
 
-  async function eventually(promql: string, ready: (result: VectorSample[]) => boolean): Promise<VectorSample[]> {
+  async function eventually(
+    promql: string,
+    ready: (result: VectorSample[]) => boolean,
+  ): Promise<VectorSample[]> {
     let last: VectorSample[] = [];
     for (let attempt = 0; attempt < 60; attempt++) {
       try {
@@ -59,7 +62,10 @@ describe('a real Prometheus scraping the exporter (lab namespaces)', () => {
     // /etc/netns/NAME/hosts over /etc/hosts.
     hostsDir = path.join('/etc/netns', client.name);
     mkdirSync(hostsDir, { recursive: true });
-    writeFileSync(path.join(hostsDir, 'hosts'), '127.0.0.1 localhost\n10.200.0.3 dual.lab\nfd00:200::3 dual.lab\n');
+    writeFileSync(
+      path.join(hostsDir, 'hosts'),
+      '127.0.0.1 localhost\n10.200.0.3 dual.lab\nfd00:200::3 dual.lab\n',
+    );
 
     exporter = await startExporter(
       client,
@@ -108,10 +114,20 @@ scrape_configs:
       'sum by (target, family, site, address) (rate(netdiag_ping_rtt_seconds_count[5s]))',
       (r) => r.length === 4 && r.every((s) => Number(s.value[1]) > 0),
     );
-    const series = result.map((s) => `${s.metric.target}/${s.metric.family}/${s.metric.site}/${s.metric.address}`).sort();
-    assert.deepEqual(series, ['ams-v4/ipv4/ams/10.200.0.1', 'both/ipv4/lon/10.200.0.3', 'both/ipv6/lon/fd00:200::3', 'fra-v6/ipv6/fra/fd00:200::1']);
-    const quantile = await query('histogram_quantile(0.5, sum by (le, target) (rate(netdiag_ping_rtt_seconds_bucket[10s])))');
-    for (const sample of quantile) assert.ok(Number(sample.value[1]) < 0.01, `median RTT of ${sample.metric.target}`);
+    const series = result
+      .map((s) => `${s.metric.target}/${s.metric.family}/${s.metric.site}/${s.metric.address}`)
+      .sort();
+    assert.deepEqual(series, [
+      'ams-v4/ipv4/ams/10.200.0.1',
+      'both/ipv4/lon/10.200.0.3',
+      'both/ipv6/lon/fd00:200::3',
+      'fra-v6/ipv6/fra/fd00:200::1',
+    ]);
+    const quantile = await query(
+      'histogram_quantile(0.5, sum by (le, target) (rate(netdiag_ping_rtt_seconds_bucket[10s])))',
+    );
+    for (const sample of quantile)
+      assert.ok(Number(sample.value[1]) < 0.01, `median RTT of ${sample.metric.target}`);
   });
 
   it('computes the loss of each target from the counters and the gauge', async () => {

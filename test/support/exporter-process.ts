@@ -34,7 +34,9 @@ export async function startExporter(ns: Netns, config: string, port = 9469): Pro
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 
   const get = async (pathname: string): Promise<{ status: number; body: string }> => {
-    const { stdout, code } = await ns.exec(['curl', '-s', '-w', '\n%{http_code}', `${url}${pathname}`], { check: false });
+    const { stdout, code } = await ns.exec(['curl', '-s', '-w', '\n%{http_code}', `${url}${pathname}`], {
+      check: false,
+    });
     if (code !== 0) return { status: 0, body: '' };
     const cut = stdout.lastIndexOf('\n');
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };

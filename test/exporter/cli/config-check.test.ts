@@ -31,17 +31,36 @@ describe('netdiag-exporter --config.check', () => {
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(
       file,
-      ['targets:', '  - name: a', '    host: 10.0.0.1', '    ping: { interval: 1s, timeout: 2s }', '  - name: a', '    host: 300.1.1.1', '    ping: {}', ''].join('\n'),
+      [
+        'targets:',
+        '  - name: a',
+        '    host: 10.0.0.1',
+        '    ping: { interval: 1s, timeout: 2s }',
+        '  - name: a',
+        '    host: 300.1.1.1',
+        '    ping: {}',
+        '',
+      ].join('\n'),
     );
     try {
       const result = await cli(['--config.check', `--config.file=${file}`]);
       assert.equal(result.code, 1);
       const lines = result.stderr.trim().split('\n');
       assert.ok(lines.length >= 3, result.stderr);
-      for (const line of lines) assert.match(line, new RegExp(`^${file.replace(/[.]/g, '\\.')}:\\d+:\\d+: [\\w.\\[\\]()]+: .+`));
-      assert.ok(lines.some((l) => l.startsWith(`${file}:4:`) && l.includes('targets[0].ping.timeout')), result.stderr);
-      assert.ok(lines.some((l) => l.startsWith(`${file}:5:`) && l.includes('targets[1].name')), result.stderr);
-      assert.ok(lines.some((l) => l.startsWith(`${file}:6:`) && l.includes('targets[1].host')), result.stderr);
+      for (const line of lines)
+        assert.match(line, new RegExp(`^${file.replace(/[.]/g, '\\.')}:\\d+:\\d+: [\\w.\\[\\]()]+: .+`));
+      assert.ok(
+        lines.some((l) => l.startsWith(`${file}:4:`) && l.includes('targets[0].ping.timeout')),
+        result.stderr,
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith(`${file}:5:`) && l.includes('targets[1].name')),
+        result.stderr,
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith(`${file}:6:`) && l.includes('targets[1].host')),
+        result.stderr,
+      );
       assert.doesNotMatch(result.stderr, /\n\s+at /);
     } finally {
       rmSync(dir, { recursive: true, force: true });

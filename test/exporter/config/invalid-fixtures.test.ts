@@ -115,13 +115,7 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:3:11: targets[1].name: target name must be 1 to 128 characters long, got 129',
   ],
   'targets-not-a-list': ['FILE:2:3: targets: expected a sequence, got a mapping'],
-  'timeout-exceeds-builtin': [
-    'FILE:5:23: targets[0].ping.interval: timeout 1s (built-in default) exceeds interval 200ms',
-  ],
-  'timeout-exceeds-defaults': [
-    'FILE:7:23: targets[0].ping.interval: timeout 800ms (from defaults.ping.timeout, line 2) exceeds interval 500ms',
-    'FILE:12:16: targets[1].ping.timeout: timeout 100ms exceeds interval 50ms',
-  ],
+  'timeout-exceeds-defaults': ['FILE:8:16: targets[0].ping.timeout: timeout 100ms exceeds interval 50ms'],
   'timeout-exceeds-interval': ['FILE:6:16: targets[0].ping.timeout: timeout 2s exceeds interval 1s'],
   'too-deep': ['FILE:8:129: (root): invalid YAML: collections nested deeper than 64 levels'],
   'unknown-alias': ['FILE:4:11: targets[0].ping: alias *fast refers to no anchor &fast before it'],

@@ -44,6 +44,12 @@ const EXPECTED: Record<string, Partial<Config>> = {
       target('uplink', '198.51.100.1', { ping: { interval: 0.5, timeout: 0.25, size: 120, window: 90 } }),
     ],
   },
+  'inherited-timeout': {
+    targets: [
+      target('fast', '10.0.6.2', { ping: { ...DEFAULT_PING, interval: 0.5, timeout: 0.5 } }),
+      target('faster', '10.0.6.3', { ping: { ...DEFAULT_PING, interval: 0.2, timeout: 0.15 } }),
+    ],
+  },
   'dual-and-labels': {
     targets: [
       target('website', 'www.example.com.', {
