@@ -59,11 +59,11 @@ const ICMP6_FILTER = 1;
 const MAX_READS_PER_EVENT = 256;
 const WOULD_BLOCK = 'Resource temporarily unavailable';
 /**
- * Packets sent at once per event loop turn. Past that, sends wait for writable events, between
- * which the poll phase reads replies: with no kernel receive timestamps, a long synchronous burst
- * would delay the reading (and inflate the RTT) of every reply that came back meanwhile.
+ * Packets sent per event loop turn; the rest wait for the next turn. With no kernel receive
+ * timestamps, a long synchronous burst of sends would delay the reading (and inflate the RTT) of
+ * every reply that came back meanwhile.
  */
-const DIRECT_SENDS_PER_TURN = 16;
+const SENDS_PER_TURN = 32;
 
 /** Opens a real raw socket through the `raw-socket` addon. */
 export const openRawTransport: RawTransportFactory = (options) => new NativeRawTransport(options);
@@ -85,6 +85,8 @@ class NativeRawTransport implements RawTransport {
   private readonly receiveBuffer = Buffer.alloc(65536);
   private currentHopLimit = -1;
   private outbox: PendingSend[] = [];
+  private outboxHead = 0;
+  private flushScheduled = false;
   private closed = false;
 
   constructor(private readonly options: RawTransportOptions) {
@@ -166,6 +168,7 @@ class NativeRawTransport implements RawTransport {
     }
   }
 
+  /** Reads what the socket holds, up to MAX_READS_PER_EVENT packets. */
   private drain(): void {
     const { receiveBuffer, options } = this;
     let source = '';
@@ -174,17 +177,24 @@ class NativeRawTransport implements RawTransport {
       bytes = n;
       source = from;
     };
-    for (let i = 0; i < MAX_READS_PER_EVENT && !this.closed; i++) {
-      bytes = -1;
-      try {
-        this.socket.wrap.recv(receiveBuffer, capture);
-      } catch (error) {
-        if ((error as Error).message !== WOULD_BLOCK) options.onError?.(error as Error);
-        return;
+    // raw-socket reports EAGAIN by throwing: skip the stack trace, it costs more than the read.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      for (let i = 0; i < MAX_READS_PER_EVENT && !this.closed; i++) {
+        bytes = -1;
+        try {
+          this.socket.wrap.recv(receiveBuffer, capture);
+        } catch (error) {
+          if ((error as Error).message !== WOULD_BLOCK) options.onError?.(error as Error);
+          return;
+        }
+        const receivedAt = process.hrtime.bigint();
+        if (bytes < 0) return;
+        options.onPacket(receiveBuffer.subarray(0, bytes), source, receivedAt);
       }
-      const receivedAt = process.hrtime.bigint();
-      if (bytes < 0) return;
-      options.onPacket(receiveBuffer.subarray(0, bytes), source, receivedAt);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
   }
 
@@ -200,22 +210,35 @@ class NativeRawTransport implements RawTransport {
       return;
     }
     this.outbox.push({ packet, destination, onSent, onError, hopLimit, sentAt: 0n });
-    if (this.outbox.length === 1) setImmediate(this.flush);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
 
   /**
    * Runs once the current turn's JavaScript is done, so that no later synchronous work stands
-   * between a send and the reading of its reply (user-space timestamps see every such delay).
-   * raw-socket sends one queued packet per writable event; the first few go out at once instead.
+   * between a send and the reading of its reply (user-space timestamps see every such delay), and
+   * sends at most a few packets per turn: between turns, the poll phase reads the replies.
+   * raw-socket's own queue (one packet per writable event) is used only once the socket is full.
    */
   private readonly flush = (): void => {
+    this.flushScheduled = false;
     const outbox = this.outbox;
-    this.outbox = [];
-    let direct = DIRECT_SENDS_PER_TURN;
-    for (const pending of outbox) {
+    for (let budget = SENDS_PER_TURN; budget > 0 && this.outboxHead < outbox.length; budget--) {
+      const pending = outbox[this.outboxHead++]!;
       if (this.closed) pending.onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
-      else if (direct-- > 0 && this.socket.requests.length === 0 && this.sendNow(pending)) continue;
-      else this.enqueue(pending);
+      else if (this.socket.requests.length > 0 || !this.sendNow(pending)) this.enqueue(pending);
+      // A nearby target (or the kernel itself) answers while sendto(2) runs: read that reply now
+      // rather than after the rest of the batch.
+      else if (budget > 1 && this.outboxHead < outbox.length) this.drain();
+    }
+    if (this.outboxHead < outbox.length) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    } else {
+      this.outbox = [];
+      this.outboxHead = 0;
     }
   };
 
