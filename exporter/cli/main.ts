@@ -42,9 +42,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function help(text: string, code = 0): number {
-  (code === 0 ? process.stdout : process.stderr).write(`${text}\n`);
-  return code;
+function help(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
 }
 
 function isArgError(error: unknown): boolean {

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type {
   Attributes,
   BatchObservableCallback,
+  BatchObservableResult,
   Counter,
   Histogram,
   Meter,
@@ -13,6 +14,9 @@ import { RollingWindow } from './rolling-window';
 import { METRIC } from './names';
 
 export type ProbeName = 'ping' | 'knock' | 'trace';
+
+type GaugeName =
+  'loss' | 'jitter' | 'targets' | 'addresses' | 'reloadSuccessful' | 'reloadTimestamp' | 'eventLoopDelay';
 
 /** Labels of a series: target, address, family and the target's static labels. */
 export type SeriesLabels = Readonly<Record<string, string>>;
@@ -43,7 +47,7 @@ export class ExporterMetrics {
   private readonly sent: Counter;
   private readonly received: Counter;
   private readonly errors: Counter;
-  private readonly gauges: ObservableGauge[];
+  private readonly gauges: Readonly<Record<GaugeName, ObservableGauge>>;
   private readonly socketPackets: ObservableCounter;
   private readonly windows = new Map<PingSeriesImpl, Attributes>();
   private readonly targetCounts = new Map<ProbeName, number>();
@@ -73,65 +77,69 @@ export class ExporterMetrics {
     });
     const gauge = (name: string, description: string, unit?: string): ObservableGauge =>
       meter.createObservableGauge(name, { description, ...(unit && { unit }) });
-    this.gauges = [
-      gauge(METRIC.pingLoss, 'Fraction of ICMP echo requests lost over the window (ping.window).'),
-      gauge(
+    this.gauges = {
+      loss: gauge(METRIC.pingLoss, 'Fraction of ICMP echo requests lost over the window (ping.window).'),
+      jitter: gauge(
         METRIC.pingJitter,
         'Mean absolute difference of consecutive RTTs over the window (ping.window).',
         's',
       ),
-      gauge(METRIC.targets, 'Targets with the probe enabled.'),
-      gauge(METRIC.targetAddresses, 'Addresses a target resolved to (0: unresolved).'),
-      gauge(METRIC.reloadSuccessful, 'Whether the last configuration load succeeded.'),
-      gauge(METRIC.reloadTimestamp, 'Unix time of the last successful configuration load.', 's'),
-      gauge(
+      targets: gauge(METRIC.targets, 'Targets with the probe enabled.'),
+      addresses: gauge(METRIC.targetAddresses, 'Addresses a target resolved to (0: unresolved).'),
+      reloadSuccessful: gauge(METRIC.reloadSuccessful, 'Whether the last configuration load succeeded.'),
+      reloadTimestamp: gauge(
+        METRIC.reloadTimestamp,
+        'Unix time of the last successful configuration load.',
+        's',
+      ),
+      eventLoopDelay: gauge(
         METRIC.eventLoopDelay,
         "The exporter's event loop delay since the last scrape: its own noise floor.",
         's',
       ),
-    ];
+    };
     this.socketPackets = meter.createObservableCounter(METRIC.socketPackets, {
       description: 'Packets read from the raw sockets, by outcome (matched, foreign, mismatched, malformed).',
     });
     this.eventLoop = monitorEventLoopDelay({ resolution: 10 });
     this.eventLoop.enable();
-    this.observe = (result) => {
-      const now = this.now();
-      const [loss, jitter, targets, addresses, reloadOk, reloadAt, loopDelay] = this.gauges as [
-        ObservableGauge,
-        ObservableGauge,
-        ObservableGauge,
-        ObservableGauge,
-        ObservableGauge,
-        ObservableGauge,
-        ObservableGauge,
-      ];
-      for (const [series, attributes] of this.windows) {
-        const ratio = series.window.loss(now);
-        if (ratio !== undefined) result.observe(loss, ratio, attributes);
-        const spread = series.window.jitter(now);
-        if (spread !== undefined) result.observe(jitter, spread, attributes);
+    this.observe = (result) => this.collect(result);
+    meter.addBatchObservableCallback(this.observe, this.observables());
+  }
+
+  private observables(): Array<ObservableGauge | ObservableCounter> {
+    return [...Object.values(this.gauges), this.socketPackets];
+  }
+
+  /** Every observable value, read at collection time (each scrape). */
+  private collect(result: BatchObservableResult): void {
+    const { gauges } = this;
+    const now = this.now();
+    for (const [series, attributes] of this.windows) {
+      const ratio = series.window.loss(now);
+      if (ratio !== undefined) result.observe(gauges.loss, ratio, attributes);
+      const spread = series.window.jitter(now);
+      if (spread !== undefined) result.observe(gauges.jitter, spread, attributes);
+    }
+    for (const [probe, count] of this.targetCounts) result.observe(gauges.targets, count, { probe });
+    for (const { attributes, count } of this.addressCounts.values()) {
+      result.observe(gauges.addresses, count, attributes);
+    }
+    result.observe(gauges.reloadSuccessful, this.reload.successful);
+    result.observe(gauges.reloadTimestamp, this.reload.timestamp);
+    const loop = this.eventLoop;
+    if (loop.count > 0) {
+      result.observe(gauges.eventLoopDelay, loop.percentile(50) / 1e9, { stat: 'p50' });
+      result.observe(gauges.eventLoopDelay, loop.percentile(99) / 1e9, { stat: 'p99' });
+      result.observe(gauges.eventLoopDelay, loop.max / 1e9, { stat: 'max' });
+      loop.reset();
+    }
+    for (const socket of this.options.sockets?.() ?? []) {
+      const family = socket.family === 4 ? 'ipv4' : 'ipv6';
+      for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
+        result.observe(this.socketPackets, socket.stats[outcome], { family, outcome });
       }
-      for (const [probe, count] of this.targetCounts) result.observe(targets, count, { probe });
-      for (const { attributes, count } of this.addressCounts.values())
-        result.observe(addresses, count, attributes);
-      result.observe(reloadOk, this.reload.successful);
-      result.observe(reloadAt, this.reload.timestamp);
-      const histogram = this.eventLoop;
-      if (histogram.count > 0) {
-        result.observe(loopDelay, histogram.percentile(50) / 1e9, { stat: 'p50' });
-        result.observe(loopDelay, histogram.percentile(99) / 1e9, { stat: 'p99' });
-        result.observe(loopDelay, histogram.max / 1e9, { stat: 'max' });
-        histogram.reset();
-      }
-      for (const socket of options.sockets?.() ?? []) {
-        const family = socket.family === 4 ? 'ipv4' : 'ipv6';
-        for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
-          result.observe(this.socketPackets, socket.stats[outcome], { family, outcome });
-        }
-      }
-    };
-    meter.addBatchObservableCallback(this.observe, [...this.gauges, this.socketPackets]);
+    }
   }
 
   /** A series for one (target, address) pair; `attributes` carries target, address, family and static labels. */
@@ -188,7 +196,7 @@ export class ExporterMetrics {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.meter.removeBatchObservableCallback(this.observe, [...this.gauges, this.socketPackets]);
+    this.meter.removeBatchObservableCallback(this.observe, this.observables());
     this.eventLoop.disable();
     this.windows.clear();
   }

@@ -71,7 +71,7 @@ export class Pinger {
   /** Like ping(), with the sequence, reply details and the reason of each failure. */
   async *pingDetailed(request: PingRequest): AsyncGenerator<PingResult, void, undefined> {
     const { count, intervalMs, ...spec } = validate(request);
-    const session = this.session(spec);
+    const session = this.openSession(spec);
     const inflight: Array<Promise<PingResult>> = [];
     const start = performance.now();
     let sent = 0;
@@ -103,8 +103,11 @@ export class Pinger {
    * A session of echo requests to one address, one request per probe() call: for callers that
    * schedule requests themselves (the exporter's scheduler). Close it when done.
    */
-  session(request: Omit<PingRequest, 'count' | 'interval' | 'signal'> | EchoSessionSpec): EchoSession {
-    const spec = 'destination' in request ? request : validate(request);
+  session(request: Omit<PingRequest, 'count' | 'interval' | 'signal'>): EchoSession {
+    return this.openSession(validate(request));
+  }
+
+  private openSession(spec: EchoSessionSpec): EchoSession {
     const socket = this.socketFor(spec.family);
     const identifiers = this.registry.identifiers[spec.family];
     return new EchoSession(socket, identifiers, this.bindings[spec.family], this.tokens, spec);

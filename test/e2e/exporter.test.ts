@@ -21,7 +21,7 @@ describe('exporter end to end (lab namespaces)', () => {
   let exporter: ExporterProcess;
 
   before(async () => {
-    requireTools('ping', 'nft', 'curl');
+    requireTools('ping', 'nft', 'curl', 'promtool');
     client = await lab().namespace('client');
     // A router without a route to UNREACHABLE answers with ICMP net unreachable.
     target = await lab().namespace('target', { router: true });
@@ -123,6 +123,15 @@ targets:
     assert.equal(select(samples, 'netdiag_targets', { probe: 'ping' })[0]?.value, 5);
     assert.equal(select(samples, 'netdiag_config_last_reload_successful')[0]?.value, 1);
     assert.match(exporter.logs(), /level=warn msg="cannot resolve target" target=unresolvable/);
+  });
+
+  it('serves output that passes promtool check metrics', async () => {
+    const { stdout, stderr, code } = await client.exec(
+      ['sh', '-c', `curl -sf ${exporter.url}/metrics | promtool check metrics`],
+      { check: false },
+    );
+    assert.equal(code, 0, `${stdout}${stderr}`);
+    assert.equal(`${stdout}${stderr}`.trim(), '', 'no lint findings');
   });
 
   it('serves 404 outside /metrics and /-/healthy', async () => {
