@@ -1,11 +1,11 @@
 // Ping benchmark (run as root: `npm run bench:ping`). Builds a lab (client and target namespaces,
 // AnyIP range on the target), drives one Pinger at set rates, compares its RTT with iputils ping to
 // one address of the same set in the same run, and writes the figures to bench/results.md.
-import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createLab, type Netns } from '../test/lab';
 import { parseIputilsSummary } from '../test/support/iputils';
 import { repoRoot } from '../test/support/paths';
+import { writeResults } from './results-file';
 
 interface LoadResult {
   sent: number;
@@ -113,27 +113,6 @@ async function main(): Promise<void> {
     await lab.destroy();
   }
   writeResults('Ping', lines.join('\n'));
-}
-
-/** Replaces the section `## NAME` of bench/results.md with the new figures. */
-function writeResults(section: string, body: string): void {
-  const file = path.join(repoRoot, 'bench', 'results.md');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text =
-      '# Benchmark results\n\nFigures printed by the scripts in bench/, on the 2-core development machine.\n';
-  }
-  const heading = `## ${section}`;
-  const start = text.indexOf(heading);
-  const next = start < 0 ? -1 : text.indexOf('\n## ', start + heading.length);
-  const block = `${heading}\n\n${body}\n`;
-  text =
-    start < 0
-      ? `${text.trimEnd()}\n\n${block}`
-      : `${text.slice(0, start)}${block}${next < 0 ? '' : text.slice(next + 1)}`;
-  writeFileSync(file, text);
 }
 
 main().catch((error: unknown) => {

@@ -44,12 +44,13 @@ export interface PingSeries {
 export class ExporterMetrics {
   private readonly now: () => number;
   private readonly rtt: Histogram;
-  private readonly sent: Counter;
-  private readonly received: Counter;
+  /** Read from each series' own counts at collection: no SDK call per probe. */
+  private readonly sent: ObservableCounter;
+  private readonly received: ObservableCounter;
   private readonly errors: Counter;
   private readonly gauges: Readonly<Record<GaugeName, ObservableGauge>>;
   private readonly socketPackets: ObservableCounter;
-  private readonly windows = new Map<PingSeriesImpl, Attributes>();
+  private readonly livePingSeries = new Map<PingSeriesImpl, Attributes>();
   private readonly targetCounts = new Map<ProbeName, number>();
   private readonly addressCounts = new Map<string, { attributes: Attributes; count: number }>();
   private readonly eventLoop: IntervalHistogram;
@@ -68,8 +69,8 @@ export class ExporterMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: buckets },
     });
-    this.sent = meter.createCounter(METRIC.pingSent, { description: 'ICMP echo requests sent.' });
-    this.received = meter.createCounter(METRIC.pingReceived, {
+    this.sent = meter.createObservableCounter(METRIC.pingSent, { description: 'ICMP echo requests sent.' });
+    this.received = meter.createObservableCounter(METRIC.pingReceived, {
       description: 'ICMP echo replies received in time.',
     });
     this.errors = meter.createCounter(METRIC.probeErrors, {
@@ -108,14 +109,16 @@ export class ExporterMetrics {
   }
 
   private observables(): Array<ObservableGauge | ObservableCounter> {
-    return [...Object.values(this.gauges), this.socketPackets];
+    return [...Object.values(this.gauges), this.sent, this.received, this.socketPackets];
   }
 
   /** Every observable value, read at collection time (each scrape). */
   private collect(result: BatchObservableResult): void {
     const { gauges } = this;
     const now = this.now();
-    for (const [series, attributes] of this.windows) {
+    for (const [series, attributes] of this.livePingSeries) {
+      result.observe(this.sent, series.sent, attributes);
+      result.observe(this.received, series.received, attributes);
       const ratio = series.window.loss(now);
       if (ratio !== undefined) result.observe(gauges.loss, ratio, attributes);
       const spread = series.window.jitter(now);
@@ -145,19 +148,16 @@ export class ExporterMetrics {
   /** A series for one (target, address) pair; `attributes` carries target, address, family and static labels. */
   pingSeries(attributes: SeriesLabels, windowSeconds: number): PingSeries {
     const series = new PingSeriesImpl(this, attributes, new RollingWindow(windowSeconds * 1000));
-    this.windows.set(series, attributes);
-    // Counters exist from the start at 0, so that a target that never answers still has a loss.
-    this.sent.add(0, attributes);
-    this.received.add(0, attributes);
+    this.livePingSeries.set(series, attributes);
     return series;
   }
 
   /** @internal */
   recordPing(series: PingSeriesImpl, attributes: Attributes, result: PingResult): void {
-    this.sent.add(1, attributes);
+    series.sent++;
     series.window.add(this.now(), result.rtt);
     if (result.rtt !== null) {
-      this.received.add(1, attributes);
+      series.received++;
       this.rtt.record(result.rtt, attributes);
     } else {
       this.probeError(attributes.target as string, 'ping', result.failure?.reason ?? 'timeout');
@@ -166,7 +166,7 @@ export class ExporterMetrics {
 
   /** @internal */
   removeSeries(series: PingSeriesImpl): void {
-    this.windows.delete(series);
+    this.livePingSeries.delete(series);
   }
 
   probeError(target: string, probe: ProbeName, reason: string): void {
@@ -198,11 +198,15 @@ export class ExporterMetrics {
     this.closed = true;
     this.meter.removeBatchObservableCallback(this.observe, this.observables());
     this.eventLoop.disable();
-    this.windows.clear();
+    this.livePingSeries.clear();
   }
 }
 
 class PingSeriesImpl implements PingSeries {
+  /** From 0 at creation, so a target that never answers still has a loss. */
+  sent = 0;
+  received = 0;
+
   constructor(
     private readonly metrics: ExporterMetrics,
     private readonly attributes: Attributes,

@@ -13,8 +13,8 @@ export interface PeriodicJobOptions {
 }
 
 /**
- * Runs a job at first + k * interval: no drift, and never two runs of one job at once (ticks that
- * fall inside a run that takes too long are skipped, not queued).
+ * Runs a job at first + k * interval: no drift, and never two runs of one job at once. A run that
+ * outlasts its interval delays the next tick until it ends; ticks a whole interval behind are skipped.
  */
 export class PeriodicJob {
   private readonly first: number;
@@ -36,10 +36,13 @@ export class PeriodicJob {
     this.clock.clearTimeout(this.timer);
   }
 
+  private due(): number {
+    return this.first + this.tick * this.options.intervalMs;
+  }
+
   private arm(): void {
     if (this.stopped) return;
-    const due = this.first + this.tick * this.options.intervalMs;
-    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, due - this.clock.now()));
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, this.due() - this.clock.now()));
   }
 
   private fire(): void {
@@ -51,10 +54,12 @@ export class PeriodicJob {
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => {
         this.running = false;
-        const late = Math.floor((this.clock.now() - this.first) / this.options.intervalMs) + 1 - this.tick;
-        if (late > 0) {
-          this.tick += late;
-          this.options.onOverrun?.(late);
+        // A run that ends a little after the next tick was due (a timeout equal to the interval
+        // does) starts that tick at once; only ticks a whole interval behind are skipped.
+        const behind = Math.floor((this.clock.now() - this.due()) / this.options.intervalMs);
+        if (behind > 0) {
+          this.tick += behind;
+          this.options.onOverrun?.(behind);
         }
         this.arm();
       });

@@ -23,6 +23,8 @@ export interface EchoSessionSpec {
  */
 export class EchoSession {
   private readonly identifier: number;
+  /** The payload of every request: token, then zeros; the token is rewritten per request. */
+  private readonly payload: Buffer;
   private readonly inflight = new Set<() => void>();
   private next = 0;
   private closed = false;
@@ -35,6 +37,7 @@ export class EchoSession {
     private readonly spec: EchoSessionSpec,
   ) {
     this.identifier = identifiers.allocate();
+    this.payload = Buffer.alloc(spec.size);
   }
 
   /** Sends the next request; never rejects. */
@@ -43,8 +46,10 @@ export class EchoSession {
     const { socket, binding, spec, identifier } = this;
     const seq = this.next++;
     const sequence = seq & 0xffff;
-    const payload = Buffer.alloc(spec.size);
+    const { payload } = this;
     this.tokens.fill(payload, 0, TOKEN_BYTES);
+    const tokenHigh = payload.readUInt32BE(0);
+    const tokenLow = payload.readUInt32BE(4);
     return new Promise<PingResult>((resolve) => {
       let sentAt = 0n;
       const settle = (value: PingResult): void => {
@@ -58,7 +63,8 @@ export class EchoSession {
         identifier,
         sequence,
         destination: spec.destination,
-        token: payload.subarray(0, TOKEN_BYTES),
+        tokenHigh,
+        tokenLow,
         payloadLength: spec.size,
         onReply: (receivedAt, info) =>
           settle({

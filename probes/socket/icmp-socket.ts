@@ -20,8 +20,9 @@ export interface EchoExpectation {
   readonly sequence: number;
   /** Canonical text form of the address the request went to. */
   readonly destination: string;
-  /** Random bytes at the start of the request's payload; a reply must echo them. */
-  readonly token: Buffer;
+  /** The 8 random bytes at the start of the request's payload, as two big-endian words; a reply must echo them. */
+  readonly tokenHigh: number;
+  readonly tokenLow: number;
   readonly payloadLength: number;
   onReply(receivedAt: bigint, reply: EchoReplyInfo): void;
   onError(receivedAt: bigint, error: IcmpErrorInfo): void;
@@ -194,11 +195,11 @@ export class IcmpSocket {
       this.stats.foreign++;
       return;
     }
-    const { token } = expectation;
     if (
       !sameAddress(source, expectation.destination) ||
       payload.length !== expectation.payloadLength ||
-      payload.compare(token, 0, token.length, 0, token.length) !== 0
+      payload.readUInt32BE(0) !== expectation.tokenHigh ||
+      payload.readUInt32BE(4) !== expectation.tokenLow
     ) {
       this.stats.mismatched++;
       return;

@@ -37,8 +37,25 @@ describe('PeriodicJob', () => {
       onOverrun: (n) => skipped.push(n),
     });
     await clock.advance(5500);
-    assert.deepEqual(starts, [0, 3000, 4000, 5000]);
-    assert.deepEqual(skipped, [2]);
+    // The first run ends at 2500: tick 1000 is a whole interval behind (skipped), tick 2000 starts at once.
+    assert.deepEqual(starts, [0, 2500, 3000, 4000, 5000]);
+    assert.deepEqual(skipped, [1]);
+  });
+
+  it('starts a tick at once when the previous run ends just after it was due, as a timeout equal to the interval does', async () => {
+    const clock = new FakeClock();
+    const starts: number[] = [];
+    new PeriodicJob(clock, {
+      intervalMs: 1000,
+      offsetMs: 0,
+      run: () => {
+        starts.push(clock.now());
+        return new Promise<void>((resolve) => clock.setTimeout(resolve, 1001));
+      },
+      onOverrun: () => assert.fail('no tick skipped'),
+    });
+    await clock.advance(3100);
+    assert.deepEqual(starts, [0, 1001, 2002, 3003]);
   });
 
   it('reports a rejected run and keeps going; stop() cancels the next run', async () => {

@@ -1,0 +1,24 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../test/support/paths';
+
+/** Replaces the section `## NAME` of bench/results.md with the new figures. */
+export function writeResults(section: string, body: string): void {
+  const file = path.join(repoRoot, 'bench', 'results.md');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text =
+      '# Benchmark results\n\nFigures printed by the scripts in bench/, on the 2-core development machine.\n';
+  }
+  const heading = `## ${section}`;
+  const start = text.indexOf(heading);
+  const next = start < 0 ? -1 : text.indexOf('\n## ', start + heading.length);
+  const block = `${heading}\n\n${body}\n`;
+  text =
+    start < 0
+      ? `${text.trimEnd()}\n\n${block}`
+      : `${text.slice(0, start)}${block}${next < 0 ? '' : text.slice(next + 1)}`;
+  writeFileSync(file, text);
+}
