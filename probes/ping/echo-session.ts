@@ -59,6 +59,12 @@ export class EchoSession {
         resolve(value);
       };
       const cancel = (): void => settle({ seq, rtt: null, failure: { reason: 'timeout' } });
+      // After a busy stretch of the event loop, timers run before the poll phase: read the socket
+      // first, so that a reply already waiting there is not taken for a loss.
+      const expire = (): void => {
+        socket.readNow();
+        cancel();
+      };
       const expectation: EchoExpectation = {
         identifier,
         sequence,
@@ -85,7 +91,7 @@ export class EchoSession {
         return;
       }
       this.inflight.add(cancel);
-      const timer = setTimeout(cancel, spec.timeoutMs);
+      const timer = setTimeout(expire, spec.timeoutMs);
       const packet = encodeEchoRequest({
         family: spec.family,
         identifier,

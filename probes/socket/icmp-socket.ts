@@ -131,6 +131,11 @@ export class IcmpSocket {
     this.transport.send(packet, destination, onSent, onError, hopLimit);
   }
 
+  /** Reads and dispatches what the socket holds now (before a timeout is declared, say). */
+  readNow(): void {
+    this.transport.readNow();
+  }
+
   close(): void {
     this.pending.clear();
     this.transport.close();

@@ -36,6 +36,8 @@ export interface RawTransport {
     onError: (error: Error) => void,
     hopLimit?: number,
   ): void;
+  /** Reads whatever the socket holds now, without waiting for the event loop's poll phase. */
+  readNow(): void;
   close(): void;
 }
 
@@ -118,7 +120,7 @@ class NativeRawTransport implements RawTransport {
       throw error;
     }
     this.socket.wrap.removeAllListeners('recvReady');
-    this.socket.wrap.on('recvReady', () => this.drain());
+    this.socket.wrap.on('recvReady', () => this.readNow());
     this.socket.on('error', (error: Error) => this.options.onError?.(error));
   }
 
@@ -169,7 +171,7 @@ class NativeRawTransport implements RawTransport {
   }
 
   /** Reads what the socket holds, up to MAX_READS_PER_EVENT packets. */
-  private drain(): void {
+  readNow(): void {
     const { receiveBuffer, options } = this;
     let source = '';
     let bytes = -1;
@@ -231,7 +233,7 @@ class NativeRawTransport implements RawTransport {
       else if (this.socket.requests.length > 0 || !this.sendNow(pending)) this.enqueue(pending);
       // A nearby target (or the kernel itself) answers while sendto(2) runs: read that reply now
       // rather than after the rest of the batch.
-      else if (budget > 1 && this.outboxHead < outbox.length) this.drain();
+      else if (budget > 1 && this.outboxHead < outbox.length) this.readNow();
     }
     if (this.outboxHead < outbox.length) {
       this.flushScheduled = true;

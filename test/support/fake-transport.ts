@@ -46,6 +46,13 @@ export class FakeTransport implements RawTransport {
     handler(packet, source, receivedAt);
   }
 
+  /** Packets that arrived but were not read yet (the event loop was busy): readNow() delivers them. */
+  readonly unread: Array<{ packet: Buffer; source: string; receivedAt: bigint }> = [];
+
+  readNow(): void {
+    for (const { packet, source } of this.unread.splice(0)) this.receive(packet, source);
+  }
+
   close(): void {
     this.closed = true;
   }

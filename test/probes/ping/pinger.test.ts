@@ -94,6 +94,31 @@ describe('Pinger (fake sockets)', () => {
     await pinger.close();
   });
 
+  it('reads the socket before declaring a timeout, so a reply left unread by a busy loop is not a loss', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const transport = factory.opened[0]!;
+    transport.onSend = (sent) => {
+      const echo = requestOf(transport, sent);
+      transport.unread.push({
+        packet: reply(transport, sent.destination, echo, echo.payload),
+        source: sent.destination,
+        receivedAt: 0n,
+      });
+    };
+    const results = await collect(
+      pinger.pingDetailed({ addr: '10.0.0.2', count: 2, interval: 0.01, timeout: 0.05 }),
+    );
+    assert.deepEqual(
+      results.map((r) => [r.rtt !== null, r.failure]),
+      [
+        [true, undefined],
+        [true, undefined],
+      ],
+    );
+    await pinger.close();
+  });
+
   it('sends header-included IPv6 packets from the bound source with a valid checksum', async () => {
     const factory = fakeFactory();
     const pinger = await Pinger.create({ sockets: new SocketRegistry(factory), bind: { ipv6: LOCAL6 } });
