@@ -3,7 +3,7 @@ import { startAgent } from '../agent';
 import { ConfigError, formatIssue, loadConfig, type Config } from '../config';
 import { usageError } from '../errors';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
-import { createPrometheusPipeline } from '../metrics';
+import { createPrometheusPipeline, createScrapeHandler } from '../metrics';
 import { ExporterServer, parseListenAddress } from '../server';
 
 export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.listen-address=[HOST]:PORT]
@@ -62,7 +62,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     server = await ExporterServer.listen({
       listen,
       logger,
-      metrics: (request, response) => pipeline.exporter.getMetricsRequestHandler(request, response),
+      metrics: createScrapeHandler(pipeline.exporter),
     });
   } catch (error) {
     await agent.close();

@@ -4,3 +4,5 @@ export { METRIC } from './names';
 export type { PrometheusPipeline } from './pipeline';
 export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export { RollingWindow } from './rolling-window';
+export type { ScrapeHandlerOptions } from './scrape-handler';
+export { createScrapeHandler } from './scrape-handler';

@@ -52,6 +52,7 @@ export class EchoSession {
     const tokenLow = payload.readUInt32BE(4);
     return new Promise<PingResult>((resolve) => {
       let sentAt = 0n;
+      let timer: NodeJS.Timeout | undefined;
       const settle = (value: PingResult): void => {
         if (!this.inflight.delete(cancel)) return;
         clearTimeout(timer);
@@ -91,7 +92,6 @@ export class EchoSession {
         return;
       }
       this.inflight.add(cancel);
-      const timer = setTimeout(expire, spec.timeoutMs);
       const packet = encodeEchoRequest({
         family: spec.family,
         identifier,
@@ -104,7 +104,11 @@ export class EchoSession {
       socket.send(
         packet,
         spec.destination,
-        (at) => (sentAt = at),
+        (at) => {
+          // The timeout counts from the moment the request leaves, not from when it was queued.
+          sentAt = at;
+          timer = setTimeout(expire, spec.timeoutMs);
+        },
         (error) => settle({ seq, rtt: null, failure: { reason: 'send', message: error.message } }),
         binding.source === undefined ? spec.ttl : undefined,
       );

@@ -61,11 +61,10 @@ const ICMP6_FILTER = 1;
 const MAX_READS_PER_EVENT = 256;
 const WOULD_BLOCK = 'Resource temporarily unavailable';
 /**
- * Packets sent per event loop turn; the rest wait for the next turn. With no kernel receive
- * timestamps, a long synchronous burst of sends would delay the reading (and inflate the RTT) of
- * every reply that came back meanwhile.
+ * Packets sent per event loop turn at most (the socket is read between two sends); the rest wait
+ * for the next turn, so that timers and other I/O get their share.
  */
-const SENDS_PER_TURN = 32;
+const SENDS_PER_TURN = 1024;
 
 /** Opens a real raw socket through the `raw-socket` addon. */
 export const openRawTransport: RawTransportFactory = (options) => new NativeRawTransport(options);
@@ -232,8 +231,8 @@ class NativeRawTransport implements RawTransport {
       if (this.closed) pending.onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
       else if (this.socket.requests.length > 0 || !this.sendNow(pending)) this.enqueue(pending);
       // A nearby target (or the kernel itself) answers while sendto(2) runs: read that reply now
-      // rather than after the rest of the batch.
-      else if (budget > 1 && this.outboxHead < outbox.length) this.readNow();
+      // rather than after the rest of the batch, or after whatever else runs before the poll phase.
+      else this.readNow();
     }
     if (this.outboxHead < outbox.length) {
       this.flushScheduled = true;

@@ -1,0 +1,55 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createPrometheusPipeline, createScrapeHandler, ExporterMetrics } from '../../../exporter/metrics';
+import { silentLogger } from '../../../exporter/logging';
+import { ExporterServer } from '../../../exporter/server';
+import { parseSamples, scrapeText } from '../../support/scrape';
+
+function promtoolCheck(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('promtool', ['check', 'metrics'], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
+    );
+    child.stdin?.end(text);
+  });
+}
+
+describe('createScrapeHandler', () => {
+  it('serves in slices exactly what a one-piece serialization gives, as valid exposition text', async () => {
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: [0.001, 0.01],
+    });
+    for (let i = 0; i < 7; i++) {
+      const series = metrics.pingSeries({ target: `t${i}`, address: `10.0.0.${i}`, family: 'ipv4' }, 60);
+      series.record({ seq: 0, rtt: 0.002 * i });
+      series.record({ seq: 1, rtt: null, failure: { reason: 'timeout' } });
+    }
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+      metrics: createScrapeHandler(pipeline.exporter, { pointsPerChunk: 3 }),
+    });
+    try {
+      const response = await fetch(`${server.url}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      const sliced = await response.text();
+      const whole = await scrapeText(pipeline);
+      const key = (s: { name: string; labels: Record<string, string> }) =>
+        `${s.name}${JSON.stringify(s.labels)}`;
+      const omitLoopDelay = (text: string) =>
+        parseSamples(text).filter((s) => !s.name.startsWith('netdiag_event_loop'));
+      assert.deepEqual(omitLoopDelay(sliced).map(key).sort(), omitLoopDelay(whole).map(key).sort());
+      assert.equal(parseSamples(sliced).filter((s) => s.name === 'netdiag_ping_sent_total').length, 7);
+      assert.equal(sliced.match(/^# TYPE netdiag_ping_rtt_seconds histogram$/gm)?.length, 1);
+      assert.equal(sliced.match(/^target_info/gm)?.length, 1);
+      assert.equal((await promtoolCheck(sliced)).trim(), '');
+    } finally {
+      await server.close();
+      metrics.close();
+      await pipeline.shutdown();
+    }
+  });
+});
