@@ -42,6 +42,33 @@ export interface IcmpErrorInfo {
   from: string;
 }
 
+/**
+ * An ICMP error quoting a packet of another protocol (a UDP or TCP probe), as handed to the
+ * handlers registered with `IcmpSocket.onQuotedError`.
+ */
+export interface QuotedError {
+  type: number;
+  code: number;
+  /** Address of the router or host that sent the error. */
+  from: string;
+  /** The quoted packet: its IP header (v4 or v6) and what follows of the transport header. */
+  quoted: Buffer;
+  /** Offset in `quoted` of the transport header (after the quoted IP header). */
+  transportOffset: number;
+  /** Canonical addresses of the quoted packet. */
+  quotedSource: string;
+  quotedDestination: string;
+  /** IPv4 identification field of the quoted packet (absent for IPv6). */
+  quotedIpId?: number;
+  /** TTL / hop limit left in the quoted packet when the error was generated. */
+  quotedHopLimit: number;
+}
+
+/** What a handler did with a quoted error: took it, recognised but rejected it, or did not know it. */
+export type QuotedErrorOutcome = 'matched' | 'mismatched' | 'foreign';
+
+export type QuotedErrorHandler = (error: QuotedError, receivedAt: bigint) => QuotedErrorOutcome;
+
 /** What the receive path did with every packet it read. */
 export interface IcmpSocketStats {
   received: number;
@@ -80,6 +107,7 @@ export class IcmpSocket {
   readonly stats: IcmpSocketStats = { received: 0, malformed: 0, foreign: 0, mismatched: 0, matched: 0 };
   private readonly transport: RawTransport;
   private readonly pending = new Map<number, EchoExpectation>();
+  private readonly quotedHandlers = new Map<number, QuotedErrorHandler[]>();
 
   constructor(
     readonly family: IpFamily,
@@ -114,6 +142,20 @@ export class IcmpSocket {
     if (this.pending.has(key)) return false;
     this.pending.set(key, expectation);
     return true;
+  }
+
+  /**
+   * Hands every ICMP error quoting a packet of IP protocol `protocol` (6 TCP, 17 UDP) to `handler`,
+   * after the handlers registered before it declined ("foreign"). Returns the unsubscribe function.
+   */
+  onQuotedError(protocol: number, handler: QuotedErrorHandler): () => void {
+    const handlers = this.quotedHandlers.get(protocol) ?? [];
+    handlers.push(handler);
+    this.quotedHandlers.set(protocol, handlers);
+    return () => {
+      const index = handlers.indexOf(handler);
+      if (index >= 0) handlers.splice(index, 1);
+    };
   }
 
   forget(expectation: EchoExpectation): void {
@@ -214,21 +256,46 @@ export class IcmpSocket {
     expectation.onReply(receivedAt, info);
   }
 
-  /** An ICMP error belongs to the echo request it quotes: destination, identifier and sequence. */
+  /**
+   * An ICMP error belongs to the probe it quotes: for an echo request its destination, identifier
+   * and sequence; for other protocols whatever the handler registered for that protocol checks.
+   */
   private deliverError(error: IcmpError, from: string, receivedAt: bigint): void {
     const quoted = error.quoted;
     let destination: string;
+    let source: string;
+    let protocol: number;
     let offset: number;
+    let hopLimit: number;
+    let ipId: number | undefined;
     if (this.family === 4) {
       const ip = decodeIpv4Header(quoted, 0, { verifyChecksum: false, allowTruncatedPayload: true });
-      if (ip.protocol !== 1) return void this.stats.foreign++;
-      destination = ip.destination;
+      ({ destination, source, protocol, ttl: hopLimit } = ip);
+      ipId = ip.identification;
       offset = ip.headerLength;
     } else {
       const ip = decodeIpv6Header(quoted, 0, { allowTruncatedPayload: true });
-      if (ip.nextHeader !== 58) return void this.stats.foreign++;
-      destination = ip.destination;
+      ({ destination, source, nextHeader: protocol, hopLimit } = ip);
       offset = IPV6_HEADER_LENGTH;
+    }
+    const echoProtocol = this.family === 4 ? 1 : 58;
+    if (protocol !== echoProtocol) {
+      this.deliverQuoted(
+        protocol,
+        {
+          type: error.type,
+          code: error.code,
+          from,
+          quoted,
+          transportOffset: offset,
+          quotedSource: source,
+          quotedDestination: destination,
+          quotedHopLimit: hopLimit,
+          ...(ipId !== undefined && { quotedIpId: ipId }),
+        },
+        receivedAt,
+      );
+      return;
     }
     const requestType = this.family === 4 ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest;
     if (quoted.length < offset + 8 || quoted[offset] !== requestType) return void this.stats.foreign++;
@@ -239,6 +306,14 @@ export class IcmpSocket {
     this.pending.delete(key);
     this.stats.matched++;
     expectation.onError(receivedAt, { type: error.type, code: error.code, from });
+  }
+
+  private deliverQuoted(protocol: number, error: QuotedError, receivedAt: bigint): void {
+    for (const handler of this.quotedHandlers.get(protocol) ?? []) {
+      const outcome = handler(error, receivedAt);
+      if (outcome !== 'foreign') return void this.stats[outcome]++;
+    }
+    this.stats.foreign++;
   }
 }
 

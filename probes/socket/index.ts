@@ -1,6 +1,14 @@
 export type { BindOptions, FamilyBinding } from './bind';
 export { bindingFor } from './bind';
-export type { EchoExpectation, EchoReplyInfo, IcmpErrorInfo, IcmpSocketStats } from './icmp-socket';
+export type {
+  EchoExpectation,
+  EchoReplyInfo,
+  IcmpErrorInfo,
+  IcmpSocketStats,
+  QuotedError,
+  QuotedErrorHandler,
+  QuotedErrorOutcome,
+} from './icmp-socket';
 export { IcmpSocket } from './icmp-socket';
 export { IdentifierPool } from './identifier-pool';
 export type {
@@ -10,4 +18,5 @@ export type {
   RawTransportOptions,
 } from './raw-transport';
 export { openRawTransport } from './raw-transport';
+export type { SharedSocket } from './socket-registry';
 export { SocketRegistry, sharedSockets } from './socket-registry';

@@ -4,17 +4,24 @@ import { IcmpSocket } from './icmp-socket';
 import { IdentifierPool } from './identifier-pool';
 import { openRawTransport, type RawTransportFactory } from './raw-transport';
 
+/** What every shared socket of the registry can do: be closed by its last user. */
+export interface SharedSocket {
+  readonly family: IpFamily;
+  close(): void;
+}
+
 interface Lease {
-  socket: IcmpSocket;
+  readonly kind: string;
+  readonly socket: SharedSocket;
   users: number;
 }
 
 /**
- * Opens each raw socket once per (family, binding) and shares it: the first user opens it,
- * the last one to release it closes it.
+ * Opens each raw socket once per (kind, family, binding) and shares it: the first user opens it,
+ * the last one to release it closes it. A kind is one protocol's socket class ("icmp", "tcp", ...).
  */
 export class SocketRegistry {
-  private readonly icmp = new Map<string, Lease>();
+  private readonly leases = new Map<string, Lease>();
   /** Echo identifiers, unique per family across every socket of the registry. */
   readonly identifiers: Readonly<Record<IpFamily, IdentifierPool>> = {
     4: new IdentifierPool(),
@@ -22,35 +29,55 @@ export class SocketRegistry {
   };
 
   constructor(
-    private readonly openTransport: RawTransportFactory = openRawTransport,
-    private readonly onSocketError?: (error: Error) => void,
+    readonly openTransport: RawTransportFactory = openRawTransport,
+    readonly onSocketError?: (error: Error) => void,
   ) {}
 
   acquireIcmp(family: IpFamily, binding: FamilyBinding): IcmpSocket {
-    const key = `${family}|${binding.source ?? ''}|${binding.interface ?? ''}`;
-    let lease = this.icmp.get(key);
-    if (!lease) {
-      lease = { socket: new IcmpSocket(family, binding, this.openTransport, this.onSocketError), users: 0 };
-      this.icmp.set(key, lease);
-    }
-    lease.users++;
-    return lease.socket;
+    return this.acquire(
+      'icmp',
+      family,
+      binding,
+      () => new IcmpSocket(family, binding, this.openTransport, this.onSocketError),
+    );
   }
 
-  release(socket: IcmpSocket): void {
-    for (const [key, lease] of this.icmp) {
+  /**
+   * The shared socket of `kind` for (family, binding), opened by `open` on first use.
+   * Protocol-specific `acquireX` methods are thin wrappers around this.
+   */
+  acquire<T extends SharedSocket>(kind: string, family: IpFamily, binding: FamilyBinding, open: () => T): T {
+    const key = `${kind}|${family}|${binding.source ?? ''}|${binding.interface ?? ''}`;
+    let lease = this.leases.get(key);
+    if (!lease) {
+      lease = { kind, socket: open(), users: 0 };
+      this.leases.set(key, lease);
+    }
+    lease.users++;
+    return lease.socket as T;
+  }
+
+  release(socket: SharedSocket): void {
+    for (const [key, lease] of this.leases) {
       if (lease.socket !== socket) continue;
       if (--lease.users === 0) {
-        this.icmp.delete(key);
+        this.leases.delete(key);
         socket.close();
       }
       return;
     }
   }
 
+  /** Every open socket of `kind`, for statistics. */
+  socketsOf<T extends SharedSocket>(kind: string): T[] {
+    const sockets: T[] = [];
+    for (const lease of this.leases.values()) if (lease.kind === kind) sockets.push(lease.socket as T);
+    return sockets;
+  }
+
   /** Every ICMP socket open now, for statistics. */
   icmpSockets(): IcmpSocket[] {
-    return [...this.icmp.values()].map((lease) => lease.socket);
+    return this.socketsOf<IcmpSocket>('icmp');
   }
 }
 
