@@ -43,7 +43,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   metrics.configLoaded(true, Date.now() / 1000);
   const probers: Prober[] = [new PingProber(pinger, metrics)];
   for (const prober of probers) {
-    metrics.setTargets(prober.name, config.targets.filter((t) => prober.intervalOf(t) !== undefined).length);
+    metrics.setTargets(prober.name, config.targets.filter((t) => prober.plansOf(t).length > 0).length);
   }
   const scheduler = new Scheduler(logger, clock);
   const resolvers = config.targets.map((target) =>
@@ -105,7 +105,7 @@ function watchTarget(target: TargetConfig, context: WatchContext): TargetResolve
     },
     onFailure(error, retryIn) {
       for (const prober of probers) {
-        if (prober.intervalOf(target) !== undefined) metrics.probeError(target.name, prober.name, 'resolve');
+        if (prober.plansOf(target).length > 0) metrics.probeError(target.name, prober.name, 'resolve');
       }
       if (running.length === 0) metrics.setAddresses(target.name, { target: target.name }, 0);
       log.warn('cannot resolve target', { err: error, retry_in_s: retryIn, probing: running.length });

@@ -2,8 +2,9 @@ import { DEFAULT_PING } from './defaults';
 import { formatDuration } from './duration';
 import { MAX_PING_SIZE, MIN_PING_SIZE } from './limits';
 import type { Field, Reader } from './reader';
-import { readDuration, readInteger } from './scalars';
-import { builtIn, readBlock, reportConflict, type Settings, valuesOf } from './setting';
+import { integerValue, readDuration } from './scalars';
+import { builtIn, readBlock, type Settings, valuesOf } from './setting';
+import { checkTiming } from './timing';
 import type { PingProbeConfig } from './types';
 
 export type PingSettings = Settings<keyof PingProbeConfig>;
@@ -18,10 +19,7 @@ export const BUILT_IN_PING: PingSettings = {
 const READERS = {
   interval: readDuration,
   timeout: readDuration,
-  size: (r: Reader, field: Field) => {
-    const value = readInteger(r, field, MIN_PING_SIZE, MAX_PING_SIZE);
-    return value === undefined ? undefined : { value, text: String(value) };
-  },
+  size: integerValue(MIN_PING_SIZE, MAX_PING_SIZE),
   window: readDuration,
 };
 
@@ -32,27 +30,7 @@ export function readPing(
   layer: number,
   base: PingSettings,
 ): PingSettings {
-  const ping = capInheritedTimeout(readBlock(r, field, layer, base, READERS));
-  const { interval, timeout, window } = ping;
-  if (interval && timeout && timeout.value > interval.value) {
-    reportConflict(r, layer, ['timeout', timeout], 'exceeds', ['interval', interval]);
-  }
-  if (interval && window && window.value < interval.value) {
-    reportConflict(r, layer, ['window', window], 'is shorter than', ['interval', interval]);
-  }
-  return ping;
-}
-
-/**
- * A timeout inherited from a less specific layer than the interval (a target that only sets
- * `interval: 200ms` under the default 1s timeout) is cut to the interval instead of rejected:
- * the user asked for that interval, and never for the longer timeout.
- */
-function capInheritedTimeout(ping: PingSettings): PingSettings {
-  const { interval, timeout } = ping;
-  if (!interval || !timeout || timeout.layer >= interval.layer || timeout.value <= interval.value)
-    return ping;
-  return { ...ping, timeout: { ...interval } };
+  return checkTiming(r, layer, readBlock(r, field, layer, base, READERS));
 }
 
 export function pingConfig(settings: PingSettings): PingProbeConfig | undefined {

@@ -2,7 +2,7 @@ import { isScalar } from 'yaml';
 import { formatDuration, parseDuration } from './duration';
 import { MAX_DURATION, MIN_DURATION } from './limits';
 import { type Field, quote, type Reader } from './reader';
-import type { ReadValue } from './setting';
+import type { ReadValue, ValueReader } from './setting';
 import { scalarText } from './yaml-document';
 
 // Readers of single values: each returns undefined after reporting what is wrong.
@@ -29,6 +29,14 @@ export function readInteger(r: Reader, field: Field, min: number, max: number): 
     max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
   r.report(field, `must be ${range}, got ${value}`);
   return undefined;
+}
+
+/** A reader of a block key holding an integer from `min` to `max`. */
+export function integerValue(min: number, max: number): ValueReader {
+  return (r, field) => {
+    const value = readInteger(r, field, min, max);
+    return value === undefined ? undefined : { value, text: String(value) };
+  };
 }
 
 const UNITS = 'ms, s, m, h';

@@ -27,24 +27,30 @@ export interface ReadValue {
 
 export type ValueReader = (r: Reader, field: Field) => ReadValue | undefined;
 
-/** Reads a block such as `ping` or `dns` over `base`: keys set to null or left out keep the base value. */
-export function readBlock<Key extends string>(
+/** Settings some of which may be unset at every layer so far: a key without a built-in default. */
+export type PartialSettings<Key extends string> = { readonly [K in Key]?: Setting | null };
+
+/**
+ * Reads a block such as `ping` or `dns` over `base`: keys set to null or left out keep the base value
+ * (or stay unset). The allowed keys are those of `readers`, in that order.
+ */
+export function readBlock<Key extends string, Base extends PartialSettings<Key>>(
   r: Reader,
   field: Field | undefined,
   layer: number,
-  base: Settings<Key>,
+  base: Base,
   readers: { readonly [K in Key]: ValueReader },
-): Settings<Key> {
+): Base {
   const keys = Object.keys(readers) as Key[];
   const entries = field && !isNull(field) ? r.map(field, keys) : undefined;
-  const merged: { -readonly [K in Key]: Setting | null } = { ...base };
+  const merged: { -readonly [K in Key]?: Setting | null } = { ...base };
   for (const key of keys) {
     const value = present(entries?.get(key));
     if (!value) continue;
     const read = readers[key](r, value);
     merged[key] = read ? { ...read, layer, field: value } : null;
   }
-  return merged;
+  return merged as Base;
 }
 
 /** The values of settings, or undefined if any is invalid. */

@@ -10,8 +10,10 @@ import type {
   ObservableGauge,
 } from '@opentelemetry/api';
 import type { IcmpSocketStats, PingResult } from '../../probes';
+import { KnockMetrics } from './knock-metrics';
 import { RollingWindow } from './rolling-window';
 import { METRIC } from './names';
+import { TraceMetrics } from './trace-metrics';
 
 export type ProbeName = 'ping' | 'knock' | 'trace';
 
@@ -27,7 +29,14 @@ export interface ExporterMetricsOptions {
   /** Monotonic milliseconds; default performance.now. */
   now?: () => number;
   /** The shared sockets whose packet statistics are exported. */
-  sockets?: () => ReadonlyArray<{ family: 4 | 6; stats: IcmpSocketStats }>;
+  sockets?: () => ReadonlyArray<SocketStatsSource>;
+}
+
+/** One shared raw socket's receive statistics; `protocol` defaults to "icmp". */
+export interface SocketStatsSource {
+  readonly family: 4 | 6;
+  readonly protocol?: 'icmp' | 'tcp' | 'udp';
+  readonly stats: IcmpSocketStats;
 }
 
 /** Where one target's ping results go: its histogram, counters and window gauges. */
@@ -50,6 +59,10 @@ export class ExporterMetrics {
   private readonly errors: Counter;
   private readonly gauges: Readonly<Record<GaugeName, ObservableGauge>>;
   private readonly socketPackets: ObservableCounter;
+  /** The knock instruments; `knock.series()` gives one (target, address, port) its series. */
+  readonly knock: KnockMetrics;
+  /** The trace instruments; `trace.series()` gives one (target, address) its series. */
+  readonly trace: TraceMetrics;
   private readonly livePingSeries = new Map<PingSeriesImpl, Attributes>();
   private readonly targetCounts = new Map<ProbeName, number>();
   private readonly addressCounts = new Map<string, { attributes: Attributes; count: number }>();
@@ -100,8 +113,15 @@ export class ExporterMetrics {
       ),
     };
     this.socketPackets = meter.createObservableCounter(METRIC.socketPackets, {
-      description: 'Packets read from the raw sockets, by outcome (matched, foreign, mismatched, malformed).',
+      description:
+        'Packets read from the raw sockets, by protocol and outcome (matched, foreign, mismatched, malformed).',
     });
+    const probeFailure = (probe: ProbeName) => (attributes: Attributes, reason: string) =>
+      this.probeError(attributes.target as string, probe, reason);
+    this.knock = new KnockMetrics(meter, buckets, this.now, probeFailure('knock'));
+    this.trace = new TraceMetrics(meter, (attributes) =>
+      probeFailure('trace')(attributes, 'hop_address_limit'),
+    );
     this.eventLoop = monitorEventLoopDelay({ resolution: 10 });
     this.eventLoop.enable();
     this.observe = (result) => this.collect(result);
@@ -109,7 +129,14 @@ export class ExporterMetrics {
   }
 
   private observables(): Array<ObservableGauge | ObservableCounter> {
-    return [...Object.values(this.gauges), this.sent, this.received, this.socketPackets];
+    return [
+      ...Object.values(this.gauges),
+      this.sent,
+      this.received,
+      this.socketPackets,
+      ...this.knock.observables(),
+      ...this.trace.observables(),
+    ];
   }
 
   /** Every observable value, read at collection time (each scrape). */
@@ -124,6 +151,8 @@ export class ExporterMetrics {
       const spread = series.window.jitter(now);
       if (spread !== undefined) result.observe(gauges.jitter, spread, attributes);
     }
+    this.knock.collect(result, now);
+    this.trace.collect(result);
     for (const [probe, count] of this.targetCounts) result.observe(gauges.targets, count, { probe });
     for (const { attributes, count } of this.addressCounts.values()) {
       result.observe(gauges.addresses, count, attributes);
@@ -139,8 +168,9 @@ export class ExporterMetrics {
     }
     for (const socket of this.options.sockets?.() ?? []) {
       const family = socket.family === 4 ? 'ipv4' : 'ipv6';
+      const protocol = socket.protocol ?? 'icmp';
       for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
-        result.observe(this.socketPackets, socket.stats[outcome], { family, outcome });
+        result.observe(this.socketPackets, socket.stats[outcome], { family, protocol, outcome });
       }
     }
   }
@@ -199,6 +229,8 @@ export class ExporterMetrics {
     this.meter.removeBatchObservableCallback(this.observe, this.observables());
     this.eventLoop.disable();
     this.livePingSeries.clear();
+    this.knock.clear();
+    this.trace.clear();
   }
 }
 

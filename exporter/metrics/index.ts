@@ -1,4 +1,14 @@
-export type { ExporterMetricsOptions, PingSeries, ProbeName, SeriesLabels } from './exporter-metrics';
+export type {
+  ExporterMetricsOptions,
+  PingSeries,
+  ProbeName,
+  SeriesLabels,
+  SocketStatsSource,
+} from './exporter-metrics';
+export type { KnockOutcome, KnockSeries } from './knock-metrics';
+export { KnockMetrics } from './knock-metrics';
+export type { TraceHopOutcome, TraceRound, TraceSeries } from './trace-metrics';
+export { TraceMetrics } from './trace-metrics';
 export { ExporterMetrics } from './exporter-metrics';
 export { METRIC } from './names';
 export type { PrometheusPipeline } from './pipeline';

@@ -1,7 +1,7 @@
 import type { Pinger } from '../../probes';
 import type { TargetConfig } from '../config';
 import type { ExporterMetrics } from '../metrics';
-import type { Prober, ProbeRunner, ProbeSubject } from '../scheduler';
+import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
 
 /** ICMP echo for the scheduler: one request per run, recorded in the ping metrics. */
@@ -13,8 +13,8 @@ export class PingProber implements Prober {
     private readonly metrics: ExporterMetrics,
   ) {}
 
-  intervalOf(target: TargetConfig): number | undefined {
-    return target.ping?.interval;
+  plansOf(target: TargetConfig): readonly ProbePlan[] {
+    return target.ping ? [{ id: '', interval: target.ping.interval }] : [];
   }
 
   open(subject: ProbeSubject): ProbeRunner {

@@ -2,6 +2,6 @@ export type { Clock } from './clock';
 export { systemClock } from './clock';
 export type { PeriodicJobOptions } from './periodic-job';
 export { PeriodicJob } from './periodic-job';
-export type { Prober, ProbeRunner, ProbeSubject } from './prober';
+export type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from './prober';
 export { Scheduler } from './scheduler';
 export { spreadOffset } from './spread';

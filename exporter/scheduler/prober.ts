@@ -9,14 +9,25 @@ export interface ProbeSubject {
 }
 
 /**
- * The one signature every diagnostic implements for the scheduler (ping now; knock and trace next).
- * A prober turns a subject into a runner; the scheduler calls `run()` once per interval.
+ * One periodic job of a probe on a subject. Most probes have one plan per target; knock has one
+ * per knocked port.
+ */
+export interface ProbePlan {
+  /** Distinguishes the plans of one probe on one target ('' when there is only one). */
+  readonly id: string;
+  /** Seconds between runs. */
+  readonly interval: number;
+}
+
+/**
+ * The one signature every diagnostic implements for the scheduler. A prober turns a subject and a
+ * plan into a runner; the scheduler calls `run()` once per interval.
  */
 export interface Prober {
   readonly name: ProbeName;
-  /** Seconds between runs for this target, or undefined when the target does not enable this probe. */
-  intervalOf(target: TargetConfig): number | undefined;
-  open(subject: ProbeSubject): ProbeRunner;
+  /** The jobs this target asks of this probe; empty when the target does not enable it. */
+  plansOf(target: TargetConfig): readonly ProbePlan[];
+  open(subject: ProbeSubject, plan: ProbePlan): ProbeRunner;
 }
 
 export interface ProbeRunner {

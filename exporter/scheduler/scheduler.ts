@@ -9,59 +9,74 @@ interface Entry {
   runner: ProbeRunner;
 }
 
-/** Runs every (probe, target, address) at its interval, start times spread across the interval. */
+/**
+ * Runs every (probe, target, address, plan) at its interval, start times spread across the
+ * interval by a hash of the job, so that targets added together do not probe in bursts.
+ */
 export class Scheduler {
-  private readonly entries = new Map<string, Entry>();
+  /** Jobs by (probe, target, address), each with one entry per plan. */
+  private readonly entries = new Map<string, Entry[]>();
+  private jobCount = 0;
 
   constructor(
     private readonly logger: Logger,
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Starts the subject's job for this prober, if the target enables it and it is not running yet. */
+  /** Starts the subject's jobs for this prober, if the target enables it and they are not running yet. */
   start(prober: Prober, subject: ProbeSubject): void {
-    const interval = prober.intervalOf(subject.target);
-    if (interval === undefined) return;
-    const key = jobKey(prober.name, subject);
-    if (this.entries.has(key)) return;
-    const runner = prober.open(subject);
-    const intervalMs = interval * 1000;
-    const log = this.logger.child({
-      target: subject.target.name,
-      address: subject.address,
-      probe: prober.name,
-    });
-    const job = new PeriodicJob(this.clock, {
-      intervalMs,
-      offsetMs: spreadOffset(key, intervalMs),
-      run: () => runner.run(),
-      onError: (error) => log.error('probe run failed', { err: error }),
-      onOverrun: (skipped) => log.warn('probe run outlasted its interval', { skipped }),
-    });
-    this.entries.set(key, { job, runner });
+    const key = subjectKey(prober.name, subject);
+    const plans = prober.plansOf(subject.target);
+    if (plans.length === 0 || this.entries.has(key)) return;
+    const entries: Entry[] = [];
+    for (const plan of plans) {
+      const runner = prober.open(subject, plan);
+      const intervalMs = plan.interval * 1000;
+      const log = this.logger.child({
+        target: subject.target.name,
+        address: subject.address,
+        probe: prober.name,
+        ...(plan.id !== '' && { plan: plan.id }),
+      });
+      const job = new PeriodicJob(this.clock, {
+        intervalMs,
+        offsetMs: spreadOffset(`${key}\u0000${plan.id}`, intervalMs),
+        run: () => runner.run(),
+        onError: (error) => log.error('probe run failed', { err: error }),
+        onOverrun: (skipped) => log.warn('probe run outlasted its interval', { skipped }),
+      });
+      entries.push({ job, runner });
+    }
+    this.entries.set(key, entries);
+    this.jobCount += entries.length;
   }
 
+  /** Stops every job of this probe on the subject and closes their runners. */
   stop(probe: string, subject: Omit<ProbeSubject, 'family'>): void {
-    const key = jobKey(probe, subject);
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    entry.job.stop();
-    entry.runner.close();
+    const key = subjectKey(probe, subject);
+    const entries = this.entries.get(key);
+    if (!entries) return;
     this.entries.delete(key);
+    this.jobCount -= entries.length;
+    for (const entry of entries) close(entry);
   }
 
   stopAll(): void {
-    for (const entry of this.entries.values()) {
-      entry.job.stop();
-      entry.runner.close();
-    }
+    for (const entries of this.entries.values()) for (const entry of entries) close(entry);
     this.entries.clear();
+    this.jobCount = 0;
   }
 
+  /** Jobs running. */
   get size(): number {
-    return this.entries.size;
+    return this.jobCount;
   }
 }
 
-const jobKey = (probe: string, subject: Omit<ProbeSubject, 'family'>): string =>
+function close(entry: Entry): void {
+  entry.job.stop();
+  entry.runner.close();
+}
+
+const subjectKey = (probe: string, subject: Omit<ProbeSubject, 'family'>): string =>
   `${probe}\u0000${subject.target.name}\u0000${subject.address}`;

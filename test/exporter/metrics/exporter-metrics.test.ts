@@ -51,7 +51,11 @@ describe('ExporterMetrics', () => {
       1,
     );
     assert.equal(
-      select(samples, 'netdiag_socket_packets_total', { family: 'ipv4', outcome: 'malformed' })[0]?.value,
+      select(samples, 'netdiag_socket_packets_total', {
+        family: 'ipv4',
+        protocol: 'icmp',
+        outcome: 'malformed',
+      })[0]?.value,
       1,
     );
     metrics.close();

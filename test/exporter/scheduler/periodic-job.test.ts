@@ -101,7 +101,7 @@ describe('Scheduler', () => {
     const closed: string[] = [];
     const prober: Prober = {
       name: 'ping',
-      intervalOf: (target) => (target.name === 'off' ? undefined : 1),
+      plansOf: (target) => (target.name === 'off' ? [] : [{ id: '', interval: 1 }]),
       open: (subject) => ({
         run: async () => void runs.push(subject.address),
         close: () => void closed.push(subject.address),
@@ -121,6 +121,34 @@ describe('Scheduler', () => {
     assert.deepEqual(closed, ['10.0.0.1']);
     scheduler.stopAll();
     assert.deepEqual(closed.sort(), ['10.0.0.1', '10.0.0.2']);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('runs one job per plan (knocked ports) at each plan's interval, and stops them together', async () => {
+    const clock = new FakeClock();
+    const runs: string[] = [];
+    const closed: string[] = [];
+    const prober: Prober = {
+      name: 'knock',
+      plansOf: () => [
+        { id: '22', interval: 1 },
+        { id: '443', interval: 2 },
+      ],
+      open: (_subject, plan) => ({
+        run: async () => void runs.push(plan.id),
+        close: () => void closed.push(plan.id),
+      }),
+    };
+    const scheduler = new Scheduler(silentLogger, clock);
+    const target = { name: 'a', host: 'x', family: 'auto', labels: {} } as const;
+    scheduler.start(prober, { target, address: '10.0.0.1', family: 'ipv4' });
+    assert.equal(scheduler.size, 2);
+    await clock.advance(4000);
+    assert.equal(runs.filter((id) => id === '22').length, 4);
+    assert.equal(runs.filter((id) => id === '443').length, 2);
+    scheduler.stop('knock', { target, address: '10.0.0.1' });
+    assert.deepEqual(closed.sort(), ['22', '443']);
+    assert.equal(scheduler.size, 0);
     assert.equal(clock.pending, 0);
   });
 });

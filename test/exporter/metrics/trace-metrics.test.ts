@@ -1,0 +1,106 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPrometheusPipeline, ExporterMetrics, type TraceRound } from '../../../exporter/metrics';
+import { parseSamples, scrapeText, select } from '../../support/scrape';
+
+function setup() {
+  const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+  const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), { histogramBuckets: [0.01] });
+  return { pipeline, metrics };
+}
+
+const labels = { target: 'dst', address: '10.0.9.2', family: 'ipv4', protocol: 'udp' };
+
+const split: TraceRound = {
+  hops: [
+    { ttl: 1, sent: 8, received: 8, responders: [{ address: '10.0.1.2', rtts: [0.001, 0.003] }] },
+    {
+      ttl: 2,
+      sent: 8,
+      received: 6,
+      responders: [
+        { address: '10.0.2.2', rtts: [0.01, 0.012] },
+        { address: '10.0.3.2', rtts: [0.011] },
+      ],
+    },
+    { ttl: 3, sent: 8, received: 0, responders: [] },
+    { ttl: 4, sent: 8, received: 8, responders: [{ address: '10.0.9.2', rtts: [0.02] }] },
+  ],
+  reached: true,
+  hopsToDestination: 4,
+  paths: 2,
+  pathSetHash: 'a',
+  duration: 0.5,
+};
+
+describe('TraceMetrics', () => {
+  it('exports per-hop RTT by responder, per-hop loss and the round summary', async () => {
+    const { pipeline, metrics } = setup();
+    metrics.trace.series(labels, 64).record(split);
+    const samples = parseSamples(await scrapeText(pipeline));
+    const rtt = (hop: string, hop_address: string) =>
+      select(samples, 'netdiag_trace_hop_rtt_seconds', { ...labels, hop, hop_address })[0]?.value;
+    assert.equal(rtt('1', '10.0.1.2'), 0.002);
+    assert.equal(rtt('2', '10.0.2.2'), 0.011);
+    assert.equal(rtt('2', '10.0.3.2'), 0.011);
+    assert.equal(select(samples, 'netdiag_trace_hop_rtt_seconds', { ...labels, hop: '3' }).length, 0);
+    const loss = (hop: string) =>
+      select(samples, 'netdiag_trace_hop_loss_ratio', { ...labels, hop })[0]?.value;
+    assert.deepEqual([loss('1'), loss('2'), loss('3'), loss('4')], [0, 0.25, 1, 0]);
+    assert.equal(select(samples, 'netdiag_trace_hops', labels)[0]?.value, 4);
+    assert.equal(select(samples, 'netdiag_trace_reached', labels)[0]?.value, 1);
+    assert.equal(select(samples, 'netdiag_trace_paths', labels)[0]?.value, 2);
+    assert.equal(select(samples, 'netdiag_trace_duration_seconds', labels)[0]?.value, 0.5);
+    assert.equal(select(samples, 'netdiag_trace_path_changes_total', labels)[0]?.value, 0);
+    await pipeline.shutdown();
+  });
+
+  it('counts a path change when the set of paths differs from the previous round, and drops stale hops', async () => {
+    const { pipeline, metrics } = setup();
+    const series = metrics.trace.series(labels, 64);
+    series.record(split);
+    series.record(split);
+    const moved: TraceRound = {
+      ...split,
+      hops: [
+        split.hops[0]!,
+        { ttl: 2, sent: 8, received: 8, responders: [{ address: '10.0.2.2', rtts: [0.01] }] },
+      ],
+      reached: false,
+      hopsToDestination: undefined,
+      paths: 1,
+      pathSetHash: 'b',
+    };
+    series.record(moved);
+    const samples = parseSamples(await scrapeText(pipeline));
+    assert.equal(select(samples, 'netdiag_trace_path_changes_total', labels)[0]?.value, 1);
+    assert.equal(select(samples, 'netdiag_trace_rounds_total', labels)[0]?.value, 3);
+    assert.equal(
+      select(samples, 'netdiag_trace_hop_rtt_seconds', { ...labels, hop_address: '10.0.3.2' }).length,
+      0,
+    );
+    assert.equal(select(samples, 'netdiag_trace_hop_loss_ratio', { ...labels, hop: '4' }).length, 0);
+    assert.equal(select(samples, 'netdiag_trace_reached', labels)[0]?.value, 0);
+    assert.equal(select(samples, 'netdiag_trace_hops', labels)[0]?.value, 2, 'last hop that answered');
+    await pipeline.shutdown();
+  });
+
+  it('caps the distinct hop addresses of a series and counts the rounds that hit the cap', async () => {
+    const { pipeline, metrics } = setup();
+    metrics.trace.series(labels, 2).record(split);
+    const samples = parseSamples(await scrapeText(pipeline));
+    const addresses = select(samples, 'netdiag_trace_hop_rtt_seconds', labels).map(
+      (s) => s.labels.hop_address,
+    );
+    assert.deepEqual(addresses.sort(), ['10.0.1.2', '10.0.2.2']);
+    assert.equal(
+      select(samples, 'netdiag_probe_errors_total', {
+        target: 'dst',
+        probe: 'trace',
+        reason: 'hop_address_limit',
+      })[0]?.value,
+      1,
+    );
+    await pipeline.shutdown();
+  });
+});
