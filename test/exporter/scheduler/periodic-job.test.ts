@@ -124,7 +124,7 @@ describe('Scheduler', () => {
     assert.equal(clock.pending, 0);
   });
 
-  it('runs one job per plan (knocked ports) at each plan's interval, and stops them together', async () => {
+  it('runs one job per plan (knocked ports) at the interval of each, and stops them together', async () => {
     const clock = new FakeClock();
     const runs: string[] = [];
     const closed: string[] = [];
