@@ -16,3 +16,4 @@ export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export { RollingWindow } from './rolling-window';
 export type { ScrapeHandlerOptions } from './scrape-handler';
 export { createScrapeHandler } from './scrape-handler';
+export { PrometheusTextWriter } from './prometheus-text';
