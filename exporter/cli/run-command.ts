@@ -56,7 +56,12 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   const listen = parseListenAddress(values['web.listen-address']);
   const logger = createLogger({ level, format, write: io.err });
   const pipeline = createPrometheusPipeline({ cardinalityLimit: config.cardinalityLimit });
-  const agent = await startAgent({ config, meterProvider: pipeline.meterProvider, logger });
+  const agent = await startAgent({
+    config,
+    meterProvider: pipeline.meterProvider,
+    histograms: pipeline.histograms,
+    logger,
+  });
   let server: ExporterServer;
   try {
     server = await ExporterServer.listen({

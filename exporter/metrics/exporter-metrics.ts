@@ -3,13 +3,12 @@ import type {
   Attributes,
   BatchObservableCallback,
   BatchObservableResult,
-  Counter,
-  Histogram,
   Meter,
   ObservableCounter,
   ObservableGauge,
 } from '@opentelemetry/api';
 import type { IcmpSocketStats, PingResult } from '../../probes';
+import { createHistogramSink, type HistogramSink, type HistogramStore } from './histogram-store';
 import { KnockMetrics } from './knock-metrics';
 import { RollingWindow } from './rolling-window';
 import { METRIC } from './names';
@@ -26,6 +25,11 @@ export type SeriesLabels = Readonly<Record<string, string>>;
 export interface ExporterMetricsOptions {
   /** Seconds; the buckets of every RTT histogram. */
   histogramBuckets: readonly number[];
+  /**
+   * Where RTT histograms are kept: the standalone exporter's own store (series removable, cheap),
+   * or by default histogram instruments of the meter (any MeterProvider).
+   */
+  histograms?: HistogramStore;
   /** Monotonic milliseconds; default performance.now. */
   now?: () => number;
   /** The shared sockets whose packet statistics are exported. */
@@ -52,11 +56,13 @@ export interface PingSeries {
  */
 export class ExporterMetrics {
   private readonly now: () => number;
-  private readonly rtt: Histogram;
+  private readonly rtt: HistogramSink;
   /** Read from each series' own counts at collection: no SDK call per probe. */
   private readonly sent: ObservableCounter;
   private readonly received: ObservableCounter;
-  private readonly errors: Counter;
+  private readonly errors: ObservableCounter;
+  /** Per target, per probe and reason: counted here so a removed target's series go with it. */
+  private readonly errorCounts = new Map<string, Map<string, { attributes: Attributes; count: number }>>();
   private readonly gauges: Readonly<Record<GaugeName, ObservableGauge>>;
   private readonly socketPackets: ObservableCounter;
   /** The knock instruments; `knock.series()` gives one (target, address, port) its series. */
@@ -77,16 +83,17 @@ export class ExporterMetrics {
   ) {
     this.now = options.now ?? (() => performance.now());
     const buckets = [...options.histogramBuckets];
-    this.rtt = meter.createHistogram(METRIC.pingRtt, {
+    this.rtt = createHistogramSink(meter, options.histograms, {
+      name: METRIC.pingRtt,
       description: 'Round-trip time of answered ICMP echo requests.',
       unit: 's',
-      advice: { explicitBucketBoundaries: buckets },
+      boundaries: buckets,
     });
     this.sent = meter.createObservableCounter(METRIC.pingSent, { description: 'ICMP echo requests sent.' });
     this.received = meter.createObservableCounter(METRIC.pingReceived, {
       description: 'ICMP echo replies received in time.',
     });
-    this.errors = meter.createCounter(METRIC.probeErrors, {
+    this.errors = meter.createObservableCounter(METRIC.probeErrors, {
       description: 'Probes that failed, by probe and reason (timeout, unreachable, send, resolve).',
     });
     const gauge = (name: string, description: string, unit?: string): ObservableGauge =>
@@ -118,7 +125,17 @@ export class ExporterMetrics {
     });
     const probeFailure = (probe: ProbeName) => (attributes: Attributes, reason: string) =>
       this.probeError(attributes.target as string, probe, reason);
-    this.knock = new KnockMetrics(meter, buckets, this.now, probeFailure('knock'));
+    this.knock = new KnockMetrics(
+      createHistogramSink(meter, options.histograms, {
+        name: METRIC.knockRtt,
+        description: 'Round-trip time of answered TCP SYNs (SYN-ACK or RST).',
+        unit: 's',
+        boundaries: buckets,
+      }),
+      meter,
+      this.now,
+      probeFailure('knock'),
+    );
     this.trace = new TraceMetrics(meter, (attributes) =>
       probeFailure('trace')(attributes, 'hop_address_limit'),
     );
@@ -134,6 +151,7 @@ export class ExporterMetrics {
       this.sent,
       this.received,
       this.socketPackets,
+      this.errors,
       ...this.knock.observables(),
       ...this.trace.observables(),
     ];
@@ -150,6 +168,9 @@ export class ExporterMetrics {
       if (ratio !== undefined) result.observe(gauges.loss, ratio, attributes);
       const spread = series.window.jitter(now);
       if (spread !== undefined) result.observe(gauges.jitter, spread, attributes);
+    }
+    for (const counts of this.errorCounts.values()) {
+      for (const { attributes, count } of counts.values()) result.observe(this.errors, count, attributes);
     }
     this.knock.collect(result, now);
     this.trace.collect(result);
@@ -195,12 +216,18 @@ export class ExporterMetrics {
   }
 
   /** @internal */
-  removeSeries(series: PingSeriesImpl): void {
+  removeSeries(series: PingSeriesImpl, attributes: Attributes): void {
     this.livePingSeries.delete(series);
+    this.rtt.forget(attributes);
   }
 
   probeError(target: string, probe: ProbeName, reason: string): void {
-    this.errors.add(1, { target, probe, reason });
+    let counts = this.errorCounts.get(target);
+    if (!counts) this.errorCounts.set(target, (counts = new Map()));
+    const key = `${probe}\u0000${reason}`;
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { attributes: { target, probe, reason }, count: 1 });
   }
 
   setTargets(probe: ProbeName, count: number): void {
@@ -211,7 +238,9 @@ export class ExporterMetrics {
     this.addressCounts.set(target, { attributes, count });
   }
 
+  /** Drops every per-target series that is not a probe series of its own (addresses, errors). */
   forgetTarget(target: string): void {
+    this.errorCounts.delete(target);
     this.addressCounts.delete(target);
   }
 
@@ -250,6 +279,6 @@ class PingSeriesImpl implements PingSeries {
   }
 
   remove(): void {
-    this.metrics.removeSeries(this);
+    this.metrics.removeSeries(this, this.attributes);
   }
 }

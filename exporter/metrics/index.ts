@@ -17,3 +17,5 @@ export { RollingWindow } from './rolling-window';
 export type { ScrapeHandlerOptions } from './scrape-handler';
 export { createScrapeHandler } from './scrape-handler';
 export { PrometheusTextWriter } from './prometheus-text';
+export type { HistogramSink, HistogramSpec } from './histogram-store';
+export { bucketIndex, HistogramStore, InstrumentHistogramSink } from './histogram-store';

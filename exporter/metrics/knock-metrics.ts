@@ -1,11 +1,11 @@
 import type {
   Attributes,
   BatchObservableResult,
-  Histogram,
   Meter,
   ObservableCounter,
   ObservableGauge,
 } from '@opentelemetry/api';
+import type { HistogramSink } from './histogram-store';
 import { METRIC } from './names';
 import { RollingWindow } from './rolling-window';
 
@@ -35,7 +35,6 @@ interface LiveSeries {
 
 /** The knock instruments: an RTT histogram, sent/received counters, loss over a window, port state. */
 export class KnockMetrics {
-  private readonly rtt: Histogram;
   private readonly sent: ObservableCounter;
   private readonly received: ObservableCounter;
   private readonly loss: ObservableGauge;
@@ -43,16 +42,12 @@ export class KnockMetrics {
   private readonly live = new Set<LiveSeries>();
 
   constructor(
+    /** netdiag_knock_rtt_seconds */
+    private readonly rtt: HistogramSink,
     meter: Meter,
-    buckets: readonly number[],
     private readonly now: () => number,
     private readonly onFailure: (attributes: Attributes, reason: string) => void,
   ) {
-    this.rtt = meter.createHistogram(METRIC.knockRtt, {
-      description: 'Round-trip time of answered TCP SYNs (SYN-ACK or RST).',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...buckets] },
-    });
     this.sent = meter.createObservableCounter(METRIC.knockSent, { description: 'TCP SYNs sent.' });
     this.received = meter.createObservableCounter(METRIC.knockReceived, {
       description: 'TCP SYNs answered in time by a SYN-ACK or an RST.',
@@ -92,7 +87,10 @@ export class KnockMetrics {
     this.live.add(series);
     return {
       record: (outcome) => this.record(series, outcome),
-      remove: () => void this.live.delete(series),
+      remove: () => {
+        this.live.delete(series);
+        this.rtt.forget(attributes);
+      },
     };
   }
 

@@ -2,6 +2,7 @@ import type { Attributes, MeterProvider as MeterProviderApi } from '@opentelemet
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { HistogramStore } from './histogram-store';
 
 /**
  * Views to add to any MeterProvider that runs the exporter's instruments: they lift the SDK's
@@ -14,6 +15,8 @@ export function netdiagViews(cardinalityLimit: number): ViewOptions[] {
 export interface PrometheusPipeline {
   meterProvider: MeterProviderApi;
   exporter: PrometheusExporter;
+  /** The RTT histograms, kept by the exporter and read by `exporter` with the SDK's instruments. */
+  histograms: HistogramStore;
   shutdown(): Promise<void>;
 }
 
@@ -22,7 +25,12 @@ export function createPrometheusPipeline(options: {
   cardinalityLimit: number;
   resource?: Attributes;
 }): PrometheusPipeline {
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const histograms = new HistogramStore();
+  const exporter = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    metricProducers: [histograms],
+  });
   const meterProvider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'netdiag-exporter', ...options.resource }),
     views: netdiagViews(options.cardinalityLimit),
@@ -32,6 +40,7 @@ export function createPrometheusPipeline(options: {
   return {
     meterProvider,
     exporter,
+    histograms,
     shutdown: () => (done ??= meterProvider.shutdown()),
   };
 }
