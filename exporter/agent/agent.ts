@@ -2,7 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import { Pinger, sharedSockets, type SocketRegistry } from '../../probes';
 import type { Config, TargetConfig } from '../config';
 import { silentLogger, type Logger } from '../logging';
-import { ExporterMetrics, type HistogramStore } from '../metrics';
+import { ExporterMetrics, type MetricStore } from '../metrics';
 import { PingProber } from '../probers';
 import { systemLookup, TargetResolver, type LookupAll, type ResolvedAddress } from '../resolver';
 import { Scheduler, systemClock, type Clock, type Prober } from '../scheduler';
@@ -11,8 +11,8 @@ export interface AgentOptions {
   config: Config;
   /** Where the instruments live: the exporter's own Prometheus pipeline, or any application's. */
   meterProvider: MeterProvider;
-  /** The exporter's own histogram store (createPrometheusPipeline's); default: histogram instruments of meterProvider. */
-  histograms?: HistogramStore;
+  /** The exporter's own metric store (createPrometheusPipeline's); default: instruments of meterProvider. */
+  store?: MetricStore;
   /** Default: silent. */
   logger?: Logger;
   /** Default: the process-wide shared raw sockets. */
@@ -40,7 +40,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const pinger = await Pinger.create({ bind: config.bind, sockets });
   const metrics = new ExporterMetrics(options.meterProvider.getMeter('netdiag-exporter'), {
     histogramBuckets: config.histogramBuckets,
-    ...(options.histograms && { histograms: options.histograms }),
+    ...(options.store && { store: options.store }),
     sockets: () => sockets.icmpSockets(),
   });
   metrics.configLoaded(true, Date.now() / 1000);

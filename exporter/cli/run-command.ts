@@ -59,7 +59,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   const agent = await startAgent({
     config,
     meterProvider: pipeline.meterProvider,
-    histograms: pipeline.histograms,
+    store: pipeline.store,
     logger,
   });
   let server: ExporterServer;

@@ -1,4 +1,12 @@
-import type { DnsConfig, PingProbeConfig, TargetConfig, TargetFamily } from './types';
+import type {
+  DnsConfig,
+  KnockProbeConfig,
+  PingProbeConfig,
+  TargetConfig,
+  TargetFamily,
+  TraceProbeConfig,
+  TraceProtocol,
+} from './types';
 
 // The single source of truth for every default of the config file.
 
@@ -8,6 +16,32 @@ export const DEFAULT_PING: PingProbeConfig = Object.freeze({
   timeout: 1,
   size: 56,
   window: 60,
+});
+
+/** `knock` keys a block or `defaults.knock` leaves out; `port` has no default: it is required. */
+export const DEFAULT_KNOCK: Omit<KnockProbeConfig, 'port'> = Object.freeze({
+  interval: 5,
+  timeout: 1,
+  window: 60,
+});
+
+/** `trace` keys a target or `defaults.trace` leaves out; the port default follows the protocol. */
+export const DEFAULT_TRACE: Omit<TraceProbeConfig, 'port'> = Object.freeze({
+  protocol: 'udp',
+  interval: 60,
+  timeout: 1,
+  maxHops: 30,
+  flows: 8,
+  probes: 3,
+  maxSilentHops: 5,
+  maxHopAddresses: 64,
+});
+
+/** The destination port of a trace that sets none: traceroute's for UDP, HTTPS for TCP; ICMP has none. */
+export const DEFAULT_TRACE_PORTS: Readonly<Record<TraceProtocol, number>> = Object.freeze({
+  udp: 33434,
+  tcp: 443,
+  icmp: 0,
 });
 
 export const DEFAULT_DNS: DnsConfig = Object.freeze({
@@ -23,14 +57,37 @@ export const DEFAULT_HISTOGRAM_BUCKETS: readonly number[] = Object.freeze(
   Array.from({ length: 17 }, (_, k) => 0.0001 * 2 ** k),
 );
 
-/** Series each probed address may need per metric, and the headroom for target-less series. */
+/**
+ * Series one probe may need per probed address in each of its metrics (its own series and the
+ * `reason` values of netdiag_probe_errors_total), and the headroom for target-less series.
+ */
 const SERIES_PER_ADDRESS = 4;
 const SERIES_HEADROOM = 100;
 const MIN_CARDINALITY_LIMIT = 2000;
 
-/** The cardinality limit used when `cardinality_limit` is not set: a `dual` target probes two addresses. */
+/**
+ * The cardinality limit used when `cardinality_limit` is not set:
+ *
+ *   max(2000, 100 + Σ targets addresses × (4 [ping] + 4 × knock ports + (4 + max_hops × max_hop_addresses) [trace]))
+ *
+ * where a `dual` target probes two addresses, every other one. The limit holds per metric; summing
+ * over the probes bounds metrics shared by them too. A trace's netdiag_trace_hop_rtt_seconds has a
+ * series per hop and hop_address: at most max_hops × max_hop_addresses per address, as the
+ * hop_address values of a target are capped at max_hop_addresses.
+ */
 export function defaultCardinalityLimit(targets: readonly TargetConfig[]): number {
   let series = SERIES_HEADROOM;
-  for (const target of targets) series += SERIES_PER_ADDRESS * (target.family === 'dual' ? 2 : 1);
+  for (const target of targets) {
+    const addresses = target.family === 'dual' ? 2 : 1;
+    series += addresses * seriesPerAddress(target);
+  }
   return Math.max(MIN_CARDINALITY_LIMIT, series);
+}
+
+function seriesPerAddress({ ping, knock, trace }: TargetConfig): number {
+  let series = 0;
+  if (ping) series += SERIES_PER_ADDRESS;
+  if (knock) series += SERIES_PER_ADDRESS * knock.length;
+  if (trace) series += SERIES_PER_ADDRESS + trace.maxHops * trace.maxHopAddresses;
+  return series;
 }

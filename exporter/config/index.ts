@@ -1,5 +1,15 @@
-export type { BindConfig, Config, DnsConfig, PingProbeConfig, TargetConfig, TargetFamily } from './types';
-export { TARGET_FAMILIES } from './types';
+export type {
+  BindConfig,
+  Config,
+  DnsConfig,
+  KnockProbeConfig,
+  PingProbeConfig,
+  TargetConfig,
+  TargetFamily,
+  TraceProbeConfig,
+  TraceProtocol,
+} from './types';
+export { TARGET_FAMILIES, TRACE_PROTOCOLS } from './types';
 export type { ConfigIssue } from './issue';
 export { ConfigError, formatIssue } from './issue';
 export { parseConfig } from './parse';
@@ -11,7 +21,10 @@ export {
   DEFAULT_DNS,
   DEFAULT_FAMILY,
   DEFAULT_HISTOGRAM_BUCKETS,
+  DEFAULT_KNOCK,
   DEFAULT_PING,
+  DEFAULT_TRACE,
+  DEFAULT_TRACE_PORTS,
   defaultCardinalityLimit,
 } from './defaults';
 export {
@@ -19,8 +32,15 @@ export {
   MAX_CONFIG_BYTES,
   MAX_DURATION,
   MAX_PING_SIZE,
+  MAX_PORT,
   MAX_TARGET_NAME_LENGTH,
+  MAX_TRACE_FLOWS,
+  MAX_TRACE_HOP_ADDRESSES,
+  MAX_TRACE_HOPS,
+  MAX_TRACE_PROBES,
+  MAX_TRACE_SILENT_HOPS,
   MIN_DURATION,
   MIN_PING_SIZE,
+  MIN_PORT,
 } from './limits';
 export { RESERVED_LABEL_NAMES } from './labels';

@@ -19,3 +19,14 @@ export const MIN_PING_SIZE = 8;
 export const MAX_PING_SIZE = 65_499;
 
 export const MAX_TARGET_NAME_LENGTH = 128;
+
+/** TCP and UDP ports: knock ports and trace destination ports. */
+export const MIN_PORT = 1;
+export const MAX_PORT = 65_535;
+
+/** Bounds of the trace keys: TTL is one byte; the others keep one round's packets in hand. */
+export const MAX_TRACE_HOPS = 255;
+export const MAX_TRACE_FLOWS = 64;
+export const MAX_TRACE_PROBES = 10;
+export const MAX_TRACE_SILENT_HOPS = 255;
+export const MAX_TRACE_HOP_ADDRESSES = 1000;

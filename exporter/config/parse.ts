@@ -6,16 +6,14 @@ import { readDns } from './dns';
 import { deepFreeze } from './freeze';
 import { ConfigError } from './issue';
 import { displayPath, ROOT_PATH } from './key-path';
-import { BUILT_IN_PING, type PingSettings, readPing } from './ping';
-import { type Field, isNull, issueAt, present, Reader } from './reader';
+import { readProbeDefaults } from './probe-defaults';
+import { isNull, issueAt, present, Reader } from './reader';
 import { readInteger } from './scalars';
-import { GLOBAL_BLOCK } from './setting';
 import { readTargets } from './target';
 import type { Config } from './types';
 import { parseYaml } from './yaml-document';
 
 const ROOT_KEYS = ['defaults', 'bind', 'histogram_buckets', 'cardinality_limit', 'dns', 'targets'] as const;
-const DEFAULTS_KEYS = ['ping'] as const;
 
 /**
  * Parses and validates a config: built-in defaults, then `defaults`, then each target's own keys.
@@ -45,22 +43,16 @@ function readConfig(r: Reader, file: string): Config | undefined {
   }
   const entries = r.map(root, ROOT_KEYS);
   if (!entries) return undefined;
-  const defaultPing = readDefaults(r, present(entries.get('defaults')));
+  const defaults = readProbeDefaults(r, present(entries.get('defaults')));
   const bind = readBind(r, present(entries.get('bind')));
   const bucketsField = present(entries.get('histogram_buckets'));
   const histogramBuckets = bucketsField ? readHistogramBuckets(r, bucketsField) : DEFAULT_HISTOGRAM_BUCKETS;
   const dns = readDns(r, present(entries.get('dns')));
-  const targets = readTargets(r, present(entries.get('targets')), defaultPing);
+  const targets = readTargets(r, present(entries.get('targets')), defaults);
   const limitField = present(entries.get('cardinality_limit'));
   const cardinalityLimit = limitField
     ? readInteger(r, limitField, 1, Number.MAX_SAFE_INTEGER)
     : targets && defaultCardinalityLimit(targets);
   if (!histogramBuckets || !dns || !targets || cardinalityLimit === undefined) return undefined;
   return { file, bind, histogramBuckets, cardinalityLimit, dns, targets };
-}
-
-/** `defaults.ping` over the built-in defaults: what a target's `ping` block is merged over. */
-function readDefaults(r: Reader, field: Field | undefined): PingSettings {
-  const entries = field && r.map(field, DEFAULTS_KEYS);
-  return readPing(r, present(entries?.get('ping')), GLOBAL_BLOCK, BUILT_IN_PING);
 }

@@ -3,32 +3,35 @@ import { DEFAULT_FAMILY } from './defaults';
 import { hostProblem } from './host';
 import { readLabels } from './labels';
 import { MAX_TARGET_NAME_LENGTH } from './limits';
-import { pingConfig, type PingSettings, readPing } from './ping';
+import { readKnock } from './knock';
+import { pingConfig, readPing } from './ping';
+import type { ProbeDefaults } from './probe-defaults';
 import { type Field, present, quote, type Reader } from './reader';
 import { readString } from './scalars';
 import { TARGET_BLOCK } from './setting';
+import { readTrace, traceConfig } from './trace';
 import { TARGET_FAMILIES, type TargetConfig, type TargetFamily } from './types';
 
-const TARGET_KEYS = ['name', 'host', 'family', 'labels', 'ping'] as const;
+const TARGET_KEYS = ['name', 'host', 'family', 'labels', 'ping', 'knock', 'trace'] as const;
 const REQUIRED_KEYS = ['name', 'host'] as const;
 
 /** Reads `targets`; a missing or null list is an empty one. */
 export function readTargets(
   r: Reader,
   field: Field | undefined,
-  defaultPing: PingSettings,
+  defaults: ProbeDefaults,
 ): TargetConfig[] | undefined {
   const items = field ? r.seq(field) : [];
   if (!items) return undefined;
   const names = new Map<string, Field>();
-  const targets = items.map((item) => readTarget(r, item, defaultPing, names));
+  const targets = items.map((item) => readTarget(r, item, defaults, names));
   return targets.every((target) => target !== undefined) ? (targets as TargetConfig[]) : undefined;
 }
 
 function readTarget(
   r: Reader,
   field: Field,
-  defaultPing: PingSettings,
+  defaults: ProbeDefaults,
   names: Map<string, Field>,
 ): TargetConfig | undefined {
   const entries = r.map(field, TARGET_KEYS);
@@ -47,11 +50,28 @@ function readTarget(
 
   // A probe key enables that probe even when its value is empty.
   const pingEntry = entries.get('ping');
-  if (!pingEntry) r.report(field, 'target enables no probe: add `ping: {}`');
-  const ping = pingEntry && pingConfig(readPing(r, pingEntry.value, TARGET_BLOCK, defaultPing));
+  const knockEntry = entries.get('knock');
+  const traceEntry = entries.get('trace');
+  if (!pingEntry && !knockEntry && !traceEntry) {
+    r.report(field, 'target enables no probe: add `ping: {}`, `knock: { port: N }` or `trace: {}`');
+    return undefined;
+  }
+  const ping = pingEntry && pingConfig(readPing(r, pingEntry.value, TARGET_BLOCK, defaults.ping));
+  const knock = knockEntry && readKnock(r, knockEntry.value, defaults.knock);
+  const trace = traceEntry && traceConfig(readTrace(r, traceEntry.value, TARGET_BLOCK, defaults.trace));
 
-  if (name === undefined || host === undefined || family === undefined || !labels || !ping) return undefined;
-  return { name, host, family, labels, ping };
+  const probesValid = (!pingEntry || ping) && (!knockEntry || knock) && (!traceEntry || trace);
+  if (name === undefined || host === undefined || family === undefined || !labels || !probesValid)
+    return undefined;
+  return {
+    name,
+    host,
+    family,
+    labels,
+    ...(ping && { ping }),
+    ...(knock && { knock }),
+    ...(trace && { trace }),
+  };
 }
 
 function readName(r: Reader, field: Field, names: Map<string, Field>): string | undefined {

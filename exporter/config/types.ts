@@ -8,6 +8,44 @@ export interface PingProbeConfig {
   readonly window: number;
 }
 
+/** One knocked port of a target, defaults merged in. Durations in seconds. */
+export interface KnockProbeConfig {
+  /** 1..65535, required (from the block or defaults.knock). */
+  readonly port: number;
+  /** Default 5s. */
+  readonly interval: number;
+  /** Default 1s. */
+  readonly timeout: number;
+  /** The loss-ratio window, default 60s (as ping's window). */
+  readonly window: number;
+}
+
+export type TraceProtocol = 'udp' | 'tcp' | 'icmp';
+
+export const TRACE_PROTOCOLS: readonly TraceProtocol[] = ['udp', 'tcp', 'icmp'];
+
+/** The trace probe of one target, defaults merged in. Durations in seconds. */
+export interface TraceProbeConfig {
+  /** Default udp. */
+  readonly protocol: TraceProtocol;
+  /** Destination port: default 33434 for udp, 443 for tcp; for icmp 0 and setting it is an error. */
+  readonly port: number;
+  /** Default 60s. */
+  readonly interval: number;
+  /** Per probe, default 1s. */
+  readonly timeout: number;
+  /** YAML max_hops, 1..255, default 30. */
+  readonly maxHops: number;
+  /** 1..64, default 8. */
+  readonly flows: number;
+  /** Probes per flow per hop, 1..10, default 3. */
+  readonly probes: number;
+  /** YAML max_silent_hops, 1..255, default 5: stop after this many consecutive silent hops. */
+  readonly maxSilentHops: number;
+  /** YAML max_hop_addresses, 1..1000, default 64: cap on distinct hop_address label values per target. */
+  readonly maxHopAddresses: number;
+}
+
 /**
  * Which addresses of `host` are probed: `auto` the first one the resolver returns (IPv4 preferred),
  * `ipv4` / `ipv6` only that family, `dual` both an A and an AAAA address.
@@ -26,6 +64,13 @@ export interface TargetConfig {
   readonly labels: Readonly<Record<string, string>>;
   /** Present when the ping probe is enabled. */
   readonly ping?: PingProbeConfig;
+  /**
+   * Present when knock is enabled: `knock: {port: 443}` or a list of such blocks; sorted by port;
+   * duplicate ports of one target are an error naming both.
+   */
+  readonly knock?: readonly KnockProbeConfig[];
+  /** Present when trace is enabled. */
+  readonly trace?: TraceProbeConfig;
 }
 
 /** Source addresses and device of the probe sockets; unset means: let the kernel choose. */

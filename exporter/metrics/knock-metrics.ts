@@ -1,12 +1,7 @@
-import type {
-  Attributes,
-  BatchObservableResult,
-  Meter,
-  ObservableCounter,
-  ObservableGauge,
-} from '@opentelemetry/api';
-import type { HistogramSink } from './histogram-store';
+import type { Attributes } from '@opentelemetry/api';
+import type { HistogramSink } from './metric-store';
 import { METRIC } from './names';
+import type { Emit, ObservedSpec } from './observed';
 import { RollingWindow } from './rolling-window';
 
 /** What the knock metrics need of one knock: the library's KnockResult fits. */
@@ -20,7 +15,7 @@ export interface KnockOutcome {
 /** Where one (target, address, port)'s knocks go. */
 export interface KnockSeries {
   record(outcome: KnockOutcome): void;
-  /** Stops reporting the observable series (counters, loss, port state) of this series. */
+  /** Stops reporting every series of this (target, address, port), histogram included where possible. */
   remove(): void;
 }
 
@@ -33,45 +28,45 @@ interface LiveSeries {
   open: number | undefined;
 }
 
-/** The knock instruments: an RTT histogram, sent/received counters, loss over a window, port state. */
+const SPEC = {
+  sent: { name: METRIC.knockSent, description: 'TCP SYNs sent.', kind: 'counter' },
+  received: {
+    name: METRIC.knockReceived,
+    description: 'TCP SYNs answered in time by a SYN-ACK or an RST.',
+    kind: 'counter',
+  },
+  loss: {
+    name: METRIC.knockLoss,
+    description: 'Fraction of TCP SYNs unanswered over the window (knock.window).',
+    kind: 'gauge',
+  },
+  portOpen: {
+    name: METRIC.knockPortOpen,
+    description: 'Whether the last answer was a SYN-ACK (1) or an RST (0).',
+    kind: 'gauge',
+  },
+} as const satisfies Record<string, ObservedSpec>;
+
+/** The knock metrics: an RTT histogram, sent/received counters, loss over a window, port state. */
 export class KnockMetrics {
-  private readonly sent: ObservableCounter;
-  private readonly received: ObservableCounter;
-  private readonly loss: ObservableGauge;
-  private readonly portOpen: ObservableGauge;
+  static readonly specs: readonly ObservedSpec[] = Object.values(SPEC);
   private readonly live = new Set<LiveSeries>();
 
   constructor(
     /** netdiag_knock_rtt_seconds */
     private readonly rtt: HistogramSink,
-    meter: Meter,
     private readonly now: () => number,
     private readonly onFailure: (attributes: Attributes, reason: string) => void,
-  ) {
-    this.sent = meter.createObservableCounter(METRIC.knockSent, { description: 'TCP SYNs sent.' });
-    this.received = meter.createObservableCounter(METRIC.knockReceived, {
-      description: 'TCP SYNs answered in time by a SYN-ACK or an RST.',
-    });
-    this.loss = meter.createObservableGauge(METRIC.knockLoss, {
-      description: 'Fraction of TCP SYNs unanswered over the window (knock.window).',
-    });
-    this.portOpen = meter.createObservableGauge(METRIC.knockPortOpen, {
-      description: 'Whether the last answer was a SYN-ACK (1) or an RST (0).',
-    });
-  }
+  ) {}
 
-  observables(): Array<ObservableCounter | ObservableGauge> {
-    return [this.sent, this.received, this.loss, this.portOpen];
-  }
-
-  collect(result: BatchObservableResult, now: number): void {
+  collect(emit: Emit, now: number): void {
     for (const series of this.live) {
       const { attributes } = series;
-      result.observe(this.sent, series.sent, attributes);
-      result.observe(this.received, series.received, attributes);
+      emit(SPEC.sent, series.sent, attributes);
+      emit(SPEC.received, series.received, attributes);
       const ratio = series.window.loss(now);
-      if (ratio !== undefined) result.observe(this.loss, ratio, attributes);
-      if (series.open !== undefined) result.observe(this.portOpen, series.open, attributes);
+      if (ratio !== undefined) emit(SPEC.loss, ratio, attributes);
+      if (series.open !== undefined) emit(SPEC.portOpen, series.open, attributes);
     }
   }
 

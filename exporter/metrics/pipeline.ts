@@ -2,7 +2,7 @@ import type { Attributes, MeterProvider as MeterProviderApi } from '@opentelemet
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { HistogramStore } from './histogram-store';
+import { MetricStore } from './metric-store';
 
 /**
  * Views to add to any MeterProvider that runs the exporter's instruments: they lift the SDK's
@@ -15,8 +15,8 @@ export function netdiagViews(cardinalityLimit: number): ViewOptions[] {
 export interface PrometheusPipeline {
   meterProvider: MeterProviderApi;
   exporter: PrometheusExporter;
-  /** The RTT histograms, kept by the exporter and read by `exporter` with the SDK's instruments. */
-  histograms: HistogramStore;
+  /** The exporter's own metrics, read by `exporter` along with the SDK's instruments. */
+  store: MetricStore;
   shutdown(): Promise<void>;
 }
 
@@ -25,11 +25,11 @@ export function createPrometheusPipeline(options: {
   cardinalityLimit: number;
   resource?: Attributes;
 }): PrometheusPipeline {
-  const histograms = new HistogramStore();
+  const store = new MetricStore();
   const exporter = new PrometheusExporter({
     preventServerStart: true,
     withoutScopeInfo: true,
-    metricProducers: [histograms],
+    metricProducers: [store],
   });
   const meterProvider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'netdiag-exporter', ...options.resource }),
@@ -40,7 +40,7 @@ export function createPrometheusPipeline(options: {
   return {
     meterProvider,
     exporter,
-    histograms,
+    store,
     shutdown: () => (done ??= meterProvider.shutdown()),
   };
 }

@@ -1,11 +1,6 @@
-import type {
-  Attributes,
-  BatchObservableResult,
-  Meter,
-  ObservableCounter,
-  ObservableGauge,
-} from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { METRIC } from './names';
+import type { Emit, ObservedSpec } from './observed';
 
 /** One hop of a trace round, as the trace metrics need it. */
 export interface TraceHopOutcome {
@@ -50,78 +45,72 @@ interface LiveSeries {
   summary: { hops?: number; reached: number; paths: number; duration: number } | undefined;
 }
 
+const SPEC = {
+  hopRtt: {
+    name: METRIC.traceHopRtt,
+    description: 'Mean RTT of one responder at one hop in the latest trace round.',
+    unit: 's',
+    kind: 'gauge',
+  },
+  hopLoss: {
+    name: METRIC.traceHopLoss,
+    description: 'Fraction of the probes of one hop that got no answer, latest round.',
+    kind: 'gauge',
+  },
+  hops: {
+    name: METRIC.traceHops,
+    description: 'Hops to the destination; when it was not reached, the last hop that answered.',
+    kind: 'gauge',
+  },
+  reached: {
+    name: METRIC.traceReached,
+    description: 'Whether the latest trace round reached the destination.',
+    kind: 'gauge',
+  },
+  paths: {
+    name: METRIC.tracePaths,
+    description: 'Distinct paths taken by the flows of the latest round.',
+    kind: 'gauge',
+  },
+  duration: {
+    name: METRIC.traceDuration,
+    description: 'Time the latest trace round took.',
+    unit: 's',
+    kind: 'gauge',
+  },
+  pathChanges: {
+    name: METRIC.tracePathChanges,
+    description: 'Rounds whose set of paths differed from the previous round.',
+    kind: 'counter',
+  },
+  rounds: { name: METRIC.traceRounds, description: 'Trace rounds completed.', kind: 'counter' },
+} as const satisfies Record<string, ObservedSpec>;
+
 /**
- * The trace instruments. Every gauge reports the latest round only: a hop or responder absent from
+ * The trace metrics. Every gauge reports the latest round only: a hop or responder absent from
  * it is absent from the next scrape, so paths that moved leave no stale series behind.
  */
 export class TraceMetrics {
-  private readonly hopRtt: ObservableGauge;
-  private readonly hopLoss: ObservableGauge;
-  private readonly hops: ObservableGauge;
-  private readonly reached: ObservableGauge;
-  private readonly paths: ObservableGauge;
-  private readonly duration: ObservableGauge;
-  private readonly pathChanges: ObservableCounter;
-  private readonly rounds: ObservableCounter;
+  static readonly specs: readonly ObservedSpec[] = Object.values(SPEC);
   private readonly live = new Set<LiveSeries>();
 
   constructor(
-    meter: Meter,
     /** Called when a round had more distinct responders than `max_hop_addresses` (the rest are not exported). */
     private readonly onHopAddressLimit: (attributes: Attributes) => void,
-  ) {
-    const gauge = (name: string, description: string, unit?: string): ObservableGauge =>
-      meter.createObservableGauge(name, { description, ...(unit && { unit }) });
-    this.hopRtt = gauge(
-      METRIC.traceHopRtt,
-      'Mean RTT of one responder at one hop in the latest trace round.',
-      's',
-    );
-    this.hopLoss = gauge(
-      METRIC.traceHopLoss,
-      'Fraction of the probes of one hop that got no answer, latest round.',
-    );
-    this.hops = gauge(
-      METRIC.traceHops,
-      'Hops to the destination; when it was not reached, the last hop that answered.',
-    );
-    this.reached = gauge(METRIC.traceReached, 'Whether the latest trace round reached the destination.');
-    this.paths = gauge(METRIC.tracePaths, 'Distinct paths taken by the flows of the latest round.');
-    this.duration = gauge(METRIC.traceDuration, 'Time the latest trace round took.', 's');
-    this.pathChanges = meter.createObservableCounter(METRIC.tracePathChanges, {
-      description: 'Rounds whose set of paths differed from the previous round.',
-    });
-    this.rounds = meter.createObservableCounter(METRIC.traceRounds, {
-      description: 'Trace rounds completed.',
-    });
-  }
+  ) {}
 
-  observables(): Array<ObservableCounter | ObservableGauge> {
-    return [
-      this.hopRtt,
-      this.hopLoss,
-      this.hops,
-      this.reached,
-      this.paths,
-      this.duration,
-      this.pathChanges,
-      this.rounds,
-    ];
-  }
-
-  collect(result: BatchObservableResult): void {
+  collect(emit: Emit): void {
     for (const series of this.live) {
       const { attributes, summary } = series;
-      result.observe(this.rounds, series.rounds, attributes);
-      result.observe(this.pathChanges, series.pathChanges, attributes);
+      emit(SPEC.rounds, series.rounds, attributes);
+      emit(SPEC.pathChanges, series.pathChanges, attributes);
       if (!summary) continue;
-      for (const [hopAttributes, value] of series.hopRtts) result.observe(this.hopRtt, value, hopAttributes);
-      for (const [hopAttributes, value] of series.hopLosses)
-        result.observe(this.hopLoss, value, hopAttributes);
-      if (summary.hops !== undefined) result.observe(this.hops, summary.hops, attributes);
-      result.observe(this.reached, summary.reached, attributes);
-      result.observe(this.paths, summary.paths, attributes);
-      result.observe(this.duration, summary.duration, attributes);
+      for (const [hopAttributes, value] of series.hopRtts) emit(SPEC.hopRtt, value, hopAttributes);
+      for (const [hopAttributes, value] of series.hopLosses) emit(SPEC.hopLoss, value, hopAttributes);
+      if (summary.hops !== undefined) emit(SPEC.hops, summary.hops, attributes);
+      emit(SPEC.reached, summary.reached, attributes);
+      emit(SPEC.paths, summary.paths, attributes);
+      emit(SPEC.duration, summary.duration, attributes);
     }
   }
 

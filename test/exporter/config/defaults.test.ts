@@ -4,19 +4,51 @@ import { describe, it } from 'node:test';
 import {
   DEFAULT_DNS,
   DEFAULT_HISTOGRAM_BUCKETS,
+  DEFAULT_KNOCK,
   DEFAULT_PING,
+  DEFAULT_TRACE,
+  DEFAULT_TRACE_PORTS,
   defaultCardinalityLimit,
   parseConfig,
   type TargetConfig,
 } from '../../../exporter/config';
 
-const targets = (count: number, family: TargetConfig['family']): TargetConfig[] =>
-  Array.from({ length: count }, (_, index) => ({ name: `t${index}`, host: 'h.example', family, labels: {} }));
+const targets = (
+  count: number,
+  family: TargetConfig['family'],
+  probes: Partial<TargetConfig> = { ping: DEFAULT_PING },
+): TargetConfig[] =>
+  Array.from({ length: count }, (_, index) => ({
+    name: `t${index}`,
+    host: 'h.example',
+    family,
+    labels: {},
+    ...probes,
+  }));
+
+const knock = (...ports: number[]): Partial<TargetConfig> => ({
+  knock: ports.map((port) => ({ port, ...DEFAULT_KNOCK })),
+});
+const trace = (maxHops: number, maxHopAddresses: number): Partial<TargetConfig> => ({
+  trace: { ...DEFAULT_TRACE, port: 33434, maxHops, maxHopAddresses },
+});
 
 describe('defaults', () => {
   it('are the documented values', () => {
     assert.deepEqual(DEFAULT_PING, { interval: 1, timeout: 1, size: 56, window: 60 });
     assert.deepEqual(DEFAULT_DNS, { refresh: 300, retryMin: 1, retryMax: 300 });
+    assert.deepEqual(DEFAULT_KNOCK, { interval: 5, timeout: 1, window: 60 });
+    assert.deepEqual(DEFAULT_TRACE, {
+      protocol: 'udp',
+      interval: 60,
+      timeout: 1,
+      maxHops: 30,
+      flows: 8,
+      probes: 3,
+      maxSilentHops: 5,
+      maxHopAddresses: 64,
+    });
+    assert.deepEqual(DEFAULT_TRACE_PORTS, { udp: 33434, tcp: 443, icmp: 0 });
   });
 
   it('buckets double from 100 µs to 6.5536 s', () => {
@@ -29,6 +61,9 @@ describe('defaults', () => {
   it('are frozen', () => {
     assert.ok(Object.isFrozen(DEFAULT_PING));
     assert.ok(Object.isFrozen(DEFAULT_DNS));
+    assert.ok(Object.isFrozen(DEFAULT_KNOCK));
+    assert.ok(Object.isFrozen(DEFAULT_TRACE));
+    assert.ok(Object.isFrozen(DEFAULT_TRACE_PORTS));
     assert.ok(Object.isFrozen(DEFAULT_HISTOGRAM_BUCKETS));
   });
 });
@@ -44,6 +79,27 @@ describe('defaultCardinalityLimit', () => {
     assert.equal(defaultCardinalityLimit(targets(1000, 'auto')), 4100);
     assert.equal(defaultCardinalityLimit(targets(1000, 'dual')), 8100);
     assert.equal(defaultCardinalityLimit([...targets(500, 'ipv6'), ...targets(500, 'dual')]), 6100);
+  });
+
+  it('grows by 4 per knocked port of each address', () => {
+    assert.equal(defaultCardinalityLimit(targets(1000, 'auto', knock(443))), 4100);
+    assert.equal(defaultCardinalityLimit(targets(1000, 'auto', knock(22, 80, 443))), 12100);
+    assert.equal(
+      defaultCardinalityLimit(targets(1000, 'dual', { ...knock(80, 443), ping: DEFAULT_PING })),
+      24100,
+    );
+  });
+
+  it('grows by 4 + max_hops × max_hop_addresses per traced address', () => {
+    assert.equal(defaultCardinalityLimit(targets(1, 'auto', trace(30, 64))), 2024);
+    assert.equal(defaultCardinalityLimit(targets(10, 'auto', trace(30, 64))), 100 + 10 * 1924);
+    assert.equal(defaultCardinalityLimit(targets(10, 'dual', trace(10, 100))), 100 + 20 * 1004);
+    assert.equal(defaultCardinalityLimit(targets(500, 'auto', trace(1, 1))), 2600);
+  });
+
+  it('adds up the probes of a target', () => {
+    const all = { ping: DEFAULT_PING, ...knock(80, 443), ...trace(20, 50) };
+    assert.equal(defaultCardinalityLimit(targets(3, 'dual', all)), 100 + 6 * (4 + 8 + 4 + 1000));
   });
 
   it('is what parseConfig uses when cardinality_limit is not set', () => {

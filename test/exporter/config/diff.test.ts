@@ -68,6 +68,73 @@ targets:
     assert.equal(diffConfig(before, after).changed.length, 2);
   });
 
+  it('sees a change of a knock block, an added or removed knock port, or a change of trace', () => {
+    const before = parse(`
+defaults: { knock: { port: 443 } }
+targets:
+  - { name: a, host: a.example, knock: { port: 80 } }
+  - { name: b, host: b.example, knock: [{ port: 80 }, { port: 443 }] }
+  - { name: c, host: c.example, knock: [{ port: 80 }, { port: 443 }] }
+  - { name: d, host: d.example, trace: {} }
+  - { name: e, host: e.example, trace: { protocol: tcp } }
+  - { name: f, host: f.example, ping: {} }
+  - { name: g, host: g.example, ping: {}, trace: {} }
+`);
+    const after = parse(`
+defaults: { knock: { port: 443 } }
+targets:
+  - { name: a, host: a.example, knock: { port: 80, timeout: 500ms } }
+  - { name: b, host: b.example, knock: [{ port: 80 }] }
+  - { name: c, host: c.example, knock: [{ port: 80 }, { port: 443 }, { port: 8443 }] }
+  - { name: d, host: d.example, trace: { flows: 4 } }
+  - { name: e, host: e.example, trace: { protocol: tcp, port: 8443 } }
+  - { name: f, host: f.example, ping: {}, knock: {} }
+  - { name: g, host: g.example, ping: {} }
+`);
+    assert.deepEqual(
+      diffConfig(before, after).changed.map(({ after }) => after.name),
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+    );
+  });
+
+  it('compares knock and trace by merged values: order, defaults and written form do not matter', () => {
+    const before = parse(`
+targets:
+  - { name: a, host: a.example, knock: [{ port: 80 }, { port: 443, interval: 5s }] }
+  - { name: b, host: b.example, trace: { protocol: tcp } }
+`);
+    const after = parse(`
+defaults: { trace: { protocol: tcp, port: 443 } }
+targets:
+  - { name: a, host: a.example, knock: [{ port: 443 }, { port: 80, interval: 5000ms }] }
+  - { name: b, host: b.example, trace: { interval: 1m } }
+`);
+    const diff = diffConfig(before, after);
+    assert.deepEqual(diff.changed, []);
+    assert.deepEqual(diff.unchanged, [...after.targets]);
+  });
+
+  it('sees a change of defaults.knock or defaults.trace in the targets inheriting it', () => {
+    const text = `
+targets:
+  - { name: a, host: a.example, knock: { port: 80 } }
+  - { name: b, host: b.example, trace: {} }
+  - { name: c, host: c.example, ping: {} }
+`;
+    const diff = diffConfig(
+      parse(text),
+      parse(`defaults: { knock: { window: 2m }, trace: { max_hops: 20 } }\n${text}`),
+    );
+    assert.deepEqual(
+      diff.changed.map(({ after }) => after.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      diff.unchanged.map((target) => target.name),
+      ['c'],
+    );
+  });
+
   const globals: Array<[string, string]> = [
     ['bind', 'bind: { ipv4: 192.0.2.10 }'],
     ['histogram buckets', 'histogram_buckets: [0.001, 0.01]'],

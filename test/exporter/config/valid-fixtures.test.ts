@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
   type Config,
   DEFAULT_DNS,
   DEFAULT_HISTOGRAM_BUCKETS,
+  DEFAULT_KNOCK,
   DEFAULT_PING,
+  DEFAULT_TRACE,
+  type KnockProbeConfig,
   loadConfig,
   type TargetConfig,
+  type TraceProbeConfig,
 } from '../../../exporter/config';
-import { fixturePath } from './fixture-paths';
+import { fixturePath, repoRoot } from './fixture-paths';
 
 /** A config of only defaults but for the given parts. */
 function expectedConfig(file: string, parts: Partial<Config>): Config {
@@ -32,6 +37,30 @@ const target = (name: string, host: string, parts: Partial<TargetConfig> = {}): 
   ping: DEFAULT_PING,
   ...parts,
 });
+
+/** A target without ping: only the probes in `parts`. */
+const without = (name: string, host: string, parts: Partial<TargetConfig>): TargetConfig => ({
+  name,
+  host,
+  family: 'auto',
+  labels: {},
+  ...parts,
+});
+
+const knock = (port: number, parts: Partial<KnockProbeConfig> = {}): KnockProbeConfig => ({
+  port,
+  ...DEFAULT_KNOCK,
+  ...parts,
+});
+
+const trace = (parts: Partial<TraceProbeConfig> = {}): TraceProbeConfig => ({
+  ...DEFAULT_TRACE,
+  port: 33434,
+  ...parts,
+});
+
+/** defaultCardinalityLimit: per address 4 for ping, 4 per knock port, 4 + max_hops × max_hop_addresses for trace. */
+const TRACE_SERIES = 4 + 30 * 64;
 
 const EXPECTED: Record<string, Partial<Config>> = {
   minimal: { targets: [target('gateway', '10.0.6.2')] },
@@ -73,6 +102,86 @@ const EXPECTED: Record<string, Partial<Config>> = {
       }),
     ],
   },
+  'knock-single': {
+    targets: [
+      without('web', '10.0.6.80', { knock: [knock(443)] }),
+      target('ssh', '10.0.6.22', { knock: [{ port: 22, interval: 10, timeout: 2, window: 300 }] }),
+    ],
+  },
+  'knock-list': {
+    targets: [
+      without('web', '10.0.6.80', {
+        family: 'ipv4',
+        knock: [knock(80, { interval: 1, window: 30 }), knock(443, { timeout: 0.5 }), knock(8443)],
+      }),
+    ],
+  },
+  'knock-defaults': {
+    targets: [
+      without('a', '10.0.6.2', { knock: [knock(443, { interval: 2, timeout: 0.5 })] }),
+      without('b', '10.0.6.3', { knock: [knock(443, { interval: 2, timeout: 0.5 })] }),
+      without('c', '10.0.6.4', {
+        knock: [
+          knock(80, { interval: 2, timeout: 0.5 }),
+          knock(443, { interval: 2, timeout: 0.5, window: 120 }),
+          knock(8080, { interval: 0.25, timeout: 0.25 }),
+        ],
+      }),
+    ],
+  },
+  'trace-protocols': {
+    cardinalityLimit: 100 + 4 * TRACE_SERIES + (4 + 16 * 128),
+    targets: [
+      without('udp', '10.0.6.2', { trace: trace() }),
+      without('tcp', '10.0.6.3', { trace: trace({ protocol: 'tcp', port: 443 }) }),
+      without('icmp', '10.0.6.4', { trace: trace({ protocol: 'icmp', port: 0 }) }),
+      without('dns', '10.0.6.53', { trace: trace({ port: 53 }) }),
+      without('every-key', '10.0.6.5', {
+        trace: {
+          protocol: 'tcp',
+          port: 8443,
+          interval: 30,
+          timeout: 2,
+          maxHops: 16,
+          flows: 4,
+          probes: 1,
+          maxSilentHops: 3,
+          maxHopAddresses: 128,
+        },
+      }),
+    ],
+  },
+  'trace-defaults': {
+    cardinalityLimit: 100 + 4 * TRACE_SERIES + (4 + 8 * 64),
+    targets: [
+      without('inherits', '10.0.6.2', {
+        trace: trace({ protocol: 'tcp', port: 8443, interval: 120, timeout: 2, flows: 16 }),
+      }),
+      without('udp', '10.0.6.3', {
+        trace: trace({ protocol: 'udp', port: 33434, interval: 120, timeout: 2, flows: 16 }),
+      }),
+      without('icmp', '10.0.6.4', {
+        trace: trace({ protocol: 'icmp', port: 0, interval: 120, timeout: 2, flows: 16 }),
+      }),
+      without('own-port', '10.0.6.5', {
+        trace: trace({ protocol: 'tcp', port: 9443, interval: 120, timeout: 2, flows: 16, maxHops: 8 }),
+      }),
+      without('fast', '10.0.6.6', {
+        trace: trace({ protocol: 'tcp', port: 8443, interval: 1, timeout: 1, flows: 16 }),
+      }),
+    ],
+  },
+  'all-probes': {
+    cardinalityLimit: 100 + 2 * (4 + 2 * 4 + 4 + 20 * 100),
+    targets: [
+      target('website', 'www.example.com', {
+        family: 'dual',
+        labels: { site: 'ams' },
+        knock: [knock(80), knock(443)],
+        trace: trace({ protocol: 'tcp', port: 443, maxHops: 20, maxHopAddresses: 100 }),
+      }),
+    ],
+  },
   aliases: {
     targets: [
       target('ams-1', '10.0.6.2', {
@@ -102,6 +211,19 @@ describe('valid config fixtures', () => {
       assertDeepFrozen(config);
     });
   }
+
+  it('config.example.yaml knocks loopback ports 9 (closed) and 9469 (the exporter) and traces ::1 over ICMP', async () => {
+    const config = await loadConfig(path.join(repoRoot, 'config.example.yaml'));
+    const byName = new Map(config.targets.map((target) => [target.name, target]));
+    assert.equal(byName.get('loopback-v4')?.host, '127.0.0.1');
+    assert.deepEqual(byName.get('loopback-v4')?.knock, [knock(9), knock(9469)]);
+    assert.equal(byName.get('loopback-v6')?.host, '::1');
+    assert.deepEqual(
+      byName.get('loopback-v6')?.trace,
+      trace({ protocol: 'icmp', port: 0, interval: 30, maxHops: 4 }),
+    );
+    for (const target of config.targets) assert.match(target.host, /^(127\.0\.0\.1|::1|localhost)$/);
+  });
 
   it('throws on mutation, strict mode being on in modules compiled by tsc', async () => {
     const config = await loadConfig(fixturePath('valid', 'full'));

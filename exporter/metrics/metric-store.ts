@@ -12,9 +12,11 @@ import {
   type DataPoint,
   type Histogram,
   type HistogramMetricData,
+  type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
+import { observeWithMeter, type ObservedBinding, type ObservedCollect, type ObservedSpec } from './observed';
 
 /** Where RTTs go: an OpenTelemetry histogram, or the exporter's own store. */
 export interface HistogramSink {
@@ -110,13 +112,23 @@ class StoredHistogram implements HistogramSink {
   }
 }
 
+interface ObservedGroup {
+  readonly specs: readonly ObservedSpec[];
+  readonly collect: ObservedCollect;
+}
+
 /**
- * Cumulative explicit-bucket histograms kept by the exporter itself and handed to a Prometheus
- * reader as a MetricProducer. Unlike an SDK instrument, a series can be dropped when its target
- * goes away, and recording is a map lookup and a few additions.
+ * The exporter's own metric state, handed to a metric reader (Prometheus, OTLP) as a
+ * MetricProducer: cumulative explicit-bucket histograms and observed gauges and counters.
+ *
+ * The SDK's instruments hash every attribute set on every observation (about 60 µs per series per
+ * scrape at 10,000 targets) and cannot drop a series; here a series is an object the exporter
+ * holds, its values are read straight into data points, and it goes when its target goes.
  */
-export class HistogramStore implements MetricProducer {
+export class MetricStore implements MetricProducer {
   private readonly histograms: StoredHistogram[] = [];
+  private readonly groups = new Set<ObservedGroup>();
+  private readonly startTime = nowHrTime();
 
   histogram(spec: HistogramSpec): HistogramSink {
     const histogram = new StoredHistogram({ ...spec, boundaries: [...spec.boundaries] });
@@ -124,18 +136,50 @@ export class HistogramStore implements MetricProducer {
     return histogram;
   }
 
+  observe(specs: readonly ObservedSpec[], collect: ObservedCollect): ObservedBinding {
+    const group: ObservedGroup = { specs, collect };
+    this.groups.add(group);
+    return { detach: () => void this.groups.delete(group) };
+  }
+
   async collect(): Promise<CollectionResult> {
     const endTime = nowHrTime();
+    const metrics: MetricData[] = [];
+    for (const { specs, collect } of this.groups) {
+      const points = new Map<ObservedSpec, Array<DataPoint<number>>>(specs.map((spec) => [spec, []]));
+      collect((spec, value, attributes) => {
+        points.get(spec)?.push({ attributes, startTime: this.startTime, endTime, value });
+      });
+      for (const spec of specs) metrics.push(observedData(spec, points.get(spec) ?? []));
+    }
+    for (const histogram of this.histograms) metrics.push(histogram.data(endTime));
     return {
       resourceMetrics: {
         resource: emptyResource(),
-        scopeMetrics: [
-          { scope: { name: 'netdiag-exporter' }, metrics: this.histograms.map((h) => h.data(endTime)) },
-        ],
+        scopeMetrics: [{ scope: { name: 'netdiag-exporter' }, metrics }],
       },
       errors: [],
     };
   }
+}
+
+function observedData(spec: ObservedSpec, dataPoints: Array<DataPoint<number>>): MetricData {
+  const descriptor = {
+    name: spec.name,
+    description: spec.description,
+    unit: spec.unit ?? '',
+    valueType: ValueType.DOUBLE,
+  };
+  const temporality = AggregationTemporality.CUMULATIVE;
+  return spec.kind === 'gauge'
+    ? { descriptor, aggregationTemporality: temporality, dataPointType: DataPointType.GAUGE, dataPoints }
+    : {
+        descriptor,
+        aggregationTemporality: temporality,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints,
+      };
 }
 
 /** Index of the bucket of `value`: the first boundary it does not exceed, or the overflow bucket. */
@@ -159,7 +203,7 @@ function nowHrTime(): HrTime {
 /** A histogram in `store` when there is one (the standalone exporter), else an instrument of `meter`. */
 export function createHistogramSink(
   meter: Meter,
-  store: HistogramStore | undefined,
+  store: MetricStore | undefined,
   spec: HistogramSpec,
 ): HistogramSink {
   if (store) return store.histogram(spec);
@@ -170,4 +214,14 @@ export function createHistogramSink(
       advice: { explicitBucketBoundaries: [...spec.boundaries] },
     }),
   );
+}
+
+/** Observed metrics in `store` when there is one, else observable instruments of `meter`. */
+export function createObserved(
+  meter: Meter,
+  store: MetricStore | undefined,
+  specs: readonly ObservedSpec[],
+  collect: ObservedCollect,
+): ObservedBinding {
+  return store ? store.observe(specs, collect) : observeWithMeter(meter, specs, collect);
 }

@@ -12,7 +12,7 @@ async function scrapeBoth(record: (metrics: ExporterMetrics) => void) {
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 100 });
     const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
       histogramBuckets: BUCKETS,
-      ...(own && { histograms: pipeline.histograms }),
+      ...(own && { store: pipeline.store }),
     });
     record(metrics);
     texts.push(await scrapeText(pipeline));
@@ -25,7 +25,7 @@ async function scrapeBoth(record: (metrics: ExporterMetrics) => void) {
   ];
 }
 
-describe('HistogramStore', () => {
+describe('MetricStore', () => {
   it('finds the bucket of a value as the SDK does: upper bounds inclusive, overflow last', () => {
     const cases: Array<[number, number]> = [
       [0, 0],
@@ -63,7 +63,7 @@ describe('HistogramStore', () => {
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 100 });
     const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
       histogramBuckets: BUCKETS,
-      histograms: pipeline.histograms,
+      store: pipeline.store,
     });
     const kept = { target: 'kept', address: '10.0.0.1', family: 'ipv4' };
     const gone = { target: 'gone', address: '10.0.0.2', family: 'ipv4' };
