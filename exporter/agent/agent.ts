@@ -1,11 +1,12 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { Pinger, sharedSockets, type SocketRegistry } from '../../probes';
-import type { Config, TargetConfig } from '../config';
+import { sharedSockets, type SocketRegistry } from '../../probes';
+import { diffConfig, type Config } from '../config';
 import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
-import { PingProber } from '../probers';
-import { systemLookup, TargetResolver, type LookupAll, type ResolvedAddress } from '../resolver';
-import { Scheduler, systemClock, type Clock, type Prober } from '../scheduler';
+import { systemLookup, type LookupAll } from '../resolver';
+import { Scheduler, systemClock, type Clock } from '../scheduler';
+import { ProbeSet } from './probe-set';
+import { TargetWatch, type WatchContext } from './target-watch';
 
 export interface AgentOptions {
   config: Config;
@@ -22,8 +23,26 @@ export interface AgentOptions {
   clock?: Clock;
 }
 
+/** What a reload did, by target name. */
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: number;
+  /** bind, buckets or DNS settings changed: every target was restarted. */
+  restartedAll: boolean;
+}
+
 export interface Agent {
+  /** The config running now. */
   readonly config: Config;
+  /**
+   * Applies a new, already validated config: targets that did not change keep their jobs, state and
+   * counters; removed targets stop and their series go; added and changed ones start.
+   */
+  reload(config: Config): Promise<ReloadSummary>;
+  /** Records a rejected config (the running one stays): netdiag_config_last_reload_successful 0. */
+  reloadFailed(): void;
   /** Stops every schedule and leaves the raw sockets. Idempotent. */
   close(): Promise<void>;
 }
@@ -33,85 +52,161 @@ export interface Agent {
  * each of its addresses, recording into the given MeterProvider.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  const { config } = options;
-  const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
-  const sockets = options.sockets ?? sharedSockets;
-  const pinger = await Pinger.create({ bind: config.bind, sockets });
-  const metrics = new ExporterMetrics(options.meterProvider.getMeter('netdiag-exporter'), {
-    histogramBuckets: config.histogramBuckets,
-    ...(options.store && { store: options.store }),
-    sockets: () => sockets.icmpSockets(),
-  });
-  metrics.configLoaded(true, Date.now() / 1000);
-  const probers: Prober[] = [new PingProber(pinger, metrics)];
-  for (const prober of probers) {
-    metrics.setTargets(prober.name, config.targets.filter((t) => prober.plansOf(t).length > 0).length);
-  }
-  const scheduler = new Scheduler(logger, clock);
-  const resolvers = config.targets.map((target) =>
-    watchTarget(target, {
-      config,
-      logger,
-      clock,
-      lookup: options.lookup ?? systemLookup,
-      scheduler,
-      probers,
-      metrics,
-    }),
-  );
-  for (const resolver of resolvers) resolver.start();
-  logger.info('agent started', { targets: config.targets.length });
-
-  let closing: Promise<void> | undefined;
-  return {
-    config,
-    close: () =>
-      (closing ??= (async () => {
-        for (const resolver of resolvers) resolver.stop();
-        scheduler.stopAll();
-        metrics.close();
-        await pinger.close();
-      })()),
-  };
+  const agent = new RunningAgent(options);
+  await agent.start();
+  return agent;
 }
 
-interface WatchContext {
+/** One generation of the agent's machinery: replaced whole when bind, buckets or DNS settings change. */
+interface Generation {
+  readonly metrics: ExporterMetrics;
+  readonly probes: ProbeSet;
+  readonly scheduler: Scheduler;
+  readonly watches: Map<string, TargetWatch>;
+}
+
+class RunningAgent implements Agent {
   config: Config;
-  logger: Logger;
-  clock: Clock;
-  lookup: LookupAll;
-  scheduler: Scheduler;
-  probers: Prober[];
-  metrics: ExporterMetrics;
-}
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly sockets: SocketRegistry;
+  private generation: Generation | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
 
-/** Keeps one target's jobs in step with the addresses its host resolves to. */
-function watchTarget(target: TargetConfig, context: WatchContext): TargetResolver {
-  const { scheduler, probers, metrics } = context;
-  const log = context.logger.child({ target: target.name, host: target.host });
-  let running: ResolvedAddress[] = [];
-  return new TargetResolver(target, context.config.dns, context.lookup, context.clock, {
-    onAddresses(addresses) {
-      const kept = new Set(addresses.map((a) => a.address));
-      for (const old of running) {
-        if (kept.has(old.address)) continue;
-        for (const prober of probers) scheduler.stop(prober.name, { target, address: old.address });
+  constructor(private readonly options: AgentOptions) {
+    this.config = options.config;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.sockets = options.sockets ?? sharedSockets;
+  }
+
+  async start(): Promise<void> {
+    this.generation = this.run(await this.open(this.config), this.config);
+    this.logger.info('agent started', { targets: this.config.targets.length });
+  }
+
+  reload(config: Config): Promise<ReloadSummary> {
+    const run = this.queue.then(() => this.apply(config));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  reloadFailed(): void {
+    this.generation?.metrics.configLoaded(false, Date.now() / 1000);
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.queue.then(async () => {
+      const generation = this.generation;
+      this.generation = undefined;
+      if (generation) await this.shut(generation);
+    }));
+  }
+
+  private async apply(config: Config): Promise<ReloadSummary> {
+    const generation = this.generation;
+    if (!generation || this.closing) throw new Error('the agent is closed');
+    const diff = diffConfig(this.config, config);
+    const summary: ReloadSummary = {
+      added: diff.added.map((t) => t.name),
+      removed: diff.removed.map((t) => t.name),
+      changed: diff.changed.map((c) => c.after.name),
+      unchanged: diff.unchanged.length,
+      restartedAll: diff.globalChanged,
+    };
+    if (diff.globalChanged) {
+      // Two generations never coexist (their series would be scraped twice); if the new one cannot
+      // open (a bind interface gone), the old config is brought back up.
+      await this.shut(generation);
+      this.generation = undefined;
+      let next: Generation;
+      try {
+        next = await this.open(config);
+      } catch (error) {
+        this.generation = this.run(await this.open(this.config), this.config);
+        throw error;
       }
-      for (const next of addresses) {
-        for (const prober of probers)
-          scheduler.start(prober, { target, address: next.address, family: next.family });
+      this.generation = this.run(next, config);
+    } else {
+      await generation.probes.ensure(config);
+      for (const target of [...diff.removed, ...diff.changed.map((c) => c.before)]) {
+        generation.watches.get(target.name)?.stop();
+        generation.watches.delete(target.name);
       }
-      running = addresses;
-      metrics.setAddresses(target.name, { target: target.name }, addresses.length);
-      log.info('target resolved', { addresses: addresses.map((a) => a.address).join(',') });
-    },
-    onFailure(error, retryIn) {
-      for (const prober of probers) {
-        if (prober.plansOf(target).length > 0) metrics.probeError(target.name, prober.name, 'resolve');
+      const context = this.context(config, generation);
+      for (const target of [...diff.changed.map((c) => c.after), ...diff.added]) {
+        const watch = new TargetWatch(target, context);
+        generation.watches.set(target.name, watch);
+        watch.start();
       }
-      if (running.length === 0) metrics.setAddresses(target.name, { target: target.name }, 0);
-      log.warn('cannot resolve target', { err: error, retry_in_s: retryIn, probing: running.length });
-    },
-  });
+      this.countTargets(config, generation);
+      generation.metrics.configLoaded(true, Date.now() / 1000);
+    }
+    this.config = config;
+    this.logger.info('config reloaded', {
+      added: summary.added.length,
+      removed: summary.removed.length,
+      changed: summary.changed.length,
+      unchanged: summary.unchanged,
+      restarted_all: summary.restartedAll,
+    });
+    return summary;
+  }
+
+  private async open(config: Config): Promise<Generation> {
+    const metrics = new ExporterMetrics(this.options.meterProvider.getMeter('netdiag-exporter'), {
+      histogramBuckets: config.histogramBuckets,
+      ...(this.options.store && { store: this.options.store }),
+      sockets: () => this.sockets.icmpSockets(),
+    });
+    const probes = new ProbeSet(this.sockets, metrics);
+    try {
+      await probes.ensure(config);
+    } catch (error) {
+      metrics.close();
+      throw error;
+    }
+    return { metrics, probes, scheduler: new Scheduler(this.logger, this.clock), watches: new Map() };
+  }
+
+  /** Starts every target of `config` in a generation `open()` made. */
+  private run(generation: Generation, config: Config): Generation {
+    const { metrics } = generation;
+    const context = this.context(config, generation);
+    for (const target of config.targets)
+      generation.watches.set(target.name, new TargetWatch(target, context));
+    for (const watch of generation.watches.values()) watch.start();
+    this.countTargets(config, generation);
+    metrics.configLoaded(true, Date.now() / 1000);
+    return generation;
+  }
+
+  private async shut(generation: Generation): Promise<void> {
+    for (const watch of generation.watches.values()) watch.stop();
+    generation.watches.clear();
+    generation.scheduler.stopAll();
+    generation.metrics.close();
+    await generation.probes.close();
+  }
+
+  private context(config: Config, generation: Generation): WatchContext {
+    return {
+      config,
+      logger: this.logger,
+      clock: this.clock,
+      lookup: this.options.lookup ?? systemLookup,
+      scheduler: generation.scheduler,
+      probers: generation.probes.probers,
+      metrics: generation.metrics,
+    };
+  }
+
+  private countTargets(config: Config, generation: Generation): void {
+    for (const name of ['ping', 'knock', 'trace'] as const) {
+      const prober = generation.probes.probers.find((p) => p.name === name);
+      const count = prober ? config.targets.filter((t) => prober.plansOf(t).length > 0).length : 0;
+      generation.metrics.setTargets(name, count);
+    }
+  }
 }

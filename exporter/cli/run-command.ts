@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { startAgent } from '../agent';
-import { ConfigError, formatIssue, loadConfig, type Config } from '../config';
+import { ConfigReloader, startAgent } from '../agent';
+import { ConfigError, formatIssue, loadConfig, parseDuration, type Config } from '../config';
 import { usageError } from '../errors';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
 import { createPrometheusPipeline, createScrapeHandler } from '../metrics';
@@ -8,11 +8,14 @@ import { ExporterServer, parseListenAddress } from '../server';
 
 export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.listen-address=[HOST]:PORT]
                         [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [--config.check]
-  --config.file          YAML target list (default config.yaml)
-  --web.listen-address   where /metrics and /-/healthy are served (default :9469)
-  --log.level            default info
-  --log.format           default logfmt
-  --config.check         validate the config file, print every error, and exit (0 valid, 1 invalid)`;
+                        [--config.watch-interval=DURATION]
+  --config.file             YAML target list (default config.yaml)
+  --web.listen-address      where /metrics, /-/healthy, /-/ready and POST /-/reload are served (default :9469)
+  --log.level               default info
+  --log.format              default logfmt
+  --config.check            validate the config file, print every error, and exit (0 valid, 1 invalid)
+  --config.watch-interval   reload when the file's content changes, checked this often (default 0s: off;
+                            SIGHUP and POST /-/reload always reload)`;
 
 export interface RunIo {
   out: (line: string) => void;
@@ -30,6 +33,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       'web.listen-address': { type: 'string', default: ':9469' },
       'log.level': { type: 'string', default: 'info' },
       'log.format': { type: 'string', default: 'logfmt' },
+      'config.watch-interval': { type: 'string', default: '0s' },
     },
   });
   const level = values['log.level'] as LogLevel;
@@ -39,6 +43,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   if (format !== 'logfmt' && format !== 'json')
     throw usageError(`--log.format: "${format}" is not logfmt or json`);
   const file = values['config.file'];
+  const watchInterval = parseWatchInterval(values['config.watch-interval']);
 
   let config: Config;
   try {
@@ -62,18 +67,23 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     store: pipeline.store,
     logger,
   });
+  const reloader = new ConfigReloader({ file, agent, logger });
   let server: ExporterServer;
   try {
     server = await ExporterServer.listen({
       listen,
       logger,
       metrics: createScrapeHandler(pipeline.exporter),
+      reload: () => reloader.reload('http'),
     });
   } catch (error) {
     await agent.close();
     await pipeline.shutdown();
     throw error;
   }
+  const onHangup = (): void => void reloader.reload('signal');
+  process.on('SIGHUP', onHangup);
+  if (watchInterval > 0) reloader.watch(watchInterval * 1000);
   logger.info('netdiag-exporter started', { config: file, targets: config.targets.length });
 
   await new Promise<void>((resolve) => {
@@ -81,8 +91,16 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   logger.info('shutting down');
+  process.off('SIGHUP', onHangup);
+  reloader.close();
   await server.close();
   await agent.close();
   await pipeline.shutdown();
   return 0;
+}
+
+function parseWatchInterval(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds !== undefined) return seconds;
+  throw usageError(`--config.watch-interval: "${text}" is not a duration such as 0s, 5s or 1m`);
 }

@@ -10,11 +10,15 @@ export interface ExporterServerOptions {
   /** Serves /metrics. */
   metrics: RequestHandler;
   logger: Logger;
+  /** Serves POST /-/reload: resolves with whether the config was applied and what to tell the client. */
+  reload?: () => Promise<{ ok: boolean; message: string }>;
+  /** /-/ready answers 200 while this says true (default: always); 503 otherwise, and once closing. */
+  ready?: () => boolean;
   /** Milliseconds graceful close waits for in-flight requests before cutting them; default 5000. */
   closeTimeoutMs?: number;
 }
 
-/** The HTTP endpoint: /metrics, /-/healthy, and 404 for everything else. */
+/** The HTTP endpoint: /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
 export class ExporterServer {
   private closing: Promise<void> | undefined;
 
@@ -63,6 +67,10 @@ export class ExporterServer {
 
   private route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '/').split('?', 1)[0];
+    if (path === '/-/reload') {
+      this.routeReload(request, response);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       reply(response, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
       return;
@@ -74,9 +82,30 @@ export class ExporterServer {
       case '/-/healthy':
         reply(response, 200, 'Healthy\n');
         return;
+      case '/-/ready':
+        if (this.closing === undefined && (this.options.ready?.() ?? true)) reply(response, 200, 'Ready\n');
+        else reply(response, 503, 'Service Unavailable\n');
+        return;
       default:
         reply(response, 404, 'Not Found\n');
     }
+  }
+
+  private routeReload(request: IncomingMessage, response: ServerResponse): void {
+    const reload = this.options.reload;
+    if (!reload) {
+      reply(response, 404, 'Not Found\n');
+      return;
+    }
+    if (request.method !== 'POST' && request.method !== 'PUT') {
+      reply(response, 405, 'Method Not Allowed\n', { allow: 'POST, PUT' });
+      return;
+    }
+    request.resume();
+    reload().then(
+      ({ ok, message }) => reply(response, ok ? 200 : 500, `${message}\n`),
+      (error: unknown) => reply(response, 500, `reload failed: ${String(error)}\n`),
+    );
   }
 }
 

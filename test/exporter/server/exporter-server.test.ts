@@ -46,4 +46,50 @@ describe('ExporterServer', () => {
     await closed;
     await assert.rejects(fetch(`${url}/-/healthy`));
   });
+
+  it('serves /-/ready by the readiness callback, and POST /-/reload by the reload callback', async () => {
+    let ready = false;
+    const outcomes = [
+      { ok: true, message: 'config reloaded' },
+      { ok: false, message: 'config.yaml:3:5: targets[0].ping.interval: must be positive' },
+    ];
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+      metrics: (_request, response) => response.end(),
+      ready: () => ready,
+      reload: async () => outcomes.shift()!,
+    });
+    try {
+      const call = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
+      assert.equal((await call('/-/ready')).status, 503);
+      ready = true;
+      assert.equal((await call('/-/ready')).status, 200);
+      const get = await call('/-/reload');
+      assert.equal(get.status, 405);
+      assert.equal(get.headers.get('allow'), 'POST, PUT');
+      const first = await call('/-/reload', { method: 'POST' });
+      assert.equal(first.status, 200);
+      assert.equal(await first.text(), 'config reloaded\n');
+      const second = await call('/-/reload', { method: 'POST', body: 'ignored' });
+      assert.equal(second.status, 500);
+      assert.match(await second.text(), /^config\.yaml:3:5: targets\[0\]/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('has no /-/reload when no reload callback is given', async () => {
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+      metrics: (_request, response) => response.end(),
+    });
+    try {
+      assert.equal((await fetch(`${server.url}/-/reload`, { method: 'POST' })).status, 404);
+      assert.equal((await fetch(`${server.url}/-/ready`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -1,0 +1,34 @@
+import { Pinger, type SocketRegistry } from '../../probes';
+import type { Config } from '../config';
+import type { ExporterMetrics } from '../metrics';
+import { PingProber } from '../probers';
+import type { Prober } from '../scheduler';
+
+/**
+ * The diagnostics' libraries and their probers, opened on first need: a config without knock
+ * never opens the raw TCP socket (which would see every TCP packet of the host).
+ */
+export class ProbeSet {
+  /** Live list: probers opened by a later `ensure()` are appended. */
+  readonly probers: Prober[] = [];
+  private pinger: Pinger | undefined;
+
+  constructor(
+    private readonly sockets: SocketRegistry,
+    private readonly metrics: ExporterMetrics,
+  ) {}
+
+  /** Opens what `config` uses and is not open yet. */
+  async ensure(config: Config): Promise<void> {
+    if (!this.pinger) {
+      // Always: a failing raw socket (no CAP_NET_RAW) should fail the start, whatever the config.
+      this.pinger = await Pinger.create({ bind: config.bind, sockets: this.sockets });
+      this.probers.push(new PingProber(this.pinger, this.metrics));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pinger?.close();
+    this.probers.length = 0;
+  }
+}

@@ -1,0 +1,71 @@
+import type { Config, TargetConfig } from '../config';
+import type { Logger } from '../logging';
+import type { ExporterMetrics } from '../metrics';
+import { TargetResolver, type LookupAll, type ResolvedAddress } from '../resolver';
+import type { Clock, Prober, Scheduler } from '../scheduler';
+
+export interface WatchContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly lookup: LookupAll;
+  readonly scheduler: Scheduler;
+  readonly probers: readonly Prober[];
+  readonly metrics: ExporterMetrics;
+}
+
+/**
+ * One target's jobs, kept in step with the addresses its host resolves to; stopping it stops the
+ * jobs and drops every series of the target.
+ */
+export class TargetWatch {
+  private running: ResolvedAddress[] = [];
+  private readonly resolver: TargetResolver;
+
+  constructor(
+    readonly target: TargetConfig,
+    private readonly context: WatchContext,
+  ) {
+    const { metrics } = context;
+    const log = context.logger.child({ target: target.name, host: target.host });
+    this.resolver = new TargetResolver(target, context.config.dns, context.lookup, context.clock, {
+      onAddresses: (addresses) => {
+        this.follow(addresses);
+        log.info('target resolved', { addresses: addresses.map((a) => a.address).join(',') });
+      },
+      onFailure: (error, retryIn) => {
+        for (const prober of context.probers) {
+          if (prober.plansOf(target).length > 0) metrics.probeError(target.name, prober.name, 'resolve');
+        }
+        if (this.running.length === 0) metrics.setAddresses(target.name, { target: target.name }, 0);
+        log.warn('cannot resolve target', { err: error, retry_in_s: retryIn, probing: this.running.length });
+      },
+    });
+  }
+
+  start(): void {
+    this.resolver.start();
+  }
+
+  stop(): void {
+    this.resolver.stop();
+    this.follow([]);
+    this.context.metrics.forgetTarget(this.target.name);
+  }
+
+  private follow(addresses: ResolvedAddress[]): void {
+    const { scheduler, probers, metrics } = this.context;
+    const target = this.target;
+    const kept = new Set(addresses.map((a) => a.address));
+    for (const old of this.running) {
+      if (kept.has(old.address)) continue;
+      for (const prober of probers) scheduler.stop(prober.name, { target, address: old.address });
+    }
+    for (const next of addresses) {
+      for (const prober of probers)
+        scheduler.start(prober, { target, address: next.address, family: next.family });
+    }
+    this.running = addresses;
+    metrics.setAddresses(target.name, { target: target.name }, addresses.length);
+  }
+}
