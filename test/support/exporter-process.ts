@@ -8,15 +8,25 @@ import { parseSamples, type Sample } from './scrape';
 
 export interface ExporterProcess {
   readonly url: string;
+  /** The config file it runs on (rewrite it, then reload). */
+  readonly file: string;
+  readonly pid: number;
   readonly logs: () => string;
   /** GET a path of the exporter from inside its namespace. */
   get(pathname: string): Promise<{ status: number; body: string }>;
+  /** POST to a path of the exporter from inside its namespace. */
+  post(pathname: string): Promise<{ status: number; body: string }>;
   scrape(): Promise<Sample[]>;
   stop(): Promise<number | null>;
 }
 
 /** Writes `config` to a temporary file and runs the exporter on it inside `ns`, listening on 127.0.0.1:port. */
-export async function startExporter(ns: Netns, config: string, port = 9469): Promise<ExporterProcess> {
+export async function startExporter(
+  ns: Netns,
+  config: string,
+  port = 9469,
+  extraArgs: readonly string[] = [],
+): Promise<ExporterProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-e2e-'));
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, config);
@@ -27,20 +37,23 @@ export async function startExporter(ns: Netns, config: string, port = 9469): Pro
     `--config.file=${file}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=debug',
+    ...extraArgs,
   ]);
   let logs = '';
   child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 
-  const get = async (pathname: string): Promise<{ status: number; body: string }> => {
-    const { stdout, code } = await ns.exec(['curl', '-s', '-w', '\n%{http_code}', `${url}${pathname}`], {
-      check: false,
-    });
+  const request = async (pathname: string, method = 'GET'): Promise<{ status: number; body: string }> => {
+    const { stdout, code } = await ns.exec(
+      ['curl', '-s', '-X', method, '-w', '\n%{http_code}', `${url}${pathname}`],
+      { check: false },
+    );
     if (code !== 0) return { status: 0, body: '' };
     const cut = stdout.lastIndexOf('\n');
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   };
+  const get = (pathname: string) => request(pathname);
   for (let attempt = 0; ; attempt++) {
     if ((await get('/-/healthy')).status === 200) break;
     if (attempt > 100 || child.exitCode !== null) throw new Error(`the exporter did not start:\n${logs}`);
@@ -48,8 +61,11 @@ export async function startExporter(ns: Netns, config: string, port = 9469): Pro
   }
   return {
     url,
+    file,
+    pid: child.pid ?? 0,
     logs: () => logs,
     get,
+    post: (pathname) => request(pathname, 'POST'),
     scrape: async () => parseSamples((await get('/metrics')).body),
     stop: async () => {
       child.kill('SIGTERM');
