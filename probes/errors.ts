@@ -7,6 +7,8 @@ export type ProbeErrorCode =
   | 'ERR_INVALID_ADDRESS'
   | 'ERR_INVALID_OPTION'
   | 'ERR_IDENTIFIERS_EXHAUSTED'
+  | 'ERR_PORT_RESERVATION'
+  | 'ERR_SOURCE_ADDRESS'
   | 'ERR_CLOSED';
 
 export class ProbeError extends Error {

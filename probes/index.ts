@@ -9,5 +9,26 @@ export type {
   RttSummary,
 } from './ping';
 export { EchoSession, Pinger, summarizeRtts } from './ping';
+export type {
+  KnockAnswer,
+  KnockerOptions,
+  KnockFailure,
+  KnockRequest,
+  KnockResult,
+  KnockSessionSpec,
+  PortState,
+} from './knock';
+export { KnockSession, Knocker } from './knock';
 export type { BindOptions, IcmpSocketStats, RawTransport, RawTransportFactory } from './socket';
 export { IcmpSocket, SocketRegistry, openRawTransport, sharedSockets } from './socket';
+export type {
+  FlowPath,
+  HopResponder,
+  TraceHop,
+  TracePath,
+  TraceProtocol,
+  TraceRequest,
+  TraceResult,
+  TracerOptions,
+} from './trace';
+export { Tracer } from './trace';

@@ -6,6 +6,7 @@ import { ExporterMetrics, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
 import { Scheduler, systemClock, type Clock } from '../scheduler';
 import { ProbeSet } from './probe-set';
+import { socketStats } from './socket-stats';
 import { TargetWatch, type WatchContext } from './target-watch';
 
 export interface AgentOptions {
@@ -158,7 +159,7 @@ class RunningAgent implements Agent {
     const metrics = new ExporterMetrics(this.options.meterProvider.getMeter('netdiag-exporter'), {
       histogramBuckets: config.histogramBuckets,
       ...(this.options.store && { store: this.options.store }),
-      sockets: () => this.sockets.icmpSockets(),
+      sockets: () => socketStats(this.sockets),
     });
     const probes = new ProbeSet(this.sockets, metrics);
     try {

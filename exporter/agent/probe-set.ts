@@ -1,7 +1,7 @@
-import { Pinger, type SocketRegistry } from '../../probes';
+import { Knocker, Pinger, Tracer, type SocketRegistry } from '../../probes';
 import type { Config } from '../config';
 import type { ExporterMetrics } from '../metrics';
-import { PingProber } from '../probers';
+import { KnockProber, PingProber, TraceProber } from '../probers';
 import type { Prober } from '../scheduler';
 
 /**
@@ -12,6 +12,8 @@ export class ProbeSet {
   /** Live list: probers opened by a later `ensure()` are appended. */
   readonly probers: Prober[] = [];
   private pinger: Pinger | undefined;
+  private knocker: Knocker | undefined;
+  private tracer: Tracer | undefined;
 
   constructor(
     private readonly sockets: SocketRegistry,
@@ -25,10 +27,20 @@ export class ProbeSet {
       this.pinger = await Pinger.create({ bind: config.bind, sockets: this.sockets });
       this.probers.push(new PingProber(this.pinger, this.metrics));
     }
+    if (!this.knocker && config.targets.some((target) => target.knock)) {
+      this.knocker = await Knocker.create({ bind: config.bind, sockets: this.sockets });
+      this.probers.push(new KnockProber(this.knocker, this.metrics));
+    }
+    if (!this.tracer && config.targets.some((target) => target.trace)) {
+      this.tracer = await Tracer.create({ bind: config.bind, sockets: this.sockets });
+      this.probers.push(new TraceProber(this.tracer, this.metrics));
+    }
   }
 
   async close(): Promise<void> {
     await this.pinger?.close();
+    await this.knocker?.close();
+    await this.tracer?.close();
     this.probers.length = 0;
   }
 }

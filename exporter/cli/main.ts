@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import { ProbeError } from '../../probes';
 import { ExporterError } from '../errors';
+import { KNOCK_USAGE, knockCommand } from './knock-command';
 import { PING_USAGE, pingCommand } from './ping-command';
 import { RUN_USAGE, runCommand } from './run-command';
+import { TRACE_USAGE, traceCommand } from './trace-command';
 
 const USAGE = `${RUN_USAGE}
 
-netdiag-exporter ping HOST [options]   one-shot ICMP echo, like iputils ping (see: netdiag-exporter ping --help)`;
+netdiag-exporter ping HOST [options]   one-shot ICMP echo, like iputils ping (see: netdiag-exporter ping --help)
+netdiag-exporter knock HOST PORT [options]  TCP SYN RTT and port state, like hping3 -S (see: netdiag-exporter knock --help)
+netdiag-exporter trace HOST [options]  multipath traceroute, like traceroute -n (see: netdiag-exporter trace --help)`;
 
 /** Runs the CLI and returns the exit code: 0 success, 1 no reply, 2 bad usage or setup error. */
 export async function main(argv: string[]): Promise<number> {
@@ -21,6 +25,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'ping':
         if (rest.includes('--help') || rest.includes('-h')) return help(PING_USAGE);
         return await pingCommand(rest, out, controller.signal);
+      case 'knock':
+        if (rest.includes('--help') || rest.includes('-h')) return help(KNOCK_USAGE);
+        return await knockCommand(rest, out, controller.signal);
+      case 'trace':
+        if (rest.includes('--help') || rest.includes('-h')) return help(TRACE_USAGE);
+        return await traceCommand(rest, out, controller.signal);
       case '--help':
       case '-h':
         return help(USAGE);

@@ -241,6 +241,7 @@ export class ExporterMetrics {
     if (this.closed) return;
     this.closed = true;
     this.binding.detach();
+    this.rtt.close();
     this.eventLoop.disable();
     this.livePingSeries.clear();
     this.knock.clear();

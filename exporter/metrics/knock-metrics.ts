@@ -91,6 +91,7 @@ export class KnockMetrics {
 
   clear(): void {
     this.live.clear();
+    this.rtt.close();
   }
 
   private record(series: LiveSeries, outcome: KnockOutcome): void {

@@ -23,6 +23,8 @@ export interface HistogramSink {
   record(value: number, attributes: Attributes): void;
   /** Drops the series of `attributes` (a removed target); a no-op where the backend cannot. */
   forget(attributes: Attributes): void;
+  /** Stops exporting the histogram (its owner is closed); a no-op for SDK instruments. */
+  close(): void;
 }
 
 export interface HistogramSpec {
@@ -39,6 +41,7 @@ export class InstrumentHistogramSink implements HistogramSink {
     this.histogram.record(value, attributes);
   }
   forget(): void {}
+  close(): void {}
 }
 
 interface Cell {
@@ -54,7 +57,15 @@ interface Cell {
 class StoredHistogram implements HistogramSink {
   private readonly cells = new Map<Attributes, Cell>();
 
-  constructor(readonly spec: HistogramSpec) {}
+  constructor(
+    readonly spec: HistogramSpec,
+    private readonly onClose: (histogram: StoredHistogram) => void,
+  ) {}
+
+  close(): void {
+    this.cells.clear();
+    this.onClose(this);
+  }
 
   record(value: number, attributes: Attributes): void {
     let cell = this.cells.get(attributes);
@@ -126,13 +137,15 @@ interface ObservedGroup {
  * holds, its values are read straight into data points, and it goes when its target goes.
  */
 export class MetricStore implements MetricProducer {
-  private readonly histograms: StoredHistogram[] = [];
+  private readonly histograms = new Set<StoredHistogram>();
   private readonly groups = new Set<ObservedGroup>();
   private readonly startTime = nowHrTime();
 
   histogram(spec: HistogramSpec): HistogramSink {
-    const histogram = new StoredHistogram({ ...spec, boundaries: [...spec.boundaries] });
-    this.histograms.push(histogram);
+    const histogram = new StoredHistogram({ ...spec, boundaries: [...spec.boundaries] }, (closed) =>
+      this.histograms.delete(closed),
+    );
+    this.histograms.add(histogram);
     return histogram;
   }
 

@@ -1,2 +1,4 @@
 export { PingProber } from './ping-prober';
 export { seriesAttributes } from './series-attributes';
+export { KnockProber } from './knock-prober';
+export { TraceProber, traceRound } from './trace-prober';

@@ -1,4 +1,4 @@
-export type PacketLayer = 'ipv4' | 'ipv6' | 'icmpv4' | 'icmpv6' | 'address';
+export type PacketLayer = 'ipv4' | 'ipv6' | 'icmpv4' | 'icmpv6' | 'tcp' | 'udp' | 'address';
 
 export type PacketErrorCode =
   | 'ERR_PACKET_TRUNCATED' // fewer bytes than the header/field needs

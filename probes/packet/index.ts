@@ -2,7 +2,8 @@
 export { PacketDecodeError, PacketEncodeError } from './errors';
 export type { PacketErrorCode, PacketLayer } from './errors';
 
-export { finishChecksum, internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum';
+export { finishChecksum, internetChecksum, onesComplementSum } from './checksum';
+export { pseudoHeaderSum } from './pseudo-header';
 
 export {
   addressFromBytes,
@@ -51,3 +52,26 @@ export {
   encodeIcmpv6Error,
 } from './icmpv6';
 export type { Icmpv6Addresses, Icmpv6DecodeOptions } from './icmpv6';
+
+export {
+  TCP_HEADER_LENGTH,
+  TCP_MAX_HEADER_LENGTH,
+  TcpFlag,
+  TcpOptionKind,
+  decodeTcpSegment,
+  encodeTcpSegment,
+  mssOf,
+  mssOption,
+  tcpChecksum,
+  tcpFlagLetters,
+} from './tcp';
+export type { PseudoHeader, TcpDecodeOptions, TcpSegment, TcpSegmentFields } from './tcp';
+
+export {
+  UDP_HEADER_LENGTH,
+  decodeUdpDatagram,
+  encodeUdpDatagram,
+  forceUdpChecksum,
+  udpChecksum,
+} from './udp';
+export type { UdpDatagram, UdpDatagramFields, UdpDecodeOptions } from './udp';

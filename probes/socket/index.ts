@@ -20,3 +20,12 @@ export type {
 export { openRawTransport } from './raw-transport';
 export type { SharedSocket } from './socket-registry';
 export { SocketRegistry, sharedSockets } from './socket-registry';
+export type { PortReservation } from './port-reservation';
+export { reserveTcpPort } from './port-reservation';
+export { SOURCE_ADDRESS_TTL, clearSourceAddressCache, sourceAddressFor } from './source-address';
+export type { TcpAnswer, TcpExpectation, TcpSocketStats } from './tcp-socket';
+export { TcpSocket, acquireTcpSocket } from './tcp-socket';
+export type { UdpExpectation, UdpSocketStats } from './udp-socket';
+export { UdpSocket, acquireUdpSocket } from './udp-socket';
+export type { UdpPortReservation } from './udp-port-reservation';
+export { reserveUdpPort } from './udp-port-reservation';

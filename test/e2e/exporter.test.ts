@@ -9,6 +9,19 @@ const DELAY_MS = 5;
 const LOSSY = '10.200.0.5';
 const LOSS_RATE = 0.2;
 const UNREACHABLE = '10.201.0.1';
+const OPEN_PORT = 8080;
+const CLOSED_PORT = 8081;
+/** Listens (never accepts) on OPEN_PORT, both families. */
+const LISTENER = [
+  'import socket, sys, time',
+  's = socket.socket(socket.AF_INET6)',
+  's.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)',
+  "s.bind(('::', int(sys.argv[1])))",
+  's.listen(1024)',
+  "print('ready', flush=True)",
+  'time.sleep(3600)',
+].join('\n');
+const KNOCKS = `knock: [{ port: ${OPEN_PORT}, interval: 50ms, timeout: 50ms }, { port: ${CLOSED_PORT}, interval: 50ms, timeout: 50ms }]`;
 
 const sum = (samples: Sample[]): number => samples.reduce((total, s) => total + s.value, 0);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,6 +44,11 @@ describe('exporter end to end (lab namespaces)', () => {
     await lab().route(client, '10.200.0.0/16', fast.b);
     await lab().route(client, '10.201.0.0/16', fast.b);
     await lab().setLoss(target, LOSS_RATE * 100, { match: `ip daddr ${LOSSY} icmp type echo-request` });
+    const listener = target.spawn(['python3', '-c', LISTENER, String(OPEN_PORT)]);
+    await new Promise<void>((resolve, reject) => {
+      listener.stdout?.once('data', () => resolve());
+      listener.once('exit', (code) => reject(new Error(`listener exited (${code})`)));
+    });
     exporter = await startExporter(
       client,
       `
@@ -41,10 +59,12 @@ targets:
     host: ${slow.b.ipv4}
     labels: { site: lab, link: slow }
     ping: { interval: 20ms, timeout: 20ms }
+    ${KNOCKS}
   - name: slow-v6
     host: "${slow.b.ipv6}"
     labels: { site: lab, link: slow }
     ping: { interval: 20ms, timeout: 20ms }
+    ${KNOCKS}
   - name: lossy
     host: ${LOSSY}
     labels: { site: lab, link: fast }
@@ -92,6 +112,46 @@ targets:
     });
   }
 
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    it(`knocks an open and a closed port: port state, no loss, RTT within 1 ms of ping's (${family})`, async () => {
+      const name = family === 'ipv4' ? 'slow-v4' : 'slow-v6';
+      const before = await exporter.scrape();
+      await sleep(2000);
+      const after = await exporter.scrape();
+      const delta = (metric: string, labels: Record<string, string>): number =>
+        sum(select(after, metric, { target: name, ...labels })) -
+        sum(select(before, metric, { target: name, ...labels }));
+      const open = { port: String(OPEN_PORT) };
+      const closed = { port: String(CLOSED_PORT) };
+      assert.equal(select(after, 'netdiag_knock_port_open', { target: name, ...open })[0]?.value, 1);
+      assert.equal(select(after, 'netdiag_knock_port_open', { target: name, ...closed })[0]?.value, 0);
+      for (const port of [open, closed]) {
+        const sent = delta('netdiag_knock_sent_total', port);
+        assert.ok(sent >= 20, `${sent} knocks of port ${port.port} in 2 s at 50 ms`);
+        assert.equal(
+          delta('netdiag_knock_received_total', port),
+          sent,
+          `every knock of ${port.port} answered`,
+        );
+        assert.equal(select(after, 'netdiag_knock_loss_ratio', { target: name, ...port })[0]?.value, 0);
+      }
+      const knockMean =
+        delta('netdiag_knock_rtt_seconds_sum', open) / delta('netdiag_knock_rtt_seconds_count', open);
+      const pingMean =
+        delta('netdiag_ping_rtt_seconds_sum', {}) / delta('netdiag_ping_rtt_seconds_count', {});
+      assert.ok(knockMean > (2 * DELAY_MS) / 1000, `knock mean ${knockMean} includes the delay`);
+      assert.ok(
+        Math.abs(knockMean - pingMean) < 0.001,
+        `knock ${(knockMean * 1e3).toFixed(3)} ms vs ping ${(pingMean * 1e3).toFixed(3)} ms over the same 2 s`,
+      );
+      const [series] = select(after, 'netdiag_knock_rtt_seconds_count', { target: name, ...open });
+      assert.deepEqual(
+        { family: series?.labels.family, address: series?.labels.address, site: series?.labels.site },
+        { family, address: slow.b[family], site: 'lab' },
+      );
+    });
+  }
+
   it('counts sent and received so that the loss matches the injected rate within a binomial bound', async () => {
     const before = await exporter.scrape();
     await sleep(5000);
@@ -121,6 +181,7 @@ targets:
     assert.equal(sum(select(samples, 'netdiag_ping_received_total', { target: 'unreachable' })), 0);
     assert.ok(sum(select(samples, 'netdiag_ping_received_total', { target: 'slow-v4' })) > 50);
     assert.equal(select(samples, 'netdiag_targets', { probe: 'ping' })[0]?.value, 5);
+    assert.equal(select(samples, 'netdiag_targets', { probe: 'knock' })[0]?.value, 2);
     assert.equal(select(samples, 'netdiag_config_last_reload_successful')[0]?.value, 1);
     assert.match(exporter.logs(), /level=warn msg="cannot resolve target" target=unresolvable/);
   });

@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+import { Tracer, type BindOptions, type HopResponder, type TraceHop, type TraceProtocol } from '../../probes';
+import { summarizeTrace, validateTraceRequest } from '../../probes/trace';
+import { usageError } from '../errors';
+import { resolveHost } from './resolve-host';
+
+export const TRACE_USAGE = `usage: netdiag-exporter trace HOST [--protocol udp|tcp|icmp] [--port N] [--flows N] [--max-hops N]
+                              [-q PROBES] [-w TIMEOUT] [-4|-6] [--json] [--bind ADDR] [--interface IF]
+  --protocol P    udp (default), tcp (SYN) or icmp (echo)
+  --port N        destination port: UDP 33434, TCP 80 by default (fixed for every probe)
+  --flows N       flows, each with its own source port / ICMP identifier (default 8)
+  --max-hops N    last TTL probed (default 30)
+  -q PROBES       probes per flow per hop (default 3)
+  -w TIMEOUT      seconds to wait for each probe's answer (default 1)
+  -4, -6          resolve HOST to IPv4 / IPv6 only
+  --bind ADDR     source address of the probes
+  --interface IF  send through this interface
+  --json          print the whole result as one JSON object (times in seconds)
+Each line: TTL, every address that answered at that hop with its mean RTT and number of answers,
+then the hop's loss. !H !N !P !X !U mark ICMP unreachables from a node other than the destination.`;
+
+export interface Output {
+  write(line: string): void;
+}
+
+/** `netdiag-exporter trace`: traceroute -n like lines, or JSON. Returns 0 if the destination answered, else 1. */
+export async function traceCommand(argv: string[], out: Output, signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      protocol: { type: 'string' },
+      port: { type: 'string' },
+      flows: { type: 'string' },
+      'max-hops': { type: 'string' },
+      probes: { type: 'string', short: 'q' },
+      timeout: { type: 'string', short: 'w' },
+      ipv4: { type: 'boolean', short: '4' },
+      ipv6: { type: 'boolean', short: '6' },
+      bind: { type: 'string' },
+      interface: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [host, ...extra] = positionals;
+  if (host === undefined || extra.length > 0) throw usageError(`trace takes one HOST\n${TRACE_USAGE}`);
+  if (values.ipv4 && values.ipv6) throw usageError('-4 and -6 exclude each other');
+  const protocol = (values.protocol ?? 'udp') as TraceProtocol;
+  if (!['udp', 'tcp', 'icmp'].includes(protocol)) {
+    throw usageError(`--protocol: "${protocol}" is not udp, tcp or icmp`);
+  }
+  const optional = (flag: string, text: string | undefined, min: number, max: number): number | undefined =>
+    text === undefined ? undefined : integer(flag, text, min, max);
+  const port = optional('--port', values.port, 1, 65535);
+  const flows = optional('--flows', values.flows, 1, 256);
+  const maxHops = optional('--max-hops', values['max-hops'], 1, 255);
+  const probes = optional('-q', values.probes, 1, 10);
+  const timeout = values.timeout === undefined ? 1 : Number(values.timeout);
+  if (values.timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
+    throw usageError(`-w: "${values.timeout}" is not a number of seconds > 0`);
+  }
+  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
+  if (values.bind !== undefined && bindFamily === 0) {
+    throw usageError(`--bind: "${values.bind}" is not an IP address`);
+  }
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+
+  const addr = await resolveHost(host, family);
+  const bind: BindOptions = {};
+  if (values.bind !== undefined) bind[bindFamily === 6 ? 'ipv6' : 'ipv4'] = values.bind;
+  if (values.interface !== undefined) bind.interface = values.interface;
+  const request = {
+    addr,
+    protocol,
+    timeout,
+    ...(port !== undefined && { port }),
+    ...(flows !== undefined && { flows }),
+    ...(maxHops !== undefined && { maxHops }),
+    ...(probes !== undefined && { probes }),
+    ...(signal && { signal }),
+  };
+  const spec = validateTraceRequest(request);
+
+  const tracer = await Tracer.create({ bind });
+  const started = performance.now();
+  const hops: TraceHop[] = [];
+  if (!values.json) {
+    const what = protocol === 'icmp' ? 'icmp echo' : `${protocol} port ${spec.port}`;
+    out.write(
+      `traceroute to ${host} (${addr}), ${spec.maxHops} hops max, ${what}, ${spec.flows} flows x ${spec.probes} probes`,
+    );
+  }
+  try {
+    for await (const hop of tracer.traceHops(request)) {
+      hops.push(hop);
+      if (!values.json) out.write(hopLine(hop));
+    }
+  } finally {
+    await tracer.close();
+  }
+  const result = summarizeTrace(spec, hops, (performance.now() - started) / 1000);
+  if (values.json) out.write(JSON.stringify(result));
+  else if (result.paths.length > 1) {
+    out.write(
+      `${result.paths.length} distinct paths over ${spec.flows} flows (path set ${result.pathSetHash})`,
+    );
+  }
+  return result.reached ? 0 : 1;
+}
+
+/** ` 3  10.0.3.2  0.412 ms (12)  10.0.4.2  0.398 ms (12)  loss 0%` */
+export function hopLine(hop: TraceHop): string {
+  const ttl = String(hop.ttl).padStart(2);
+  const responders = hop.responders.map(responderText);
+  const answers = responders.length === 0 ? '*' : responders.join('  ');
+  return `${ttl}  ${answers}  loss ${Math.round(hop.loss * 1000) / 10}%`;
+}
+
+function responderText(responder: HopResponder): string {
+  const mean = responder.rtts.reduce((sum, rtt) => sum + rtt, 0) / responder.rtts.length;
+  const mark = responder.kind === 'unreachable' ? ` ${unreachableMark(responder.icmp)}` : '';
+  return `${responder.address}  ${(mean * 1000).toFixed(3)} ms (${responder.rtts.length})${mark}`;
+}
+
+/** traceroute's marks: !H host, !N network, !P protocol, !X administratively prohibited. */
+function unreachableMark(icmp: { type: number; code: number } | undefined): string {
+  if (icmp === undefined) return '!';
+  const v4 = icmp.type === 3;
+  if (v4)
+    return (
+      ({ 0: '!N', 1: '!H', 2: '!P', 9: '!X', 10: '!X', 13: '!X' } as Record<number, string>)[icmp.code] ??
+      `!<${icmp.code}>`
+    );
+  if (icmp.type === 1)
+    return (
+      ({ 0: '!N', 1: '!X', 3: '!H', 5: '!X', 6: '!X' } as Record<number, string>)[icmp.code] ??
+      `!<${icmp.code}>`
+    );
+  return `!<${icmp.type}/${icmp.code}>`;
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw usageError(`${flag}: "${text}" is not an integer from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,40 @@
+import type { Knocker } from '../../probes';
+import type { TargetConfig } from '../config';
+import type { ExporterMetrics } from '../metrics';
+import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
+import { seriesAttributes } from './series-attributes';
+
+/** TCP SYN knocks for the scheduler: one plan per knocked port, one SYN per run. */
+export class KnockProber implements Prober {
+  readonly name = 'knock' as const;
+
+  constructor(
+    private readonly knocker: Knocker,
+    private readonly metrics: ExporterMetrics,
+  ) {}
+
+  plansOf(target: TargetConfig): readonly ProbePlan[] {
+    return (target.knock ?? []).map((knock) => ({ id: String(knock.port), interval: knock.interval }));
+  }
+
+  open(subject: ProbeSubject, plan: ProbePlan): ProbeRunner {
+    const settings = subject.target.knock?.find((knock) => String(knock.port) === plan.id);
+    if (!settings) throw new Error(`target ${subject.target.name} does not knock port ${plan.id}`);
+    const session = this.knocker.session({
+      addr: subject.address,
+      port: settings.port,
+      timeout: settings.timeout,
+    });
+    const series = this.metrics.knock.series(
+      { ...seriesAttributes(subject), port: plan.id },
+      settings.window,
+    );
+    return {
+      run: async () => series.record(await session.probe()),
+      close: () => {
+        session.close();
+        series.remove();
+      },
+    };
+  }
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import {
+  encodeIcmpEcho,
+  encodeIcmpv6Echo,
+  ICMP_HEADER_LENGTH,
+  IcmpType,
+  Icmpv6Type,
+  IpProtocol,
+} from '../packet';
+import type { EchoExpectation, FamilyBinding, IcmpSocket, IdentifierPool, SocketRegistry } from '../socket';
+import { kindOfIcmpError, responderAddress } from './answer-kind';
+import type { FlowProber } from './flow-prober';
+import { InflightProbe, InflightSet } from './inflight-probe';
+import { withIpHeader } from './ip-header';
+import type { TraceSpec } from './trace-request';
+import type { ProbeOutcome } from './trace-result';
+
+const TOKEN_BYTES = 8;
+const COMPENSATION_AT = TOKEN_BYTES;
+/** Token, the two bytes that keep the checksum constant, then a marker. */
+const PAYLOAD_BYTES = TOKEN_BYTES + 2 + 'netdiag-tr'.length;
+
+interface IcmpFlow {
+  readonly identifier: number;
+  /** The flow's payload: its token stays, the compensation bytes change per probe. */
+  readonly payload: Buffer;
+  readonly tokenHigh: number;
+  readonly tokenLow: number;
+  nextSequence: number;
+}
+
+/**
+ * Paris traceroute over ICMP echo: each flow has its own identifier, and its checksum stays the
+ * same at every TTL because the two payload bytes after the token cancel the change of the
+ * sequence number (sequence + compensation = 0xffff), so a load balancer that hashes on the first
+ * bytes of the ICMP header keeps the flow on one path. Probes are told apart by sequence.
+ * Linux routers hash ICMP on addresses only: there, every flow takes the same path.
+ */
+export class IcmpFlowProber implements FlowProber {
+  private readonly inflight = new InflightSet();
+  private closed = false;
+
+  private constructor(
+    private readonly spec: TraceSpec,
+    private readonly registry: SocketRegistry,
+    private readonly socket: IcmpSocket,
+    private readonly identifiers: IdentifierPool,
+    private readonly source: string | undefined,
+    private readonly flows: IcmpFlow[],
+  ) {}
+
+  static open(spec: TraceSpec, registry: SocketRegistry, binding: FamilyBinding): IcmpFlowProber {
+    const identifiers = registry.identifiers[spec.family];
+    const flows: IcmpFlow[] = [];
+    try {
+      for (let i = 0; i < spec.flows; i++) {
+        const payload = Buffer.alloc(PAYLOAD_BYTES);
+        randomBytes(TOKEN_BYTES).copy(payload, 0);
+        payload.write('netdiag-tr', COMPENSATION_AT + 2, 'latin1');
+        flows.push({
+          identifier: identifiers.allocate(),
+          payload,
+          tokenHigh: payload.readUInt32BE(0),
+          tokenLow: payload.readUInt32BE(4),
+          nextSequence: 0,
+        });
+      }
+    } catch (error) {
+      for (const flow of flows) identifiers.release(flow.identifier);
+      throw error;
+    }
+    const socket = registry.acquireIcmp(spec.family, binding);
+    return new IcmpFlowProber(spec, registry, socket, identifiers, binding.source, flows);
+  }
+
+  probe(flow: number, ttl: number): Promise<ProbeOutcome> {
+    const state = this.flows[flow];
+    if (this.closed || state === undefined) return Promise.resolve(null);
+    const { spec, socket } = this;
+    const sequence = state.nextSequence;
+    state.nextSequence = (sequence + 1) & 0xffff;
+    state.payload.writeUInt16BE(~sequence & 0xffff, COMPENSATION_AT);
+    const expectation: EchoExpectation = {
+      identifier: state.identifier,
+      sequence,
+      destination: spec.destination,
+      tokenHigh: state.tokenHigh,
+      tokenLow: state.tokenLow,
+      payloadLength: PAYLOAD_BYTES,
+      onReply: (receivedAt) => probe.answer(receivedAt, 'destination', spec.destination),
+      onError: (receivedAt, error) => {
+        const from = responderAddress(error.from);
+        probe.answer(receivedAt, kindOfIcmpError(spec.family, error.type, from, spec.destination), from, {
+          type: error.type,
+          code: error.code,
+        });
+      },
+    };
+    const probe = new InflightProbe(
+      spec.timeoutMs,
+      () => socket.readNow(),
+      () => socket.forget(expectation),
+    );
+    if (!socket.expect(expectation)) return Promise.resolve(null);
+    const settled = this.inflight.track(probe);
+    socket.send(this.encode(state, sequence, ttl), spec.destination, probe.onSent, probe.onSendError, ttl);
+    return settled;
+  }
+
+  private encode(flow: IcmpFlow, sequence: number, ttl: number): Buffer {
+    const { spec, source } = this;
+    const echo = { identifier: flow.identifier, sequence, payload: flow.payload };
+    const message = Buffer.alloc(ICMP_HEADER_LENGTH + PAYLOAD_BYTES);
+    if (spec.family === 4) {
+      encodeIcmpEcho({ type: IcmpType.EchoRequest, ...echo }, message, 0);
+      return source === undefined
+        ? message
+        : withIpHeader(4, IpProtocol.Icmp, source, spec.destination, ttl, message);
+    }
+    if (source === undefined) {
+      // The kernel computes the ICMPv6 checksum (it alone knows the source); the compensation keeps it constant.
+      message[0] = Icmpv6Type.EchoRequest;
+      message.writeUInt16BE(flow.identifier, 4);
+      message.writeUInt16BE(sequence, 6);
+      flow.payload.copy(message, ICMP_HEADER_LENGTH);
+      return message;
+    }
+    encodeIcmpv6Echo({ type: Icmpv6Type.EchoRequest, ...echo }, message, 0, {
+      source,
+      destination: spec.destination,
+    });
+    return withIpHeader(6, IpProtocol.Icmpv6, source, spec.destination, ttl, message);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inflight.cancelAll();
+    for (const flow of this.flows) this.identifiers.release(flow.identifier);
+    this.registry.release(this.socket);
+  }
+}

@@ -1,0 +1,17 @@
+export type { FlowProber } from './flow-prober';
+export { distinctPaths, flowPaths, pathHash, pathSetHash } from './paths';
+export { runTrace } from './run-trace';
+export type { TraceProtocol, TraceRequest, TraceSpec } from './trace-request';
+export { DEFAULT_TCP_PORT, DEFAULT_UDP_PORT, validateTraceRequest } from './trace-request';
+export type {
+  AnswerKind,
+  FlowPath,
+  HopResponder,
+  ProbeAnswer,
+  ProbeOutcome,
+  TraceHop,
+  TracePath,
+  TraceResult,
+} from './trace-result';
+export type { TracerOptions } from './tracer';
+export { Tracer, summarizeTrace } from './tracer';

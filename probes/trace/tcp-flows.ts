@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { encodeTcpSegment, mssOption, TcpFlag, type IpFamily, type PseudoHeader } from '../packet';
+import {
+  acquireTcpSocket,
+  reserveTcpPort,
+  type FamilyBinding,
+  type IcmpSocket,
+  type PortReservation,
+  type SocketRegistry,
+  type TcpExpectation,
+  type TcpSocket,
+} from '../socket';
+import { kindOfIcmpError, responderAddress } from './answer-kind';
+import type { FlowProber } from './flow-prober';
+import { InflightProbe, InflightSet } from './inflight-probe';
+import type { TraceSpec } from './trace-request';
+import type { ProbeOutcome } from './trace-result';
+
+const SYN_OPTIONS = mssOption(1460);
+const SYN_WINDOW = 64240;
+
+interface TcpFlow {
+  readonly reservation: PortReservation;
+  /** Sequence number of the flow's next SYN: a random start, then one more per probe. */
+  nextSequence: number;
+}
+
+/**
+ * Paris traceroute over TCP SYN: each flow sends from its own reserved source port to the same
+ * destination port at every TTL; a probe is told apart by its sequence number, which every ICMP
+ * error quotes (the first 8 bytes of the TCP header) and a SYN-ACK or RST acknowledges.
+ */
+export class TcpFlowProber implements FlowProber {
+  private readonly inflight = new InflightSet();
+  get sourcePorts(): number[] {
+    return this.flows.map((flow) => flow.reservation.port);
+  }
+  private closed = false;
+
+  private constructor(
+    private readonly spec: TraceSpec,
+    private readonly registry: SocketRegistry,
+    private readonly socket: TcpSocket,
+    /** Where the ICMP errors quoting our SYNs arrive: read with the TCP socket before a timeout. */
+    private readonly icmp: IcmpSocket,
+    private readonly pseudo: PseudoHeader,
+    private readonly flows: TcpFlow[],
+  ) {}
+
+  static open(
+    spec: TraceSpec,
+    registry: SocketRegistry,
+    binding: FamilyBinding,
+    source: string,
+  ): TcpFlowProber {
+    const flows: TcpFlow[] = [];
+    try {
+      for (let i = 0; i < spec.flows; i++) {
+        flows.push({
+          reservation: reserveWithPreference(spec.family, binding.source, spec.sourcePorts[i] ?? 0),
+          nextSequence: randomBytes(4).readUInt32BE(0),
+        });
+      }
+      const socket = acquireTcpSocket(registry, spec.family, binding);
+      const icmp = registry.acquireIcmp(spec.family, binding);
+      return new TcpFlowProber(
+        spec,
+        registry,
+        socket,
+        icmp,
+        { source, destination: spec.destination },
+        flows,
+      );
+    } catch (error) {
+      for (const flow of flows) flow.reservation.release();
+      throw error;
+    }
+  }
+
+  probe(flow: number, ttl: number): Promise<ProbeOutcome> {
+    const state = this.flows[flow];
+    if (this.closed || state === undefined) return Promise.resolve(null);
+    const { spec, socket } = this;
+    const sequence = state.nextSequence;
+    state.nextSequence = (sequence + 1) >>> 0;
+    const segment = encodeTcpSegment(
+      {
+        sourcePort: state.reservation.port,
+        destinationPort: spec.port,
+        sequence,
+        flags: TcpFlag.SYN,
+        window: SYN_WINDOW,
+        options: SYN_OPTIONS,
+      },
+      this.pseudo,
+    );
+    const expectation: TcpExpectation = {
+      remoteAddress: spec.destination,
+      remotePort: spec.port,
+      localPort: state.reservation.port,
+      sequence,
+      onAnswer: (receivedAt) => probe.answer(receivedAt, 'destination', spec.destination),
+      onIcmpError: (receivedAt, error) => {
+        const from = responderAddress(error.from);
+        probe.answer(receivedAt, kindOfIcmpError(spec.family, error.type, from, spec.destination), from, {
+          type: error.type,
+          code: error.code,
+        });
+      },
+    };
+    const probe = new InflightProbe(
+      spec.timeoutMs,
+      () => {
+        socket.readNow();
+        this.icmp.readNow();
+      },
+      () => socket.forget(expectation),
+    );
+    if (!socket.expect(expectation)) return Promise.resolve(null);
+    const settled = this.inflight.track(probe);
+    const onSent = (sentAt: bigint): void => {
+      probe.onSent(sentAt);
+      // A near router's ICMP error arrives on the ICMP socket while sendto(2) runs: read it now.
+      this.icmp.readNow();
+    };
+    socket.send(segment, spec.destination, onSent, probe.onSendError, ttl);
+    return settled;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inflight.cancelAll();
+    for (const flow of this.flows) flow.reservation.release();
+    this.registry.release(this.socket);
+    this.registry.release(this.icmp);
+  }
+}
+
+/** The preferred port when it can be had (a flow keeping its 5-tuple across traces), else the kernel's pick. */
+function reserveWithPreference(
+  family: IpFamily,
+  address: string | undefined,
+  preferred: number,
+): PortReservation {
+  if (preferred !== 0) {
+    try {
+      return reserveTcpPort(family, address, preferred);
+    } catch {
+      // taken meanwhile: a new flow identity, hence possibly a new path
+    }
+  }
+  return reserveTcpPort(family, address);
+}

@@ -1,0 +1,88 @@
+import type { IpFamily } from '../packet';
+import type { TraceProtocol } from './trace-request';
+
+/**
+ * What answered a probe: `hop` a router's time exceeded; `destination` the target itself (UDP port
+ * unreachable, TCP SYN-ACK or RST, ICMP echo reply, or any ICMP error it sent); `unreachable` an ICMP
+ * destination unreachable (or other error) from another node, which ends the flow there.
+ */
+export type AnswerKind = 'hop' | 'destination' | 'unreachable';
+
+/** The answer to one probe, or null when none came before the timeout (or the send failed). */
+export type ProbeOutcome = ProbeAnswer | null;
+
+export interface ProbeAnswer {
+  kind: AnswerKind;
+  /** Canonical address of the responder. */
+  from: string;
+  /** Seconds from the send to the answer. */
+  rtt: number;
+  /** The ICMP type and code, when the answer was an ICMP error. */
+  icmp?: { type: number; code: number };
+}
+
+export interface HopResponder {
+  address: string;
+  kind: AnswerKind;
+  /** RTTs (seconds) of every answer from this address at this hop, in arrival order per flow. */
+  rtts: number[];
+  /** Flows (0-based) whose probes it answered, ascending. */
+  flows: number[];
+  /** ICMP type/code of its first answer when it was an ICMP error other than time exceeded. */
+  icmp?: { type: number; code: number };
+}
+
+export interface TraceHop {
+  /** TTL / hop limit of the probes of this hop. */
+  ttl: number;
+  /** Every address that answered, in the order of their first answer. */
+  responders: HopResponder[];
+  /** Probes of flows still on their way at this TTL (a flow ends at the destination or an unreachable). */
+  sent: number;
+  received: number;
+  /** (sent - received) / sent (0 when nothing was sent). */
+  loss: number;
+}
+
+/** The route one flow took: the responder at each TTL from the first hop, null where none answered it. */
+export interface FlowPath {
+  flow: number;
+  hops: Array<string | null>;
+  /** Whether this flow's probes reached the destination. */
+  reached: boolean;
+  /** Stable identity of `hops` (16 hex digits). */
+  hash: string;
+}
+
+/** A distinct path, with the flows that took it. */
+export interface TracePath {
+  hash: string;
+  hops: Array<string | null>;
+  flows: number[];
+}
+
+export interface TraceResult {
+  destination: string;
+  family: IpFamily;
+  protocol: TraceProtocol;
+  /** TTL of the first hop (request.firstHop). */
+  firstHop: number;
+  hops: TraceHop[];
+  /** One per flow, in flow order. */
+  flows: FlowPath[];
+  /** Distinct paths, ordered by hash. */
+  paths: TracePath[];
+  /** Whether the destination answered any probe. */
+  reached: boolean;
+  /** TTL at which the destination first answered; absent when it did not. */
+  hopsToDestination?: number;
+  /**
+   * Identity of the set of distinct paths (16 hex digits), independent of flow order and of which
+   * flow took which path: a change between two traces is a path change.
+   */
+  pathSetHash: string;
+  /** Seconds the trace took. */
+  duration: number;
+  /** UDP and TCP: each flow's source port; pass them as the next trace's `sourcePorts` to keep its flows. */
+  sourcePorts?: number[];
+}

@@ -1,0 +1,123 @@
+import { ProbeError } from '../errors';
+import {
+  bindingFor,
+  sharedSockets,
+  sourceAddressFor,
+  type BindOptions,
+  type FamilyBinding,
+  type SocketRegistry,
+} from '../socket';
+import type { FlowProber } from './flow-prober';
+import { IcmpFlowProber } from './icmp-flows';
+import { distinctPaths, flowPaths, pathSetHash } from './paths';
+import { runTrace } from './run-trace';
+import { TcpFlowProber } from './tcp-flows';
+import { validateTraceRequest, type TraceRequest, type TraceSpec } from './trace-request';
+import type { TraceHop, TraceResult } from './trace-result';
+import { UdpFlowProber } from './udp-flows';
+
+export interface TracerOptions {
+  /** Source address per family and/or interface. Default: the kernel's choice. */
+  bind?: BindOptions;
+  /** The shared sockets to use. Default: the process-wide registry. */
+  sockets?: SocketRegistry;
+}
+
+/**
+ * Multipath traceroute (Paris traceroute flows) over UDP, TCP SYN or ICMP echo, on the process's
+ * shared raw sockets. Every ICMP error is matched to the one probe it quotes, so traces to the same
+ * or different targets run concurrently, next to pings and knocks, without crossing.
+ *
+ * - A hop gets `flows × probes` probes (`probes` is per flow and hop): every flow needs its own
+ *   answers at every hop to know its path. Real routers rate-limit ICMP errors (Linux: a burst of 6
+ *   per source, then 1/s by default): with many flows, part of a hop's loss may be that limit.
+ * - Addresses shown: a router answers from an address of its own choosing. IPv4 Linux routers use
+ *   the address of the interface the probe came in on only with
+ *   `net.ipv4.icmp_errors_use_inbound_ifaddr=1`; by default the address of the interface towards
+ *   the prober, so hops may not show the forward path. IPv6 has no such switch: Linux (6.x, measured
+ *   in test/e2e/trace.test.ts) answers from an address of the inbound interface, other vendors
+ *   often from a loopback or the return route's interface.
+ * - Each trace reserves new source ports (new flows), so which flow takes which branch changes from
+ *   trace to trace; `pathSetHash` depends only on the set of distinct paths. With `flows` flows over
+ *   `n` equal branches, all flows miss a branch with probability about n·(1 − 1/n)^flows (2^-7 for
+ *   8 flows over 2 branches): a spurious path change that more flows make rarer.
+ */
+export class Tracer {
+  private readonly bindings: Record<4 | 6, FamilyBinding>;
+  private closed = false;
+
+  private constructor(
+    private readonly registry: SocketRegistry,
+    bind: BindOptions | undefined,
+  ) {
+    this.bindings = { 4: bindingFor(bind, 4), 6: bindingFor(bind, 6) };
+  }
+
+  /** Checks the options and that raw sockets can be opened (ERR_RAW_SOCKET_PERMISSION without CAP_NET_RAW). */
+  static async create(options: TracerOptions = {}): Promise<Tracer> {
+    const tracer = new Tracer(options.sockets ?? sharedSockets, options.bind);
+    const icmp = tracer.registry.acquireIcmp(4, tracer.bindings[4]);
+    tracer.registry.release(icmp);
+    return tracer;
+  }
+
+  /** Runs one trace to the end and summarises it: hops, per-flow paths, distinct paths and their identity. */
+  async trace(request: TraceRequest): Promise<TraceResult> {
+    const spec = validateTraceRequest(request);
+    const started = performance.now();
+    const prober = await this.openProber(spec);
+    const hops: TraceHop[] = [];
+    for await (const hop of runTrace(prober, spec, request.signal)) hops.push(hop);
+    const result = summarizeTrace(spec, hops, (performance.now() - started) / 1000);
+    return prober.sourcePorts ? { ...result, sourcePorts: [...prober.sourcePorts] } : result;
+  }
+
+  /** Yields each hop as soon as all its probes settled, in TTL order. */
+  traceHops(request: TraceRequest): AsyncGenerator<TraceHop, void, undefined> {
+    return this.hopsOf(validateTraceRequest(request), request.signal);
+  }
+
+  private async *hopsOf(spec: TraceSpec, signal?: AbortSignal): AsyncGenerator<TraceHop, void, undefined> {
+    const prober = await this.openProber(spec);
+    yield* runTrace(prober, spec, signal);
+  }
+
+  private async openProber(spec: TraceSpec): Promise<FlowProber> {
+    if (this.closed) throw new ProbeError('ERR_CLOSED', 'the Tracer is closed');
+    const binding = this.bindings[spec.family];
+    if (spec.protocol === 'icmp') return IcmpFlowProber.open(spec, this.registry, binding);
+    // The TCP and UDP checksums cover the source address, which the kernel would pick.
+    const source = await sourceAddressFor(spec.destination, binding);
+    if (spec.protocol === 'tcp') return TcpFlowProber.open(spec, this.registry, binding, source);
+    return UdpFlowProber.open(spec, this.registry, binding, source);
+  }
+
+  /** Idempotent; traces already running finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** The result of a trace from its hops. */
+export function summarizeTrace(
+  spec: Pick<TraceSpec, 'destination' | 'family' | 'protocol' | 'firstHop' | 'flows'>,
+  hops: TraceHop[],
+  duration: number,
+): TraceResult {
+  const flows = flowPaths(hops, spec.flows);
+  const paths = distinctPaths(flows);
+  const arrival = hops.find((hop) => hop.responders.some((r) => r.kind === 'destination'));
+  return {
+    destination: spec.destination,
+    family: spec.family,
+    protocol: spec.protocol,
+    firstHop: spec.firstHop,
+    hops,
+    flows,
+    paths,
+    reached: arrival !== undefined,
+    ...(arrival !== undefined && { hopsToDestination: arrival.ttl }),
+    pathSetHash: pathSetHash(paths.map((path) => path.hash)),
+    duration,
+  };
+}
