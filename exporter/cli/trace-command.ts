@@ -8,7 +8,7 @@ import { resolveHost } from './resolve-host';
 export const TRACE_USAGE = `usage: netdiag-exporter trace HOST [--protocol udp|tcp|icmp] [--port N] [--flows N] [--max-hops N]
                               [-q PROBES] [-w TIMEOUT] [-4|-6] [--json] [--bind ADDR] [--interface IF]
   --protocol P    udp (default), tcp (SYN) or icmp (echo)
-  --port N        destination port: UDP 33434, TCP 80 by default (fixed for every probe)
+  --port N        destination port: UDP 33434, TCP 443 by default (fixed for every probe)
   --flows N       flows, each with its own source port / ICMP identifier (default 8)
   --max-hops N    last TTL probed (default 30)
   -q PROBES       probes per flow per hop (default 3)

@@ -10,7 +10,7 @@ export interface TraceRequest {
   protocol?: TraceProtocol;
   /**
    * Destination port: default 33434 for UDP (fixed for every probe, not incremented: a flow keeps
-   * its 5-tuple), 80 for TCP; ignored by ICMP.
+   * its 5-tuple), 443 for TCP (as the exporter's config); ignored by ICMP.
    */
   port?: number;
   /** Flows, each with its own 5-tuple (source port, or ICMP identifier); default 8, at most 256. */
@@ -56,7 +56,7 @@ export interface TraceSpec {
 }
 
 export const DEFAULT_UDP_PORT = 33434;
-export const DEFAULT_TCP_PORT = 80;
+export const DEFAULT_TCP_PORT = 443;
 
 export function validateTraceRequest(request: TraceRequest): TraceSpec {
   const family = ipFamily(request.addr);
