@@ -1,11 +1,12 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { sharedSockets, type SocketRegistry } from '../../probes';
-import { diffConfig, type Config } from '../config';
+import { deepEqual, diffConfig, type Config } from '../config';
 import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
 import { Scheduler, systemClock, type Clock } from '../scheduler';
 import { ProbeSet } from './probe-set';
+import { SocketPins } from './socket-pins';
 import { socketStats } from './socket-stats';
 import { TargetWatch, type WatchContext } from './target-watch';
 
@@ -22,6 +23,12 @@ export interface AgentOptions {
   /** Default: the system resolver (getaddrinfo). */
   lookup?: LookupAll;
   clock?: Clock;
+  /**
+   * Open every raw socket the bind settings can need at start and never close them (ICMP, TCP, UDP,
+   * both families): for a process about to give up its privileges. Default false: sockets open
+   * when a probe first needs them. Then a reload that changes `bind` is rejected.
+   */
+  pinSockets?: boolean;
 }
 
 /** What a reload did, by target name. */
@@ -72,6 +79,7 @@ class RunningAgent implements Agent {
   private readonly clock: Clock;
   private readonly sockets: SocketRegistry;
   private generation: Generation | undefined;
+  private pins: SocketPins | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
@@ -83,7 +91,13 @@ class RunningAgent implements Agent {
   }
 
   async start(): Promise<void> {
-    this.generation = this.run(await this.open(this.config), this.config);
+    if (this.options.pinSockets) this.pins = SocketPins.open(this.sockets, this.config.bind, this.logger);
+    try {
+      this.generation = this.run(await this.open(this.config), this.config);
+    } catch (error) {
+      this.pins?.release();
+      throw error;
+    }
     this.logger.info('agent started', { targets: this.config.targets.length });
   }
 
@@ -102,6 +116,7 @@ class RunningAgent implements Agent {
       const generation = this.generation;
       this.generation = undefined;
       if (generation) await this.shut(generation);
+      this.pins?.release();
     }));
   }
 
@@ -117,6 +132,18 @@ class RunningAgent implements Agent {
       restartedAll: diff.globalChanged,
     };
     if (diff.globalChanged) {
+      const oldPins = this.pins;
+      if (oldPins && !deepEqual(this.config.bind, config.bind)) {
+        try {
+          this.pins = SocketPins.open(this.sockets, config.bind, this.logger);
+        } catch (error) {
+          throw new Error(
+            `bind changed and needs new raw sockets, which this process can no longer open ` +
+              `(privileges dropped): restart the exporter to apply it (${(error as Error).message})`,
+            { cause: error },
+          );
+        }
+      }
       // Two generations never coexist (their series would be scraped twice); if the new one cannot
       // open (a bind interface gone), the old config is brought back up.
       await this.shut(generation);
@@ -125,10 +152,15 @@ class RunningAgent implements Agent {
       try {
         next = await this.open(config);
       } catch (error) {
+        if (this.pins !== oldPins) {
+          this.pins?.release();
+          this.pins = oldPins;
+        }
         this.generation = this.run(await this.open(this.config), this.config);
         throw error;
       }
       this.generation = this.run(next, config);
+      if (this.pins !== oldPins) oldPins?.release();
     } else {
       await generation.probes.ensure(config);
       for (const target of [...diff.removed, ...diff.changed.map((c) => c.before)]) {

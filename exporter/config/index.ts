@@ -16,7 +16,7 @@ export { parseConfig } from './parse';
 export { loadConfig } from './load';
 export { formatDuration, parseDuration } from './duration';
 export type { ConfigDiff } from './diff';
-export { diffConfig } from './diff';
+export { deepEqual, diffConfig } from './diff';
 export {
   DEFAULT_DNS,
   DEFAULT_FAMILY,

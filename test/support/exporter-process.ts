@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -29,7 +29,10 @@ export async function startExporter(
 ): Promise<ExporterProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-e2e-'));
   const file = path.join(dir, 'config.yaml');
-  writeFileSync(file, config);
+  writeFileSync(file, config, { mode: 0o644 });
+  // Started as root, the exporter switches to nobody once its sockets are open: reloads read the
+  // file as nobody.
+  chmodSync(dir, 0o755);
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = ns.spawn([
     'node',
