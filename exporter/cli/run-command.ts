@@ -5,17 +5,20 @@ import { usageError } from '../errors';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
 import { createPrometheusPipeline, createScrapeHandler } from '../metrics';
 import { ExporterServer, parseListenAddress } from '../server';
+import { dropPrivileges, lookupAccount, type Account } from './privileges';
 
 export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.listen-address=[HOST]:PORT]
                         [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [--config.check]
-                        [--config.watch-interval=DURATION]
+                        [--config.watch-interval=DURATION] [--user=USER]
   --config.file             YAML target list (default config.yaml)
   --web.listen-address      where /metrics, /-/healthy, /-/ready and POST /-/reload are served (default :9469)
   --log.level               default info
   --log.format              default logfmt
   --config.check            validate the config file, print every error, and exit (0 valid, 1 invalid)
   --config.watch-interval   reload when the file's content changes, checked this often (default 0s: off;
-                            SIGHUP and POST /-/reload always reload)`;
+                            SIGHUP and POST /-/reload always reload)
+  --user                    started as root: the user to switch to once the raw sockets are open and
+                            the port is bound (name, UID or UID:GID; default nobody; --user= stays root)`;
 
 export interface RunIo {
   out: (line: string) => void;
@@ -34,6 +37,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       'log.level': { type: 'string', default: 'info' },
       'log.format': { type: 'string', default: 'logfmt' },
       'config.watch-interval': { type: 'string', default: '0s' },
+      user: { type: 'string' },
     },
   });
   const level = values['log.level'] as LogLevel;
@@ -44,6 +48,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     throw usageError(`--log.format: "${format}" is not logfmt or json`);
   const file = values['config.file'];
   const watchInterval = parseWatchInterval(values['config.watch-interval']);
+  const account = accountToRun(values.user);
 
   let config: Config;
   try {
@@ -66,6 +71,8 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     meterProvider: pipeline.meterProvider,
     store: pipeline.store,
     logger,
+    // After the switch no raw socket could be opened again: open them all now, keep them open.
+    pinSockets: account !== undefined,
   });
   const reloader = new ConfigReloader({ file, agent, logger });
   let server: ExporterServer;
@@ -80,6 +87,17 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     await agent.close();
     await pipeline.shutdown();
     throw error;
+  }
+  if (account) {
+    try {
+      dropPrivileges(account);
+    } catch (error) {
+      await server.close();
+      await agent.close();
+      await pipeline.shutdown();
+      throw error;
+    }
+    logger.info('switched user', { user: account.name, uid: account.uid, gid: account.gid });
   }
   const onHangup = (): void => void reloader.reload('signal');
   process.on('SIGHUP', onHangup);
@@ -97,6 +115,16 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   await agent.close();
   await pipeline.shutdown();
   return 0;
+}
+
+/** The account to switch to: only when running as root, `nobody` unless told otherwise. */
+function accountToRun(spec: string | undefined): Account | undefined {
+  if (spec === '') return undefined;
+  if (process.geteuid?.() !== 0) {
+    if (spec === undefined) return undefined;
+    throw usageError(`--user: switching to "${spec}" needs root; not running as root, leave --user unset`);
+  }
+  return lookupAccount(spec ?? 'nobody');
 }
 
 function parseWatchInterval(text: string): number {
