@@ -1,3 +1,4 @@
+import { probeLoop } from '../schedule';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
@@ -11,7 +12,6 @@ import {
 } from '../socket';
 import type { KnockAnswer, KnockResult } from './knock-result';
 import { KnockSession, type KnockSessionSpec } from './knock-session';
-import { raceUntil, sleepUntil } from './wait';
 
 export interface KnockerOptions {
   /** Source address per family and/or interface. Default: the kernel's choice. */
@@ -73,28 +73,14 @@ export class Knocker {
   async *knockDetailed(request: KnockRequest): AsyncGenerator<KnockResult, void, undefined> {
     const { count, intervalMs, ...spec } = validate(request);
     const session = this.openSession(spec);
-    const inflight: Array<Promise<KnockResult>> = [];
-    const start = performance.now();
-    let sent = 0;
     try {
-      for (let yielded = 0; yielded < count;) {
-        if (request.signal?.aborted || this.closed) return;
-        while (sent < count && performance.now() >= start + sent * intervalMs) {
-          inflight.push(session.probe());
-          sent++;
-        }
-        const head = inflight[0];
-        const nextDue = sent < count ? start + sent * intervalMs : Infinity;
-        if (head) {
-          const settled = await raceUntil(head, nextDue, request.signal);
-          if (settled === undefined) continue;
-          inflight.shift();
-          yielded++;
-          yield settled;
-        } else {
-          await sleepUntil(nextDue, request.signal);
-        }
-      }
+      yield* probeLoop({
+        count,
+        intervalMs,
+        probe: () => session.probe(),
+        stopped: () => this.closed,
+        signal: request.signal,
+      });
     } finally {
       session.close();
     }

@@ -1,3 +1,4 @@
+import { probeLoop } from '../schedule';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
@@ -72,28 +73,14 @@ export class Pinger {
   async *pingDetailed(request: PingRequest): AsyncGenerator<PingResult, void, undefined> {
     const { count, intervalMs, ...spec } = validate(request);
     const session = this.openSession(spec);
-    const inflight: Array<Promise<PingResult>> = [];
-    const start = performance.now();
-    let sent = 0;
     try {
-      for (let yielded = 0; yielded < count;) {
-        if (request.signal?.aborted || this.closed) return;
-        while (sent < count && performance.now() >= start + sent * intervalMs) {
-          inflight.push(session.probe());
-          sent++;
-        }
-        const head = inflight[0];
-        const nextDue = sent < count ? start + sent * intervalMs : Infinity;
-        if (head) {
-          const settled = await raceUntil(head, nextDue, request.signal);
-          if (settled === undefined) continue;
-          inflight.shift();
-          yielded++;
-          yield settled;
-        } else {
-          await sleepUntil(nextDue, request.signal);
-        }
-      }
+      yield* probeLoop({
+        count,
+        intervalMs,
+        probe: () => session.probe(),
+        stopped: () => this.closed,
+        signal: request.signal,
+      });
     } finally {
       session.close();
     }
@@ -170,32 +157,4 @@ function validate(request: PingRequest): ValidRequest {
     size,
     ...(request.ttl !== undefined && { ttl: request.ttl }),
   };
-}
-
-/** Resolves with the promise's value, or undefined at `deadline` (performance.now() ms) or on abort. */
-function raceUntil<T>(promise: Promise<T>, deadline: number, signal?: AbortSignal): Promise<T | undefined> {
-  if (deadline === Infinity && !signal) return promise;
-  return Promise.race([promise, sleepUntil(deadline, signal)]);
-}
-
-function sleepUntil(deadline: number, signal?: AbortSignal): Promise<undefined> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(undefined);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(undefined);
-    };
-    const delay = deadline - performance.now();
-    const timer =
-      delay === Infinity
-        ? undefined
-        : setTimeout(
-            () => {
-              signal?.removeEventListener('abort', onAbort);
-              resolve(undefined);
-            },
-            Math.max(0, delay),
-          );
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,3 @@
-// Waiting helpers of the knock loop (the same as the ping loop's).
-
 /** Resolves with the promise's value, or undefined at `deadline` (performance.now() ms) or on abort. */
 export function raceUntil<T>(
   promise: Promise<T>,
@@ -10,6 +8,7 @@ export function raceUntil<T>(
   return Promise.race([promise, sleepUntil(deadline, signal)]);
 }
 
+/** Resolves with undefined at `deadline` (performance.now() ms), or at once on abort. */
 export function sleepUntil(deadline: number, signal?: AbortSignal): Promise<undefined> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(undefined);

@@ -1,0 +1,42 @@
+import { raceUntil, sleepUntil } from './wait';
+
+export interface ProbeLoopOptions<R> {
+  /** Probes to send; Infinity until stopped. */
+  count: number;
+  /** Milliseconds between two sends, counted from the first so the schedule never drifts. */
+  intervalMs: number;
+  /** Sends one probe; resolves (never rejects) with its result. */
+  probe: () => Promise<R>;
+  /** Checked before each step: true ends the loop (the prober was closed). */
+  stopped: () => boolean;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Sends probes on a drift-free schedule, several in flight when the timeout exceeds the interval,
+ * and yields their results in sending order. Ends after `count` results, on abort or when stopped.
+ */
+export async function* probeLoop<R>(options: ProbeLoopOptions<R>): AsyncGenerator<R, void, undefined> {
+  const { count, intervalMs, probe, stopped, signal } = options;
+  const inflight: Array<Promise<R>> = [];
+  const start = performance.now();
+  let sent = 0;
+  for (let yielded = 0; yielded < count;) {
+    if (signal?.aborted || stopped()) return;
+    while (sent < count && performance.now() >= start + sent * intervalMs) {
+      inflight.push(probe());
+      sent++;
+    }
+    const head = inflight[0];
+    const nextDue = sent < count ? start + sent * intervalMs : Infinity;
+    if (head) {
+      const settled = await raceUntil(head, nextDue, signal);
+      if (settled === undefined) continue;
+      inflight.shift();
+      yielded++;
+      yield settled;
+    } else {
+      await sleepUntil(nextDue, signal);
+    }
+  }
+}
