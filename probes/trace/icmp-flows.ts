@@ -8,7 +8,6 @@ import {
   IpProtocol,
 } from '../packet';
 import type { EchoExpectation, FamilyBinding, IcmpSocket, IdentifierPool, SocketRegistry } from '../socket';
-import { kindOfIcmpError, responderAddress } from './answer-kind';
 import type { FlowProber } from './flow-prober';
 import { InflightProbe, InflightSet } from './inflight-probe';
 import { withIpHeader } from './ip-header';
@@ -88,13 +87,7 @@ export class IcmpFlowProber implements FlowProber {
       tokenLow: state.tokenLow,
       payloadLength: PAYLOAD_BYTES,
       onReply: (receivedAt) => probe.answer(receivedAt, 'destination', spec.destination),
-      onError: (receivedAt, error) => {
-        const from = responderAddress(error.from);
-        probe.answer(receivedAt, kindOfIcmpError(spec.family, error.type, from, spec.destination), from, {
-          type: error.type,
-          code: error.code,
-        });
-      },
+      onError: (receivedAt, error) => probe.answerIcmpError(receivedAt, spec, error),
     };
     const probe = new InflightProbe(
       spec.timeoutMs,

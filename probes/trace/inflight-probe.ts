@@ -1,3 +1,5 @@
+import type { IpFamily } from '../packet';
+import { kindOfIcmpError, responderAddress } from './answer-kind';
 import type { AnswerKind, ProbeOutcome } from './trace-result';
 
 /**
@@ -31,6 +33,19 @@ export class InflightProbe {
   };
 
   readonly onSendError = (): void => this.settle(null);
+
+  /** Settles with an ICMP error that quotes this probe: a hop (time exceeded) or the path's end. */
+  answerIcmpError(
+    receivedAt: bigint,
+    spec: { family: IpFamily; destination: string },
+    error: { type: number; code: number; from: string },
+  ): void {
+    const from = responderAddress(error.from);
+    this.answer(receivedAt, kindOfIcmpError(spec.family, error.type, from, spec.destination), from, {
+      type: error.type,
+      code: error.code,
+    });
+  }
 
   answer(receivedAt: bigint, kind: AnswerKind, from: string, icmp?: { type: number; code: number }): void {
     if (this.done) return;

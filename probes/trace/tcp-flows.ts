@@ -10,7 +10,6 @@ import {
   type TcpExpectation,
   type TcpSocket,
 } from '../socket';
-import { kindOfIcmpError, responderAddress } from './answer-kind';
 import type { FlowProber } from './flow-prober';
 import { InflightProbe, InflightSet } from './inflight-probe';
 import type { TraceSpec } from './trace-request';
@@ -100,13 +99,7 @@ export class TcpFlowProber implements FlowProber {
       localPort: state.reservation.port,
       sequence,
       onAnswer: (receivedAt) => probe.answer(receivedAt, 'destination', spec.destination),
-      onIcmpError: (receivedAt, error) => {
-        const from = responderAddress(error.from);
-        probe.answer(receivedAt, kindOfIcmpError(spec.family, error.type, from, spec.destination), from, {
-          type: error.type,
-          code: error.code,
-        });
-      },
+      onIcmpError: (receivedAt, error) => probe.answerIcmpError(receivedAt, spec, error),
     };
     const probe = new InflightProbe(
       spec.timeoutMs,

@@ -8,7 +8,6 @@ import {
   type UdpPortReservation,
   type UdpSocket,
 } from '../socket';
-import { kindOfIcmpError, responderAddress } from './answer-kind';
 import type { FlowProber } from './flow-prober';
 import { InflightProbe, InflightSet } from './inflight-probe';
 import { withIpHeader } from './ip-header';
@@ -87,13 +86,7 @@ export class UdpFlowProber implements FlowProber {
       sourcePort: state.reservation.port,
       destinationPort: spec.port,
       checksum,
-      onIcmpError: (receivedAt, error) => {
-        const from = responderAddress(error.from);
-        probe.answer(receivedAt, kindOfIcmpError(spec.family, error.type, from, spec.destination), from, {
-          type: error.type,
-          code: error.code,
-        });
-      },
+      onIcmpError: (receivedAt, error) => probe.answerIcmpError(receivedAt, spec, error),
     };
     const probe = new InflightProbe(
       spec.timeoutMs,

@@ -247,7 +247,7 @@ describe('runTrace and the trace summary (simulated network)', () => {
     const spec = validateTraceRequest({ addr: 'FD00::0:7:2', protocol: 'tcp' });
     assert.deepEqual(
       [spec.destination, spec.family, spec.port, spec.flows, spec.probes, spec.maxHops],
-      ['fd00::7:2', 6, 80, 8, 3, 30],
+      ['fd00::7:2', 6, 443, 8, 3, 30],
     );
     assert.equal(validateTraceRequest({ addr: '10.0.7.2' }).port, 33434);
   });
