@@ -20,6 +20,8 @@ export interface WatchContext {
  */
 export class TargetWatch {
   private running: ResolvedAddress[] = [];
+  /** The target's static labels and name: the labels of its per-target series. */
+  private readonly labels: Readonly<Record<string, string>>;
   private readonly resolver: TargetResolver;
 
   constructor(
@@ -27,6 +29,7 @@ export class TargetWatch {
     private readonly context: WatchContext,
   ) {
     const { metrics } = context;
+    this.labels = { ...target.labels, target: target.name };
     const log = context.logger.child({ target: target.name, host: target.host });
     this.resolver = new TargetResolver(target, context.config.dns, context.lookup, context.clock, {
       onAddresses: (addresses) => {
@@ -37,7 +40,7 @@ export class TargetWatch {
         for (const prober of context.probers) {
           if (prober.plansOf(target).length > 0) metrics.probeError(target.name, prober.name, 'resolve');
         }
-        if (this.running.length === 0) metrics.setAddresses(target.name, { target: target.name }, 0);
+        if (this.running.length === 0) metrics.setAddresses(target.name, this.labels, 0);
         log.warn('cannot resolve target', { err: error, retry_in_s: retryIn, probing: this.running.length });
       },
     });
@@ -66,6 +69,6 @@ export class TargetWatch {
         scheduler.start(prober, { target, address: next.address, family: next.family });
     }
     this.running = addresses;
-    metrics.setAddresses(target.name, { target: target.name }, addresses.length);
+    metrics.setAddresses(target.name, this.labels, addresses.length);
   }
 }

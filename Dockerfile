@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# netdiag-exporter image. Build: docker build -t netdiag-exporter .
+# Privilege model: UID 65534, node carries cap_net_raw+ep; run it with every capability dropped but NET_RAW
+# (docker run --cap-drop=ALL --cap-add=NET_RAW; the Helm chart's default). Why this works even with
+# allowPrivilegeEscalation: false, and what fails without NET_RAW: docs/deployment.md.
+
+# --- build: the toolchain for raw-socket's node-gyp addon, the TypeScript build, then dev dependencies pruned.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would run tsc before the sources are here; the one native addon is built next.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild raw-socket
+COPY tsconfig.json index.ts ./
+COPY types ./types
+COPY probes ./probes
+COPY exporter ./exporter
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- runtime: node, the production dependencies (with the compiled addon) and dist; nothing else.
+FROM node:20-bookworm-slim AS runtime
+# cap_net_raw+ep on node gives the non-root user CAP_NET_RAW, within what the runtime grants the container.
+# setuid/setgid bits are removed so that nothing else in the image can gain privileges.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends libcap2-bin \
+  && setcap cap_net_raw+ep /usr/local/bin/node \
+  && apt-get purge -y libcap2-bin \
+  && apt-get autoremove -y \
+  && rm -rf /var/lib/apt/lists/* \
+  && find / -xdev -type f -perm /6000 -exec chmod a-s {} +
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY config.example.yaml /etc/netdiag-exporter/config.yaml
+USER 65534:65534
+EXPOSE 9469
+# The slim image has no curl: node's own fetch asks the exporter whether it is serving.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9469/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# ENTRYPOINT is the CLI alone so that `docker run IMAGE ping HOST` works too; CMD is the exporter's default.
+ENTRYPOINT ["node", "/app/dist/exporter/cli/main.js"]
+CMD ["--config.file=/etc/netdiag-exporter/config.yaml"]
