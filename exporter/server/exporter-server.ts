@@ -1,9 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging';
 import type { ListenAddress } from './listen-address';
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** TLS and authentication in front of every endpoint (see WebProtection). */
+export interface EndpointProtection {
+  /** node:https options (certificate, key, CA, versions…) to serve HTTPS; undefined: plain HTTP. */
+  readonly tls: HttpsServerOptions | undefined;
+  /** Called once with the server before it listens, to watch its connections. */
+  attach(server: Server): void;
+  /** Resolves true to route the request; false once it has answered it (401, 429…). */
+  admit(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+}
 
 export interface ExporterServerOptions {
   listen: ListenAddress;
@@ -16,6 +27,8 @@ export interface ExporterServerOptions {
   ready?: () => boolean;
   /** Milliseconds graceful close waits for in-flight requests before cutting them; default 5000. */
   closeTimeoutMs?: number;
+  /** TLS and basic auth for every endpoint; default none (plain HTTP, open). */
+  protection?: EndpointProtection;
 }
 
 /** The HTTP endpoint: /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
@@ -25,12 +38,18 @@ export class ExporterServer {
   private constructor(
     private readonly server: Server,
     private readonly options: ExporterServerOptions,
+    private readonly scheme: 'http' | 'https',
   ) {}
 
   static async listen(options: ExporterServerOptions): Promise<ExporterServer> {
-    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 });
-    const instance = new ExporterServer(server, options);
-    server.on('request', (request, response) => instance.route(request, response));
+    const limits = { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
+    const tls = options.protection?.tls;
+    const server: Server = tls
+      ? createHttpsServer({ ...limits, handshakeTimeout: 10_000, ...tls })
+      : createServer(limits);
+    options.protection?.attach(server);
+    const instance = new ExporterServer(server, options, tls ? 'https' : 'http');
+    server.on('request', (request, response) => instance.admit(request, response));
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -49,7 +68,7 @@ export class ExporterServer {
 
   get url(): string {
     const { address, port } = this.server.address() as AddressInfo;
-    return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    return `${this.scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
   }
 
   /** Stops accepting, lets in-flight scrapes finish (up to the timeout). Idempotent. */
@@ -63,6 +82,22 @@ export class ExporterServer {
       });
       this.server.closeIdleConnections();
     }));
+  }
+
+  private admit(request: IncomingMessage, response: ServerResponse): void {
+    const protection = this.options.protection;
+    if (!protection) {
+      this.route(request, response);
+      return;
+    }
+    protection.admit(request, response).then(
+      (admitted) => admitted && this.route(request, response),
+      (error: unknown) => {
+        this.options.logger.error('request check failed', { error: String(error) });
+        if (!response.headersSent) reply(response, 500, 'Internal Server Error\n');
+        else response.destroy();
+      },
+    );
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {

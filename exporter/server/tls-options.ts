@@ -1,0 +1,116 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { ConfigError, type ConfigIssue } from '../config/issue';
+import type { ClientAuthType } from './go-tls-names';
+import type { PemSource, TlsServerConfig, Where } from './web-config';
+
+/** What node:https needs, read from the files a `tls_server_config` names. */
+export interface TlsMaterial {
+  /** Certificate, key, CA, versions, ciphers, curves: what setSecureContext() takes. */
+  readonly context: SecureContextOptions;
+  readonly requestCert: boolean;
+  readonly rejectUnauthorized: boolean;
+  /** The files read (to notice when they change). */
+  readonly files: readonly string[];
+}
+
+export type ReadFile = (file: string) => Buffer;
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * Reads and checks the certificate, key and client CA of `config`. Synchronous: it also runs when a
+ * connection arrives, before its handshake. Throws a ConfigError naming the key of each bad file.
+ */
+export function readTlsMaterial(config: TlsServerConfig, readFile: ReadFile = readFileSync): TlsMaterial {
+  const issues: ConfigIssue[] = [];
+  const files: string[] = [];
+  const read = (source: PemSource, what: string): string | undefined => {
+    if ('pem' in source) return source.pem;
+    files.push(source.file);
+    try {
+      return readFile(source.file).toString('utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      issues.push(issueAt(source.at, `cannot read ${what} ${source.file}: ${reason}`));
+      return undefined;
+    }
+  };
+  const certText = read(config.cert, 'certificate');
+  const keyText = read(config.key, 'key');
+  const caText = config.clientCa && read(config.clientCa, 'client CA');
+
+  const cert = certText === undefined ? undefined : parse(() => new X509Certificate(certText));
+  if (certText !== undefined && !cert)
+    issues.push(issueAt(config.cert.at, `${where(config.cert)}has no PEM certificate`));
+  const key = keyText === undefined ? undefined : parse<KeyObject>(() => createPrivateKey(keyText));
+  if (keyText !== undefined && !key)
+    issues.push(issueAt(config.key.at, `${where(config.key)}has no PEM private key`));
+  if (cert && key && !cert.checkPrivateKey(key))
+    issues.push(issueAt(config.key.at, `${where(config.key)}is not the private key of the certificate`));
+  if (config.clientCa && caText !== undefined) {
+    const blocks = caText.match(PEM_CERTIFICATE) ?? [];
+    if (blocks.length === 0 || blocks.some((block) => !parse(() => new X509Certificate(block))))
+      issues.push(issueAt(config.clientCa.at, `${where(config.clientCa)}has no valid PEM certificate`));
+  }
+  if (issues.length > 0 || certText === undefined || keyText === undefined) throw new ConfigError(issues);
+
+  const context: SecureContextOptions = {
+    cert: certText,
+    key: keyText,
+    ...(caText !== undefined && { ca: caText }),
+    minVersion: config.minVersion,
+    maxVersion: config.maxVersion,
+    ...(config.ciphers && { ciphers: config.ciphers.join(':') }),
+    ...(config.curves && { ecdhCurve: config.curves.join(':') }),
+  };
+  try {
+    createSecureContext(context);
+  } catch (error) {
+    throw new ConfigError([
+      issueAt(config.at, `OpenSSL refuses these settings: ${(error as Error).message}`),
+    ]);
+  }
+  return { context, ...handshakePolicy(config.clientAuth), files };
+}
+
+/** requestCert / rejectUnauthorized for a client_auth_type; the rest is checked after the handshake. */
+function handshakePolicy(type: ClientAuthType): { requestCert: boolean; rejectUnauthorized: boolean } {
+  if (type === 'NoClientCert') return { requestCert: false, rejectUnauthorized: false };
+  return { requestCert: true, rejectUnauthorized: type === 'RequireAndVerifyClientCert' };
+}
+
+/**
+ * Whether a client that completed the handshake meets the client_auth_type (Go's tls.ClientAuthType):
+ * OpenSSL alone cannot require a certificate without verifying it, nor verify only a given one.
+ */
+export function clientCertificateAccepted(type: ClientAuthType, socket: TLSSocket): boolean {
+  const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+  switch (type) {
+    case 'RequireAnyClientCert':
+      return presented;
+    case 'VerifyClientCertIfGiven':
+      return !presented || socket.authorized;
+    case 'RequireAndVerifyClientCert':
+      return presented && socket.authorized;
+    default:
+      return true;
+  }
+}
+
+function parse<T>(make: () => T): T | undefined {
+  try {
+    return make();
+  } catch {
+    return undefined;
+  }
+}
+
+function where(source: PemSource): string {
+  return 'file' in source ? `${source.file} ` : 'the value ';
+}
+
+function issueAt(at: Where, message: string): ConfigIssue {
+  return { ...at, message };
+}

@@ -1,0 +1,329 @@
+import * as path from 'node:path';
+import type { SecureVersion } from 'node:tls';
+import { isScalar } from 'yaml';
+import { decodeConfigText } from '../config/decode';
+import { ConfigError, type ConfigIssue } from '../config/issue';
+import { displayPath, ROOT_PATH } from '../config/key-path';
+import { type Entry, type Field, isNull, issueAt, present, quote, Reader } from '../config/reader';
+import { readString } from '../config/scalars';
+import { parseYaml } from '../config/yaml-document';
+import {
+  CIPHER_SUITES,
+  CLIENT_AUTH_TYPES,
+  type ClientAuthType,
+  CURVES,
+  EXTRA_HEADERS,
+  TLS_VERSIONS,
+} from './go-tls-names';
+
+/** Where a value is written, for errors found after parsing (an unreadable cert_file, say). */
+export type Where = Omit<ConfigIssue, 'message'>;
+
+/** PEM text given inline (`cert`) or as a file (`cert_file`, resolved against the web config's folder). */
+export type PemSource = ({ file: string } | { pem: string }) & { readonly at: Where };
+
+export interface TlsServerConfig {
+  /** Where `tls_server_config` is. */
+  readonly at: Where;
+  readonly cert: PemSource;
+  readonly key: PemSource;
+  readonly clientCa?: PemSource;
+  /** Default NoClientCert. */
+  readonly clientAuth: ClientAuthType;
+  /** Default TLSv1.2. */
+  readonly minVersion: SecureVersion;
+  /** Default TLSv1.3. */
+  readonly maxVersion: SecureVersion;
+  /** OpenSSL names of the TLS ≤ 1.2 suites; undefined: OpenSSL's defaults. */
+  readonly ciphers?: readonly string[];
+  /** OpenSSL names of the ECDHE curves in preference order; undefined: Node's default. */
+  readonly curves?: readonly string[];
+}
+
+/** A `--web.config.file` in exporter-toolkit's format. */
+export interface WebConfig {
+  readonly file: string;
+  /** Undefined: plain HTTP (as in exporter-toolkit, when no certificate, key, CA or client_auth_type is set). */
+  readonly tls?: TlsServerConfig;
+  /** Response headers added to every answer. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** User → bcrypt hash; empty: no basic auth. */
+  readonly users: ReadonlyMap<string, string>;
+}
+
+/** exporter-toolkit keys this exporter does not implement: named rather than reported as unknown. */
+const UNSUPPORTED = {
+  rate_limit: 'rate_limit is not supported by netdiag-exporter',
+  client_allowed_sans: 'client_allowed_sans is not supported by netdiag-exporter',
+} as const;
+
+const ROOT_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users', 'rate_limit'];
+const TLS_KEYS = [
+  'cert',
+  'key',
+  'client_ca',
+  'cert_file',
+  'key_file',
+  'client_ca_file',
+  'client_auth_type',
+  'client_allowed_sans',
+  'min_version',
+  'max_version',
+  'cipher_suites',
+  'prefer_server_cipher_suites',
+  'curve_preferences',
+];
+const HTTP_KEYS = ['http2', 'headers'];
+const VERSION_ORDER = Object.values(TLS_VERSIONS);
+
+/** `$2a$`, `$2b$` or `$2y$`, a two-digit cost, 22 characters of salt and 31 of hash. */
+const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+const MIN_BCRYPT_COST = 4;
+const MAX_BCRYPT_COST = 31;
+
+/**
+ * Parses and validates a web config (without reading the files it names). Throws a ConfigError with
+ * every problem as `FILE:LINE:COL: key.path: message`. An empty file configures nothing, as in
+ * exporter-toolkit.
+ */
+export function parseWebConfig(text: string | Buffer, file: string): WebConfig {
+  const decoded = decodeConfigText(text);
+  if (typeof decoded !== 'string') {
+    const { line, column, message } = decoded;
+    throw new ConfigError([{ file, line, column, path: displayPath(ROOT_PATH), message }]);
+  }
+  const { lines, document, problems } = parseYaml(decoded);
+  if (!document)
+    throw new ConfigError(problems.map((problem) => issueAt(file, lines, problem, problem.message)));
+  const r = new Reader(file, lines, document);
+  const locate = (field: Field): Where => {
+    const { message: _message, ...where } = issueAt(file, lines, field, '');
+    return where;
+  };
+  const config = readWebConfig({ r, locate, dir: path.dirname(file) }, file);
+  const issues = r.issues;
+  if (!config || issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+/** The Reader with what the web config's readers need besides. */
+interface WebReader {
+  readonly r: Reader;
+  readonly locate: (field: Field) => Where;
+  /** Relative file names are resolved against the web config's folder, as exporter-toolkit does. */
+  readonly dir: string;
+}
+
+function readWebConfig(w: WebReader, file: string): WebConfig | undefined {
+  const { r } = w;
+  const root = r.root();
+  if (!root || isNull(root)) return { file, headers: {}, users: new Map() };
+  const entries = r.map(root, ROOT_KEYS);
+  if (!entries) return undefined;
+  reportUnsupported(r, entries);
+  const tlsField = present(entries.get('tls_server_config'));
+  const tls = tlsField ? readTls(w, tlsField) : null;
+  const httpField = present(entries.get('http_server_config'));
+  const headers = httpField ? readHttp(r, httpField) : {};
+  const usersField = present(entries.get('basic_auth_users'));
+  const users = usersField ? readUsers(r, usersField) : new Map<string, string>();
+  if (tls === undefined || !headers || !users) return undefined;
+  return tls ? { file, tls, headers, users } : { file, headers, users };
+}
+
+/** Null: TLS not configured; undefined: an error was reported. */
+function readTls(w: WebReader, field: Field): TlsServerConfig | null | undefined {
+  const { r } = w;
+  const entries = r.map(field, TLS_KEYS);
+  if (!entries) return undefined;
+  reportUnsupported(r, entries);
+  const strings = new Map<string, { text: string; field: Field }>();
+  for (const name of [
+    'cert',
+    'key',
+    'client_ca',
+    'cert_file',
+    'key_file',
+    'client_ca_file',
+    'client_auth_type',
+  ]) {
+    const value = present(entries.get(name));
+    if (!value) continue;
+    const text = readString(r, value);
+    // exporter-toolkit takes an empty string for unset.
+    if (text) strings.set(name, { text, field: value });
+  }
+  if (strings.size === 0) return null;
+
+  let ok = true;
+  const pem = (inline: string, fileKey: string, required: boolean): PemSource | undefined => {
+    const text = strings.get(inline);
+    const fileValue = strings.get(fileKey);
+    if (text && fileValue) {
+      r.report(fileValue.field, `set ${inline} or ${fileKey}, not both`);
+      ok = false;
+      return undefined;
+    }
+    if (fileValue) return { file: path.resolve(w.dir, fileValue.text), at: w.locate(fileValue.field) };
+    if (text) return { pem: text.text, at: w.locate(text.field) };
+    if (required) {
+      r.report(field, `missing one of ${inline} or ${fileKey}`);
+      ok = false;
+    }
+    return undefined;
+  };
+  const cert = pem('cert', 'cert_file', true);
+  const key = pem('key', 'key_file', true);
+  const clientCa = pem('client_ca', 'client_ca_file', false);
+
+  let clientAuth: ClientAuthType = 'NoClientCert';
+  const authValue = strings.get('client_auth_type');
+  if (authValue) {
+    const known = (CLIENT_AUTH_TYPES as Record<string, ClientAuthType | undefined>)[authValue.text];
+    if (known) clientAuth = known;
+    else {
+      r.report(authValue.field, oneOf(authValue.text, Object.keys(CLIENT_AUTH_TYPES)));
+      ok = false;
+    }
+  }
+  if (clientCa && clientAuth === 'NoClientCert' && authValue === undefined) {
+    r.report(field, 'a client CA is set without client_auth_type (e.g. RequireAndVerifyClientCert)');
+    ok = false;
+  } else if (clientCa && clientAuth === 'NoClientCert') {
+    r.report(authValue!.field, 'a client CA is set but client_auth_type is NoClientCert');
+    ok = false;
+  }
+
+  const minVersion = readVersion(r, present(entries.get('min_version')), 'TLSv1.2');
+  const maxVersion = readVersion(r, present(entries.get('max_version')), 'TLSv1.3');
+  if (minVersion && maxVersion && VERSION_ORDER.indexOf(minVersion) > VERSION_ORDER.indexOf(maxVersion)) {
+    r.report(present(entries.get('max_version')) ?? field, 'max_version is lower than min_version');
+    ok = false;
+  }
+  const suitesField = present(entries.get('cipher_suites'));
+  const ciphers = suitesField ? readNames(r, suitesField, CIPHER_SUITES, 'cipher suite') : [];
+  const curvesField = present(entries.get('curve_preferences'));
+  const curves = curvesField ? readNames(r, curvesField, CURVES, 'curve') : [];
+  // Accepted for compatibility and ignored, as Go ≥ 1.18 does: OpenSSL then uses the server's order.
+  const prefer = present(entries.get('prefer_server_cipher_suites'));
+  if (prefer) readBoolean(r, prefer);
+
+  if (!ok || !cert || !key || !minVersion || !maxVersion || !ciphers || !curves) return undefined;
+  const configurable = ciphers.filter((name): name is string => name !== undefined);
+  return {
+    at: w.locate(field),
+    cert,
+    key,
+    ...(clientCa && { clientCa }),
+    clientAuth,
+    minVersion,
+    maxVersion,
+    ...(configurable.length > 0 && { ciphers: configurable }),
+    ...(curves.length > 0 && { curves }),
+  };
+}
+
+function readHttp(r: Reader, field: Field): Record<string, string> | undefined {
+  const entries = r.map(field, HTTP_KEYS);
+  if (!entries) return undefined;
+  // HTTP/2 is not served (Node's https server speaks HTTP/1.1; clients fall back through ALPN).
+  const http2 = present(entries.get('http2'));
+  if (http2) readBoolean(r, http2);
+  const headersField = present(entries.get('headers'));
+  if (!headersField) return {};
+  const headers = r.map(headersField, Object.keys(EXTRA_HEADERS));
+  if (!headers) return undefined;
+  const result: Record<string, string> = {};
+  let ok = true;
+  for (const [name, { value }] of headers) {
+    if (isNull(value)) continue;
+    const text = readString(r, value);
+    const allowed = EXTRA_HEADERS[name];
+    if (text === undefined) ok = false;
+    else if (allowed && !allowed.includes(text)) {
+      r.report(value, oneOf(text, allowed));
+      ok = false;
+    } else if (/[\r\n\0]/.test(text)) {
+      r.report(value, 'a header value cannot contain line breaks or NUL');
+      ok = false;
+    } else if (text !== '') result[name] = text;
+  }
+  return ok ? result : undefined;
+}
+
+function readUsers(r: Reader, field: Field): Map<string, string> | undefined {
+  const entries = r.map(field);
+  if (!entries) return undefined;
+  const users = new Map<string, string>();
+  let ok = true;
+  for (const [name, { key, value }] of entries) {
+    const hash = readString(r, value);
+    if (name.includes(':')) {
+      r.report(key, 'a user name cannot contain ":" (basic auth splits user and password there)');
+      ok = false;
+    } else if (hash === undefined) {
+      ok = false;
+    } else if (!validBcryptHash(hash)) {
+      r.report(value, 'expected a bcrypt hash such as $2y$10$… (see htpasswd -nBC 10 "" | tr -d \':\\n\')');
+      ok = false;
+    } else users.set(name, hash);
+  }
+  return ok ? users : undefined;
+}
+
+function validBcryptHash(hash: string): boolean {
+  const cost = Number(BCRYPT_HASH.exec(hash)?.[1]);
+  return cost >= MIN_BCRYPT_COST && cost <= MAX_BCRYPT_COST;
+}
+
+function readVersion(
+  r: Reader,
+  field: Field | undefined,
+  fallback: SecureVersion,
+): SecureVersion | undefined {
+  if (!field) return fallback;
+  const text = readString(r, field);
+  if (text === undefined) return undefined;
+  const version = TLS_VERSIONS[text];
+  if (!version) r.report(field, oneOf(text, Object.keys(TLS_VERSIONS)));
+  return version;
+}
+
+/** Names from `table`, mapped; undefined after reporting the unknown ones. */
+function readNames<T>(
+  r: Reader,
+  field: Field,
+  table: Readonly<Record<string, T>>,
+  what: string,
+): T[] | undefined {
+  const items = r.seq(field);
+  if (!items) return undefined;
+  const result: T[] = [];
+  let ok = true;
+  for (const item of items) {
+    const name = readString(r, item);
+    if (name !== undefined && Object.hasOwn(table, name)) result.push(table[name] as T);
+    else {
+      if (name !== undefined)
+        r.report(item, `unknown ${what} ${quote(name)}; supported: ${Object.keys(table).join(', ')}`);
+      ok = false;
+    }
+  }
+  return ok ? result : undefined;
+}
+
+function readBoolean(r: Reader, field: Field): boolean | undefined {
+  const { node } = field;
+  return isScalar(node) && typeof node.value === 'boolean' ? node.value : r.expected(field, 'true or false');
+}
+
+function reportUnsupported(r: Reader, entries: Map<string, Entry>): void {
+  for (const [name, message] of Object.entries(UNSUPPORTED)) {
+    const entry = entries.get(name);
+    if (entry) r.report(entry.key, message);
+  }
+}
+
+function oneOf(text: string, allowed: readonly string[]): string {
+  return `${quote(text)} is not one of ${allowed.join(', ')}`;
+}
