@@ -38,9 +38,10 @@ COPY --from=build /src/dist ./dist
 COPY config.example.yaml /etc/netdiag-exporter/config.yaml
 USER 65534:65534
 EXPOSE 9469
-# The slim image has no curl: node's own fetch asks the exporter whether it is serving.
+# The slim image has no curl: the CLI's own healthcheck asks /-/healthy over HTTP, then HTTPS (a web config
+# may turn TLS on), and counts a 401 (basic auth) as serving too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9469/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "/app/dist/exporter/cli/main.js", "healthcheck", "--web.listen-address=127.0.0.1:9469"]
 # ENTRYPOINT is the CLI alone so that `docker run IMAGE ping HOST` works too; CMD is the exporter's default.
 ENTRYPOINT ["node", "/app/dist/exporter/cli/main.js"]
 CMD ["--config.file=/etc/netdiag-exporter/config.yaml"]

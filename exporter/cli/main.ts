@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ProbeError } from '../../probes';
 import { ExporterError } from '../errors';
+import { HEALTHCHECK_USAGE, healthcheckCommand } from './healthcheck-command';
 import { KNOCK_USAGE, knockCommand } from './knock-command';
 import { PING_USAGE, pingCommand } from './ping-command';
 import { RUN_USAGE, runCommand } from './run-command';
@@ -10,7 +11,8 @@ const USAGE = `${RUN_USAGE}
 
 netdiag-exporter ping HOST [options]   one-shot ICMP echo, like iputils ping (see: netdiag-exporter ping --help)
 netdiag-exporter knock HOST PORT [options]  TCP SYN RTT and port state, like hping3 -S (see: netdiag-exporter knock --help)
-netdiag-exporter trace HOST [options]  multipath traceroute, like traceroute -n (see: netdiag-exporter trace --help)`;
+netdiag-exporter trace HOST [options]  multipath traceroute, like traceroute -n (see: netdiag-exporter trace --help)
+netdiag-exporter healthcheck [options]  exit 0 if the local exporter serves (for container health checks)`;
 
 /** Runs the CLI and returns the exit code: 0 success, 1 no reply, 2 bad usage or setup error. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +30,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'knock':
         if (rest.includes('--help') || rest.includes('-h')) return help(KNOCK_USAGE);
         return await knockCommand(rest, out, controller.signal);
+      case 'healthcheck':
+        if (rest.includes('--help') || rest.includes('-h')) return help(HEALTHCHECK_USAGE);
+        return await healthcheckCommand(rest, out);
       case 'trace':
         if (rest.includes('--help') || rest.includes('-h')) return help(TRACE_USAGE);
         return await traceCommand(rest, out, controller.signal);

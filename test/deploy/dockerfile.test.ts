@@ -76,7 +76,11 @@ describe('Dockerfile', () => {
     const argv = execForm(rest.slice('CMD '.length));
     assert.ok(argv, 'exec form');
     assert.equal(argv[0], 'node');
-    assert.match(argv.join(' '), /http:\/\/127\.0\.0\.1:9469\/-\/healthy/);
+    assert.deepEqual(argv.slice(1), [
+      '/app/dist/exporter/cli/main.js',
+      'healthcheck',
+      '--web.listen-address=127.0.0.1:9469',
+    ]);
   });
 
   it('starts the CLI with the config at /etc/netdiag-exporter/config.yaml, in exec form', () => {

@@ -221,17 +221,47 @@ describe('Helm chart helm/netdiag-exporter (rendered by test/tools/helmrender)',
     });
   }
 
-  it('webConfig and otlp: rendered for later, without any flag the exporter lacks', () => {
+  it('webConfig: passed as --web.config.file; probes by HTTPS with TLS, by port with basic auth', () => {
+    const tls = {
+      cert_file: '/etc/netdiag-exporter-tls/tls.crt',
+      key_file: '/etc/netdiag-exporter-tls/tls.key',
+    };
+    const auth = { prometheus: '$2y$10$abcdefghijklmnopqrstuv' };
+    const cases = [
+      { webConfig: { tls_server_config: tls }, liveness: 'https' },
+      { webConfig: { tls_server_config: tls, basic_auth_users: auth }, liveness: 'port' },
+      { webConfig: { basic_auth_users: auth }, liveness: 'port' },
+    ];
+    for (const { webConfig, liveness } of cases) {
+      const objects = renderChart(helmrender, {
+        webConfig,
+        webTlsSecret: 'exporter-tls',
+        serviceMonitor: { enabled: true, scheme: 'https', tlsConfig: { insecureSkipVerify: true } },
+      });
+      assertWellFormed(objects);
+      const secret = only(objects, 'Secret');
+      assert.match(secret.stringData['web-config.yml'], /(basic_auth_users|tls_server_config):/);
+      const { container, pod } = workloadOf(objects, 'Deployment');
+      assert.ok(container.args.includes('--web.config.file=/etc/netdiag-exporter-web/web-config.yml'));
+      assert.match(pod.metadata.annotations['checksum/web-config'], /^[0-9a-f]{64}$/);
+      const mounts = Object.fromEntries(container.volumeMounts.map((m: K8sObject) => [m.mountPath, m.name]));
+      assert.ok(mounts['/etc/netdiag-exporter-web'] && mounts['/etc/netdiag-exporter-tls']);
+      for (const probe of [container.livenessProbe, container.readinessProbe]) {
+        if (liveness === 'port') assert.deepEqual(probe.tcpSocket, { port: 'http' });
+        else assert.equal(probe.httpGet.scheme, 'HTTPS');
+      }
+      const endpoint = only(objects, 'ServiceMonitor').spec.endpoints[0];
+      assert.equal(endpoint.scheme, 'https');
+      assert.deepEqual(endpoint.tlsConfig, { insecureSkipVerify: true });
+    }
+  });
+
+  it('otlp: the standard OTEL_* variables, with the pod as service.instance.id', () => {
     const objects = renderChart(helmrender, {
-      webConfig: { basic_auth_users: { prometheus: '$2y$10$abcdefghijklmnopqrstuv' } },
       otlp: { enabled: true, endpoint: 'http://collector:4318', resourceAttributes: { site: 'ams' } },
     });
     assertWellFormed(objects);
-    const secret = only(objects, 'Secret');
-    assert.match(secret.stringData['web-config.yml'], /basic_auth_users:/);
-    const { container, pod } = workloadOf(objects, 'Deployment');
-    assert.ok(!container.args.some((a: string) => a.startsWith('--web.config')), 'no --web.config.file yet');
-    assert.match(pod.metadata.annotations['checksum/web-config'], /^[0-9a-f]{64}$/);
+    const { container } = workloadOf(objects, 'Deployment');
     const env = Object.fromEntries(container.env.map((e: K8sObject) => [e.name, e]));
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT.value, 'http://collector:4318');
     assert.match(

@@ -108,6 +108,21 @@ basic_auth_users:
     assert.equal(untrusted.code, 60); // curl: peer certificate cannot be authenticated
   });
 
+  it('passes the healthcheck subcommand (HTTPS, 401 counts as serving); a closed port fails it', async () => {
+    const serving = await ns.exec(
+      ['node', cliPath, 'healthcheck', `--web.listen-address=127.0.0.1:${EXPORTER_PORT}`],
+      {
+        check: false,
+      },
+    );
+    assert.equal(serving.code, 0, serving.stdout);
+    assert.match(serving.stdout, /serving \(https 401\)/);
+    const closed = await ns.exec(['node', cliPath, 'healthcheck', '--web.listen-address=127.0.0.1:1'], {
+      check: false,
+    });
+    assert.equal(closed.code, 1);
+  });
+
   it('is scraped by a real Prometheus with basic_auth and tls_config (up 1; a wrong password up 0)', async () => {
     const config = path.join(certs.dir, 'prometheus.yml');
     const job = (name: string, password: string): string => `  - job_name: ${name}
