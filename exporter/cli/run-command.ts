@@ -1,24 +1,38 @@
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigReloader, startAgent } from '../agent';
-import { ConfigError, formatIssue, loadConfig, parseDuration, type Config } from '../config';
+import { ConfigError, formatIssue, loadConfig, parseDuration, selectShard, type Config } from '../config';
 import { usageError } from '../errors';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
 import { createPrometheusPipeline, createScrapeHandler } from '../metrics';
-import { ExporterServer, parseListenAddress } from '../server';
+import { ExporterServer, parseListenAddress, WebProtection } from '../server';
+import { agentInstanceName, agentResource } from './agent-resource';
+import { resolveOtlpSettings } from './otlp-settings';
+import { packageVersion } from './package-version';
 import { dropPrivileges, lookupAccount, type Account } from './privileges';
+import { resolveShard } from './shard-flags';
 
 export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.listen-address=[HOST]:PORT]
                         [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [--config.check]
-                        [--config.watch-interval=DURATION] [--user=USER]
+                        [--config.watch-interval=DURATION] [--user=USER] [--web.config.file=FILE]
+                        [--shard.index=I | --shard.from-hostname] [--shard.count=N]
   --config.file             YAML target list (default config.yaml)
-  --web.listen-address      where /metrics, /-/healthy, /-/ready and POST /-/reload are served (default :9469)
+  --web.listen-address      where /metrics, /-/healthy, /-/ready and POST /-/reload are served (default :9469);
+                            off: no HTTP server, push over OTLP only (needs an otlp block or OTEL_EXPORTER_OTLP_ENDPOINT)
+  --web.config.file         TLS and basic auth for every endpoint, in Prometheus exporter-toolkit's
+                            web config format (default none: plain HTTP, no auth)
   --log.level               default info
   --log.format              default logfmt
   --config.check            validate the config file, print every error, and exit (0 valid, 1 invalid)
   --config.watch-interval   reload when the file's content changes, checked this often (default 0s: off;
                             SIGHUP and POST /-/reload always reload)
   --user                    started as root: the user to switch to once the raw sockets are open and
-                            the port is bound (name, UID or UID:GID; default nobody; --user= stays root)`;
+                            the port is bound (name, UID or UID:GID; default nobody; --user= stays root)
+  --shard.index             probe only the targets of shard I of N, 0 <= I < N, by a stable hash of the target
+                            name (default: NETDIAG_SHARD_INDEX; no sharding when neither is set)
+  --shard.count             N replicas split the target list (default: NETDIAG_SHARD_COUNT)
+  --shard.from-hostname     the shard index is the -<n> suffix of POD_NAME, HOSTNAME or the host name
+                            (a StatefulSet pod's ordinal)`;
 
 export interface RunIo {
   out: (line: string) => void;
@@ -34,10 +48,14 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       'config.file': { type: 'string', default: 'config.yaml' },
       'config.check': { type: 'boolean', default: false },
       'web.listen-address': { type: 'string', default: ':9469' },
+      'web.config.file': { type: 'string' },
       'log.level': { type: 'string', default: 'info' },
       'log.format': { type: 'string', default: 'logfmt' },
       'config.watch-interval': { type: 'string', default: '0s' },
       user: { type: 'string' },
+      'shard.index': { type: 'string' },
+      'shard.count': { type: 'string' },
+      'shard.from-hostname': { type: 'boolean', default: false },
     },
   });
   const level = values['log.level'] as LogLevel;
@@ -49,6 +67,17 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   const file = values['config.file'];
   const watchInterval = parseWatchInterval(values['config.watch-interval']);
   const account = accountToRun(values.user);
+  const env = process.env;
+  const instance = agentInstanceName(env, hostname());
+  const shard = resolveShard(
+    {
+      index: values['shard.index'],
+      count: values['shard.count'],
+      fromHostname: values['shard.from-hostname'],
+    },
+    env,
+    instance,
+  );
 
   let config: Config;
   try {
@@ -63,26 +92,67 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     return 0;
   }
 
-  const listen = parseListenAddress(values['web.listen-address']);
+  const listenText = values['web.listen-address'];
+  const listen = listenText === 'off' ? undefined : parseListenAddress(listenText);
+  const otlp = resolveOtlpSettings(config.otlp, env);
+  if (!listen && !otlp)
+    throw usageError(
+      '--web.listen-address=off leaves no way to export: add an otlp block or set OTEL_EXPORTER_OTLP_ENDPOINT',
+    );
   const logger = createLogger({ level, format, write: io.err });
-  const pipeline = createPrometheusPipeline({ cardinalityLimit: config.cardinalityLimit });
+  const webConfigFile = values['web.config.file'];
+  // A bad web config throws a ConfigError: exit 2 with every problem, before anything starts.
+  const protection = webConfigFile ? WebProtection.load({ file: webConfigFile, logger }) : undefined;
+  const pipeline = createPrometheusPipeline({
+    cardinalityLimit: config.cardinalityLimit,
+    resource: agentResource({
+      env,
+      hostname: instance,
+      version: packageVersion(),
+      ...(config.otlp && { configured: config.otlp.resourceAttributes }),
+      ...(shard && { shard }),
+    }),
+    ...(otlp && {
+      otlp: { ...otlp, onError: (err: Error) => logger.warn('OTLP push failed', { url: otlp.url, err }) },
+    }),
+  });
+  if (otlp) {
+    for (const warning of otlp.warnings) logger.warn(warning);
+    logger.info('OTLP push enabled', {
+      url: otlp.url,
+      interval_ms: otlp.intervalMs,
+      timeout_ms: otlp.timeoutMs,
+      url_from: otlp.sources.url,
+      interval_from: otlp.sources.interval,
+      timeout_from: otlp.sources.timeout,
+    });
+  }
+  // The resource and the OTLP reader are built once: a changed otlp block waits for a restart.
+  const startOtlp = JSON.stringify(config.otlp);
+  const select = (next: Config): Config => {
+    if (JSON.stringify(next.otlp) !== startOtlp)
+      logger.warn('the otlp block changed: it takes effect at restart, the running push is unchanged');
+    return shard ? selectShard(next, shard) : next;
+  };
   const agent = await startAgent({
-    config,
+    config: select(config),
     meterProvider: pipeline.meterProvider,
     store: pipeline.store,
     logger,
     // After the switch no raw socket could be opened again: open them all now, keep them open.
     pinSockets: account !== undefined,
   });
-  const reloader = new ConfigReloader({ file, agent, logger });
-  let server: ExporterServer;
+  const reloader = new ConfigReloader({ file, agent, logger, load: (f) => loadConfig(f).then(select) });
+  let server: ExporterServer | undefined;
   try {
-    server = await ExporterServer.listen({
-      listen,
-      logger,
-      metrics: createScrapeHandler(pipeline.exporter),
-      reload: () => reloader.reload('http'),
-    });
+    if (listen)
+      server = await ExporterServer.listen({
+        listen,
+        logger,
+        metrics: createScrapeHandler(pipeline.exporter),
+        reload: () => reloader.reload('http'),
+        ...(protection && { protection }),
+      });
   } catch (error) {
     await agent.close();
     await pipeline.shutdown();
@@ -92,7 +162,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     try {
       dropPrivileges(account);
     } catch (error) {
-      await server.close();
+      await server?.close();
       await agent.close();
       await pipeline.shutdown();
       throw error;
@@ -102,7 +172,11 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   const onHangup = (): void => void reloader.reload('signal');
   process.on('SIGHUP', onHangup);
   if (watchInterval > 0) reloader.watch(watchInterval * 1000);
-  logger.info('netdiag-exporter started', { config: file, targets: config.targets.length });
+  logger.info('netdiag-exporter started', {
+    config: file,
+    targets: agent.config.targets.length,
+    ...(shard && { shard: `${shard.index}/${shard.count}`, targets_in_file: config.targets.length }),
+  });
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
@@ -111,9 +185,10 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   logger.info('shutting down');
   process.off('SIGHUP', onHangup);
   reloader.close();
-  await server.close();
-  await agent.close();
+  await server?.close();
+  // Before the agent drops its series: the last OTLP push carries the final values.
   await pipeline.shutdown();
+  await agent.close();
   return 0;
 }
 

@@ -3,6 +3,7 @@ export type {
   Config,
   DnsConfig,
   KnockProbeConfig,
+  OtlpConfig,
   PingProbeConfig,
   TargetConfig,
   TargetFamily,
@@ -44,3 +45,6 @@ export {
   MIN_PORT,
 } from './limits';
 export { RESERVED_LABEL_NAMES } from './labels';
+export { OTLP_METRICS_PATH, otlpEndpointProblem, otlpMetricsUrl } from './otlp';
+export type { Shard } from './shard';
+export { jumpHash, selectShard, shardOf } from './shard';

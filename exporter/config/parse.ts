@@ -6,6 +6,7 @@ import { readDns } from './dns';
 import { deepFreeze } from './freeze';
 import { ConfigError } from './issue';
 import { displayPath, ROOT_PATH } from './key-path';
+import { readOtlp } from './otlp';
 import { readProbeDefaults } from './probe-defaults';
 import { isNull, issueAt, present, Reader } from './reader';
 import { readInteger } from './scalars';
@@ -13,7 +14,15 @@ import { readTargets } from './target';
 import type { Config } from './types';
 import { parseYaml } from './yaml-document';
 
-const ROOT_KEYS = ['defaults', 'bind', 'histogram_buckets', 'cardinality_limit', 'dns', 'targets'] as const;
+const ROOT_KEYS = [
+  'defaults',
+  'bind',
+  'histogram_buckets',
+  'cardinality_limit',
+  'dns',
+  'targets',
+  'otlp',
+] as const;
 
 /**
  * Parses and validates a config: built-in defaults, then `defaults`, then each target's own keys.
@@ -53,6 +62,9 @@ function readConfig(r: Reader, file: string): Config | undefined {
   const cardinalityLimit = limitField
     ? readInteger(r, limitField, 1, Number.MAX_SAFE_INTEGER)
     : targets && defaultCardinalityLimit(targets);
+  const otlpEntry = entries.get('otlp');
+  const otlp = otlpEntry && readOtlp(r, otlpEntry.value);
   if (!histogramBuckets || !dns || !targets || cardinalityLimit === undefined) return undefined;
-  return { file, bind, histogramBuckets, cardinalityLimit, dns, targets };
+  if (otlpEntry && !otlp) return undefined;
+  return { file, bind, histogramBuckets, cardinalityLimit, dns, targets, ...(otlp && { otlp }) };
 }

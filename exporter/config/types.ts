@@ -89,6 +89,21 @@ export interface DnsConfig {
   readonly retryMax: number;
 }
 
+/**
+ * OTLP push (`otlp` block). Unset keys fall back to the OTEL_* environment variables, then the
+ * defaults: see exporter/cli/otlp-settings.ts. Durations in seconds.
+ */
+export interface OtlpConfig {
+  /** The full URL metrics are POSTed to; one written without a path got /v1/metrics. */
+  readonly endpoint?: string;
+  readonly interval?: number;
+  readonly timeout?: number;
+  /** HTTP headers of every push, over those of OTEL_EXPORTER_OTLP_HEADERS. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Resource attributes of the agent (Prometheus target_info and OTLP alike), over OTEL_RESOURCE_ATTRIBUTES. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+}
+
 /** A validated config; deep-frozen. */
 export interface Config {
   /** The file it was read from, as given. */
@@ -100,4 +115,6 @@ export interface Config {
   readonly cardinalityLimit: number;
   readonly dns: DnsConfig;
   readonly targets: readonly TargetConfig[];
+  /** Present when the file has an `otlp` key: push metrics over OTLP/HTTP. */
+  readonly otlp?: OtlpConfig;
 }

@@ -13,6 +13,8 @@ export { ExporterMetrics } from './exporter-metrics';
 export { METRIC } from './names';
 export type { PrometheusPipeline } from './pipeline';
 export { createPrometheusPipeline, netdiagViews } from './pipeline';
+export type { OtlpPushOptions } from './otlp-push';
+export { createOtlpReader } from './otlp-push';
 export { RollingWindow } from './rolling-window';
 export type { ScrapeHandlerOptions } from './scrape-handler';
 export { createScrapeHandler } from './scrape-handler';

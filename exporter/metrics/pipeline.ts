@@ -3,6 +3,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { MetricStore } from './metric-store';
+import { createOtlpReader, type OtlpPushOptions } from './otlp-push';
 
 /**
  * Views to add to any MeterProvider that runs the exporter's instruments: they lift the SDK's
@@ -20,10 +21,16 @@ export interface PrometheusPipeline {
   shutdown(): Promise<void>;
 }
 
-/** The standalone exporter's own MeterProvider, read by a Prometheus exporter that we serve ourselves. */
+/**
+ * The standalone exporter's own MeterProvider, read by a Prometheus exporter that we serve ourselves
+ * and, with `otlp`, pushed over OTLP/HTTP too. Both read the same resource: `target_info` on the
+ * Prometheus side.
+ */
 export function createPrometheusPipeline(options: {
   cardinalityLimit: number;
+  /** Over service.name=netdiag-exporter. */
   resource?: Attributes;
+  otlp?: OtlpPushOptions;
 }): PrometheusPipeline {
   const store = new MetricStore();
   const exporter = new PrometheusExporter({
@@ -34,7 +41,7 @@ export function createPrometheusPipeline(options: {
   const meterProvider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'netdiag-exporter', ...options.resource }),
     views: netdiagViews(options.cardinalityLimit),
-    readers: [exporter],
+    readers: options.otlp ? [exporter, createOtlpReader(options.otlp, [store])] : [exporter],
   });
   let done: Promise<void> | undefined;
   return {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -50,7 +51,7 @@ export class ExporterServer {
     options.protection?.attach(server);
     const instance = new ExporterServer(server, options, tls ? 'https' : 'http');
     server.on('request', (request, response) => instance.admit(request, response));
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', rejectBadRequest);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.listen.port, options.listen.host, () => {
@@ -142,6 +143,21 @@ export class ExporterServer {
       (error: unknown) => reply(response, 500, `reload failed: ${String(error)}\n`),
     );
   }
+}
+
+/** A request the parser refused: a status line when the client can still read one, then close. */
+function rejectBadRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code !== 'ECONNRESET' && socket.writable) {
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    return;
+  }
+  socket.destroy();
 }
 
 function reply(

@@ -102,13 +102,12 @@ describe('Helm chart helm/netdiag-exporter (rendered by test/tools/helmrender)',
             headless?.metadata.name,
             'serviceName is the headless service',
           );
-          assert.equal(
-            env.NETDIAG_SHARD_INDEX?.valueFrom.fieldRef.fieldPath,
-            "metadata.labels['apps.kubernetes.io/pod-index']",
-          );
+          assert.ok(container.args.includes('--shard.from-hostname'));
+          assert.equal(env.POD_NAME?.valueFrom.fieldRef.fieldPath, 'metadata.name');
           assert.equal(env.NETDIAG_SHARD_COUNT?.value, '3');
         } else {
-          assert.equal(env.NETDIAG_SHARD_INDEX, undefined);
+          assert.ok(!container.args.includes('--shard.from-hostname'));
+          assert.equal(env.NETDIAG_SHARD_COUNT, undefined);
           assert.equal(services.length, 1);
         }
 

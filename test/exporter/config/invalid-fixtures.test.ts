@@ -129,6 +129,29 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:2:5: targets[0]: target enables no probe: add `ping: {}`, `knock: { port: N }` or `trace: {}`',
   ],
   'non-utf8': ['FILE:4:23: (root): file is not valid UTF-8: byte 0xFC at offset 68'],
+  'otlp-endpoint': ['FILE:2:13: otlp.endpoint: "collector:4318" is not an http:// or https:// URL'],
+  'otlp-endpoint-url': [
+    'FILE:2:13: otlp.endpoint: "not a url" is not a URL: write e.g. http://collector:4318/v1/metrics',
+  ],
+  'otlp-maps': [
+    'FILE:3:5: otlp.headers["bad header"]: header name "bad header" is not a valid HTTP header name',
+    'FILE:4:20: otlp.headers.authorization: header value must not contain CR, LF or NUL',
+    'FILE:5:13: otlp.headers.x-list: expected a string, got a sequence',
+    'FILE:7:5: otlp.resource_attributes[""]: resource attribute key must not be empty',
+    'FILE:8:10: otlp.resource_attributes.site: expected a string, got null',
+  ],
+  'otlp-not-a-mapping': ['FILE:1:7: otlp: expected a mapping, got the string "http://collector:4318"'],
+  'otlp-timing': ['FILE:3:12: otlp.timeout: timeout 30s exceeds interval 10s'],
+  'otlp-unknown-key': [
+    'FILE:2:3: otlp.url: unknown key "url"; allowed keys: endpoint, interval, timeout, headers, resource_attributes',
+    'FILE:3:3: otlp.temporality: unknown key "temporality"; allowed keys: endpoint, interval, timeout, headers, resource_attributes',
+  ],
+  'otlp-wrong-types': [
+    'FILE:2:13: otlp.endpoint: expected a string, got the number 4318',
+    'FILE:3:13: otlp.interval: duration 60 has no unit: write e.g. 60s (units: ms, s, m, h)',
+    'FILE:4:12: otlp.headers: expected a mapping, got a sequence',
+    'FILE:5:24: otlp.resource_attributes: expected a mapping, got the string "site=ams"',
+  ],
   'probe-unknown-keys': [
     'FILE:2:12: defaults.knock.ports: unknown key "ports"; allowed keys: port, interval, timeout, window',
     'FILE:3:12: defaults.trace.hops: unknown key "hops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, probes, max_silent_hops, max_hop_addresses',
@@ -186,7 +209,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'unknown-alias': ['FILE:4:11: targets[0].ping: alias *fast refers to no anchor &fast before it'],
   'unknown-keys': [
-    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, targets',
+    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, targets, otlp',
     'FILE:4:11: defaults.ping.intervall: unknown key "intervall"; allowed keys: interval, timeout, size, window',
     'FILE:5:3: defaults.tcp: unknown key "tcp"; allowed keys: ping, knock, trace',
     'FILE:6:27: bind.address: unknown key "address"; allowed keys: ipv4, ipv6, interface',

@@ -182,6 +182,23 @@ const EXPECTED: Record<string, Partial<Config>> = {
       }),
     ],
   },
+  otlp: {
+    otlp: {
+      endpoint: 'http://collector.observability:4318/v1/metrics',
+      interval: 15,
+      timeout: 5,
+      headers: { authorization: 'Bearer 0123', 'X-Scope-OrgID': 'tenant-1' },
+      resourceAttributes: { site: 'ams', 'deployment.environment': 'production', rack: '01' },
+    },
+    targets: [target('gateway', '10.0.6.2')],
+  },
+  'otlp-empty': {
+    otlp: { headers: {}, resourceAttributes: {} },
+    targets: [target('gateway', '10.0.6.2')],
+  },
+  'otlp-endpoint-path': {
+    otlp: { endpoint: 'https://otlp.example.com/otlp/v1/metrics', headers: {}, resourceAttributes: {} },
+  },
   aliases: {
     targets: [
       target('ams-1', '10.0.6.2', {
