@@ -5,15 +5,15 @@
 // warm-up: CPU (user and system, /proc/<pid>/stat), peak RSS (VmHWM), /metrics time and size, sent
 // vs received, and the mean RTT to one reference address minus that of iputils ping run alongside.
 // The table goes to the `## Exporter` section of bench/results.md.
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLab, requireTools, type Netns } from '../test/lab';
 import { startExporter, type ExporterProcess } from '../test/support/exporter-process';
 import { parseIputilsSummary, type IputilsSummary } from '../test/support/iputils';
-import { cliPath, repoRoot } from '../test/support/paths';
+import { cliPath } from '../test/support/paths';
 import { parseSamples, select, type Sample } from '../test/support/scrape';
 import {
   commandLine,
@@ -23,7 +23,9 @@ import {
   processesCpu,
   type FpingTargetSummary,
 } from './fixtures/exporter-proc';
+import { codeState, loadBefore as loadBeforeRun, machineFacts, toolVersion } from './fixtures/bench-env';
 import { benchAddresses, exporterConfig, fpingTargets, smokepingConfig } from './fixtures/exporter-targets';
+import { alive, namespacePids, terminate } from './fixtures/ns-processes';
 import { writeResults } from './results-file';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
@@ -112,43 +114,6 @@ interface Row {
  * Processes
  * ---------------------------------------------------------------------------------------------- */
 
-/** Pids of the processes of `ns` whose command line satisfies `match`. */
-async function namespacePids(ns: Netns, match: (cmdline: string) => boolean): Promise<number[]> {
-  const res = spawnSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8', timeout: 10_000 });
-  return res.stdout
-    .split('\n')
-    .map(Number)
-    .filter((pid) => Number.isInteger(pid) && pid > 0 && match(commandLine(pid)));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, wait up to graceMs for every pid to go, then SIGKILL the rest. */
-async function terminate(pids: number[], graceMs = 10_000): Promise<void> {
-  const signal = (pid: number, sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // gone already
-    }
-  };
-  for (const pid of pids) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(50);
-  for (const pid of pids.filter(alive)) {
-    console.error(`  pid ${pid} ignored SIGTERM for ${graceMs} ms: SIGKILL`);
-    signal(pid, 'SIGKILL');
-  }
-  while (pids.some(alive) && Date.now() < deadline + 5000) await sleep(50);
-}
-
 /** Keeps the last `limit` characters a stream wrote (a chatty child must be read or it blocks). */
 function tail(stream: NodeJS.ReadableStream | null, limit = 64 * 1024): () => string {
   let text = '';
@@ -197,7 +162,7 @@ const netdiag: Tool = {
   name: 'netdiag-exporter',
   async start(ns, addrs, reference) {
     const exporter: ExporterProcess = await startExporter(ns, exporterConfig(addrs), EXPORTER_PORT);
-    const pids = await namespacePids(ns, (cmd) => cmd.includes(cliPath));
+    const pids = namespacePids(ns, (cmd) => cmd.includes(cliPath));
     if (pids.length !== 1) {
       await exporter.stop();
       throw new Error(`expected one exporter process in ${ns.name}, found ${pids.length}`);
@@ -544,7 +509,7 @@ async function measure(bench: Bench, tool: Tool, addrs: string[], reference: str
     return row;
   } finally {
     await running.stop();
-    const left = await namespacePids(ns, () => true);
+    const left = namespacePids(ns, () => true);
     if (left.length > 0) {
       console.error(
         `  processes left in ${ns.name}: ${left.map((p) => `${p} ${commandLine(p)}`).join('; ')}`,
@@ -639,37 +604,12 @@ function tableRow(row: Row): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function version(argv: string[], pattern: RegExp): string {
-  const res = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  const text = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-  return pattern.exec(text)?.[1] ?? 'unknown';
-}
-
-/** The commit, and any uncommitted change to the code the exporter runs (exporter/, probes/, index.ts). */
-function codeState(): string {
-  const git = (args: string[]): string =>
-    spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8', timeout: 10_000 }).stdout?.trimEnd() ?? '';
-  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown commit';
-  const dirty = git(['status', '--porcelain', '--', 'exporter', 'probes', 'index.ts'])
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.slice(3));
-  return dirty.length === 0
-    ? `netdiag-exporter at commit ${commit} (no uncommitted change to exporter/ or probes/)`
-    : `netdiag-exporter at commit ${commit} plus uncommitted changes to ${dirty.join(', ')}`;
-}
-
-function machineFacts(): string {
-  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
-  return [
-    `${os.cpus().length} × ${cpuModel}`,
-    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `Linux ${os.release()}`,
-    `node ${process.version}`,
-    `smokeping_prober ${version([SMOKEPING, '--version'], /version ([\d.]+)/)}`,
-    `fping ${version(['fping', '--version'], /Version ([\d.]+)/)}`,
-    `iputils ${version(['ping', '-V'], /iputils ([\w.]+)/)}`,
-  ].join(', ');
+function machineFactsLine(): string {
+  return machineFacts([
+    `smokeping_prober ${toolVersion([SMOKEPING, '--version'], /version ([\d.]+)/)}`,
+    `fping ${toolVersion(['fping', '--version'], /Version ([\d.]+)/)}`,
+    `iputils ${toolVersion(['ping', '-V'], /iputils ([\w.]+)/)}`,
+  ]);
 }
 
 function targetsBlock(rows: Row[]): string[] {
@@ -716,13 +656,13 @@ async function main(): Promise<void> {
   requireTools('ping', 'curl', 'fping', 'nft');
   const started = new Date();
   const codeBefore = codeState();
-  const facts = machineFacts();
-  const loadBefore = os.loadavg();
+  const facts = machineFactsLine();
+  const load = loadBeforeRun();
   const rows: Row[] = [];
   const lab = await createLab();
   try {
-    const client = await lab.namespace('client');
-    const target = await lab.namespace('target');
+    const client = await lab.namespace('bnclient');
+    const target = await lab.namespace('bntarget');
     const link = await lab.connect(client, target);
     await lab.addAnyIp(target, '10.200.0.0/16');
     await lab.route(client, '10.200.0.0/16', link.b);
@@ -762,7 +702,8 @@ async function main(): Promise<void> {
   const maxRest = rests.length ? Math.max(...rests) : 0;
   const maxSteal = steals.length ? Math.max(...steals) : 0;
   const lines = [
-    `Run ${started.toISOString()}: ${facts}. Load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(' ')}.`,
+    `Run ${started.toISOString()}: ${facts}. ${load.line}` +
+      (load.disturbed ? ` **All rows ${load.disturbed}.**` : ''),
     `Code measured: ${codeBefore}.` +
       (codeAfter === codeBefore
         ? ''

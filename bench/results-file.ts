@@ -1,10 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../test/support/paths';
+import { snapshot } from './fixtures/bench-env';
 
-/** Replaces the section `## NAME` of bench/results.md with the new figures. */
+/**
+ * Replaces the section `## NAME` of bench/results.md with the new figures (run from a copy made by
+ * bench/snapshot.sh: the results file of the working tree it was copied from).
+ */
 export function writeResults(section: string, body: string): void {
-  const file = path.join(repoRoot, 'bench', 'results.md');
+  const file = path.join(snapshot()?.source || repoRoot, 'bench', 'results.md');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -19,6 +23,6 @@ export function writeResults(section: string, body: string): void {
   text =
     start < 0
       ? `${text.trimEnd()}\n\n${block}`
-      : `${text.slice(0, start)}${block}${next < 0 ? '' : text.slice(next + 1)}`;
+      : `${text.slice(0, start)}${block}${next < 0 ? '' : `\n${text.slice(next + 1)}`}`;
   writeFileSync(file, text);
 }
