@@ -32,6 +32,8 @@ export interface SocketStatsSource {
   readonly family: 4 | 6;
   readonly protocol?: 'icmp' | 'tcp' | 'udp';
   readonly stats: IcmpSocketStats;
+  /** Probes waiting for their answer on this socket now. */
+  readonly pending?: number;
 }
 
 /** Where one target's ping results go: its histogram, counters and window gauges. */
@@ -85,6 +87,11 @@ const SPEC = {
     name: METRIC.eventLoopDelay,
     description: "The exporter's event loop delay since the last scrape: its own noise floor.",
     unit: 's',
+    kind: 'gauge',
+  },
+  socketPending: {
+    name: METRIC.socketPending,
+    description: 'Probes waiting for an answer on each raw socket: flat over time, or something leaks.',
     kind: 'gauge',
   },
   socketPackets: {
@@ -178,6 +185,7 @@ export class ExporterMetrics {
       for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
         emit(SPEC.socketPackets, socket.stats[outcome], { family, protocol, outcome });
       }
+      if (socket.pending !== undefined) emit(SPEC.socketPending, socket.pending, { family, protocol });
     }
   }
 

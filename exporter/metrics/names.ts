@@ -25,4 +25,5 @@ export const METRIC = {
   reloadTimestamp: 'netdiag_config_last_reload_success_timestamp_seconds',
   eventLoopDelay: 'netdiag_event_loop_delay_seconds',
   socketPackets: 'netdiag_socket_packets_total',
+  socketPending: 'netdiag_socket_pending_probes',
 } as const;

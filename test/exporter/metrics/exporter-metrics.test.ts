@@ -12,7 +12,7 @@ function setup(cardinalityLimit = 10_000) {
     histogramBuckets: BUCKETS,
     now: () => now,
     sockets: () => [
-      { family: 4, stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 } },
+      { family: 4, stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 }, pending: 3 },
     ],
   });
   return { pipeline, metrics, setNow: (t: number) => (now = t) };
