@@ -51,6 +51,10 @@ describe('ExporterMetrics', () => {
       1,
     );
     assert.equal(
+      select(samples, 'netdiag_socket_pending_probes', { family: 'ipv4', protocol: 'icmp' })[0]?.value,
+      3,
+    );
+    assert.equal(
       select(samples, 'netdiag_socket_packets_total', {
         family: 'ipv4',
         protocol: 'icmp',
