@@ -1,4 +1,4 @@
-import { probeLoop } from '../schedule';
+import { sessionLoop } from '../schedule';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
@@ -72,18 +72,12 @@ export class Knocker {
   /** Like knock(), with the sequence, source port, answer details and the reason of each failure. */
   async *knockDetailed(request: KnockRequest): AsyncGenerator<KnockResult, void, undefined> {
     const { count, intervalMs, ...spec } = validate(request);
-    const session = this.openSession(spec);
-    try {
-      yield* probeLoop({
-        count,
-        intervalMs,
-        probe: () => session.probe(),
-        stopped: () => this.closed,
-        signal: request.signal,
-      });
-    } finally {
-      session.close();
-    }
+    yield* sessionLoop(this.openSession(spec), {
+      count,
+      intervalMs,
+      stopped: () => this.closed,
+      signal: request.signal,
+    });
   }
 
   /**

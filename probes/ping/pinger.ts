@@ -1,4 +1,4 @@
-import { probeLoop } from '../schedule';
+import { sessionLoop } from '../schedule';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
@@ -72,18 +72,12 @@ export class Pinger {
   /** Like ping(), with the sequence, reply details and the reason of each failure. */
   async *pingDetailed(request: PingRequest): AsyncGenerator<PingResult, void, undefined> {
     const { count, intervalMs, ...spec } = validate(request);
-    const session = this.openSession(spec);
-    try {
-      yield* probeLoop({
-        count,
-        intervalMs,
-        probe: () => session.probe(),
-        stopped: () => this.closed,
-        signal: request.signal,
-      });
-    } finally {
-      session.close();
-    }
+    yield* sessionLoop(this.openSession(spec), {
+      count,
+      intervalMs,
+      stopped: () => this.closed,
+      signal: request.signal,
+    });
   }
 
   /**

@@ -1,3 +1,3 @@
 export type { ProbeLoopOptions } from './probe-loop';
-export { probeLoop } from './probe-loop';
+export { probeLoop, sessionLoop } from './probe-loop';
 export { raceUntil, sleepUntil } from './wait';

@@ -40,3 +40,15 @@ export async function* probeLoop<R>(options: ProbeLoopOptions<R>): AsyncGenerato
     }
   }
 }
+
+/** probeLoop over a session's probe(), closing the session when the loop ends, however it ends. */
+export async function* sessionLoop<R>(
+  session: { probe(): Promise<R>; close(): void },
+  options: Omit<ProbeLoopOptions<R>, 'probe'>,
+): AsyncGenerator<R, void, undefined> {
+  try {
+    yield* probeLoop({ ...options, probe: () => session.probe() });
+  } finally {
+    session.close();
+  }
+}
