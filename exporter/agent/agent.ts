@@ -131,6 +131,12 @@ class RunningAgent implements Agent {
       unchanged: diff.unchanged.length,
       restartedAll: diff.globalChanged,
     };
+    if (diff.cardinalityLimitChanged) {
+      this.logger.warn('cardinality_limit changed: it takes effect at restart', {
+        running: this.config.cardinalityLimit,
+        configured: config.cardinalityLimit,
+      });
+    }
     if (diff.globalChanged) {
       const oldPins = this.pins;
       if (oldPins && !deepEqual(this.config.bind, config.bind)) {

@@ -9,8 +9,14 @@ export interface ConfigDiff {
   changed: Array<{ before: TargetConfig; after: TargetConfig }>;
   /** The `after` instances. */
   unchanged: TargetConfig[];
-  /** bind, histogram buckets, cardinality limit or dns differ. */
+  /** bind, histogram buckets or dns differ: every target must restart. */
   globalChanged: boolean;
+  /**
+   * The OpenTelemetry cardinality limit differs (its default follows the number of targets). It is
+   * a setting of the MeterProvider's views, fixed when the provider is built: it takes effect at
+   * restart, and never restarts targets.
+   */
+  cardinalityLimitChanged: boolean;
 }
 
 /** Matches targets by name and compares their merged config. */
@@ -25,8 +31,8 @@ export function diffConfig(before: Config, after: Config): ConfigDiff {
     globalChanged:
       !deepEqual(before.bind, after.bind) ||
       !deepEqual(before.histogramBuckets, after.histogramBuckets) ||
-      before.cardinalityLimit !== after.cardinalityLimit ||
       !deepEqual(before.dns, after.dns),
+    cardinalityLimitChanged: before.cardinalityLimit !== after.cardinalityLimit,
   };
   for (const target of after.targets) {
     const old = previous.get(target.name);

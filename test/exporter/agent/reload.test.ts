@@ -72,6 +72,16 @@ describe('agent reload', () => {
     });
   });
 
+  it('keeps every target running when only the cardinality limit changes (its default follows the target count)', async () => {
+    await withAgent(config(target('t', '127.0.0.1'), 'cardinality_limit: 3000\n'), async (agent, scrape) => {
+      await sleep(300);
+      const sent = value(await scrape(), 'netdiag_ping_sent_total', { target: 't' })!;
+      const summary = await agent.reload(config(target('t', '127.0.0.1'), 'cardinality_limit: 4000\n'));
+      assert.equal(summary.restartedAll, false);
+      assert.ok(value(await scrape(), 'netdiag_ping_sent_total', { target: 't' })! >= sent, 'not restarted');
+    });
+  });
+
   it('restarts a changed target: its series start over under the new settings', async () => {
     await withAgent(config(target('t', '127.0.0.1')), async (agent, scrape) => {
       await sleep(300);

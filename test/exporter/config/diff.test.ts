@@ -22,6 +22,7 @@ describe('diffConfig', () => {
       changed: [],
       unchanged: [...before.targets],
       globalChanged: false,
+      cardinalityLimitChanged: false,
     });
   });
 
@@ -138,7 +139,6 @@ targets:
   const globals: Array<[string, string]> = [
     ['bind', 'bind: { ipv4: 192.0.2.10 }'],
     ['histogram buckets', 'histogram_buckets: [0.001, 0.01]'],
-    ['cardinality limit', 'cardinality_limit: 5000'],
     ['dns', 'dns: { refresh: 1m }'],
   ];
   for (const [what, yaml] of globals) {
@@ -148,6 +148,13 @@ targets:
       assert.equal(diff.unchanged.length, 3);
     });
   }
+
+  it('notes a changed cardinality limit without restarting anything (the default follows the target count)', () => {
+    const diff = diffConfig(parse(BEFORE), parse(`cardinality_limit: 5000\n${BEFORE}`));
+    assert.equal(diff.globalChanged, false);
+    assert.equal(diff.cardinalityLimitChanged, true);
+    assert.equal(diff.unchanged.length, 3);
+  });
 
   it('does not set globalChanged for a value written differently', () => {
     const diff = diffConfig(parse(BEFORE), parse(`dns: { refresh: 300s, retry_max: 5m }\n${BEFORE}`));
