@@ -5,6 +5,7 @@ import { tcpFlagLetters } from '../../probes/packet';
 import { usageError } from '../errors';
 import type { Output } from './ping-command';
 import { resolveHost } from './resolve-host';
+import { PROBE_OPTIONS } from './probe-options';
 
 export const KNOCK_USAGE = `usage: netdiag-exporter knock HOST PORT [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-4|-6]
                               [--bind ADDR] [--interface IF] [--json]
@@ -30,11 +31,7 @@ export async function knockCommand(argv: string[], out: Output, signal?: AbortSi
       count: { type: 'string', short: 'c' },
       interval: { type: 'string', short: 'i' },
       timeout: { type: 'string', short: 'W' },
-      ipv4: { type: 'boolean', short: '4' },
-      ipv6: { type: 'boolean', short: '6' },
-      bind: { type: 'string' },
-      interface: { type: 'string' },
-      json: { type: 'boolean' },
+      ...PROBE_OPTIONS,
     },
   });
   const [host, portText, ...extra] = positionals;

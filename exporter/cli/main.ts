@@ -20,6 +20,11 @@ export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop).once('SIGTERM', stop);
+  // A reader that went away (`| head`) ends the command quietly, as SIGPIPE ends a C tool.
+  process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const out = { write: (line: string) => process.stdout.write(`${line}\n`) };
   const err = (line: string): void => void process.stderr.write(`${line}\n`);
   try {

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { Pinger, summarizeRtts, type BindOptions, type PingResult, type RttSummary } from '../../probes';
 import { usageError } from '../errors';
 import { resolveHost } from './resolve-host';
+import { PROBE_OPTIONS } from './probe-options';
 
 export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-4|-6] [-q]
                              [--bind ADDR] [--interface IF] [--json]
@@ -30,11 +31,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
       interval: { type: 'string', short: 'i' },
       timeout: { type: 'string', short: 'W' },
       size: { type: 'string', short: 's' },
-      ipv4: { type: 'boolean', short: '4' },
-      ipv6: { type: 'boolean', short: '6' },
-      bind: { type: 'string' },
-      interface: { type: 'string' },
-      json: { type: 'boolean' },
+      ...PROBE_OPTIONS,
       quiet: { type: 'boolean', short: 'q' },
     },
   });

@@ -4,6 +4,7 @@ import { Tracer, type BindOptions, type HopResponder, type TraceHop, type TraceP
 import { summarizeTrace, validateTraceRequest } from '../../probes/trace';
 import { usageError } from '../errors';
 import { resolveHost } from './resolve-host';
+import { PROBE_OPTIONS } from './probe-options';
 
 export const TRACE_USAGE = `usage: netdiag-exporter trace HOST [--protocol udp|tcp|icmp] [--port N] [--flows N] [--max-hops N]
                               [-q PROBES] [-w TIMEOUT] [-4|-6] [--json] [--bind ADDR] [--interface IF]
@@ -36,11 +37,7 @@ export async function traceCommand(argv: string[], out: Output, signal?: AbortSi
       'max-hops': { type: 'string' },
       probes: { type: 'string', short: 'q' },
       timeout: { type: 'string', short: 'w' },
-      ipv4: { type: 'boolean', short: '4' },
-      ipv6: { type: 'boolean', short: '6' },
-      bind: { type: 'string' },
-      interface: { type: 'string' },
-      json: { type: 'boolean' },
+      ...PROBE_OPTIONS,
     },
   });
   const [host, ...extra] = positionals;
