@@ -1,10 +1,17 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigReloader, startAgent } from '../agent';
-import { ConfigError, formatIssue, loadConfig, parseDuration, selectShard, type Config } from '../config';
+import {
+  ConfigError,
+  formatIssue,
+  parseDuration,
+  selectShard,
+  WorkerConfigLoader,
+  type Config,
+} from '../config';
 import { usageError } from '../errors';
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
-import { createPrometheusPipeline, createScrapeHandler } from '../metrics';
+import { createLogger, LOG_LEVELS, LogRateLimiter, type LogFormat, type LogLevel } from '../logging';
+import { createPrometheusPipeline, createScrapeHandler, observeLogSuppression } from '../metrics';
 import { ExporterServer, parseListenAddress, WebProtection } from '../server';
 import { agentInstanceName, agentResource } from './agent-resource';
 import { resolveOtlpSettings } from './otlp-settings';
@@ -79,9 +86,11 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     instance,
   );
 
+  // Parsing a large file takes seconds of CPU: off the event loop, which times the probes on reloads.
+  const loader = new WorkerConfigLoader();
   let config: Config;
   try {
-    config = await loadConfig(file);
+    config = await loader.load(file);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const issue of error.issues) io.err(formatIssue(issue));
@@ -99,7 +108,8 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     throw usageError(
       '--web.listen-address=off leaves no way to export: add an otlp block or set OTEL_EXPORTER_OTLP_ENDPOINT',
     );
-  const logger = createLogger({ level, format, write: io.err });
+  const logLimit = new LogRateLimiter();
+  const logger = createLogger({ level, format, write: io.err, rateLimit: logLimit });
   const webConfigFile = values['web.config.file'];
   // A bad web config throws a ConfigError: exit 2 with every problem, before anything starts.
   const protection = webConfigFile ? WebProtection.load({ file: webConfigFile, logger }) : undefined;
@@ -116,6 +126,9 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       otlp: { ...otlp, onError: (err: Error) => logger.warn('OTLP push failed', { url: otlp.url, err }) },
     }),
   });
+  observeLogSuppression(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, (level) =>
+    logLimit.suppressed(level),
+  );
   if (otlp) {
     for (const warning of otlp.warnings) logger.warn(warning);
     logger.info('OTLP push enabled', {
@@ -142,7 +155,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     // After the switch no raw socket could be opened again: open them all now, keep them open.
     pinSockets: account !== undefined,
   });
-  const reloader = new ConfigReloader({ file, agent, logger, load: (f) => loadConfig(f).then(select) });
+  const reloader = new ConfigReloader({ file, agent, logger, load: (f) => loader.load(f).then(select) });
   let server: ExporterServer | undefined;
   try {
     if (listen)
@@ -185,6 +198,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   logger.info('shutting down');
   process.off('SIGHUP', onHangup);
   reloader.close();
+  await loader.close();
   await server?.close();
   // Before the agent drops its series: the last OTLP push carries the final values.
   await pipeline.shutdown();

@@ -15,6 +15,7 @@ export type { ConfigIssue } from './issue';
 export { ConfigError, formatIssue } from './issue';
 export { parseConfig } from './parse';
 export { loadConfig } from './load';
+export { WorkerConfigLoader } from './worker-config-loader';
 export { formatDuration, parseDuration } from './duration';
 export type { ConfigDiff } from './diff';
 export { deepEqual, diffConfig } from './diff';

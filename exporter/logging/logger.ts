@@ -1,4 +1,6 @@
 /** Structured logs: one line per event, logfmt or JSON, with per-target context fields. */
+import { LogRateLimiter } from './rate-limit';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'logfmt' | 'json';
 export type LogFields = Record<string, unknown>;
@@ -24,6 +26,11 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Default: wall clock. */
   now?: () => Date;
+  /**
+   * Lines per (level, message, context fields) key: default a LogRateLimiter with its defaults
+   * (burst 10, then 1 per 10 s); false: every line.
+   */
+  rateLimit?: LogRateLimiter | false;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -31,12 +38,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format === 'json' ? formatJson : formatLogfmt;
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const now = options.now ?? (() => new Date());
+  const limiter = options.rateLimit === false ? undefined : (options.rateLimit ?? new LogRateLimiter());
   const make = (context: LogFields): Logger => {
+    const contextKey = JSON.stringify(context);
     const log =
       (level: LogLevel) =>
       (message: string, fields?: LogFields): void => {
         if (RANK[level] < minimum) return;
-        write(format({ ts: now().toISOString(), level, msg: message, ...context, ...fields }));
+        const suppressed = limiter ? limiter.take(level, `${level}\u0000${message}\u0000${contextKey}`) : 0;
+        if (suppressed === undefined) return;
+        const line = { ts: now().toISOString(), level, msg: message, ...context, ...fields };
+        write(format(suppressed > 0 ? { ...line, suppressed } : line));
       };
     return {
       debug: log('debug'),

@@ -11,6 +11,7 @@ export type { TraceHopOutcome, TraceRound, TraceSeries } from './trace-metrics';
 export { TraceMetrics } from './trace-metrics';
 export { ExporterMetrics } from './exporter-metrics';
 export { METRIC } from './names';
+export { observeLogSuppression } from './log-metrics';
 export type { PrometheusPipeline } from './pipeline';
 export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export type { OtlpPushOptions } from './otlp-push';

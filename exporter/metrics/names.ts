@@ -26,4 +26,5 @@ export const METRIC = {
   eventLoopDelay: 'netdiag_event_loop_delay_seconds',
   socketPackets: 'netdiag_socket_packets_total',
   socketPending: 'netdiag_socket_pending_probes',
+  logLinesSuppressed: 'netdiag_log_lines_suppressed_total',
 } as const;

@@ -1,0 +1,21 @@
+// Entry point of a config worker thread (see worker-config-loader.ts): loads the file named in
+// workerData with loadConfig, posts the config or its issues as one message, and ends.
+import { parentPort, workerData } from 'node:worker_threads';
+import { splitConfig } from './config-transfer';
+import { ConfigError } from './issue';
+import { loadConfig } from './load';
+import type { LoadReply, LoadRequest } from './load-worker-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('load-worker.js runs as a worker thread');
+const { file } = workerData as LoadRequest;
+const reply = (message: LoadReply): void => port.postMessage(message);
+
+loadConfig(file).then(
+  (config) => reply({ parts: splitConfig(config) }),
+  (error: unknown) => {
+    if (error instanceof ConfigError) return reply({ issues: error.issues });
+    const { message, stack } = error instanceof Error ? error : new Error(String(error));
+    reply({ failure: { message, ...(stack !== undefined && { stack }) } });
+  },
+);
