@@ -198,6 +198,9 @@ export class ExporterMetrics {
 
   /** @internal */
   recordPing(series: PingSeriesImpl, result: PingResult): void {
+    // A probe in flight when its series was removed settles just after: recording it would bring
+    // back the removed target's error series.
+    if (!this.livePingSeries.has(series)) return;
     series.sent++;
     series.window.add(this.now(), result.rtt);
     if (result.rtt !== null) {

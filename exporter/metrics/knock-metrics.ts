@@ -95,6 +95,7 @@ export class KnockMetrics {
   }
 
   private record(series: LiveSeries, outcome: KnockOutcome): void {
+    if (!this.live.has(series)) return; // settled after its series was removed
     series.sent++;
     series.window.add(this.now(), outcome.rtt);
     if (outcome.rtt === null) {

@@ -138,6 +138,7 @@ export class TraceMetrics {
   }
 
   private record(series: LiveSeries, round: TraceRound): void {
+    if (!this.live.has(series)) return; // ended after its series was removed
     series.rounds++;
     if (series.lastPathSetHash !== undefined && series.lastPathSetHash !== round.pathSetHash)
       series.pathChanges++;

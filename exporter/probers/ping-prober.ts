@@ -1,4 +1,4 @@
-import type { Pinger } from '../../probes';
+import type { Pinger, PingResult } from '../../probes';
 import type { TargetConfig } from '../config';
 import type { ExporterMetrics } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
@@ -26,8 +26,9 @@ export class PingProber implements Prober {
       size: settings.size,
     });
     const series = this.metrics.pingSeries(seriesAttributes(subject), settings.window);
+    const record = (result: PingResult): void => series.record(result);
     return {
-      run: async () => series.record(await session.probe()),
+      run: () => session.probe().then(record),
       close: () => {
         session.close();
         series.remove();

@@ -1,6 +1,7 @@
 import type { Logger } from '../logging';
 import { systemClock, type Clock } from './clock';
 import { PeriodicJob } from './periodic-job';
+import { TimerQueue } from './timer-queue';
 import type { Prober, ProbeRunner, ProbeSubject } from './prober';
 import { spreadOffset } from './spread';
 
@@ -17,11 +18,14 @@ export class Scheduler {
   /** Jobs by (probe, target, address), each with one entry per plan. */
   private readonly entries = new Map<string, Entry[]>();
   private jobCount = 0;
+  private readonly timers: TimerQueue;
 
   constructor(
     private readonly logger: Logger,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    clock: Clock = systemClock,
+  ) {
+    this.timers = new TimerQueue(clock);
+  }
 
   /** Starts the subject's jobs for this prober, if the target enables it and they are not running yet. */
   start(prober: Prober, subject: ProbeSubject): void {
@@ -38,7 +42,7 @@ export class Scheduler {
         probe: prober.name,
         ...(plan.id !== '' && { plan: plan.id }),
       });
-      const job = new PeriodicJob(this.clock, {
+      const job = new PeriodicJob(this.timers, {
         intervalMs,
         offsetMs: spreadOffset(`${key}\u0000${plan.id}`, intervalMs),
         run: () => runner.run(),

@@ -4,6 +4,7 @@ import {
   encodeIpv4Header,
   encodeIpv6Header,
   ICMP_HEADER_LENGTH,
+  internetChecksum,
   IcmpType,
   Icmpv6Type,
   IPV4_HEADER_LENGTH,
@@ -27,6 +28,7 @@ export interface EchoRequestSpec {
 /** Builds an echo request, with its IP header when a source address is bound. */
 export function encodeEchoRequest(spec: EchoRequestSpec): Buffer {
   const icmpLength = ICMP_HEADER_LENGTH + spec.payload.length;
+  if (spec.family === 4 && spec.source === undefined) return encodePlainIcmpEcho(spec, icmpLength);
   const echo = { identifier: spec.identifier, sequence: spec.sequence, payload: spec.payload };
   if (spec.family === 4) {
     const headerLength = spec.source === undefined ? 0 : IPV4_HEADER_LENGTH;
@@ -74,5 +76,22 @@ export function encodeEchoRequest(spec: EchoRequestSpec): Buffer {
     source: spec.source,
     destination: spec.destination,
   });
+  return packet;
+}
+
+/**
+ * The request of nearly every probe, an ICMP echo without IP header, written field by field: the
+ * general encoder's validation and option objects cost more than the packet here, and this
+ * encoder's inputs are the session's own (identifier and sequence are 16-bit by construction).
+ */
+function encodePlainIcmpEcho(spec: EchoRequestSpec, icmpLength: number): Buffer {
+  const packet = Buffer.allocUnsafe(icmpLength);
+  packet[0] = IcmpType.EchoRequest;
+  packet[1] = 0;
+  packet.writeUInt16BE(0, 2);
+  packet.writeUInt16BE(spec.identifier & 0xffff, 4);
+  packet.writeUInt16BE(spec.sequence & 0xffff, 6);
+  spec.payload.copy(packet, ICMP_HEADER_LENGTH);
+  packet.writeUInt16BE(internetChecksum(packet, 0, icmpLength), 2);
   return packet;
 }

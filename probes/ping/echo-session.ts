@@ -1,7 +1,15 @@
 import { ProbeError } from '../errors';
-import type { IpFamily } from '../packet';
-import type { EchoExpectation, FamilyBinding, IcmpSocket, IdentifierPool } from '../socket';
-import { encodeEchoRequest } from './echo-request';
+import { ipv4AddressValue, type IpFamily } from '../packet/address';
+import type { DeadlineEntry, DeadlineList } from '../schedule';
+import type {
+  EchoExpectation,
+  EchoReplyInfo,
+  FamilyBinding,
+  IcmpErrorInfo,
+  IcmpSocket,
+  IdentifierPool,
+} from '../socket';
+import { encodeEchoRequest, type EchoRequestSpec } from './echo-request';
 import type { PingResult } from './ping-result';
 import type { TokenSource } from './token-source';
 
@@ -22,104 +30,162 @@ export interface EchoSessionSpec {
  * the timeout; probes may overlap.
  */
 export class EchoSession {
-  private readonly identifier: number;
+  /** @internal */ readonly identifier: number;
+  /** @internal */ readonly destinationV4: number | undefined;
+  /** @internal Requests in flight, each knowing its index here (a Set would rehash on every probe). */
+  readonly inflight: PendingEcho[] = [];
   /** The payload of every request: token, then zeros; the token is rewritten per request. */
   private readonly payload: Buffer;
-  private readonly inflight = new Set<() => void>();
+  private readonly request: EchoRequestSpec;
   private next = 0;
   private closed = false;
 
   constructor(
-    private readonly socket: IcmpSocket,
+    /** @internal */ readonly socket: IcmpSocket,
     private readonly identifiers: IdentifierPool,
-    private readonly binding: FamilyBinding,
+    binding: FamilyBinding,
     private readonly tokens: TokenSource,
-    private readonly spec: EchoSessionSpec,
+    /** @internal */ readonly spec: EchoSessionSpec,
+    /** @internal */ readonly deadlines: DeadlineList,
   ) {
     this.identifier = identifiers.allocate();
     this.payload = Buffer.alloc(spec.size);
+    this.destinationV4 =
+      spec.family === 4 ? ipv4AddressValue(spec.destination, 'address', 'destination') : undefined;
+    this.request = {
+      family: spec.family,
+      identifier: this.identifier,
+      sequence: 0,
+      payload: this.payload,
+      destination: spec.destination,
+      ...(binding.source !== undefined && { source: binding.source }),
+      ...(spec.ttl !== undefined && { hopLimit: spec.ttl }),
+    };
   }
 
   /** Sends the next request; never rejects. */
   probe(): Promise<PingResult> {
     if (this.closed) return Promise.reject(new ProbeError('ERR_CLOSED', 'the echo session is closed'));
-    const { socket, binding, spec, identifier } = this;
+    const { socket, spec, payload, request } = this;
     const seq = this.next++;
-    const sequence = seq & 0xffff;
-    const { payload } = this;
-    this.tokens.fill(payload, 0, TOKEN_BYTES);
-    const tokenHigh = payload.readUInt32BE(0);
-    const tokenLow = payload.readUInt32BE(4);
-    return new Promise<PingResult>((resolve) => {
-      let sentAt = 0n;
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (value: PingResult): void => {
-        if (!this.inflight.delete(cancel)) return;
-        clearTimeout(timer);
-        socket.forget(expectation);
-        resolve(value);
-      };
-      const cancel = (): void => settle({ seq, rtt: null, failure: { reason: 'timeout' } });
-      // After a busy stretch of the event loop, timers run before the poll phase: read the socket
-      // first, so that a reply already waiting there is not taken for a loss.
-      const expire = (): void => {
-        socket.readNow();
-        cancel();
-      };
-      const expectation: EchoExpectation = {
-        identifier,
-        sequence,
-        destination: spec.destination,
-        tokenHigh,
-        tokenLow,
-        payloadLength: spec.size,
-        onReply: (receivedAt, info) =>
-          settle({
-            seq,
-            rtt: Number(receivedAt - sentAt) / 1e9,
-            bytes: info.bytes,
-            ...(info.ttl !== undefined && { ttl: info.ttl }),
-          }),
-        onError: (_receivedAt, error) =>
-          settle({ seq, rtt: null, failure: { reason: 'unreachable', ...error } }),
-      };
-      if (!socket.expect(expectation)) {
-        resolve({
-          seq,
-          rtt: null,
-          failure: { reason: 'send', message: 'identifier and sequence still in flight' },
-        });
-        return;
-      }
-      this.inflight.add(cancel);
-      const packet = encodeEchoRequest({
-        family: spec.family,
-        identifier,
-        sequence,
-        payload,
-        destination: spec.destination,
-        ...(binding.source !== undefined && { source: binding.source }),
-        ...(spec.ttl !== undefined && { hopLimit: spec.ttl }),
+    const tokenHigh = this.tokens.next32();
+    const tokenLow = this.tokens.next32();
+    payload.writeUInt32BE(tokenHigh, 0);
+    payload.writeUInt32BE(tokenLow, 4);
+    const pending = new PendingEcho(this, seq, tokenHigh, tokenLow);
+    const result = new Promise<PingResult>((resolve) => (pending.resolve = resolve));
+    if (!socket.expect(pending)) {
+      pending.resolve({
+        seq,
+        rtt: null,
+        failure: { reason: 'send', message: 'identifier and sequence still in flight' },
       });
-      socket.send(
-        packet,
-        spec.destination,
-        (at) => {
-          // The timeout counts from the moment the request leaves, not from when it was queued.
-          sentAt = at;
-          timer = setTimeout(expire, spec.timeoutMs);
-        },
-        (error) => settle({ seq, rtt: null, failure: { reason: 'send', message: error.message } }),
-        binding.source === undefined ? spec.ttl : undefined,
-      );
-    });
+      return result;
+    }
+    pending.inflightIndex = this.inflight.push(pending) - 1;
+    request.sequence = pending.sequence;
+    socket.send(
+      encodeEchoRequest(request),
+      spec.destination,
+      pending.onSent,
+      pending.onSendError,
+      request.source === undefined ? spec.ttl : undefined,
+    );
+    return result;
   }
 
   /** Settles every pending probe as timed out and frees the identifier. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const cancel of [...this.inflight]) cancel();
+    for (const pending of [...this.inflight]) pending.settleTimeout();
     this.identifiers.release(this.identifier);
   }
 }
+
+/**
+ * One request in flight: what the socket matches a reply against, and the entry of the session's
+ * timeout list. A class rather than closures: ten thousand of these a second are garbage within
+ * microseconds, and their size is what the collector pays for.
+ */
+class PendingEcho implements EchoExpectation, DeadlineEntry {
+  readonly identifier: number;
+  readonly sequence: number;
+  readonly destination: string;
+  readonly destinationV4: number | undefined;
+  readonly payloadLength: number;
+  resolve: (result: PingResult) => void = noop;
+  deadline = 0;
+  deadlinePrev: DeadlineEntry | null = null;
+  deadlineNext: DeadlineEntry | null = null;
+  /** Index in the session's inflight list; -1 once settled. */
+  inflightIndex = -1;
+  private sentAt = 0n;
+
+  constructor(
+    private readonly session: EchoSession,
+    private readonly seq: number,
+    readonly tokenHigh: number,
+    readonly tokenLow: number,
+  ) {
+    this.identifier = session.identifier;
+    this.sequence = seq & 0xffff;
+    this.destination = session.spec.destination;
+    this.destinationV4 = session.destinationV4;
+    this.payloadLength = session.spec.size;
+  }
+
+  /** The timeout counts from the moment the request leaves, not from when it was queued. */
+  readonly onSent = (sentAt: bigint): void => {
+    this.sentAt = sentAt;
+    if (this.inflightIndex >= 0) this.session.deadlines.add(this);
+  };
+
+  readonly onSendError = (error: Error): void => {
+    this.settle({ seq: this.seq, rtt: null, failure: { reason: 'send', message: error.message } });
+  };
+
+  onReply(receivedAt: bigint, info: EchoReplyInfo): void {
+    const result: PingResult = {
+      seq: this.seq,
+      rtt: Number(receivedAt - this.sentAt) / 1e9,
+      bytes: info.bytes,
+    };
+    if (info.ttl !== undefined) result.ttl = info.ttl;
+    this.settle(result);
+  }
+
+  onError(_receivedAt: bigint, error: IcmpErrorInfo): void {
+    this.settle({ seq: this.seq, rtt: null, failure: { reason: 'unreachable', ...error } });
+  }
+
+  /**
+   * After a busy stretch of the event loop, timers run before the poll phase: read the socket
+   * first, so that a reply already waiting there is not taken for a loss.
+   */
+  expire(): void {
+    this.session.socket.readNow();
+    this.settleTimeout();
+  }
+
+  settleTimeout(): void {
+    this.settle({ seq: this.seq, rtt: null, failure: { reason: 'timeout' } });
+  }
+
+  private settle(result: PingResult): void {
+    const { session, inflightIndex } = this;
+    if (inflightIndex < 0) return;
+    const { inflight } = session;
+    const last = inflight.pop()!;
+    if (last !== this) {
+      inflight[inflightIndex] = last;
+      last.inflightIndex = inflightIndex;
+    }
+    this.inflightIndex = -1;
+    session.deadlines.remove(this);
+    session.socket.forget(this);
+    this.resolve(result);
+  }
+}
+
+function noop(): void {}

@@ -1,4 +1,4 @@
-import { sessionLoop } from '../schedule';
+import { Deadlines, sessionLoop } from '../schedule';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
@@ -47,6 +47,7 @@ const MAX_PAYLOAD = 65_507 - 8;
 export class Pinger {
   private readonly sockets = new Map<IpFamily, IcmpSocket>();
   private readonly tokens = new TokenSource();
+  private readonly deadlines = new Deadlines();
   private readonly bindings: Record<IpFamily, FamilyBinding>;
   private closed = false;
 
@@ -91,7 +92,14 @@ export class Pinger {
   private openSession(spec: EchoSessionSpec): EchoSession {
     const socket = this.socketFor(spec.family);
     const identifiers = this.registry.identifiers[spec.family];
-    return new EchoSession(socket, identifiers, this.bindings[spec.family], this.tokens, spec);
+    return new EchoSession(
+      socket,
+      identifiers,
+      this.bindings[spec.family],
+      this.tokens,
+      spec,
+      this.deadlines.forDuration(spec.timeoutMs),
+    );
   }
 
   /** Leaves the shared sockets (the last user closes them). Idempotent. */

@@ -19,4 +19,15 @@ export class TokenSource {
     this.pool.copy(target, targetOffset, this.offset, this.offset + length);
     this.offset += length;
   }
+
+  /** A fresh random unsigned 32-bit value. */
+  next32(): number {
+    if (this.offset + 4 > this.poolBytes) {
+      randomFillSync(this.pool);
+      this.offset = 0;
+    }
+    const value = this.pool.readUInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
 }

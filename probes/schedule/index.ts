@@ -1,3 +1,5 @@
+export type { DeadlineEntry } from './deadline-list';
+export { DeadlineList, Deadlines } from './deadline-list';
 export type { ProbeLoopOptions } from './probe-loop';
 export { probeLoop, sessionLoop } from './probe-loop';
 export { raceUntil, sleepUntil } from './wait';

@@ -26,8 +26,9 @@ export interface RawTransport {
   readonly protocol: number;
   readonly headerIncluded: boolean;
   /**
-   * Queues a packet. `onSent` gets the high-resolution time taken just before sendto(2);
-   * `hopLimit` (when not header-included) is set on the socket just before that packet leaves.
+   * Sends a packet at once, or queues it (in order) while the socket buffer is full. `onSent` gets
+   * the high-resolution time taken just before sendto(2), and like `onError` may run before send()
+   * returns; `hopLimit` (when not header-included) is set on the socket just before that packet leaves.
    */
   send(
     packet: Buffer,
@@ -46,6 +47,9 @@ export type RawTransportFactory = (options: RawTransportOptions) => RawTransport
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
+const SO_SNDBUF = 7;
+const SO_SNDBUFFORCE = 32;
+const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 const SO_BINDTODEVICE = 25;
 const IPPROTO_IP = 0;
 const IPPROTO_IPV6 = 41;
@@ -60,26 +64,12 @@ const ICMP6_FILTER = 1;
 /** Packets drained per readiness event: raw-socket reads one per event, which lags under bursts. */
 const MAX_READS_PER_EVENT = 256;
 const WOULD_BLOCK = 'Resource temporarily unavailable';
-/**
- * Packets sent per event loop turn at most (the socket is read between two sends); the rest wait
- * for the next turn, so that timers and other I/O get their share.
- */
-const SENDS_PER_TURN = 1024;
 /** Below this fraction of productive reads after a send, only one send in AFTER_SEND_PROBE_EVERY reads. */
 const AFTER_SEND_MIN_HIT_RATE = 0.1;
 const AFTER_SEND_PROBE_EVERY = 16;
 
 /** Opens a real raw socket through the `raw-socket` addon. */
 export const openRawTransport: RawTransportFactory = (options) => new NativeRawTransport(options);
-
-interface PendingSend {
-  packet: Buffer;
-  destination: string;
-  onSent: (sentAt: bigint) => void;
-  onError: (error: Error) => void;
-  hopLimit: number | undefined;
-  sentAt: bigint;
-}
 
 class NativeRawTransport implements RawTransport {
   readonly family: IpFamily;
@@ -88,11 +78,12 @@ class NativeRawTransport implements RawTransport {
   private readonly socket: raw.Socket;
   private readonly receiveBuffer = Buffer.alloc(65536);
   private currentHopLimit = -1;
-  private outbox: PendingSend[] = [];
-  private outboxHead = 0;
-  private flushScheduled = false;
+  /** Inside readNow: a send made by a packet handler must not read into the buffer being handled. */
+  private reading = false;
   private closed = false;
   private packetsRead = 0;
+  private readBytes = -1;
+  private readSource = '';
   /** Moving fraction of the reads after a send that found a packet. */
   private afterSendHitRate = 1;
   private sendsSinceRead = 0;
@@ -138,6 +129,14 @@ class NativeRawTransport implements RawTransport {
     } catch {
       socket.setOption(SOL_SOCKET, SO_RCVBUF, bufferBytes);
     }
+    // Packets waiting in an egress queue count against the sending socket's buffer, shared by every
+    // target of the family: at the default (208 KiB) a stalled interface holding ~180 probes of 1400
+    // bytes (~530 of 56) made every other send fail with ENOBUFS (test/e2e/send-faults.test.ts).
+    try {
+      socket.setOption(SOL_SOCKET, SO_SNDBUFFORCE, SEND_BUFFER_BYTES);
+    } catch {
+      socket.setOption(SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_BYTES);
+    }
     if (options.interface) {
       const name = Buffer.from(`${options.interface}\0`);
       try {
@@ -179,33 +178,37 @@ class NativeRawTransport implements RawTransport {
   /** Reads what the socket holds, up to `max` packets. */
   readNow(max = MAX_READS_PER_EVENT): void {
     const { receiveBuffer, options } = this;
-    let source = '';
-    let bytes = -1;
-    const capture = (_b: Buffer, n: number, from: string): void => {
-      bytes = n;
-      source = from;
-    };
     // raw-socket reports EAGAIN by throwing: skip the stack trace, it costs more than the read.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    const nested = this.reading;
+    this.reading = true;
     try {
       for (let i = 0; i < max && !this.closed; i++) {
-        bytes = -1;
+        this.readBytes = -1;
         try {
-          this.socket.wrap.recv(receiveBuffer, capture);
+          this.socket.wrap.recv(receiveBuffer, this.captureRead);
         } catch (error) {
           if ((error as Error).message !== WOULD_BLOCK) options.onError?.(error as Error);
           return;
         }
         const receivedAt = process.hrtime.bigint();
+        const bytes = this.readBytes;
         if (bytes < 0) return;
         this.packetsRead++;
-        options.onPacket(receiveBuffer.subarray(0, bytes), source, receivedAt);
+        options.onPacket(receiveBuffer.subarray(0, bytes), this.readSource, receivedAt);
       }
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
+      this.reading = nested;
     }
   }
+
+  /** raw-socket's recv callback, called before recv returns: one function for every read. */
+  private readonly captureRead = (_buffer: Buffer, bytes: number, source: string): void => {
+    this.readBytes = bytes;
+    this.readSource = source;
+  };
 
   send(
     packet: Buffer,
@@ -218,36 +221,22 @@ class NativeRawTransport implements RawTransport {
       onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
       return;
     }
-    this.outbox.push({ packet, destination, onSent, onError, hopLimit, sentAt: 0n });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
+    // Once raw-socket queues (the socket buffer was full), later packets queue behind, in order.
+    if (this.socket.requests.length > 0) return this.enqueue(packet, destination, onSent, onError, hopLimit);
+    let sentAt: bigint;
+    try {
+      sentAt = this.prepare(hopLimit);
+      // raw-socket calls back before send returns, and only on success: one callback for all.
+      this.socket.wrap.send(packet, 0, packet.length, destination, ignoreSent);
+    } catch (error) {
+      if ((error as Error).message === WOULD_BLOCK)
+        return this.enqueue(packet, destination, onSent, onError, hopLimit);
+      onError(error as Error);
+      return;
     }
+    onSent(sentAt);
+    if (!this.reading) this.readAfterSend();
   }
-
-  /**
-   * Runs once the current turn's JavaScript is done, so that no later synchronous work stands
-   * between a send and the reading of its reply (user-space timestamps see every such delay), and
-   * sends at most a few packets per turn: between turns, the poll phase reads the replies.
-   * raw-socket's own queue (one packet per writable event) is used only once the socket is full.
-   */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const outbox = this.outbox;
-    for (let budget = SENDS_PER_TURN; budget > 0 && this.outboxHead < outbox.length; budget--) {
-      const pending = outbox[this.outboxHead++]!;
-      if (this.closed) pending.onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
-      else if (this.socket.requests.length > 0 || !this.sendNow(pending)) this.enqueue(pending);
-      else this.readAfterSend();
-    }
-    if (this.outboxHead < outbox.length) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
-    } else {
-      this.outbox = [];
-      this.outboxHead = 0;
-    }
-  };
 
   /**
    * A nearby target (or the kernel itself) answers while sendto(2) runs: read that reply now rather
@@ -266,38 +255,32 @@ class NativeRawTransport implements RawTransport {
     this.afterSendHitRate += (hit - this.afterSendHitRate) / 32;
   }
 
-  /** False when the socket buffer is full and the packet must wait. */
-  private sendNow(pending: PendingSend): boolean {
-    try {
-      this.prepare(pending);
-      this.socket.wrap.send(pending.packet, 0, pending.packet.length, pending.destination, () =>
-        pending.onSent(pending.sentAt),
-      );
-    } catch (error) {
-      if ((error as Error).message === WOULD_BLOCK) return false;
-      pending.onError(error as Error);
-    }
-    return true;
-  }
-
-  private enqueue(pending: PendingSend): void {
-    const { packet } = pending;
-    const prepare = (): void => this.prepare(pending);
-    this.socket.send(packet, 0, packet.length, pending.destination, prepare, (error) => {
-      if (error) pending.onError(error);
-      else pending.onSent(pending.sentAt);
+  /** raw-socket's queue: one packet per writable event, once the socket buffer has room again. */
+  private enqueue(
+    packet: Buffer,
+    destination: string,
+    onSent: (sentAt: bigint) => void,
+    onError: (error: Error) => void,
+    hopLimit: number | undefined,
+  ): void {
+    let sentAt = 0n;
+    const beforeSend = (): void => {
+      sentAt = this.prepare(hopLimit);
+    };
+    this.socket.send(packet, 0, packet.length, destination, beforeSend, (error) => {
+      if (error) onError(error);
+      else onSent(sentAt);
     });
   }
 
   /** Just before sendto(2): the packet's hop limit, then its timestamp. */
-  private prepare(pending: PendingSend): void {
-    const { hopLimit } = pending;
+  private prepare(hopLimit: number | undefined): bigint {
     if (hopLimit !== undefined && !this.headerIncluded && hopLimit !== this.currentHopLimit) {
       if (this.family === 6) this.socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hopLimit);
       else this.socket.setOption(IPPROTO_IP, IP_TTL, hopLimit);
       this.currentHopLimit = hopLimit;
     }
-    pending.sentAt = process.hrtime.bigint();
+    return process.hrtime.bigint();
   }
 
   close(): void {
@@ -306,6 +289,8 @@ class NativeRawTransport implements RawTransport {
     this.socket.close();
   }
 }
+
+function ignoreSent(): void {}
 
 function protocolName(protocol: number): string {
   switch (protocol) {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PeriodicJob, Scheduler, spreadOffset, type Prober } from '../../../exporter/scheduler';
+import { PeriodicJob, Scheduler, spreadOffset, TimerQueue, type Prober } from '../../../exporter/scheduler';
 import { silentLogger } from '../../../exporter/logging';
 import { FakeClock } from '../../support/fake-clock';
 
@@ -8,7 +8,7 @@ describe('PeriodicJob', () => {
   it('runs at first + k * interval without drift, whatever each run takes', async () => {
     const clock = new FakeClock();
     const starts: number[] = [];
-    new PeriodicJob(clock, {
+    new PeriodicJob(new TimerQueue(clock), {
       intervalMs: 1000,
       offsetMs: 250,
       run: async () => {
@@ -25,7 +25,7 @@ describe('PeriodicJob', () => {
     const starts: number[] = [];
     const skipped: number[] = [];
     let active = 0;
-    new PeriodicJob(clock, {
+    new PeriodicJob(new TimerQueue(clock), {
       intervalMs: 1000,
       offsetMs: 0,
       run: async () => {
@@ -45,7 +45,7 @@ describe('PeriodicJob', () => {
   it('starts a tick at once when the previous run ends just after it was due, as a timeout equal to the interval does', async () => {
     const clock = new FakeClock();
     const starts: number[] = [];
-    new PeriodicJob(clock, {
+    new PeriodicJob(new TimerQueue(clock), {
       intervalMs: 1000,
       offsetMs: 0,
       run: () => {
@@ -62,7 +62,7 @@ describe('PeriodicJob', () => {
     const clock = new FakeClock();
     const errors: unknown[] = [];
     let runs = 0;
-    const job = new PeriodicJob(clock, {
+    const job = new PeriodicJob(new TimerQueue(clock), {
       intervalMs: 100,
       offsetMs: 0,
       run: async () => {

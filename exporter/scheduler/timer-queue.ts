@@ -1,0 +1,142 @@
+import type { Clock } from './clock';
+
+/** An entry of a TimerQueue: the queue keeps its position in the entry itself, so scheduling allocates nothing. */
+export interface QueuedTimer {
+  /** Clock milliseconds at which fire() is due; set by the queue. */
+  due: number;
+  /** Position in the queue's heap, -1 when not queued; owned by the queue. */
+  queueIndex: number;
+  /** Should not throw: a throw ends the wake-up, and the entries due with it wait for the next one. */
+  fire(): void;
+}
+
+/**
+ * Timers due within this many milliseconds of the wake-up fire in it: Node timers have millisecond
+ * resolution and may wake a fraction of a millisecond before a fractional due time.
+ */
+const EARLY_MS = 1;
+
+/**
+ * Many timers behind one clock timer: a binary heap by due time, woken for its earliest entry.
+ * Ten thousand jobs each due every second then cost one clock timer per wake-up instead of one
+ * short-lived Timeout object per run, and entries due together fire in one callback.
+ */
+export class TimerQueue {
+  private readonly heap: QueuedTimer[] = [];
+  private readonly firing: QueuedTimer[] = [];
+  private handle: unknown;
+  private armedFor = Infinity;
+
+  constructor(readonly clock: Clock) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** Queues `entry` to fire at `due` (clock milliseconds), replacing its previous due time if queued. */
+  schedule(entry: QueuedTimer, due: number): void {
+    if (entry.queueIndex >= 0) this.removeAt(entry.queueIndex);
+    entry.due = due;
+    entry.queueIndex = this.heap.length;
+    this.heap.push(entry);
+    this.siftUp(entry.queueIndex);
+    if (due < this.armedFor) this.arm(due);
+  }
+
+  cancel(entry: QueuedTimer): void {
+    if (entry.queueIndex >= 0) this.removeAt(entry.queueIndex);
+    if (this.heap.length === 0) this.disarm();
+  }
+
+  /** Cancels everything queued. Idempotent. */
+  clear(): void {
+    for (const entry of this.heap) entry.queueIndex = -1;
+    this.heap.length = 0;
+    this.disarm();
+  }
+
+  private readonly wake = (): void => {
+    this.handle = undefined;
+    this.armedFor = Infinity;
+    const limit = this.clock.now() + EARLY_MS;
+    // Take every due entry before firing any: an entry re-queued by its own fire() waits for the next wake.
+    const firing = this.firing;
+    while (this.heap.length > 0 && this.heap[0]!.due <= limit) firing.push(this.pop());
+    let i = 0;
+    try {
+      for (; i < firing.length; i++) firing[i]!.fire();
+    } finally {
+      for (let j = i + 1; j < firing.length; j++) this.schedule(firing[j]!, firing[j]!.due);
+      firing.length = 0;
+      const head = this.heap[0];
+      if (head && head.due < this.armedFor) this.arm(head.due);
+    }
+  };
+
+  private arm(due: number): void {
+    this.disarm();
+    this.armedFor = due;
+    this.handle = this.clock.setTimeout(this.wake, Math.max(0, due - this.clock.now()));
+  }
+
+  private disarm(): void {
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedFor = Infinity;
+  }
+
+  private pop(): QueuedTimer {
+    const top = this.heap[0]!;
+    this.removeAt(0);
+    return top;
+  }
+
+  private removeAt(index: number): void {
+    const heap = this.heap;
+    const removed = heap[index]!;
+    const last = heap.pop()!;
+    removed.queueIndex = -1;
+    if (index === heap.length) return;
+    heap[index] = last;
+    last.queueIndex = index;
+    this.siftDown(index);
+    this.siftUp(last.queueIndex);
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    const entry = heap[index]!;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (parent.due <= entry.due) break;
+      heap[index] = parent;
+      parent.queueIndex = index;
+      index = parentIndex;
+    }
+    heap[index] = entry;
+    entry.queueIndex = index;
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    const entry = heap[index]!;
+    const half = heap.length >> 1;
+    while (index < half) {
+      let childIndex = 2 * index + 1;
+      const right = childIndex + 1;
+      if (right < heap.length && heap[right]!.due < heap[childIndex]!.due) childIndex = right;
+      const child = heap[childIndex]!;
+      if (entry.due <= child.due) break;
+      heap[index] = child;
+      child.queueIndex = index;
+      index = childIndex;
+    }
+    heap[index] = entry;
+    entry.queueIndex = index;
+  }
+}

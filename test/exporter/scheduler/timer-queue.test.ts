@@ -1,0 +1,146 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TimerQueue, type QueuedTimer } from '../../../exporter/scheduler';
+import { FakeClock } from '../../support/fake-clock';
+
+class Entry implements QueuedTimer {
+  due = 0;
+  queueIndex = -1;
+  constructor(
+    readonly name: string,
+    private readonly onFire: (entry: Entry) => void,
+  ) {}
+  fire(): void {
+    this.onFire(this);
+  }
+}
+
+/** A deterministic generator (mulberry32) for the property test. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('TimerQueue', () => {
+  it('fires entries at their due times, in order, behind a single clock timer', async () => {
+    const clock = new FakeClock();
+    const queue = new TimerQueue(clock);
+    const fired: Array<[string, number]> = [];
+    const record = (entry: Entry) => fired.push([entry.name, clock.now()]);
+    for (const [name, due] of [
+      ['c', 30],
+      ['a', 10],
+      ['b', 20],
+      ['a2', 10],
+    ] as const) {
+      queue.schedule(new Entry(name, record), due);
+    }
+    assert.equal(clock.pending, 1, 'one clock timer for four entries');
+    await clock.advance(100);
+    assert.deepEqual(
+      fired.map(([, at]) => at),
+      [10, 10, 20, 30],
+    );
+    assert.deepEqual(fired.map(([name]) => name).slice(2), ['b', 'c']);
+    assert.equal(clock.pending, 0, 'no timer left once the queue is empty');
+  });
+
+  it('cancels and reschedules entries', async () => {
+    const clock = new FakeClock();
+    const queue = new TimerQueue(clock);
+    const fired: Array<[string, number]> = [];
+    const record = (entry: Entry) => fired.push([entry.name, clock.now()]);
+    const a = new Entry('a', record);
+    const b = new Entry('b', record);
+    const c = new Entry('c', record);
+    queue.schedule(a, 10);
+    queue.schedule(b, 20);
+    queue.schedule(c, 30);
+    queue.cancel(a);
+    queue.schedule(c, 5);
+    queue.cancel(a); // idempotent
+    await clock.advance(100);
+    assert.deepEqual(fired, [
+      ['c', 5],
+      ['b', 20],
+    ]);
+    assert.equal(a.queueIndex, -1);
+    queue.schedule(a, 150);
+    queue.cancel(a);
+    assert.equal(clock.pending, 0, 'cancelling the last entry drops the clock timer');
+  });
+
+  it('runs an entry re-queued by its own fire() at the next wake-up, not in a loop', async () => {
+    const clock = new FakeClock();
+    const queue = new TimerQueue(clock);
+    const times: number[] = [];
+    const entry = new Entry('self', (e) => {
+      times.push(clock.now());
+      if (times.length < 4) queue.schedule(e, clock.now() - 5); // already overdue
+    });
+    queue.schedule(entry, 10);
+    await clock.advance(50);
+    assert.deepEqual(times, [10, 10, 10, 10]);
+  });
+
+  it('keeps the entries due with one that throws for the next wake-up', async () => {
+    const clock = new FakeClock();
+    const queue = new TimerQueue(clock);
+    const fired: string[] = [];
+    queue.schedule(
+      new Entry('bad', () => {
+        throw new Error('boom');
+      }),
+      10,
+    );
+    queue.schedule(new Entry('good', (e) => fired.push(e.name)), 10);
+    queue.schedule(new Entry('later', (e) => fired.push(e.name)), 10);
+    await assert.rejects(clock.advance(10), /boom/);
+    await clock.advance(10);
+    // whichever of the three fired first, the other two fire exactly once
+    assert.deepEqual(fired.sort(), ['good', 'later']);
+    assert.equal(queue.size, 0);
+  });
+
+  it('fires every entry of 5,000 random 5,000 random schedules, cancels and reschedules (seeded)', async () => {
+    const next = random(7);
+    const clock = new FakeClock();
+    const queue = new TimerQueue(clock);
+    const fired: Array<[number, number]> = [];
+    const entries = Array.from(
+      { length: 200 },
+      (_, i) => new Entry(String(i), (e) => fired.push([Number(e.name), clock.now()])),
+    );
+    const expected = new Map<number, number>();
+    for (let step = 0; step < 5000; step++) {
+      const i = Math.floor(next() * entries.length);
+      const entry = entries[i]!;
+      if (next() < 0.2) {
+        queue.cancel(entry);
+        expected.delete(i);
+      } else {
+        const due = Math.floor(next() * 10_000);
+        queue.schedule(entry, due);
+        expected.set(i, due);
+      }
+    }
+    assert.equal(queue.size, expected.size);
+    await clock.advance(20_000);
+    // each at its due time, or up to the 1 ms a wake-up takes along early
+    assert.equal(fired.length, expected.size);
+    for (const [i, at] of fired) {
+      const due = expected.get(i)!;
+      assert.ok(at <= due && at >= due - 1, `entry ${i} due at ${due} fired at ${at}`);
+    }
+    assert.deepEqual(new Set(fired.map(([i]) => i)), new Set(expected.keys()));
+    assert.ok(
+      fired.every(([, at], k) => k === 0 || at >= fired[k - 1]![1]),
+      'in time order',
+    );
+  });
+});
