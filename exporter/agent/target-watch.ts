@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Config, TargetConfig } from '../config';
 import type { Logger } from '../logging';
 import type { ExporterMetrics } from '../metrics';
@@ -34,7 +35,9 @@ export class TargetWatch {
     this.resolver = new TargetResolver(target, context.config.dns, context.lookup, context.clock, {
       onAddresses: (addresses) => {
         this.follow(addresses);
-        log.info('target resolved', { addresses: addresses.map((a) => a.address).join(',') });
+        // An address literal "resolves" to itself: not worth a line per target at info level.
+        const level = isIP(target.host) === 0 ? 'info' : 'debug';
+        log[level]('target resolved', { addresses: addresses.map((a) => a.address).join(',') });
       },
       onFailure: (error, retryIn) => {
         for (const prober of context.probers) {

@@ -200,7 +200,7 @@ export class ExporterMetrics {
   recordPing(series: PingSeriesImpl, result: PingResult): void {
     // A probe in flight when its series was removed settles just after: recording it would bring
     // back the removed target's error series.
-    if (!this.livePingSeries.has(series)) return;
+    if (series.removed) return;
     series.sent++;
     series.window.add(this.now(), result.rtt);
     if (result.rtt !== null) {
@@ -213,6 +213,7 @@ export class ExporterMetrics {
 
   /** @internal */
   removeSeries(series: PingSeriesImpl): void {
+    series.removed = true;
     this.livePingSeries.delete(series);
     this.rtt.forget(series.attributes);
   }
@@ -254,6 +255,7 @@ export class ExporterMetrics {
     this.binding.detach();
     this.rtt.close();
     this.eventLoop.disable();
+    for (const series of this.livePingSeries) series.removed = true;
     this.livePingSeries.clear();
     this.knock.clear();
     this.trace.clear();
@@ -264,6 +266,7 @@ class PingSeriesImpl implements PingSeries {
   /** From 0 at creation, so a target that never answers still has a loss. */
   sent = 0;
   received = 0;
+  removed = false;
 
   constructor(
     private readonly metrics: ExporterMetrics,

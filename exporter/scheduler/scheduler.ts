@@ -1,5 +1,6 @@
 import type { Logger } from '../logging';
 import { systemClock, type Clock } from './clock';
+import { OverrunReport } from './overrun-report';
 import { PeriodicJob } from './periodic-job';
 import { TimerQueue } from './timer-queue';
 import type { Prober, ProbeRunner, ProbeSubject } from './prober';
@@ -19,12 +20,14 @@ export class Scheduler {
   private readonly entries = new Map<string, Entry[]>();
   private jobCount = 0;
   private readonly timers: TimerQueue;
+  private readonly overruns: OverrunReport;
 
   constructor(
     private readonly logger: Logger,
     clock: Clock = systemClock,
   ) {
     this.timers = new TimerQueue(clock);
+    this.overruns = new OverrunReport(logger, clock);
   }
 
   /** Starts the subject's jobs for this prober, if the target enables it and they are not running yet. */
@@ -36,7 +39,7 @@ export class Scheduler {
     for (const plan of plans) {
       const runner = prober.open(subject, plan);
       const intervalMs = plan.interval * 1000;
-      const log = this.logger.child({
+      const context = () => ({
         target: subject.target.name,
         address: subject.address,
         probe: prober.name,
@@ -46,8 +49,9 @@ export class Scheduler {
         intervalMs,
         offsetMs: spreadOffset(`${key}\u0000${plan.id}`, intervalMs),
         run: () => runner.run(),
-        onError: (error) => log.error('probe run failed', { err: error }),
-        onOverrun: (skipped) => log.warn('probe run outlasted its interval', { skipped }),
+        onError: (error) => this.logger.error('probe run failed', { ...context(), err: error }),
+        onOverrun: (skipped) =>
+          this.overruns.add(prober.name, `${subject.target.name} ${subject.address}`, skipped),
       });
       entries.push({ job, runner });
     }
@@ -66,6 +70,7 @@ export class Scheduler {
   }
 
   stopAll(): void {
+    this.overruns.flush();
     for (const entries of this.entries.values()) for (const entry of entries) close(entry);
     this.entries.clear();
     this.jobCount = 0;
