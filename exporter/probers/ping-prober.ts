@@ -1,6 +1,6 @@
-import type { Pinger, PingResult } from '../../probes';
+import type { EchoSession, Pinger, PingResult } from '../../probes';
 import type { TargetConfig } from '../config';
-import type { ExporterMetrics } from '../metrics';
+import type { ExporterMetrics, PingSeries } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
 
@@ -25,14 +25,42 @@ export class PingProber implements Prober {
       timeout: settings.timeout,
       size: settings.size,
     });
-    const series = this.metrics.pingSeries(seriesAttributes(subject), settings.window);
-    const record = (result: PingResult): void => series.record(result);
-    return {
-      run: () => session.probe().then(record),
-      close: () => {
-        session.close();
-        series.remove();
-      },
-    };
+    return new PingRunner(session, this.metrics.pingSeries(seriesAttributes(subject), settings.window));
   }
 }
+
+class PingRunner implements ProbeRunner {
+  private done: () => void = noop;
+
+  constructor(
+    private readonly session: EchoSession,
+    private readonly series: PingSeries,
+  ) {}
+
+  start(done: () => void): void {
+    this.done = done;
+    this.session.probeWith(this.onResult);
+  }
+
+  run(): Promise<void> {
+    return new Promise((resolve) => this.start(resolve));
+  }
+
+  close(): void {
+    // Series first: the probes the session settles as it closes are not losses.
+    this.series.remove();
+    this.session.close();
+  }
+
+  private readonly onResult = (result: PingResult): void => {
+    const { done } = this;
+    this.done = noop;
+    try {
+      this.series.record(result);
+    } finally {
+      done();
+    }
+  };
+}
+
+function noop(): void {}

@@ -7,6 +7,8 @@ export interface PeriodicJobOptions {
   offsetMs: number;
   /** One run; its rejection (or throw) is reported, never thrown. */
   run: () => Promise<void>;
+  /** The callback form of run, used instead when given: calls `done` once the run is over. */
+  start?: (done: () => void) => void;
   onError?: (error: unknown) => void;
   /** Called with the number of ticks skipped because the previous run was still going. */
   onOverrun?: (skipped: number) => void;
@@ -42,6 +44,15 @@ export class PeriodicJob implements QueuedTimer {
     if (this.stopped || this.running) return;
     this.running = true;
     this.tick++;
+    const { start } = this.options;
+    if (start) {
+      try {
+        start(this.ended);
+      } catch (error) {
+        this.failed(error);
+      }
+      return;
+    }
     let run: Promise<void>;
     try {
       run = this.options.run();

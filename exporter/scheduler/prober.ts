@@ -33,6 +33,11 @@ export interface Prober {
 export interface ProbeRunner {
   /** One probe, its result recorded; resolves (never rejects) within the probe's timeout. */
   run(): Promise<void>;
+  /**
+   * Optional callback form of run(): calls `done` once, when the result is recorded. The scheduler
+   * uses it when present; ten thousand runs a second then cost no promise each.
+   */
+  start?(done: () => void): void;
   /** Releases what open() took (identifiers, series). */
   close(): void;
 }

@@ -49,6 +49,7 @@ export class Scheduler {
         intervalMs,
         offsetMs: spreadOffset(`${key}\u0000${plan.id}`, intervalMs),
         run: () => runner.run(),
+        ...(runner.start && { start: (done: () => void) => runner.start!(done) }),
         onError: (error) => this.logger.error('probe run failed', { ...context(), err: error }),
         onOverrun: (skipped) =>
           this.overruns.add(prober.name, `${subject.target.name} ${subject.address}`, skipped),

@@ -66,21 +66,36 @@ export class EchoSession {
   /** Sends the next request; never rejects. */
   probe(): Promise<PingResult> {
     if (this.closed) return Promise.reject(new ProbeError('ERR_CLOSED', 'the echo session is closed'));
+    return new Promise((resolve) => this.probeWith(resolve));
+  }
+
+  /**
+   * The callback form of probe(): `onResult` gets the result, once (on a closed session at once,
+   * as a send failure). For callers that probe thousands of times a second: no promise per probe.
+   */
+  probeWith(onResult: (result: PingResult) => void): void {
+    if (this.closed) {
+      onResult({
+        seq: this.next,
+        rtt: null,
+        failure: { reason: 'send', message: 'the echo session is closed' },
+      });
+      return;
+    }
     const { socket, spec, payload, request } = this;
     const seq = this.next++;
     const tokenHigh = this.tokens.next32();
     const tokenLow = this.tokens.next32();
     payload.writeUInt32BE(tokenHigh, 0);
     payload.writeUInt32BE(tokenLow, 4);
-    const pending = new PendingEcho(this, seq, tokenHigh, tokenLow);
-    const result = new Promise<PingResult>((resolve) => (pending.resolve = resolve));
+    const pending = new PendingEcho(this, seq, tokenHigh, tokenLow, onResult);
     if (!socket.expect(pending)) {
-      pending.resolve({
+      onResult({
         seq,
         rtt: null,
         failure: { reason: 'send', message: 'identifier and sequence still in flight' },
       });
-      return result;
+      return;
     }
     pending.inflightIndex = this.inflight.push(pending) - 1;
     request.sequence = pending.sequence;
@@ -91,7 +106,6 @@ export class EchoSession {
       pending.onSendError,
       request.source === undefined ? spec.ttl : undefined,
     );
-    return result;
   }
 
   /** Settles every pending probe as timed out and frees the identifier. Idempotent. */
@@ -114,7 +128,6 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
   readonly destination: string;
   readonly destinationV4: number | undefined;
   readonly payloadLength: number;
-  resolve: (result: PingResult) => void = noop;
   deadline = 0;
   deadlinePrev: DeadlineEntry | null = null;
   deadlineNext: DeadlineEntry | null = null;
@@ -127,6 +140,7 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     private readonly seq: number,
     readonly tokenHigh: number,
     readonly tokenLow: number,
+    private readonly onResult: (result: PingResult) => void,
   ) {
     this.identifier = session.identifier;
     this.sequence = seq & 0xffff;
@@ -184,8 +198,6 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     this.inflightIndex = -1;
     session.deadlines.remove(this);
     session.socket.forget(this);
-    this.resolve(result);
+    this.onResult(result);
   }
 }
-
-function noop(): void {}

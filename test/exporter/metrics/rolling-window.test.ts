@@ -29,8 +29,34 @@ describe('RollingWindow', () => {
   it('keeps memory proportional to the window over a long run', () => {
     const window = new RollingWindow(1000);
     for (let t = 0; t < 1_000_000; t += 10) window.add(t, 0.001);
-    const internal = window as unknown as { times: number[] };
-    assert.ok(internal.times.length < 400, `${internal.times.length} entries kept`);
+    assert.equal(window.size, 100, 'the last second of results, every 10 ms');
+    assert.ok(window.capacity <= 256, `a ring of ${window.capacity} entries`);
     assert.equal(window.loss(1_000_000), 0);
+  });
+
+  it('agrees with a plain list over 20,000 random results, gaps and losses (seeded)', () => {
+    let seed = 11;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const window = new RollingWindow(5000);
+    const list: Array<[number, number | null]> = [];
+    let t = 0;
+    for (let step = 0; step < 20_000; step++) {
+      t += next() < 0.01 ? 7000 : Math.floor(next() * 400);
+      const rtt = next() < 0.1 ? null : next() * 0.01;
+      window.add(t, rtt);
+      list.push([t, rtt]);
+      if (step % 101 !== 0) continue;
+      const inside = list.filter(([at]) => at > t - 5000).map(([, r]) => r);
+      const lost = inside.filter((r) => r === null).length;
+      assert.equal(window.loss(t), inside.length ? lost / inside.length : undefined);
+      const replies = inside.filter((r): r is number => r !== null);
+      const diffs = replies.slice(1).map((r, i) => Math.abs(r - replies[i]!));
+      const jitter = window.jitter(t);
+      if (diffs.length === 0) assert.equal(jitter, undefined);
+      else assert.ok(Math.abs(jitter! - diffs.reduce((a, b) => a + b, 0) / diffs.length) < 1e-12);
+    }
   });
 });
