@@ -1,5 +1,6 @@
 import { ProbeError } from '../errors';
-import { ipv4AddressValue, type IpFamily } from '../packet/address';
+import { ICMP_HEADER_LENGTH, internetChecksum, type IpFamily } from '../packet';
+import { ipv4AddressValue } from '../packet/address';
 import type { DeadlineEntry, DeadlineList } from '../schedule';
 import type {
   EchoExpectation,
@@ -37,6 +38,12 @@ export class EchoSession {
   /** The payload of every request: token, then zeros; the token is rewritten per request. */
   private readonly payload: Buffer;
   private readonly request: EchoRequestSpec;
+  /**
+   * Without a bound source (no IP header to write), every request of the session is the same
+   * packet but for its sequence and token: written in place, not encoded anew. The transport sends
+   * it before send() returns (or copies it when it must wait).
+   */
+  private readonly plain: Buffer | undefined;
   private next = 0;
   private closed = false;
 
@@ -61,6 +68,11 @@ export class EchoSession {
       ...(binding.source !== undefined && { source: binding.source }),
       ...(spec.ttl !== undefined && { hopLimit: spec.ttl }),
     };
+    if (binding.source === undefined) {
+      this.plain = encodeEchoRequest(this.request);
+      this.payload = this.plain.subarray(ICMP_HEADER_LENGTH);
+      this.request.payload = this.payload;
+    }
   }
 
   /** Sends the next request; never rejects. */
@@ -100,12 +112,24 @@ export class EchoSession {
     pending.inflightIndex = this.inflight.push(pending) - 1;
     request.sequence = pending.sequence;
     socket.send(
-      encodeEchoRequest(request),
+      this.plain ? this.rewritePlain(pending.sequence) : encodeEchoRequest(request),
       spec.destination,
       pending.onSent,
       pending.onSendError,
       request.source === undefined ? spec.ttl : undefined,
     );
+  }
+
+  /** The session's packet with this sequence (the token is already in its payload). */
+  private rewritePlain(sequence: number): Buffer {
+    const packet = this.plain!;
+    packet.writeUInt16BE(sequence, 6);
+    // ICMPv6: the kernel fills in the checksum (it alone knows the source address).
+    if (this.spec.family === 4) {
+      packet.writeUInt16BE(0, 2);
+      packet.writeUInt16BE(internetChecksum(packet, 0, packet.length), 2);
+    }
+    return packet;
   }
 
   /** Settles every pending probe as timed out and frees the identifier. Idempotent. */

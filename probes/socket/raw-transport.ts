@@ -29,6 +29,7 @@ export interface RawTransport {
    * Sends a packet at once, or queues it (in order) while the socket buffer is full. `onSent` gets
    * the high-resolution time taken just before sendto(2), and like `onError` may run before send()
    * returns; `hopLimit` (when not header-included) is set on the socket just before that packet leaves.
+   * The caller may reuse `packet` once send() returns: a packet that must wait is copied.
    */
   send(
     packet: Buffer,
@@ -267,7 +268,7 @@ class NativeRawTransport implements RawTransport {
     const beforeSend = (): void => {
       sentAt = this.prepare(hopLimit);
     };
-    this.socket.send(packet, 0, packet.length, destination, beforeSend, (error) => {
+    this.socket.send(Buffer.from(packet), 0, packet.length, destination, beforeSend, (error) => {
       if (error) onError(error);
       else onSent(sentAt);
     });
