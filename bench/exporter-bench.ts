@@ -5,7 +5,7 @@
 // warm-up: CPU (user and system, /proc/<pid>/stat), peak RSS (VmHWM), /metrics time and size, sent
 // vs received, and the mean RTT to one reference address minus that of iputils ping run alongside.
 // The table goes to the `## Exporter` section of bench/results.md.
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,6 +35,14 @@ const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error(`BENCH_SIZES: ${process.env.BENCH_SIZES}`);
 const SCRAPES = 5;
+/**
+ * CPUs every tool is pinned to (taskset -a, all threads) from its start: BENCH_PIN=1 by default, so
+ * that the figures measure the tool rather than where the VM's scheduler puts it (unpinned, identical
+ * runs of one tool differed by up to 40 %: each wake-up may land on the other vCPU). BENCH_PIN= (empty)
+ * runs unpinned; those figures go to their own section of the results.
+ */
+const PIN = process.env.BENCH_PIN ?? '1';
+const SECTION = PIN === '' ? 'Exporter, unpinned' : 'Exporter';
 /** Echo requests on the wire in the window at least this fraction of N × window seconds: the tool kept up. */
 const KEPT_UP = 0.99;
 /** fping 5.x has 65,536 sequence numbers that expire after 10 s: at most ~6,500 pings/s per process. */
@@ -367,6 +375,13 @@ interface Bench {
   iputilsSource: string;
 }
 
+function pin(pids: readonly number[], cpus: string): void {
+  for (const pid of pids) {
+    const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid}: ${result.stderr.trim()}`);
+  }
+}
+
 /** Runs `tool` against `addrs`: warm-up, measured window, timed scrapes; always stops it. */
 async function measure(bench: Bench, tool: Tool, addrs: string[], reference: string): Promise<Row> {
   const { ns } = bench;
@@ -380,6 +395,7 @@ async function measure(bench: Bench, tool: Tool, addrs: string[], reference: str
     return row;
   }
   try {
+    if (PIN !== '') pin(running.pids, PIN);
     const warmEnd = Date.now() + WARMUP * 1000;
     while (Date.now() < warmEnd && running.exited() === null) await sleep(100);
     const early = running.exited();
@@ -715,6 +731,15 @@ async function main(): Promise<void> {
     `  target namespace (plain veth, no delay, no loss) every 1 s with a 1 s timeout; ${WARMUP} s warm-up,`,
     `  then a ${DURATION} s window opened and closed by a read of the tool's counters. For the exporters that`,
     `  read is a /metrics scrape, so the window holds one scrape, at its start (as a 60 s scrape interval would).`,
+    PIN === ''
+      ? '- CPUs: the tools run unpinned, wherever the scheduler puts them.'
+      : `- CPUs: each tool pinned to CPU ${PIN} (\`taskset -a -p -c ${PIN}\` on all its processes and threads,`,
+    ...(PIN === ''
+      ? []
+      : [
+          "  right after it starts); its packets' softirq work runs there too. Unpinned figures: the section",
+          '  "Exporter, unpinned".',
+        ]),
     `- netdiag-exporter: \`node dist/exporter/cli/main.js --config.file=... --web.listen-address=127.0.0.1:${EXPORTER_PORT}\``,
     '  (started by test/support/exporter-process.ts, which adds --log.level=debug; nothing is logged per probe).',
     '  smokeping_prober: config-file mode, one host group with `protocol: udp` (ICMP echo sockets, open',
@@ -780,7 +805,7 @@ async function main(): Promise<void> {
   lines.push(...targetsBlock(rows));
   const body = lines.join('\n');
   console.log(body);
-  writeResults('Exporter', body);
+  writeResults(SECTION, body);
 }
 
 main().catch((error: unknown) => {

@@ -17,7 +17,8 @@ export function writeResults(section: string, body: string): void {
       '# Benchmark results\n\nFigures printed by the scripts in bench/, on the 2-core development machine.\n';
   }
   const heading = `## ${section}`;
-  const start = text.indexOf(heading);
+  // the whole heading line: `## Exporter` must not find `## Exporter, unpinned`
+  const start = text.indexOf(`${heading}\n`);
   const next = start < 0 ? -1 : text.indexOf('\n## ', start + heading.length);
   const block = `${heading}\n\n${body}\n`;
   text =

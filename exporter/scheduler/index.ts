@@ -5,5 +5,5 @@ export { PeriodicJob } from './periodic-job';
 export type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from './prober';
 export { Scheduler } from './scheduler';
 export { spreadOffset } from './spread';
-export type { QueuedTimer } from './timer-queue';
+export type { QueuedTimer, TimerQueueOptions } from './timer-queue';
 export { TimerQueue } from './timer-queue';

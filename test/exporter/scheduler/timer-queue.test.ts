@@ -107,40 +107,66 @@ describe('TimerQueue', () => {
     assert.equal(queue.size, 0);
   });
 
-  it('fires every entry of 5,000 random 5,000 random schedules, cancels and reschedules (seeded)', async () => {
-    const next = random(7);
-    const clock = new FakeClock();
-    const queue = new TimerQueue(clock);
-    const fired: Array<[number, number]> = [];
-    const entries = Array.from(
-      { length: 200 },
-      (_, i) => new Entry(String(i), (e) => fired.push([Number(e.name), clock.now()])),
-    );
-    const expected = new Map<number, number>();
-    for (let step = 0; step < 5000; step++) {
-      const i = Math.floor(next() * entries.length);
-      const entry = entries[i]!;
-      if (next() < 0.2) {
-        queue.cancel(entry);
-        expected.delete(i);
-      } else {
-        const due = Math.floor(next() * 10_000);
-        queue.schedule(entry, due);
-        expected.set(i, due);
+  for (const batchMs of [1, 5, 20]) {
+    it(`fires every entry of 5,000 random schedules, cancels and reschedules, at most ${batchMs} ms early (seeded)`, async () => {
+      const next = random(7);
+      const clock = new FakeClock();
+      const queue = new TimerQueue(clock, { batchMs });
+      const fired: Array<[number, number]> = [];
+      const entries = Array.from(
+        { length: 200 },
+        (_, i) => new Entry(String(i), (e) => fired.push([Number(e.name), clock.now()])),
+      );
+      const expected = new Map<number, number>();
+      for (let step = 0; step < 5000; step++) {
+        const i = Math.floor(next() * entries.length);
+        const entry = entries[i]!;
+        if (next() < 0.2) {
+          queue.cancel(entry);
+          expected.delete(i);
+        } else {
+          const due = Math.floor(next() * 10_000);
+          queue.schedule(entry, due);
+          expected.set(i, due);
+        }
       }
-    }
-    assert.equal(queue.size, expected.size);
-    await clock.advance(20_000);
-    // each at its due time, or up to the 1 ms a wake-up takes along early
-    assert.equal(fired.length, expected.size);
-    for (const [i, at] of fired) {
-      const due = expected.get(i)!;
-      assert.ok(at <= due && at >= due - 1, `entry ${i} due at ${due} fired at ${at}`);
-    }
-    assert.deepEqual(new Set(fired.map(([i]) => i)), new Set(expected.keys()));
-    assert.ok(
-      fired.every(([, at], k) => k === 0 || at >= fired[k - 1]![1]),
-      'in time order',
-    );
+      assert.equal(queue.size, expected.size);
+      await clock.advance(20_000);
+      // each at its due time, or up to batchMs early, taken along by an earlier wake-up
+      assert.equal(fired.length, expected.size);
+      for (const [i, at] of fired) {
+        const due = expected.get(i)!;
+        assert.ok(at <= due && at >= due - batchMs, `entry ${i} due at ${due} fired at ${at}`);
+      }
+      assert.deepEqual(new Set(fired.map(([i]) => i)), new Set(expected.keys()));
+      assert.ok(
+        fired.every(([, at], k) => k === 0 || at >= fired[k - 1]![1]),
+        'in time order',
+      );
+    });
+  }
+
+  it('serves every entry due within batchMs of a wake-up with that wake-up', async () => {
+    const clock = new FakeClock();
+    let wakeUps = 0;
+    const counting = {
+      now: () => clock.now(),
+      setTimeout: (callback: () => void, ms: number) =>
+        clock.setTimeout(() => {
+          wakeUps++;
+          callback();
+        }, ms),
+      clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
+    };
+    const queue = new TimerQueue(counting, { batchMs: 5 });
+    const fired: Array<[number, number]> = [];
+    // one entry every 0.1 ms over 100 ms, as 10,000 jobs a second spread over the interval are
+    for (let i = 0; i < 1000; i++)
+      queue.schedule(new Entry(String(i), (e) => fired.push([Number(e.name) / 10, clock.now()])), i / 10);
+    await clock.advance(200);
+    assert.equal(fired.length, 1000);
+    assert.ok(wakeUps <= 100 / 5 + 1, `${wakeUps} wake-ups for 100 ms of entries`);
+    assert.ok(wakeUps >= 100 / 6, `${wakeUps} wake-ups: batches longer than batchMs`);
+    for (const [due, at] of fired) assert.ok(at <= due && at > due - 5 - 0.1, `due ${due}, fired ${at}`);
   });
 });
