@@ -19,7 +19,7 @@ export const TRACE_USAGE = `usage: netdiag-exporter trace HOST [--protocol udp|t
   --interface IF  send through this interface
   --json          print the whole result as one JSON object (times in seconds)
 Each line: TTL, every address that answered at that hop with its mean RTT and number of answers,
-then the hop's loss. !H !N !P !X !U mark ICMP unreachables from a node other than the destination.`;
+then the hop's loss ("(N not sent)": probes the kernel refused, counted as lost). !H !N !P !X !U mark ICMP unreachables from a node other than the destination.`;
 
 export interface Output {
   write(line: string): void;
@@ -111,7 +111,8 @@ export function hopLine(hop: TraceHop): string {
   const ttl = String(hop.ttl).padStart(2);
   const responders = hop.responders.map(responderText);
   const answers = responders.length === 0 ? '*' : responders.join('  ');
-  return `${ttl}  ${answers}  loss ${Math.round(hop.loss * 1000) / 10}%`;
+  const refused = hop.sendFailures > 0 ? ` (${hop.sendFailures} not sent)` : '';
+  return `${ttl}  ${answers}  loss ${Math.round(hop.loss * 1000) / 10}%${refused}`;
 }
 
 function responderText(responder: HopResponder): string {

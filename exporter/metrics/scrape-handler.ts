@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -22,7 +21,18 @@ export function createScrapeHandler(
   const writer = new PrometheusTextWriter();
 
   const write = async (response: ServerResponse, text: string): Promise<void> => {
-    if (!response.write(text)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+    if (response.write(text)) return;
+    // Both listeners go once either fires: a race of two once() promises left the loser's behind,
+    // one more per wait, for the rest of a slow client's scrape.
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        response.off('drain', done);
+        response.off('close', done);
+        resolve();
+      };
+      response.on('drain', done);
+      response.on('close', done);
+    });
   };
 
   const scrape = async (response: ServerResponse): Promise<void> => {

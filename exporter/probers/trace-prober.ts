@@ -48,6 +48,8 @@ export class TraceProber implements Prober {
           sourcePorts = result.sourcePorts;
           series.record(traceRound(result));
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
+          if (result.hops.some((hop) => hop.sendFailures > 0))
+            this.metrics.probeError(subject.target.name, 'trace', 'send');
         } catch (error) {
           if (abort.signal.aborted) return;
           const reason =

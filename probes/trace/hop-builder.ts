@@ -10,8 +10,13 @@ export interface FlowOutcome {
 export function buildHop(ttl: number, outcomes: readonly FlowOutcome[]): TraceHop {
   const responders = new Map<string, HopResponder>();
   let received = 0;
+  let sendFailures = 0;
   for (const { flow, outcome } of outcomes) {
     if (outcome === null) continue;
+    if (outcome.kind === 'send-failed') {
+      sendFailures++;
+      continue;
+    }
     received++;
     let responder = responders.get(outcome.from);
     if (!responder) {
@@ -29,11 +34,12 @@ export function buildHop(ttl: number, outcomes: readonly FlowOutcome[]): TraceHo
     responders: [...responders.values()],
     sent,
     received,
+    sendFailures,
     loss: sent === 0 ? 0 : (sent - received) / sent,
   };
 }
 
 /** Whether an outcome ends its flow: the destination answered, or something said it is unreachable. */
 export function endsFlow(outcome: ProbeOutcome): boolean {
-  return outcome !== null && outcome.kind !== 'hop';
+  return outcome !== null && outcome.kind !== 'hop' && outcome.kind !== 'send-failed';
 }

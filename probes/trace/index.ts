@@ -9,6 +9,7 @@ export type {
   HopResponder,
   ProbeAnswer,
   ProbeOutcome,
+  SendFailure,
   TraceHop,
   TracePath,
   TraceResult,

@@ -32,7 +32,7 @@ export class InflightProbe {
     this.early?.();
   };
 
-  readonly onSendError = (): void => this.settle(null);
+  readonly onSendError = (error: Error): void => this.settle({ kind: 'send-failed', message: error.message });
 
   /** Settles with an ICMP error that quotes this probe: a hop (time exceeded) or the path's end. */
   answerIcmpError(

@@ -8,8 +8,14 @@ import type { TraceProtocol } from './trace-request';
  */
 export type AnswerKind = 'hop' | 'destination' | 'unreachable';
 
-/** The answer to one probe, or null when none came before the timeout (or the send failed). */
-export type ProbeOutcome = ProbeAnswer | null;
+/** How one probe ended: its answer, null when none came before the timeout, or a send failure. */
+export type ProbeOutcome = ProbeAnswer | SendFailure | null;
+
+/** The kernel refused the probe (ENOBUFS from a full egress queue, EHOSTUNREACH...): it never left. */
+export interface SendFailure {
+  kind: 'send-failed';
+  message: string;
+}
 
 export interface ProbeAnswer {
   kind: AnswerKind;
@@ -40,6 +46,8 @@ export interface TraceHop {
   /** Probes of flows still on their way at this TTL (a flow ends at the destination or an unreachable). */
   sent: number;
   received: number;
+  /** Probes of `sent` that the kernel refused (they count as lost: a full queue on the way is loss too). */
+  sendFailures: number;
   /** (sent - received) / sent (0 when nothing was sent). */
   loss: number;
 }

@@ -27,6 +27,15 @@ interface Counts {
   timeout: number;
 }
 type Snapshot = Record<Target, Counts>;
+/** Knock and trace over the stalled IPv6 link (their own counters). */
+interface OtherProbes {
+  knockSent: number;
+  knockReceived: number;
+  knockRefused: number;
+  traceRounds: number;
+  traceRefused: number;
+  traceReached: number;
+}
 
 const total = (samples: Sample[], name: string, labels: Record<string, string>): number =>
   select(samples, name, labels).reduce((sum, s) => sum + s.value, 0);
@@ -39,7 +48,7 @@ async function until(what: () => string, check: () => Promise<boolean>, timeoutM
   }
 }
 
-describe('send faults: a stalled egress queue fails sends with ENOBUFS, the rest goes on, all recovers', () => {
+describe('send faults: a stalled egress queue fails sends with ENOBUFS (ping, knock, trace), the rest goes on, all recovers', () => {
   const lab = useLab();
   let client: Netns;
   let healthyLink: Link;
@@ -60,6 +69,39 @@ describe('send faults: a stalled egress queue fails sends with ENOBUFS, the rest
       };
     };
     return Object.fromEntries(TARGETS.map((t) => [t, counts(t)])) as Snapshot;
+  };
+  const otherProbes = async (): Promise<OtherProbes> => {
+    const samples = await exporter.scrape();
+    const refused = (target: string, probe: string): number =>
+      total(samples, 'netdiag_probe_errors_total', { target, probe, reason: 'send' });
+    return {
+      knockSent: total(samples, 'netdiag_knock_sent_total', { target: 'knock6' }),
+      knockReceived: total(samples, 'netdiag_knock_received_total', { target: 'knock6' }),
+      knockRefused: refused('knock6', 'knock'),
+      traceRounds: total(samples, 'netdiag_trace_rounds_total', { target: 'trace6' }),
+      traceRefused: refused('trace6', 'trace'),
+      traceReached: total(samples, 'netdiag_trace_reached', { target: 'trace6' }),
+    };
+  };
+  const otherDelta = (from: OtherProbes, to: OtherProbes): OtherProbes => ({
+    knockSent: to.knockSent - from.knockSent,
+    knockReceived: to.knockReceived - from.knockReceived,
+    knockRefused: to.knockRefused - from.knockRefused,
+    traceRounds: to.traceRounds - from.traceRounds,
+    traceRefused: to.traceRefused - from.traceRefused,
+    traceReached: to.traceReached,
+  });
+  /** Knocks answered again and a trace round through the link reached its destination. */
+  const othersRecovered = async (): Promise<void> => {
+    const base = await otherProbes();
+    let d = otherDelta(base, base);
+    await until(
+      () => `knock6 and trace6 recovering: ${JSON.stringify(d)}`,
+      async () => {
+        d = otherDelta(base, await otherProbes());
+        return d.knockReceived > 5 && d.traceRounds >= 2 && d.traceReached === 1;
+      },
+    );
   };
   const delta = (from: Snapshot, to: Snapshot, target: Target): Counts => ({
     sent: to[target].sent - from[target].sent,
@@ -147,9 +189,16 @@ targets:
   - { name: stalled4, host: ${link4.b.ipv4}, ping: { interval: 10ms, timeout: 10ms, size: 1400 } }
   - { name: stalled6, host: "${link6.b.ipv6}", ping: { interval: 10ms, timeout: 10ms, size: 1400 } }
   - { name: bulk4, host: ${link4.b.ipv4}, ping: { interval: 20ms, timeout: 20ms, size: 65499 } }
+  - name: knock6
+    host: "${link6.b.ipv6}"
+    knock: [{ port: 9, interval: 50ms, timeout: 50ms }]
+  - name: trace6
+    host: "${link6.b.ipv6}"
+    trace: { protocol: udp, interval: 200ms, timeout: 100ms, max_hops: 2, flows: 2, probes: 1 }
 `,
     );
     await recovered(...TARGETS);
+    await othersRecovered();
   });
 
   after(async () => {
@@ -162,7 +211,13 @@ targets:
     await stall(link6, '400kb');
     try {
       await waitFor('send errors of stalled6', base, (now) => delta(base, now, 'stalled6').send > 0);
+      const others = await otherProbes();
       const d = await during(2000);
+      // Knock and trace share the fate of IPv6 pings: refused, and said so.
+      const o = otherDelta(others, await otherProbes());
+      assert.ok(o.knockRefused > 10 && o.knockReceived === 0, `knock6: ${JSON.stringify(o)}`);
+      assert.ok(o.traceRounds >= 2 && o.traceRefused >= o.traceRounds - 1, `trace6: ${JSON.stringify(o)}`);
+      assert.equal(o.traceReached, 0, 'the last trace round did not reach trace6');
       assertLossless(d('healthy4'), 'healthy4', 10);
       assertLossless(d('healthy6'), 'healthy6', 10);
       assertRefused(d('stalled6'), 'stalled6');
@@ -185,6 +240,7 @@ targets:
       await unstall(link4, link6);
     }
     await recovered(...TARGETS);
+    await othersRecovered();
   });
 
   it("a queue holding the socket's whole send buffer: every IPv4 send fails with ENOBUFS, IPv6 goes on", async () => {
@@ -192,7 +248,11 @@ targets:
     await stall(link4, '64mb');
     try {
       await waitFor('send errors of healthy4', base, (now) => delta(base, now, 'healthy4').send > 0);
+      const others = await otherProbes();
       const d = await during(2000);
+      const o = otherDelta(others, await otherProbes());
+      assert.ok(o.knockSent > 10 && o.knockReceived >= o.knockSent - 1, `knock6: ${JSON.stringify(o)}`);
+      assert.equal(o.knockRefused + o.traceRefused, 0, `IPv6 knock and trace: ${JSON.stringify(o)}`);
       for (const target of ['healthy4', 'stalled4', 'bulk4'] as const) assertRefused(d(target), target);
       assertLossless(d('healthy6'), 'healthy6', 10);
       assertLossless(d('stalled6'), 'stalled6', 50);

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { createPrometheusPipeline, createScrapeHandler, ExporterMetrics } from '../../../exporter/metrics';
 import { silentLogger } from '../../../exporter/logging';
 import { ExporterServer } from '../../../exporter/server';
@@ -48,6 +50,66 @@ describe('createScrapeHandler', () => {
       assert.equal((await promtoolCheck(sliced)).trim(), '');
     } finally {
       await server.close();
+      metrics.close();
+      await pipeline.shutdown();
+    }
+  });
+
+  it('waits for a slow client without piling up listeners', async () => {
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: [0.001, 0.01],
+    });
+    for (let i = 0; i < 50; i++) {
+      metrics
+        .pingSeries({ target: `t${i}`, address: `10.0.0.${i}`, family: 'ipv4' }, 60)
+        .record({ seq: 0, rtt: 0.001 });
+    }
+    // a response whose buffer is always full: every write waits for a 'drain'
+    const response = new (class extends EventEmitter {
+      destroyed = false;
+      headersSent = false;
+      waits = 0;
+      mostListeners = 0;
+      body = '';
+      ended = false;
+      writeHead(): this {
+        this.headersSent = true;
+        return this;
+      }
+      write(text: string): boolean {
+        this.body += text;
+        this.waits++;
+        setImmediate(() => {
+          this.mostListeners = Math.max(
+            this.mostListeners,
+            this.listenerCount('drain') + this.listenerCount('close'),
+          );
+          this.emit('drain');
+        });
+        return false;
+      }
+      end(text: string): void {
+        this.body += text;
+        this.ended = true;
+      }
+    })();
+    try {
+      createScrapeHandler(pipeline.exporter, { pointsPerChunk: 3 })(
+        {} as never,
+        response as unknown as ServerResponse,
+      );
+      const deadline = Date.now() + 5000;
+      while (!response.ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.ok(response.ended, 'the scrape ended');
+      assert.ok(response.waits > 20, `${response.waits} waits for drain`);
+      assert.equal(response.mostListeners, 2, 'one drain and one close listener at a time');
+      assert.equal(response.listenerCount('drain') + response.listenerCount('close'), 0);
+      assert.equal(
+        parseSamples(response.body).filter((s) => s.name === 'netdiag_ping_sent_total').length,
+        50,
+      );
+    } finally {
       metrics.close();
       await pipeline.shutdown();
     }

@@ -114,6 +114,27 @@ describe('runTrace and the trace summary (simulated network)', () => {
     assert.ok(prober.asked.some(({ ttl }) => ttl > 4));
   });
 
+  it('counts refused sends as lost in their hop, and a refused send does not end its flow', async () => {
+    const base = ecmp();
+    const refused: ProbeOutcome = { kind: 'send-failed', message: 'No buffer space available' };
+    // the first attempt of every flow at TTL 2 is refused (a full queue), flow 0 at TTL 3 wholly
+    const { result } = await trace((flow, ttl, attempt) =>
+      (ttl === 2 && attempt === 0) || (ttl === 3 && flow === 0) ? refused : base(flow, ttl, attempt),
+    );
+    assert.deepEqual(
+      result.hops.map((h) => [h.sent, h.received, h.sendFailures, h.loss]),
+      [
+        [24, 24, 0, 0],
+        [24, 16, 8, 8 / 24],
+        [24, 21, 3, 3 / 24],
+        [24, 24, 0, 0],
+      ],
+    );
+    assert.deepEqual(addresses(result.hops[1]!), ['10.0.2.2', '10.0.3.2']);
+    assert.equal(result.reached, true);
+    assert.deepEqual(result.flows[0]!.hops, ['10.0.1.2', '10.0.2.2', null, '10.0.7.2']);
+  });
+
   it('gives the same path set hash whichever flow took which branch, and another after a route change', async () => {
     const first = (await trace(ecmp())).result;
     const swapped = (await trace(ecmp((flow) => (flow < 3 ? 'a' : 'b')))).result;
