@@ -42,6 +42,13 @@ const SCRAPES = 5;
  * runs unpinned; those figures go to their own section of the results.
  */
 const PIN = process.env.BENCH_PIN ?? '1';
+/**
+ * netdiag-exporter runs at the largest size (BENCH_REPEATS, default 3), the last ones after the
+ * other tools: this VM has spells of tens of seconds in which the same process uses up to half as
+ * much CPU again (measured pinned, 5 s samples: 20-22 %, then 28-33 %). The verdict takes the median.
+ */
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+if (!Number.isInteger(REPEATS) || REPEATS < 1) throw new Error(`BENCH_REPEATS: ${process.env.BENCH_REPEATS}`);
 const SECTION = PIN === '' ? 'Exporter, unpinned' : 'Exporter';
 /** Echo requests on the wire in the window at least this fraction of N × window seconds: the tool kept up. */
 const KEPT_UP = 0.99;
@@ -92,6 +99,10 @@ interface Tool {
 interface Row {
   targets: number;
   tool: string;
+  /** The CPUs it was pinned to; '' unpinned. */
+  pin: string;
+  /** Which of the repeated runs ("2 of 3"), when repeated. */
+  run?: string;
   /** Why there are no figures, if there are none. */
   failure?: string;
   /** Seconds between the two reads of the wire counter. */
@@ -383,9 +394,15 @@ function pin(pids: readonly number[], cpus: string): void {
 }
 
 /** Runs `tool` against `addrs`: warm-up, measured window, timed scrapes; always stops it. */
-async function measure(bench: Bench, tool: Tool, addrs: string[], reference: string): Promise<Row> {
+async function measure(
+  bench: Bench,
+  tool: Tool,
+  addrs: string[],
+  reference: string,
+  cpus = PIN,
+): Promise<Row> {
   const { ns } = bench;
-  const row: Row = { targets: addrs.length, tool: tool.name, notes: [] };
+  const row: Row = { targets: addrs.length, tool: tool.name, pin: cpus, notes: [] };
   console.error(`${new Date().toISOString()} ${tool.name}, ${addrs.length} targets: starting`);
   let running: Running;
   try {
@@ -395,7 +412,7 @@ async function measure(bench: Bench, tool: Tool, addrs: string[], reference: str
     return row;
   }
   try {
-    if (PIN !== '') pin(running.pids, PIN);
+    if (cpus !== '') pin(running.pids, cpus);
     const warmEnd = Date.now() + WARMUP * 1000;
     while (Date.now() < warmEnd && running.exited() === null) await sleep(100);
     const early = running.exited();
@@ -587,17 +604,23 @@ const COLUMNS = [
   'RTT offset (µs)',
 ];
 
+/** The tool, and where it ran when that is not the section's rule. */
+function toolCell(row: Row): string {
+  const where = row.pin === PIN ? '' : `, ${row.pin === '' ? 'unpinned' : `CPUs ${row.pin}`}`;
+  return `${row.tool}${where}${row.run === undefined ? '' : ` (run ${row.run})`}`;
+}
+
 function tableRow(row: Row): string {
   if (row.failure !== undefined) {
     const why = row.failure.replace(/\|/g, '/');
-    return `| ${row.targets} | ${row.tool} | **no**: ${why} |${' n/a |'.repeat(COLUMNS.length - 3)}`;
+    return `| ${row.targets} | ${toolCell(row)} | **no**: ${why} |${' n/a |'.repeat(COLUMNS.length - 3)}`;
   }
   const ratio = row.wire! / expected(row);
   const own = (value: number | null | undefined): string =>
     value === null || value === undefined ? 'n/a' : String(value);
   const cells = [
     String(row.targets),
-    row.tool,
+    toolCell(row),
     `${keptUp(row) ? 'yes' : '**no**'} (${(ratio * 100).toFixed(1)} %)`,
     String(row.wire),
     expected(row).toFixed(0),
@@ -630,40 +653,57 @@ function machineFactsLine(): string {
 
 function targetsBlock(rows: Row[]): string[] {
   const size = SIZES[SIZES.length - 1];
-  const ours = rows.find((r) => r.targets === size && r.tool === netdiag.name);
-  const theirs = rows.find((r) => r.targets === size && r.tool === smokeping.name);
+  const ourRuns = rows.filter((r) => r.targets === size && r.tool === netdiag.name);
+  const theirRuns = rows.filter((r) => r.targets === size && r.tool === smokeping.name);
+  const theirs = theirRuns.find((r) => r.failure === undefined) ?? theirRuns[0];
   const lines = [`Targets of issue 3 at ${size} targets (netdiag-exporter):`, ''];
   const verdict = (met: boolean, what: string, figure: string): void => {
     lines.push(`- ${what}: **${met ? 'met' : 'not met'}** (${figure})`);
   };
-  if (!ours || ours.failure !== undefined) {
-    lines.push(`- none measurable: ${ours?.failure ?? 'no run'}`);
+  const failed = ourRuns.find((r) => r.failure !== undefined);
+  if (ourRuns.length === 0 || failed) {
+    lines.push(`- none measurable: ${failed?.failure ?? 'no run'}`);
     return lines;
   }
-  const cpu = ours.cpuUser! + ours.cpuSystem!;
-  verdict(cpu <= 0.25, 'CPU at most 0.25 core', `${cpu.toFixed(3)} core`);
+  const runs = ourRuns.length;
+  const over = runs === 1 ? '' : ` over ${runs} runs`;
+  const cpus = ourRuns.map((r) => r.cpuUser! + r.cpuSystem!);
+  const cpu = median(cpus)!;
+  const each = runs === 1 ? '' : ` (runs: ${cpus.map((c) => c.toFixed(3)).join(', ')})`;
+  verdict(cpu <= 0.25, 'CPU at most 0.25 core', `median ${cpu.toFixed(3)} core${each}`);
   if (theirs && theirs.failure === undefined) {
     const their = theirs.cpuUser! + theirs.cpuSystem!;
     verdict(cpu < their, "CPU below smokeping_prober's", `${cpu.toFixed(3)} vs ${their.toFixed(3)} core`);
   } else {
     lines.push(`- CPU below smokeping_prober's: not measurable (${theirs?.failure ?? 'no run'})`);
   }
-  verdict(ours.rssMb! < 300, 'peak RSS under 300 MB', `${ours.rssMb!.toFixed(0)} MB`);
+  const rss = Math.max(...ourRuns.map((r) => r.rssMb!));
+  verdict(rss < 300, 'peak RSS under 300 MB', `at most ${rss.toFixed(0)} MB${over}`);
+  const lost = ourRuns.reduce((sum, r) => sum + (r.failed ?? 0), 0);
+  const wire = ourRuns.reduce((sum, r) => sum + r.wire!, 0);
+  const due = ourRuns.reduce((sum, r) => sum + expected(r), 0);
   verdict(
-    ours.failed === 0 && keptUp(ours),
+    lost === 0 && ourRuns.every(keptUp),
     'no lost probes',
-    `${ours.failed} probes failed (timeouts) by the exporter's own count; ${ours.wire} of ` +
-      `${expected(ours).toFixed(0)} expected echo requests went out ` +
-      `(${((ours.wire! / expected(ours)) * 100).toFixed(1)} %)`,
+    `${lost} probes failed (timeouts) by the exporter's own count${over}; ${wire} of ` +
+      `${due.toFixed(0)} expected echo requests went out (${((wire / due) * 100).toFixed(1)} %)`,
   );
-  const off = offset(ours);
-  if (off === null)
+  const offsets = ourRuns.map(offset);
+  if (offsets.some((off) => off === null))
     lines.push('- RTT offset under 100 µs (absolute): not measured (no mean RTT, see the notes)');
-  else verdict(Math.abs(off) < 100e-6, 'RTT offset under 100 µs (absolute)', `${us(off)} µs`);
+  else {
+    const worst = Math.max(...offsets.map((off) => Math.abs(off!)));
+    verdict(
+      worst < 100e-6,
+      'RTT offset under 100 µs (absolute)',
+      `${offsets.map((off) => us(off)).join(', ')} µs`,
+    );
+  }
+  const scrapes = ourRuns.map((r) => r.scrapeSeconds ?? Infinity);
   verdict(
-    ours.scrapeSeconds !== null && ours.scrapeSeconds !== undefined && ours.scrapeSeconds < 1,
+    Math.max(...scrapes) < 1,
     'scrape under 1 s',
-    `median ${fix(ours.scrapeSeconds, 3)} s, ${fix(ours.scrapeMb, 1)} MB`,
+    `median ${scrapes.map((t) => fix(t, 3)).join(', ')} s${over}, ${fix(ourRuns[0]!.scrapeMb, 1)} MB`,
   );
   return lines;
 }
@@ -699,12 +739,27 @@ async function main(): Promise<void> {
         const row = await measure(bench, tool, addrs, reference);
         rows.push(row);
         console.error(`  ${tableRow(row)}`);
+        if (row.pin !== '' && row.failure !== undefined && tool.name !== 'fping -l') {
+          // smokeping_prober at 10,000 targets needs more than one CPU (its scrapes time out)
+          const unpinned = await measure(bench, tool, addrs, reference, '');
+          rows.push(unpinned);
+          console.error(`  ${tableRow(unpinned)}`);
+        }
         const processes = Math.ceil(size / FPING_TARGETS_PER_PROCESS);
         if (tool.name === 'fping -l' && row.failure !== undefined && processes > 1) {
           // fping's sequence numbers run out above ~6,500 pings/s: split the targets over processes
           const split = await measure(bench, fping(processes), addrs, reference);
           rows.push(split);
           console.error(`  ${tableRow(split)}`);
+        }
+      }
+      if (size === SIZES[SIZES.length - 1] && REPEATS > 1) {
+        rows.find((r) => r.targets === size && r.tool === netdiag.name)!.run = `1 of ${REPEATS}`;
+        for (let k = 2; k <= REPEATS; k++) {
+          const again = await measure(bench, netdiag, addrs, reference);
+          again.run = `${k} of ${REPEATS}`;
+          rows.push(again);
+          console.error(`  ${tableRow(again)}`);
         }
       }
     }
@@ -737,8 +792,8 @@ async function main(): Promise<void> {
     ...(PIN === ''
       ? []
       : [
-          "  right after it starts); its packets' softirq work runs there too. Unpinned figures: the section",
-          '  "Exporter, unpinned".',
+          "  right after it starts); its packets' softirq work runs there too. A tool that fails pinned is",
+          '  measured again unpinned (the row says so). Figures of unpinned runs: the section "Exporter, unpinned".',
         ]),
     `- netdiag-exporter: \`node dist/exporter/cli/main.js --config.file=... --web.listen-address=127.0.0.1:${EXPORTER_PORT}\``,
     '  (started by test/support/exporter-process.ts, which adds --log.level=debug; nothing is logged per probe).',
