@@ -2,11 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { PrometheusTextWriter } from './prometheus-text';
+import { TextChunks } from './text-chunks';
 
 export interface ScrapeHandlerOptions {
   /** Data points serialized per event-loop turn; default 2000. */
   pointsPerChunk?: number;
 }
+
+/** Points serialized per piece of text (a histogram point is ~2.5 KB of text). */
+const POINTS_PER_PIECE = 8;
 
 /**
  * Serves a scrape a slice of data points per event-loop turn, written as it goes: serializing
@@ -20,11 +24,11 @@ export function createScrapeHandler(
   const pointsPerChunk = options.pointsPerChunk ?? 2000;
   const writer = new PrometheusTextWriter();
 
-  const write = async (response: ServerResponse, text: string): Promise<void> => {
-    if (response.write(text)) return;
-    // Both listeners go once either fires: a race of two once() promises left the loser's behind,
-    // one more per wait, for the rest of a slow client's scrape.
-    await new Promise<void>((resolve) => {
+  /** Resolves once the response drained (or closed). */
+  const drained = (response: ServerResponse): Promise<void> =>
+    new Promise<void>((resolve) => {
+      // Both listeners go once either fires: a race of two once() promises left the loser's behind,
+      // one more per wait, for the rest of a slow client's scrape.
       const done = (): void => {
         response.off('drain', done);
         response.off('close', done);
@@ -33,33 +37,39 @@ export function createScrapeHandler(
       response.on('drain', done);
       response.on('close', done);
     });
-  };
 
   const scrape = async (response: ServerResponse): Promise<void> => {
     const { resourceMetrics, errors } = await exporter.collect();
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    let text = writer.targetInfo(resourceMetrics.resource.attributes);
+    let full = false;
+    const text = new TextChunks((chunk) => {
+      if (!response.destroyed && !response.write(chunk)) full = true;
+    });
+    text.add(writer.targetInfo(resourceMetrics.resource.attributes));
     let budget = pointsPerChunk;
     for (const { metrics } of resourceMetrics.scopeMetrics) {
       for (const metric of metrics) {
         if (metric.dataPoints.length === 0) continue;
-        text += writer.header(metric);
+        text.add(writer.header(metric));
         for (let start = 0; start < metric.dataPoints.length;) {
-          const end = Math.min(metric.dataPoints.length, start + budget);
-          text += writer.samples(metric, start, end);
+          const end = Math.min(metric.dataPoints.length, start + Math.min(budget, POINTS_PER_PIECE));
+          text.add(writer.samples(metric, start, end));
           budget -= end - start;
           start = end;
           if (budget > 0) continue;
+          // A slice per turn; past the socket's high-water mark, wait for it to drain.
+          text.flush();
           if (response.destroyed) return;
-          await write(response, text);
-          text = '';
+          if (full) await drained(response);
+          full = false;
           budget = pointsPerChunk;
           await nextTurn();
         }
       }
     }
-    if (errors.length > 0) text += `# ${errors.length} collection error(s)\n`;
-    if (!response.destroyed) response.end(text);
+    if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
+    text.flush();
+    if (!response.destroyed) response.end();
   };
 
   return (_request, response) => {

@@ -77,8 +77,8 @@ describe('createScrapeHandler', () => {
         this.headersSent = true;
         return this;
       }
-      write(text: string): boolean {
-        this.body += text;
+      write(chunk: Buffer | string): boolean {
+        this.body += chunk.toString();
         this.waits++;
         setImmediate(() => {
           this.mostListeners = Math.max(
@@ -89,8 +89,8 @@ describe('createScrapeHandler', () => {
         });
         return false;
       }
-      end(text: string): void {
-        this.body += text;
+      end(chunk?: Buffer | string): void {
+        if (chunk !== undefined) this.body += chunk.toString();
         this.ended = true;
       }
     })();
