@@ -21,9 +21,10 @@ export interface TimerQueueOptions {
 
 /**
  * Ten thousand jobs a second spread over the interval woke the process every millisecond; each
- * wake-up is a sleep and a wake of the thread (often on another CPU), which cost about a tenth of the
- * exporter's CPU (bench/results.md). Five milliseconds make ~200 wake-ups a second; a job starts at
- * most that early, and its ticks keep their period (they are counted from its first due time).
+ * wake-up is a sleep and a wake of the thread, often on the other CPU. Five milliseconds make ~200
+ * wake-ups a second: unpinned, 10,000 targets went from 0.262 to 0.226 core (means of 7 alternating
+ * runs each; pinned to one CPU, no difference). A job starts at most that early, and its ticks keep
+ * their period (they are counted from its first due time).
  */
 const DEFAULT_BATCH_MS = 5;
 
