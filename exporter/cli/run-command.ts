@@ -162,7 +162,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       server = await ExporterServer.listen({
         listen,
         logger,
-        metrics: createScrapeHandler(pipeline.exporter),
+        metrics: createScrapeHandler(pipeline),
         reload: () => reloader.reload('http'),
         ...(protection && { protection }),
       });

@@ -17,10 +17,18 @@ export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export type { OtlpPushOptions } from './otlp-push';
 export { createOtlpReader } from './otlp-push';
 export { RollingWindow } from './rolling-window';
-export type { ScrapeHandlerOptions } from './scrape-handler';
+export type { ScrapeHandlerOptions, ScrapeSource } from './scrape-handler';
 export { createScrapeHandler } from './scrape-handler';
 export { PrometheusTextWriter } from './prometheus-text';
 export type { HistogramSink, HistogramSpec } from './metric-store';
 export { bucketIndex, InstrumentHistogramSink, MetricStore } from './metric-store';
 export type { Emit, ObservedBinding, ObservedCollect, ObservedSpec } from './observed';
 export { observeWithMeter } from './observed';
+export type {
+  ColumnDescriptor,
+  HistogramColumn,
+  MetricColumn,
+  ScalarColumn,
+  StoreSnapshot,
+} from './store-snapshot';
+export { columnToMetricData } from './store-snapshot';

@@ -15,8 +15,9 @@ export function netdiagViews(cardinalityLimit: number): ViewOptions[] {
 
 export interface PrometheusPipeline {
   meterProvider: MeterProviderApi;
+  /** Reads the SDK's instruments only: a scrape reads `store` itself (`createScrapeHandler`). */
   exporter: PrometheusExporter;
-  /** The exporter's own metrics, read by `exporter` along with the SDK's instruments. */
+  /** The exporter's own metrics; also a producer of the OTLP reader. */
   store: MetricStore;
   shutdown(): Promise<void>;
 }
@@ -36,7 +37,6 @@ export function createPrometheusPipeline(options: {
   const exporter = new PrometheusExporter({
     preventServerStart: true,
     withoutScopeInfo: true,
-    metricProducers: [store],
   });
   const meterProvider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'netdiag-exporter', ...options.resource }),

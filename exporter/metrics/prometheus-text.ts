@@ -1,5 +1,13 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
+import {
+  HISTOGRAM_BUCKETS,
+  HISTOGRAM_COUNT,
+  HISTOGRAM_SUM,
+  type ColumnDescriptor,
+  type HistogramColumn,
+  type MetricColumn,
+} from './store-snapshot';
 
 /**
  * The Prometheus text format (0.0.4) of collected OpenTelemetry metrics, in the output of
@@ -19,11 +27,27 @@ export class PrometheusTextWriter {
 
   /** The HELP, UNIT and TYPE lines of a metric. */
   header(metric: MetricData): string {
-    const name = metricName(metric);
-    const { description, unit } = metric.descriptor;
-    let text = `# HELP ${name} ${escapeText(description || 'description missing')}\n`;
-    if (unit) text += `# UNIT ${name} ${escapeText(unit)}\n`;
-    return `${text}# TYPE ${name} ${prometheusType(metric)}\n`;
+    return headerText(metricName(metric), metric.descriptor, prometheusType(metric));
+  }
+
+  /** The HELP, UNIT and TYPE lines of a stored metric. */
+  columnHeader(column: MetricColumn): string {
+    return headerText(columnName(column), column.descriptor, column.kind);
+  }
+
+  /** The sample lines of series [start, end) of a stored metric. */
+  columnSamples(column: MetricColumn, start: number, end: number): string {
+    const name = columnName(column);
+    const last = Math.min(end, column.length);
+    let text = '';
+    if (column.kind === 'histogram') {
+      for (let i = start; i < last; i++) text += this.columnHistogram(name, column, i);
+      return text;
+    }
+    for (let i = start; i < last; i++) {
+      text += `${name}${braces(this.labels(column.attributes[i]!))} ${valueText(column.values[i]!)}\n`;
+    }
+    return text;
   }
 
   /** The sample lines of data points [start, end) of a metric. */
@@ -41,6 +65,23 @@ export class PrometheusTextWriter {
     for (let i = start; i < end && i < points.length; i++) {
       const point = points[i]!;
       text += `${name}${braces(this.labels(point.attributes))} ${valueText(point.value)}\n`;
+    }
+    return text;
+  }
+
+  private columnHistogram(name: string, column: HistogramColumn, index: number): string {
+    const labels = this.labels(column.attributes[index]!);
+    const set = braces(labels);
+    const values = column.values;
+    const at = index * column.stride;
+    let text = `${name}_count${set} ${valueText(values[at + HISTOGRAM_COUNT]!)}\n`;
+    text += `${name}_sum${set} ${valueText(values[at + HISTOGRAM_SUM]!)}\n`;
+    const les = this.les(column.boundaries);
+    const prefix = `${name}_bucket{${labels}${labels === '' ? '' : ','}le="`;
+    let cumulative = 0;
+    for (let b = 0; b < les.length && HISTOGRAM_BUCKETS + b < column.stride; b++) {
+      cumulative += values[at + HISTOGRAM_BUCKETS + b]!;
+      text += `${prefix}${les[b]}"} ${cumulative}\n`;
     }
     return text;
   }
@@ -90,14 +131,30 @@ const metricNames = new WeakMap<MetricData['descriptor'], string>();
 function metricName(metric: MetricData): string {
   let name = metricNames.get(metric.descriptor);
   if (name === undefined) {
-    name = sanitizeName(escapeText(metric.descriptor.name));
-    if (/^[0-9]/.test(name)) name = `_${name}`;
-    if (metric.dataPointType === DataPointType.SUM && metric.isMonotonic && !name.endsWith('_total')) {
-      name += '_total';
-    }
+    name = prometheusName(
+      metric.descriptor.name,
+      metric.dataPointType === DataPointType.SUM && metric.isMonotonic,
+    );
     metricNames.set(metric.descriptor, name);
   }
   return name;
+}
+
+const columnNames = new WeakMap<ColumnDescriptor, string>();
+
+function columnName(column: MetricColumn): string {
+  let name = columnNames.get(column.descriptor);
+  if (name === undefined) {
+    name = prometheusName(column.descriptor.name, column.kind === 'counter');
+    columnNames.set(column.descriptor, name);
+  }
+  return name;
+}
+
+function headerText(name: string, descriptor: { description: string; unit: string }, type: string): string {
+  let text = `# HELP ${name} ${escapeText(descriptor.description || 'description missing')}\n`;
+  if (descriptor.unit) text += `# UNIT ${name} ${escapeText(descriptor.unit)}\n`;
+  return `${text}# TYPE ${name} ${type}\n`;
 }
 
 function prometheusType(metric: MetricData): string {
@@ -111,6 +168,13 @@ function prometheusType(metric: MetricData): string {
     default:
       return 'untyped';
   }
+}
+
+function prometheusName(otelName: string, counter: boolean): string {
+  let name = sanitizeName(escapeText(otelName));
+  if (/^[0-9]/.test(name)) name = `_${name}`;
+  if (counter && !name.endsWith('_total')) name += '_total';
+  return name;
 }
 
 const braces = (labels: string): string => (labels === '' ? '' : `{${labels}}`);

@@ -1,8 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricStore } from './metric-store';
 import { PrometheusTextWriter } from './prometheus-text';
 import { TextChunks } from './text-chunks';
+import type { StoreSnapshot } from './store-snapshot';
+
+/** What a scrape reads. */
+export interface ScrapeSource {
+  /** The SDK's instruments, and the resource (`target_info`). */
+  exporter: PrometheusExporter;
+  /** The exporter's own series, read as columns rather than through the SDK's data points. */
+  store?: MetricStore;
+}
 
 export interface ScrapeHandlerOptions {
   /** Data points serialized per event-loop turn; default 2000. */
@@ -18,7 +29,7 @@ const POINTS_PER_PIECE = 8;
  * the whole text in memory.
  */
 export function createScrapeHandler(
-  exporter: PrometheusExporter,
+  source: ScrapeSource,
   options: ScrapeHandlerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const pointsPerChunk = options.pointsPerChunk ?? 2000;
@@ -39,7 +50,9 @@ export function createScrapeHandler(
     });
 
   const scrape = async (response: ServerResponse): Promise<void> => {
-    const { resourceMetrics, errors } = await exporter.collect();
+    const { resourceMetrics, errors } = await source.exporter.collect();
+    // Read in the same turn as the SDK's instruments: one consistent scrape.
+    const snapshot = source.store?.snapshot();
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
     let full = false;
     const text = new TextChunks((chunk) => {
@@ -47,24 +60,22 @@ export function createScrapeHandler(
     });
     text.add(writer.targetInfo(resourceMetrics.resource.attributes));
     let budget = pointsPerChunk;
-    for (const { metrics } of resourceMetrics.scopeMetrics) {
-      for (const metric of metrics) {
-        if (metric.dataPoints.length === 0) continue;
-        text.add(writer.header(metric));
-        for (let start = 0; start < metric.dataPoints.length;) {
-          const end = Math.min(metric.dataPoints.length, start + Math.min(budget, POINTS_PER_PIECE));
-          text.add(writer.samples(metric, start, end));
-          budget -= end - start;
-          start = end;
-          if (budget > 0) continue;
-          // A slice per turn; past the socket's high-water mark, wait for it to drain.
-          text.flush();
-          if (response.destroyed) return;
-          if (full) await drained(response);
-          full = false;
-          budget = pointsPerChunk;
-          await nextTurn();
-        }
+    for (const family of families(writer, resourceMetrics, snapshot)) {
+      if (family.length === 0) continue;
+      text.add(family.header());
+      for (let start = 0; start < family.length;) {
+        const end = Math.min(family.length, start + Math.min(budget, POINTS_PER_PIECE));
+        text.add(family.samples(start, end));
+        budget -= end - start;
+        start = end;
+        if (budget > 0) continue;
+        // A slice per turn; past the socket's high-water mark, wait for it to drain.
+        text.flush();
+        if (response.destroyed) return;
+        if (full) await drained(response);
+        full = false;
+        budget = pointsPerChunk;
+        await nextTurn();
       }
     }
     if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
@@ -78,4 +89,34 @@ export function createScrapeHandler(
       response.end(`# collection failed: ${String(error)}\n`);
     });
   };
+}
+
+/** One metric's text: its header, then its series in slices. */
+interface Family {
+  readonly length: number;
+  header(): string;
+  samples(start: number, end: number): string;
+}
+
+function* families(
+  writer: PrometheusTextWriter,
+  resourceMetrics: ResourceMetrics,
+  snapshot: StoreSnapshot | undefined,
+): Generator<Family> {
+  for (const { metrics } of resourceMetrics.scopeMetrics) {
+    for (const metric of metrics) {
+      yield {
+        length: metric.dataPoints.length,
+        header: () => writer.header(metric),
+        samples: (start, end) => writer.samples(metric, start, end),
+      };
+    }
+  }
+  for (const column of snapshot?.columns ?? []) {
+    yield {
+      length: column.length,
+      header: () => writer.columnHeader(column),
+      samples: (start, end) => writer.columnSamples(column, start, end),
+    };
+  }
 }

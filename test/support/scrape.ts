@@ -1,10 +1,11 @@
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { PrometheusPipeline } from '../../exporter/metrics';
 
-/** The exposition text a scrape of this pipeline would return. */
+/** The exposition text of this pipeline, by the OpenTelemetry serializer (a reference for our own writer). */
 export async function scrapeText(pipeline: PrometheusPipeline): Promise<string> {
   const { resourceMetrics, errors } = await pipeline.exporter.collect();
   if (errors.length > 0) throw new Error(`collection errors: ${errors.join('; ')}`);
+  resourceMetrics.scopeMetrics.push(...(await pipeline.store.collect()).resourceMetrics.scopeMetrics);
   return new PrometheusSerializer('', false, undefined, false, true).serialize(resourceMetrics);
 }
 

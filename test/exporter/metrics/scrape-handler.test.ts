@@ -31,7 +31,7 @@ describe('createScrapeHandler', () => {
     const server = await ExporterServer.listen({
       listen: { host: '127.0.0.1', port: 0 },
       logger: silentLogger,
-      metrics: createScrapeHandler(pipeline.exporter, { pointsPerChunk: 3 }),
+      metrics: createScrapeHandler(pipeline, { pointsPerChunk: 3 }),
     });
     try {
       const response = await fetch(`${server.url}/metrics`);
@@ -95,7 +95,7 @@ describe('createScrapeHandler', () => {
       }
     })();
     try {
-      createScrapeHandler(pipeline.exporter, { pointsPerChunk: 3 })(
+      createScrapeHandler(pipeline, { pointsPerChunk: 3 })(
         {} as never,
         response as unknown as ServerResponse,
       );

@@ -1,0 +1,125 @@
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+
+/** Name, help and unit of a stored metric; one object per metric, kept across snapshots. */
+export interface ColumnDescriptor {
+  /** Full Prometheus name. */
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+}
+
+/** The gauge or counter values of one metric at one collection, one entry per series. */
+export interface ScalarColumn {
+  readonly kind: 'gauge' | 'counter';
+  readonly descriptor: ColumnDescriptor;
+  readonly length: number;
+  readonly attributes: readonly Attributes[];
+  readonly values: Float64Array;
+}
+
+/** Offsets within a histogram point's stride of `HistogramColumn.values`. */
+export const HISTOGRAM_COUNT = 0;
+export const HISTOGRAM_SUM = 1;
+export const HISTOGRAM_MIN = 2;
+export const HISTOGRAM_MAX = 3;
+/** The first bucket count; the buckets (boundaries + 1, the last unbounded) follow. */
+export const HISTOGRAM_BUCKETS = 4;
+
+/** The cumulative histograms of one metric at one collection. */
+export interface HistogramColumn {
+  readonly kind: 'histogram';
+  readonly descriptor: ColumnDescriptor;
+  readonly length: number;
+  readonly boundaries: readonly number[];
+  readonly attributes: readonly Attributes[];
+  readonly startTimes: readonly HrTime[];
+  /** Point i at i * stride: count, sum, min, max, then the bucket counts (not cumulative). */
+  readonly values: Float64Array;
+  readonly stride: number;
+}
+
+export type MetricColumn = ScalarColumn | HistogramColumn;
+
+/**
+ * A consistent read of every stored metric, in columns: a scrape keeps it for as long as its text
+ * takes to write (many event-loop turns), so it holds no object per data point for the garbage
+ * collector to promote; at 10,000 targets one is about 2 MB, against 8 MB of data points.
+ */
+export interface StoreSnapshot {
+  /** Start of the observed (gauge and counter) series. */
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly columns: readonly MetricColumn[];
+}
+
+/** Collects the series of one gauge or counter, growing its arrays as needed. */
+export class ScalarColumnBuilder {
+  private values: Float64Array;
+  private readonly attributes: Attributes[] = [];
+  private length = 0;
+
+  constructor(
+    private readonly kind: 'gauge' | 'counter',
+    private readonly descriptor: ColumnDescriptor,
+    capacity: number,
+  ) {
+    this.values = new Float64Array(Math.max(capacity, 4));
+  }
+
+  add(value: number, attributes: Attributes): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+    this.attributes.push(attributes);
+  }
+
+  build(): ScalarColumn {
+    const { kind, descriptor, length, attributes } = this;
+    return { kind, descriptor, length, attributes, values: this.values.subarray(0, length) };
+  }
+}
+
+/** The column as OpenTelemetry metric data (OTLP push, tests): one object per point. */
+export function columnToMetricData(column: MetricColumn, startTime: HrTime, endTime: HrTime): MetricData {
+  const { name, description, unit } = column.descriptor;
+  const descriptor = { name, description, unit, valueType: ValueType.DOUBLE };
+  const aggregationTemporality = AggregationTemporality.CUMULATIVE;
+  if (column.kind === 'histogram') {
+    const boundaries = column.boundaries as number[];
+    const dataPoints: Array<DataPoint<Histogram>> = [];
+    for (let i = 0; i < column.length; i++) {
+      const at = i * column.stride;
+      const v = column.values;
+      dataPoints.push({
+        attributes: column.attributes[i]!,
+        startTime: column.startTimes[i]!,
+        endTime,
+        value: {
+          buckets: { boundaries, counts: Array.from(v.subarray(at + HISTOGRAM_BUCKETS, at + column.stride)) },
+          count: v[at + HISTOGRAM_COUNT]!,
+          sum: v[at + HISTOGRAM_SUM]!,
+          min: v[at + HISTOGRAM_MIN]!,
+          max: v[at + HISTOGRAM_MAX]!,
+        },
+      });
+    }
+    return { descriptor, aggregationTemporality, dataPointType: DataPointType.HISTOGRAM, dataPoints };
+  }
+  const dataPoints: Array<DataPoint<number>> = [];
+  for (let i = 0; i < column.length; i++) {
+    dataPoints.push({ attributes: column.attributes[i]!, startTime, endTime, value: column.values[i]! });
+  }
+  return column.kind === 'gauge'
+    ? { descriptor, aggregationTemporality, dataPointType: DataPointType.GAUGE, dataPoints }
+    : { descriptor, aggregationTemporality, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints };
+}
