@@ -4,7 +4,7 @@ import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { MetricStore } from './metric-store';
 import { PrometheusTextWriter } from './prometheus-text';
-import { TextChunks } from './text-chunks';
+import { ChunkPool, TextChunks } from './text-chunks';
 import type { StoreSnapshot } from './store-snapshot';
 
 /** What a scrape reads. */
@@ -34,6 +34,7 @@ export function createScrapeHandler(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const pointsPerChunk = options.pointsPerChunk ?? 2000;
   const writer = new PrometheusTextWriter();
+  const pool = new ChunkPool();
 
   /** Resolves once the response drained (or closed). */
   const drained = (response: ServerResponse): Promise<void> =>
@@ -55,9 +56,11 @@ export function createScrapeHandler(
     const snapshot = source.store?.snapshot();
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
     let full = false;
-    const text = new TextChunks((chunk) => {
-      if (!response.destroyed && !response.write(chunk)) full = true;
-    });
+    const text = new TextChunks((chunk, release) => {
+      if (response.destroyed) return release();
+      // Sent (or failed for good): the socket holds the chunk no longer.
+      if (!response.write(chunk, release)) full = true;
+    }, pool);
     text.add(writer.targetInfo(resourceMetrics.resource.attributes));
     let budget = pointsPerChunk;
     for (const family of families(writer, resourceMetrics, snapshot)) {
@@ -71,7 +74,7 @@ export function createScrapeHandler(
         if (budget > 0) continue;
         // A slice per turn; past the socket's high-water mark, wait for it to drain.
         text.flush();
-        if (response.destroyed) return;
+        if (response.destroyed) return text.close();
         if (full) await drained(response);
         full = false;
         budget = pointsPerChunk;
@@ -79,7 +82,7 @@ export function createScrapeHandler(
       }
     }
     if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
-    text.flush();
+    text.close();
     if (!response.destroyed) response.end();
   };
 

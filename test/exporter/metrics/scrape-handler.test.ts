@@ -55,6 +55,76 @@ describe('createScrapeHandler', () => {
     }
   });
 
+  it('reuses a chunk only once the socket has sent it: concurrent slow scrapes stay exact', async () => {
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: [0.001, 0.01, 0.1],
+      store: pipeline.store,
+    });
+    for (let i = 0; i < 400; i++) {
+      const address = `10.0.${i >> 8}.${i & 255}`;
+      const series = metrics.pingSeries({ target: `t${i}`, address, family: 'ipv4' }, 60);
+      for (let seq = 0; seq <= i % 5; seq++) series.record({ seq, rtt: 0.0001 * (i + seq) });
+    }
+    // A socket that reads a chunk's bytes only when it sends it, a few milliseconds after the write.
+    class LateSocket extends EventEmitter {
+      destroyed = false;
+      headersSent = false;
+      body = '';
+      ended = false;
+      private readonly queue: Array<{ chunk: Buffer; sent?: () => void }> = [];
+      writeHead(): this {
+        this.headersSent = true;
+        return this;
+      }
+      write(chunk: Buffer, sent?: () => void): boolean {
+        this.queue.push({ chunk, ...(sent && { sent }) });
+        if (this.queue.length === 1) setTimeout(() => this.send(), 2);
+        return this.queue.length < 3;
+      }
+      end(): void {
+        this.ending = true;
+        if (this.queue.length === 0) this.ended = true;
+      }
+      private ending = false;
+      private send(): void {
+        const next = this.queue.shift();
+        if (!next) return;
+        this.body += next.chunk.toString();
+        next.sent?.();
+        if (this.queue.length > 0) setTimeout(() => this.send(), 2);
+        else if (this.ending) this.ended = true;
+        else this.emit('drain');
+      }
+    }
+    const fixed = (text: string) =>
+      parseSamples(text)
+        .filter((s) => !s.name.startsWith('netdiag_event_loop'))
+        .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
+        .sort();
+    try {
+      const expected = fixed(await scrapeText(pipeline));
+      assert.ok(expected.length > 400 * 8, `${expected.length} samples`);
+      const handler = createScrapeHandler(pipeline, { pointsPerChunk: 50 });
+      for (let round = 0; round < 2; round++) {
+        const sockets = [new LateSocket(), new LateSocket()];
+        for (const socket of sockets) handler({} as never, socket as unknown as ServerResponse);
+        const deadline = Date.now() + 10_000;
+        while (sockets.some((socket) => !socket.ended) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        for (const socket of sockets) {
+          assert.ok(socket.ended, 'the scrape ended');
+          assert.ok(socket.body.length > 3 * 64 * 1024, `${socket.body.length} bytes: several chunks`);
+          assert.deepEqual(fixed(socket.body), expected);
+        }
+      }
+    } finally {
+      metrics.close();
+      await pipeline.shutdown();
+    }
+  });
+
   it('waits for a slow client without piling up listeners', async () => {
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
     const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TextChunks } from '../../../exporter/metrics/text-chunks';
+import { ChunkPool, TextChunks } from '../../../exporter/metrics/text-chunks';
 
 describe('TextChunks', () => {
   it('hands over chunks of at most its size that join to the text, multi-byte characters whole', () => {
     const chunks: Buffer[] = [];
-    const text = new TextChunks((chunk) => chunks.push(Buffer.from(chunk)), 64);
+    const text = new TextChunks((chunk) => chunks.push(Buffer.from(chunk)), new ChunkPool(64));
     const pieces = ['abc\n', 'é€😀\n', 'x'.repeat(30), 'y'.repeat(100), '', 'z'.repeat(21), 'ü'];
     for (const piece of pieces) text.add(piece);
     text.flush();
@@ -18,16 +18,49 @@ describe('TextChunks', () => {
     );
   });
 
-  it('gives each chunk its own memory: a chunk handed over is not overwritten by later text', () => {
-    const chunks: Buffer[] = [];
-    const text = new TextChunks((chunk) => chunks.push(chunk), 16);
+  it('does not write over a chunk until it is released, then reuses it', () => {
+    const pool = new ChunkPool(16);
+    const held: Array<{ chunk: Buffer; release: () => void }> = [];
+    const text = new TextChunks((chunk, release) => held.push({ chunk, release }), pool);
     text.add('aaaa');
     text.add('b'.repeat(5)); // 4 + 15 > 16: 'aaaa' goes out first
     text.add('c'.repeat(5));
     text.flush();
     assert.deepEqual(
-      chunks.map((c) => c.toString()),
+      held.map((h) => h.chunk.toString()),
       ['aaaa', 'bbbbb', 'ccccc'],
     );
+    assert.equal(pool.available, 0);
+    const first = held[0]!;
+    first.release();
+    first.release(); // once only: the pool must not hand the same chunk out twice
+    assert.equal(pool.available, 1);
+    // the chunk being filled was taken before the release; the released one comes next
+    text.add('d'.repeat(5));
+    text.flush();
+    text.add('e'.repeat(5));
+    text.flush();
+    const reused = held[4]!;
+    assert.equal(reused.chunk.buffer, first.chunk.buffer);
+    assert.equal(reused.chunk.toString(), 'eeeee');
+    assert.deepEqual(
+      held.slice(1, 4).map((h) => h.chunk.toString()),
+      ['bbbbb', 'ccccc', 'ddddd'],
+    );
+    assert.equal(pool.available, 0);
+    text.close();
+    assert.equal(pool.available, 1); // the chunk being filled
+  });
+});
+
+describe('ChunkPool', () => {
+  it('keeps at most `keep` chunks, and only chunks of its size', () => {
+    const pool = new ChunkPool(8, 2);
+    const chunks = [pool.take(), pool.take(), pool.take()];
+    for (const chunk of chunks) pool.give(chunk);
+    assert.equal(pool.available, 2);
+    pool.take();
+    pool.give(Buffer.alloc(4));
+    assert.equal(pool.available, 1);
   });
 });
