@@ -5,7 +5,7 @@ import { KnockMetrics } from './knock-metrics';
 import { createHistogramSink, createObserved, type HistogramSink, type MetricStore } from './metric-store';
 import { METRIC } from './names';
 import type { Emit, ObservedBinding, ObservedSpec } from './observed';
-import { RollingWindow } from './rolling-window';
+import { expectedResults, RollingWindow } from './rolling-window';
 import { TraceMetrics } from './trace-metrics';
 
 export type ProbeName = 'ping' | 'knock' | 'trace';
@@ -190,8 +190,10 @@ export class ExporterMetrics {
   }
 
   /** A series for one (target, address) pair; `attributes` carries target, address, family and static labels. */
-  pingSeries(attributes: SeriesLabels, windowSeconds: number): PingSeries {
-    const series = new PingSeriesImpl(this, attributes, new RollingWindow(windowSeconds * 1000));
+  /** `intervalSeconds`, the probe's interval, sizes the window's ring once (see RollingWindow). */
+  pingSeries(attributes: SeriesLabels, windowSeconds: number, intervalSeconds?: number): PingSeries {
+    const window = new RollingWindow(windowSeconds * 1000, expectedResults(windowSeconds, intervalSeconds));
+    const series = new PingSeriesImpl(this, attributes, window);
     this.livePingSeries.add(series);
     return series;
   }

@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { HistogramSink } from './metric-store';
 import { METRIC } from './names';
 import type { Emit, ObservedSpec } from './observed';
-import { RollingWindow } from './rolling-window';
+import { expectedResults, RollingWindow } from './rolling-window';
 
 /** What the knock metrics need of one knock: the library's KnockResult fits. */
 export interface KnockOutcome {
@@ -71,10 +71,10 @@ export class KnockMetrics {
   }
 
   /** `attributes`: target, address, family, port and the target's static labels. */
-  series(attributes: Attributes, windowSeconds: number): KnockSeries {
+  series(attributes: Attributes, windowSeconds: number, intervalSeconds?: number): KnockSeries {
     const series: LiveSeries = {
       attributes,
-      window: new RollingWindow(windowSeconds * 1000),
+      window: new RollingWindow(windowSeconds * 1000, expectedResults(windowSeconds, intervalSeconds)),
       sent: 0,
       received: 0,
       open: undefined,

@@ -28,6 +28,7 @@ export class KnockProber implements Prober {
     const series = this.metrics.knock.series(
       { ...seriesAttributes(subject), port: plan.id },
       settings.window,
+      settings.interval,
     );
     return {
       run: async () => series.record(await session.probe()),

@@ -25,7 +25,10 @@ export class PingProber implements Prober {
       timeout: settings.timeout,
       size: settings.size,
     });
-    return new PingRunner(session, this.metrics.pingSeries(seriesAttributes(subject), settings.window));
+    return new PingRunner(
+      session,
+      this.metrics.pingSeries(seriesAttributes(subject), settings.window, settings.interval),
+    );
   }
 }
 

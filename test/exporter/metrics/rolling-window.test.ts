@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RollingWindow } from '../../../exporter/metrics';
+import { expectedResults } from '../../../exporter/metrics/rolling-window';
 
 describe('RollingWindow', () => {
   it('gives the loss ratio of the probes inside the window only', () => {
@@ -32,6 +33,28 @@ describe('RollingWindow', () => {
     assert.equal(window.size, 100, 'the last second of results, every 10 ms');
     assert.ok(window.capacity <= 256, `a ring of ${window.capacity} entries`);
     assert.equal(window.loss(1_000_000), 0);
+  });
+
+  it('is sized once from the expected results, and still grows if more come', () => {
+    const window = new RollingWindow(60_000, 60);
+    assert.equal(window.capacity, 62);
+    // ticks a few milliseconds early at times: 61 results inside 60 s
+    for (let t = 0; t <= 600_000; t += 999) window.add(t, 0.001);
+    assert.equal(window.capacity, 62, 'no growth at one result per interval');
+    const times: number[] = [];
+    for (let t = 0; t <= 600_000; t += 999) times.push(t);
+    for (let t = 600_001; t < 601_000; t += 10) {
+      window.add(t, null);
+      times.push(t);
+    }
+    const inside = times.filter((t) => t > 600_991 - 60_000).length;
+    assert.ok(inside > 150, `${inside} results inside`);
+    assert.equal(window.size, inside);
+    assert.ok(window.capacity >= window.size);
+    assert.equal(window.loss(600_991), 100 / inside);
+    assert.equal(expectedResults(60, 0.5), 120);
+    assert.equal(expectedResults(60, undefined), undefined);
+    assert.equal(expectedResults(60, 0), undefined);
   });
 
   it('agrees with a plain list over 20,000 random results, gaps and losses (seeded)', () => {
