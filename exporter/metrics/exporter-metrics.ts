@@ -189,8 +189,10 @@ export class ExporterMetrics {
     }
   }
 
-  /** A series for one (target, address) pair; `attributes` carries target, address, family and static labels. */
-  /** `intervalSeconds`, the probe's interval, sizes the window's ring once (see RollingWindow). */
+  /**
+   * A series for one (target, address) pair; `attributes` carries target, address, family and static
+   * labels. `intervalSeconds`, the probe's interval, sizes the window's ring once (see RollingWindow).
+   */
   pingSeries(attributes: SeriesLabels, windowSeconds: number, intervalSeconds?: number): PingSeries {
     const window = new RollingWindow(windowSeconds * 1000, expectedResults(windowSeconds, intervalSeconds));
     const series = new PingSeriesImpl(this, attributes, window);

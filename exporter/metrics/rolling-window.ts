@@ -1,4 +1,4 @@
-const DEFAULT_CAPACITY = 16;
+const DEFAULT_EXPECTED = 16;
 
 /**
  * The results of the last `windowMs` of one series: loss ratio and jitter over them.
@@ -21,7 +21,7 @@ export class RollingWindow {
    */
   constructor(
     private readonly windowMs: number,
-    expected = DEFAULT_CAPACITY,
+    expected = DEFAULT_EXPECTED,
   ) {
     // Two spare: a tick may come a few milliseconds early, and the oldest result leaves only then.
     this.ring = Math.max(1, Math.ceil(expected) + 2);
@@ -39,7 +39,7 @@ export class RollingWindow {
 
   add(at: number, rtt: number | null): void {
     this.prune(at);
-    if (this.count === this.capacity) this.grow();
+    if (this.count === this.ring) this.grow();
     const index = 2 * ((this.head + this.count) % this.ring);
     this.slots[index] = at;
     this.slots[index + 1] = rtt ?? NaN;

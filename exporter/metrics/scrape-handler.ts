@@ -52,7 +52,7 @@ export function createScrapeHandler(
 
   const scrape = async (response: ServerResponse): Promise<void> => {
     const { resourceMetrics, errors } = await source.exporter.collect();
-    // Read in the same turn as the SDK's instruments: one consistent scrape.
+    // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
     const snapshot = source.store?.snapshot();
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
     let full = false;
