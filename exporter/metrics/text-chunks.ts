@@ -1,8 +1,8 @@
 /**
  * Buffers of one size, handed back once the socket has sent them and handed out again. A scrape of
  * 10,000 targets is 24 MB of text; as fresh Buffers each chunk outlived a turn, was promoted, and
- * its memory came back only at the next full garbage collection: seven scrapes in a row held
- * 35-50 MB of sent text. Reused, the text in flight is what stays: a turn's worth (about 5 MB).
+ * its memory came back only at the next full garbage collection: after six scrapes in a row
+ * 35-43 MB of external memory was still held. Reused, the text in flight is what stays: a turn's worth (about 5 MB).
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
