@@ -9,6 +9,7 @@ export type ProbeErrorCode =
   | 'ERR_IDENTIFIERS_EXHAUSTED'
   | 'ERR_PORT_RESERVATION'
   | 'ERR_SOURCE_ADDRESS'
+  | 'ERR_PROC_READ'
   | 'ERR_CLOSED';
 
 export class ProbeError extends Error {

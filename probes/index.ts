@@ -19,8 +19,24 @@ export type {
   PortState,
 } from './knock';
 export { KnockSession, Knocker } from './knock';
-export type { BindOptions, IcmpSocketStats, RawTransport, RawTransportFactory } from './socket';
-export { IcmpSocket, SocketRegistry, openRawTransport, sharedSockets } from './socket';
+export type {
+  BindOptions,
+  IcmpSocketStats,
+  KernelDropsOptions,
+  KernelDropsTotal,
+  ProcFiles,
+  RawSocketLine,
+  RawTransport,
+  RawTransportFactory,
+} from './socket';
+export {
+  IcmpSocket,
+  KernelDrops,
+  SocketRegistry,
+  openRawTransport,
+  parseProcNetRaw,
+  sharedSockets,
+} from './socket';
 export type {
   FlowPath,
   HopResponder,

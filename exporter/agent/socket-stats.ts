@@ -1,8 +1,28 @@
-import type { IcmpSocket, SocketRegistry, TcpSocket, UdpSocket } from '../../probes/socket';
-import type { SocketStatsSource } from '../metrics';
+import {
+  KernelDrops,
+  type IcmpSocket,
+  type SocketRegistry,
+  type TcpSocket,
+  type UdpSocket,
+} from '../../probes/socket';
+import type { KernelDropsSource, SocketsSnapshot, SocketStatsSource } from '../metrics';
 
-/** The receive statistics of every shared raw socket open now, for netdiag_socket_packets_total. */
-export function socketStats(registry: SocketRegistry): SocketStatsSource[] {
+/** The process's raw sockets are one set, whatever registry opened them: one reader for all. */
+let processDrops: KernelDrops | undefined;
+
+/**
+ * The receive statistics of every shared raw socket open now (netdiag_socket_packets_total), and
+ * the kernel's receive drops of the process's raw sockets (netdiag_socket_kernel_drops_total).
+ */
+export function socketStats(
+  registry: SocketRegistry,
+  drops: KernelDrops = (processDrops ??= new KernelDrops()),
+): SocketsSnapshot {
+  const kernelDrops = readKernelDrops(drops);
+  return { sockets: registryStats(registry), ...(kernelDrops && { kernelDrops }) };
+}
+
+function registryStats(registry: SocketRegistry): SocketStatsSource[] {
   const sources: SocketStatsSource[] = [];
   for (const socket of registry.socketsOf<IcmpSocket>('icmp')) {
     sources.push({
@@ -32,4 +52,29 @@ export function socketStats(registry: SocketRegistry): SocketStatsSource[] {
     });
   }
   return sources;
+}
+
+/** Undefined where /proc cannot be read (not Linux): the series are then absent, not zero. */
+function readKernelDrops(drops: KernelDrops): KernelDropsSource[] | undefined {
+  let totals;
+  try {
+    totals = drops.read();
+  } catch {
+    return undefined;
+  }
+  return totals.map(({ family, protocol, drops }) => ({ family, protocol: protocolName(protocol), drops }));
+}
+
+function protocolName(protocol: number): string {
+  switch (protocol) {
+    case 1:
+    case 58:
+      return 'icmp';
+    case 6:
+      return 'tcp';
+    case 17:
+      return 'udp';
+    default:
+      return String(protocol);
+  }
 }

@@ -112,7 +112,8 @@ export function hopLine(hop: TraceHop): string {
   const responders = hop.responders.map(responderText);
   const answers = responders.length === 0 ? '*' : responders.join('  ');
   const refused = hop.sendFailures > 0 ? ` (${hop.sendFailures} not sent)` : '';
-  return `${ttl}  ${answers}  loss ${Math.round(hop.loss * 1000) / 10}%${refused}`;
+  const late = hop.late > 0 ? ` (${hop.late} answered after the timeout)` : '';
+  return `${ttl}  ${answers}  loss ${Math.round(hop.loss * 1000) / 10}%${refused}${late}`;
 }
 
 function responderText(responder: HopResponder): string {

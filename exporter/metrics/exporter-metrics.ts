@@ -23,8 +23,23 @@ export interface ExporterMetricsOptions {
   store?: MetricStore;
   /** Monotonic milliseconds; default performance.now. */
   now?: () => number;
-  /** The shared sockets whose packet statistics are exported. */
-  sockets?: () => ReadonlyArray<SocketStatsSource>;
+  /** The shared sockets whose packet statistics are exported, read at each collection. */
+  sockets?: () => SocketsSnapshot;
+}
+
+/** What is read of the raw sockets at each collection. */
+export interface SocketsSnapshot {
+  /** Every shared raw socket open now. */
+  readonly sockets: ReadonlyArray<SocketStatsSource>;
+  /** The kernel's receive drops per (family, protocol); absent when they cannot be read. */
+  readonly kernelDrops?: ReadonlyArray<KernelDropsSource>;
+}
+
+/** Datagrams the kernel dropped for the process's raw sockets of one (family, protocol), a total. */
+export interface KernelDropsSource {
+  readonly family: 4 | 6;
+  readonly protocol: string;
+  readonly drops: number;
 }
 
 /** One shared raw socket's receive statistics; `protocol` defaults to "icmp". */
@@ -94,6 +109,24 @@ const SPEC = {
     description: 'Probes waiting for an answer on each raw socket: flat over time, or something leaks.',
     kind: 'gauge',
   },
+  socketKernelDrops: {
+    name: METRIC.socketKernelDrops,
+    description:
+      "Datagrams the kernel dropped for the exporter's raw sockets, by family and protocol: a full receive buffer (a flood, or a stalled exporter).",
+    kind: 'counter',
+  },
+  ticksSkipped: {
+    name: METRIC.probeTicksSkipped,
+    description:
+      'Scheduled probe runs skipped, by probe: the previous run of the job or the whole process was still busy a full interval later.',
+    kind: 'counter',
+  },
+  lateReplies: {
+    name: METRIC.probeLateReplies,
+    description:
+      'Answers read after their timeout, by probe: a stalled exporter; each counts as a loss (reason timeout), not an RTT.',
+    kind: 'counter',
+  },
   socketPackets: {
     name: METRIC.socketPackets,
     description:
@@ -118,6 +151,8 @@ export class ExporterMetrics {
   readonly trace: TraceMetrics;
   private readonly livePingSeries = new Set<PingSeriesImpl>();
   private readonly targetCounts = new Map<ProbeName, number>();
+  /** Per probe kind: not per target (10,000 targets × 3 probes more series), a stall hits every job alike. */
+  private readonly stalls = new Map<ProbeName, { ticksSkipped: number; lateReplies: number }>();
   private readonly addressCounts = new Map<string, { attributes: Attributes; count: number }>();
   private readonly eventLoop: IntervalHistogram;
   private readonly binding: ObservedBinding;
@@ -139,6 +174,7 @@ export class ExporterMetrics {
       histogram(METRIC.knockRtt, 'Round-trip time of answered TCP SYNs (SYN-ACK or RST).'),
       this.now,
       failure('knock'),
+      () => this.lateReplies('knock', 1),
     );
     this.trace = new TraceMetrics((attributes) => failure('trace')(attributes, 'hop_address_limit'));
     this.eventLoop = monitorEventLoopDelay({ resolution: 10 });
@@ -169,6 +205,10 @@ export class ExporterMetrics {
       for (const { attributes, count } of counts.values()) emit(SPEC.probeErrors, count, attributes);
     }
     for (const [probe, count] of this.targetCounts) emit(SPEC.targets, count, { probe });
+    for (const [probe, { ticksSkipped, lateReplies }] of this.stalls) {
+      emit(SPEC.ticksSkipped, ticksSkipped, { probe });
+      emit(SPEC.lateReplies, lateReplies, { probe });
+    }
     for (const { attributes, count } of this.addressCounts.values()) emit(SPEC.addresses, count, attributes);
     emit(SPEC.reloadSuccessful, this.reload.successful, {});
     emit(SPEC.reloadTimestamp, this.reload.timestamp, {});
@@ -179,7 +219,11 @@ export class ExporterMetrics {
       emit(SPEC.eventLoopDelay, loop.max / 1e9, { stat: 'max' });
       loop.reset();
     }
-    for (const socket of this.options.sockets?.() ?? []) {
+    const snapshot = this.options.sockets?.();
+    for (const { family, protocol, drops } of snapshot?.kernelDrops ?? []) {
+      emit(SPEC.socketKernelDrops, drops, { family: family === 4 ? 'ipv4' : 'ipv6', protocol });
+    }
+    for (const socket of snapshot?.sockets ?? []) {
       const family = socket.family === 4 ? 'ipv4' : 'ipv6';
       const protocol = socket.protocol ?? 'icmp';
       for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
@@ -212,6 +256,8 @@ export class ExporterMetrics {
       this.rtt.record(result.rtt, series.attributes);
     } else {
       this.probeError(series.attributes.target as string, 'ping', result.failure?.reason ?? 'timeout');
+      if (result.failure?.reason === 'timeout' && result.failure.lateRtt !== undefined)
+        this.lateReplies('ping', 1);
     }
   }
 
@@ -233,6 +279,24 @@ export class ExporterMetrics {
 
   setTargets(probe: ProbeName, count: number): void {
     this.targetCounts.set(probe, count);
+    // The stall counters of a probe that runs are there from the start, at 0.
+    if (count > 0) this.stallsOf(probe);
+  }
+
+  /** Ticks of `probe`'s jobs the scheduler skipped (see PeriodicJob). */
+  ticksSkipped(probe: ProbeName, count: number): void {
+    this.stallsOf(probe).ticksSkipped += count;
+  }
+
+  /** Answers of `probe` read after their timeout, recorded as losses. */
+  lateReplies(probe: ProbeName, count: number): void {
+    this.stallsOf(probe).lateReplies += count;
+  }
+
+  private stallsOf(probe: ProbeName): { ticksSkipped: number; lateReplies: number } {
+    let stalls = this.stalls.get(probe);
+    if (!stalls) this.stalls.set(probe, (stalls = { ticksSkipped: 0, lateReplies: 0 }));
+    return stalls;
   }
 
   setAddresses(target: string, attributes: SeriesLabels, count: number): void {

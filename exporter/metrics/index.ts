@@ -1,8 +1,10 @@
 export type {
   ExporterMetricsOptions,
+  KernelDropsSource,
   PingSeries,
   ProbeName,
   SeriesLabels,
+  SocketsSnapshot,
   SocketStatsSource,
 } from './exporter-metrics';
 export type { KnockOutcome, KnockSeries } from './knock-metrics';

@@ -9,7 +9,8 @@ export interface KnockOutcome {
   /** Seconds; null when nothing answered before the timeout. */
   readonly rtt: number | null;
   readonly state?: 'open' | 'closed';
-  readonly failure?: { readonly reason: string };
+  /** `lateRtt`: an answer was read after the timeout (see KnockFailure); a loss all the same. */
+  readonly failure?: { readonly reason: string; readonly lateRtt?: number };
 }
 
 /** Where one (target, address, port)'s knocks go. */
@@ -57,6 +58,8 @@ export class KnockMetrics {
     private readonly rtt: HistogramSink,
     private readonly now: () => number,
     private readonly onFailure: (attributes: Attributes, reason: string) => void,
+    /** Called for each answer read after its timeout (counted as a loss, reason timeout). */
+    private readonly onLateAnswer: () => void = () => {},
   ) {}
 
   collect(emit: Emit, now: number): void {
@@ -100,6 +103,7 @@ export class KnockMetrics {
     series.window.add(this.now(), outcome.rtt);
     if (outcome.rtt === null) {
       this.onFailure(series.attributes, outcome.failure?.reason ?? 'timeout');
+      if (outcome.failure?.lateRtt !== undefined) this.onLateAnswer();
       return;
     }
     series.received++;

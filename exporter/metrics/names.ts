@@ -19,6 +19,8 @@ export const METRIC = {
   traceDuration: 'netdiag_trace_duration_seconds',
   traceRounds: 'netdiag_trace_rounds_total',
   probeErrors: 'netdiag_probe_errors_total',
+  probeTicksSkipped: 'netdiag_probe_ticks_skipped_total',
+  probeLateReplies: 'netdiag_probe_late_replies_total',
   targets: 'netdiag_targets',
   targetAddresses: 'netdiag_target_addresses',
   reloadSuccessful: 'netdiag_config_last_reload_successful',
@@ -26,5 +28,6 @@ export const METRIC = {
   eventLoopDelay: 'netdiag_event_loop_delay_seconds',
   socketPackets: 'netdiag_socket_packets_total',
   socketPending: 'netdiag_socket_pending_probes',
+  socketKernelDrops: 'netdiag_socket_kernel_drops_total',
   logLinesSuppressed: 'netdiag_log_lines_suppressed_total',
 } as const;

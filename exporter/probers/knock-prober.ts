@@ -13,6 +13,10 @@ export class KnockProber implements Prober {
     private readonly metrics: ExporterMetrics,
   ) {}
 
+  ticksSkipped(count: number): void {
+    this.metrics.ticksSkipped('knock', count);
+  }
+
   plansOf(target: TargetConfig): readonly ProbePlan[] {
     return (target.knock ?? []).map((knock) => ({ id: String(knock.port), interval: knock.interval }));
   }

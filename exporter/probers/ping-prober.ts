@@ -13,6 +13,10 @@ export class PingProber implements Prober {
     private readonly metrics: ExporterMetrics,
   ) {}
 
+  ticksSkipped(count: number): void {
+    this.metrics.ticksSkipped('ping', count);
+  }
+
   plansOf(target: TargetConfig): readonly ProbePlan[] {
     return target.ping ? [{ id: '', interval: target.ping.interval }] : [];
   }

@@ -13,6 +13,10 @@ export class TraceProber implements Prober {
     private readonly metrics: ExporterMetrics,
   ) {}
 
+  ticksSkipped(count: number): void {
+    this.metrics.ticksSkipped('trace', count);
+  }
+
   plansOf(target: TargetConfig): readonly ProbePlan[] {
     return target.trace ? [{ id: '', interval: target.trace.interval }] : [];
   }
@@ -50,6 +54,8 @@ export class TraceProber implements Prober {
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
             this.metrics.probeError(subject.target.name, 'trace', 'send');
+          const late = result.hops.reduce((sum, hop) => sum + hop.late, 0);
+          if (late > 0) this.metrics.lateReplies('trace', late);
         } catch (error) {
           if (abort.signal.aborted) return;
           const reason =

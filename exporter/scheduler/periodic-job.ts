@@ -10,13 +10,20 @@ export interface PeriodicJobOptions {
   /** The callback form of run, used instead when given: calls `done` once the run is over. */
   start?: (done: () => void) => void;
   onError?: (error: unknown) => void;
-  /** Called with the number of ticks skipped because the previous run was still going. */
+  /**
+   * Called with the number of ticks skipped: due a whole interval or more before the job could
+   * start them, because its previous run was still going or the process was stalled.
+   */
   onOverrun?: (skipped: number) => void;
 }
 
 /**
  * Runs a job at first + k * interval: no drift, and never two runs of one job at once. A run that
- * outlasts its interval delays the next tick until it ends; ticks a whole interval behind are skipped.
+ * outlasts its interval delays the next tick until it ends. When a tick starts, the ticks due before
+ * the latest one due are skipped and reported: after a long run or a stall of the whole process (a
+ * paused container, a busy event loop) the job runs once, for the latest tick, not once per missed
+ * tick. Invariant: every tick due either runs, less than an interval after it was due, or is
+ * counted in onOverrun, once.
  * The job is its own entry in the shared timer queue: a tick allocates no timer.
  */
 export class PeriodicJob implements QueuedTimer {
@@ -42,6 +49,13 @@ export class PeriodicJob implements QueuedTimer {
 
   fire(): void {
     if (this.stopped || this.running) return;
+    // A run that ends a little after the next tick was due (a timeout equal to the interval
+    // does) starts that tick at once; only ticks a whole interval behind are skipped.
+    const behind = Math.floor((this.timers.now() - this.nextDue()) / this.options.intervalMs);
+    if (behind > 0) {
+      this.tick += behind;
+      this.options.onOverrun?.(behind);
+    }
     this.running = true;
     this.tick++;
     const { start } = this.options;
@@ -75,13 +89,7 @@ export class PeriodicJob implements QueuedTimer {
   private readonly ended = (): void => {
     this.running = false;
     if (this.stopped) return;
-    // A run that ends a little after the next tick was due (a timeout equal to the interval
-    // does) starts that tick at once; only ticks a whole interval behind are skipped.
-    const behind = Math.floor((this.timers.now() - this.nextDue()) / this.options.intervalMs);
-    if (behind > 0) {
-      this.tick += behind;
-      this.options.onOverrun?.(behind);
-    }
+    // Due already after a long run: fire() then skips what is a whole interval behind.
     this.timers.schedule(this, this.nextDue());
   };
 }

@@ -28,6 +28,8 @@ export interface Prober {
   /** The jobs this target asks of this probe; empty when the target does not enable it. */
   plansOf(target: TargetConfig): readonly ProbePlan[];
   open(subject: ProbeSubject, plan: ProbePlan): ProbeRunner;
+  /** Told how many ticks of one of its jobs the scheduler skipped (see PeriodicJob), to count them. */
+  ticksSkipped?(count: number): void;
 }
 
 export interface ProbeRunner {

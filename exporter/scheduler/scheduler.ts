@@ -51,8 +51,10 @@ export class Scheduler {
         run: () => runner.run(),
         ...(runner.start && { start: (done: () => void) => runner.start!(done) }),
         onError: (error) => this.logger.error('probe run failed', { ...context(), err: error }),
-        onOverrun: (skipped) =>
-          this.overruns.add(prober.name, `${subject.target.name} ${subject.address}`, skipped),
+        onOverrun: (skipped) => {
+          prober.ticksSkipped?.(skipped);
+          this.overruns.add(prober.name, `${subject.target.name} ${subject.address}`, skipped);
+        },
       });
       entries.push({ job, runner });
     }

@@ -9,7 +9,11 @@ export interface KnockAnswer {
 }
 
 export type KnockFailure =
-  | { reason: 'timeout' }
+  /**
+   * No answer within the timeout. `lateRtt`: an answer was read after the timeout but before the
+   * timeout fired (the event loop was stalled): its seconds measure the stall, not the network.
+   */
+  | { reason: 'timeout'; lateRtt?: number }
   /** An ICMP error quoting the SYN, e.g. destination unreachable from a router, or a filter's reject. */
   | { reason: 'unreachable'; type: number; code: number; from: string }
   | { reason: 'send'; message: string };

@@ -87,6 +87,15 @@ export class KnockSession {
         socket.readNow();
         cancel();
       };
+      // An answer read after the timeout is a loss, as if the timer had fired first: it can be read
+      // first only when the event loop was stalled (a paused process, a busy loop), and its RTT then
+      // measures the stall, not the network. Settles it so; true when it did.
+      const settledLate = (receivedAt: bigint): boolean => {
+        const rtt = Number(receivedAt - sentAt) / 1e9;
+        if (rtt * 1000 <= spec.timeoutMs) return false;
+        settle({ ...base(), rtt: null, failure: { reason: 'timeout', lateRtt: rtt } });
+        return true;
+      };
       const expectation: TcpExpectation = {
         remoteAddress: spec.destination,
         remotePort: spec.port,
@@ -94,7 +103,8 @@ export class KnockSession {
         get sequence() {
           return sequence;
         },
-        onAnswer: (receivedAt, answer) =>
+        onAnswer: (receivedAt, answer) => {
+          if (settledLate(receivedAt)) return;
           settle({
             ...base(),
             rtt: Number(receivedAt - sentAt) / 1e9,
@@ -103,13 +113,16 @@ export class KnockSession {
             window: answer.window,
             bytes: answer.bytes,
             ...(answer.ttl !== undefined && { ttl: answer.ttl }),
-          }),
-        onIcmpError: (_receivedAt, error) =>
+          });
+        },
+        onIcmpError: (receivedAt, error) => {
+          if (settledLate(receivedAt)) return;
           settle({
             ...base(),
             rtt: null,
             failure: { reason: 'unreachable', type: error.type, code: error.code, from: error.from },
-          }),
+          });
+        },
       };
       let registered = false;
       for (let i = 0; i < SEQUENCE_TRIES && !registered; i++) {

@@ -184,11 +184,15 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
   };
 
   onReply(receivedAt: bigint, info: EchoReplyInfo): void {
-    const result: PingResult = {
-      seq: this.seq,
-      rtt: Number(receivedAt - this.sentAt) / 1e9,
-      bytes: info.bytes,
-    };
+    const rtt = Number(receivedAt - this.sentAt) / 1e9;
+    // A reply read after the timeout is a loss, as if the deadline had fired first: it can be read
+    // before the deadline fires only when the event loop was stalled (a paused process, a busy
+    // loop), and its RTT then measures the stall, not the network.
+    if (rtt * 1000 > this.session.spec.timeoutMs) {
+      this.settle({ seq: this.seq, rtt: null, failure: { reason: 'timeout', lateRtt: rtt } });
+      return;
+    }
+    const result: PingResult = { seq: this.seq, rtt, bytes: info.bytes };
     if (info.ttl !== undefined) result.ttl = info.ttl;
     this.settle(result);
   }

@@ -1,5 +1,9 @@
 export type PingFailure =
-  | { reason: 'timeout' }
+  /**
+   * No reply within the timeout. `lateRtt`: a reply was read after the timeout but before the
+   * timeout fired (the event loop was stalled): its seconds measure the stall, not the network.
+   */
+  | { reason: 'timeout'; lateRtt?: number }
   | { reason: 'unreachable'; type: number; code: number; from: string }
   | { reason: 'send'; message: string };
 

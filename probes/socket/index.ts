@@ -11,6 +11,8 @@ export type {
 } from './icmp-socket';
 export { IcmpSocket } from './icmp-socket';
 export { IdentifierPool } from './identifier-pool';
+export type { KernelDropsOptions, KernelDropsTotal, ProcFiles, RawSocketLine } from './kernel-drops';
+export { KernelDrops, ownSocketInodes, parseProcNetRaw } from './kernel-drops';
 export type {
   RawPacketHandler,
   RawTransport,

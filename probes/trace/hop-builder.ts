@@ -11,10 +11,15 @@ export function buildHop(ttl: number, outcomes: readonly FlowOutcome[]): TraceHo
   const responders = new Map<string, HopResponder>();
   let received = 0;
   let sendFailures = 0;
+  let late = 0;
   for (const { flow, outcome } of outcomes) {
     if (outcome === null) continue;
     if (outcome.kind === 'send-failed') {
       sendFailures++;
+      continue;
+    }
+    if (outcome.kind === 'late') {
+      late++;
       continue;
     }
     received++;
@@ -35,11 +40,12 @@ export function buildHop(ttl: number, outcomes: readonly FlowOutcome[]): TraceHo
     sent,
     received,
     sendFailures,
+    late,
     loss: sent === 0 ? 0 : (sent - received) / sent,
   };
 }
 
 /** Whether an outcome ends its flow: the destination answered, or something said it is unreachable. */
 export function endsFlow(outcome: ProbeOutcome): boolean {
-  return outcome !== null && outcome.kind !== 'hop' && outcome.kind !== 'send-failed';
+  return outcome !== null && (outcome.kind === 'destination' || outcome.kind === 'unreachable');
 }

@@ -7,6 +7,7 @@ export type {
   AnswerKind,
   FlowPath,
   HopResponder,
+  LateAnswer,
   ProbeAnswer,
   ProbeOutcome,
   SendFailure,

@@ -4,7 +4,8 @@ import type { AnswerKind, ProbeOutcome } from './trace-result';
 
 /**
  * One probe in flight: settles once, with its answer, at its timeout (counted from the moment it
- * left, not from when it was queued), on a send error, or when cancelled.
+ * left, not from when it was queued), on a send error, or when cancelled. An answer read after the
+ * timeout settles it as late: unanswered.
  */
 export class InflightProbe {
   readonly settled: Promise<ProbeOutcome>;
@@ -54,7 +55,11 @@ export class InflightProbe {
       return;
     }
     const rtt = Math.max(0, Number(receivedAt - this.sentAt) / 1e9);
-    this.settle({ kind, from, rtt, ...(icmp && { icmp }) });
+    // An answer read after the timeout is a loss, as if the timer had fired first: it can be read
+    // first only when the event loop was stalled (a paused process, a busy loop), and its RTT then
+    // measures the stall, not the network.
+    if (rtt * 1000 > this.timeoutMs) this.settle({ kind: 'late', rtt });
+    else this.settle({ kind, from, rtt, ...(icmp && { icmp }) });
   }
 
   cancel(): void {

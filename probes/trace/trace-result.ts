@@ -8,8 +8,21 @@ import type { TraceProtocol } from './trace-request';
  */
 export type AnswerKind = 'hop' | 'destination' | 'unreachable';
 
-/** How one probe ended: its answer, null when none came before the timeout, or a send failure. */
-export type ProbeOutcome = ProbeAnswer | SendFailure | null;
+/**
+ * How one probe ended: its answer, null when none came before the timeout, an answer read too late,
+ * or a send failure.
+ */
+export type ProbeOutcome = ProbeAnswer | LateAnswer | SendFailure | null;
+
+/**
+ * An answer read after the probe's timeout, before the timeout fired (the event loop was stalled):
+ * unanswered all the same, since its RTT measures the stall, not the network.
+ */
+export interface LateAnswer {
+  kind: 'late';
+  /** Seconds from the send to the read. */
+  rtt: number;
+}
 
 /** The kernel refused the probe (ENOBUFS from a full egress queue, EHOSTUNREACH...): it never left. */
 export interface SendFailure {
@@ -48,6 +61,8 @@ export interface TraceHop {
   received: number;
   /** Probes of `sent` that the kernel refused (they count as lost: a full queue on the way is loss too). */
   sendFailures: number;
+  /** Probes of `sent` whose answer was read after their timeout (lost: see LateAnswer). */
+  late: number;
   /** (sent - received) / sent (0 when nothing was sent). */
   loss: number;
 }

@@ -24,6 +24,14 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
+  /**
+   * Moves time forward without firing anything, as a stopped process (SIGSTOP) or a busy event
+   * loop lives it: timers due meanwhile fire late, at the next advance().
+   */
+  stall(ms: number): void {
+    this.time += ms;
+  }
+
   /** Moves time forward, firing due timers in order and letting promise callbacks run between them. */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;

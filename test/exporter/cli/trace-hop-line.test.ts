@@ -9,6 +9,7 @@ const hop = (over: Partial<TraceHop>): TraceHop => ({
   sent: 6,
   received: 0,
   sendFailures: 0,
+  late: 0,
   loss: 1,
   ...over,
 });
@@ -28,7 +29,8 @@ describe('trace CLI hop line', () => {
     assert.equal(line, ' 3  10.0.3.2  0.500 ms (2)  10.0.4.2  1.000 ms (1) !H  loss 50%');
   });
 
-  it('says how many probes the kernel refused', () => {
+  it('says how many probes the kernel refused, and how many were answered too late', () => {
     assert.equal(hopLine(hop({ sendFailures: 4 })), ' 3  *  loss 100% (4 not sent)');
+    assert.equal(hopLine(hop({ late: 2 })), ' 3  *  loss 100% (2 answered after the timeout)');
   });
 });

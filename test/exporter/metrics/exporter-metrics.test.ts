@@ -11,9 +11,19 @@ function setup(cardinalityLimit = 10_000) {
   const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
     histogramBuckets: BUCKETS,
     now: () => now,
-    sockets: () => [
-      { family: 4, stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 }, pending: 3 },
-    ],
+    sockets: () => ({
+      sockets: [
+        {
+          family: 4,
+          stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 },
+          pending: 3,
+        },
+      ],
+      kernelDrops: [
+        { family: 4, protocol: 'icmp', drops: 602 },
+        { family: 6, protocol: 'tcp', drops: 0 },
+      ],
+    }),
   });
   return { pipeline, metrics, setNow: (t: number) => (now = t) };
 }
@@ -108,6 +118,66 @@ describe('ExporterMetrics', () => {
     assert.equal(select(samples, 'netdiag_targets', { probe: 'ping' })[0]?.value, 7);
     const p99 = select(samples, 'netdiag_event_loop_delay_seconds', { stat: 'p99' })[0];
     assert.ok(p99 && p99.value > 0 && p99.value < 1, `event loop p99 ${p99?.value}`);
+    metrics.close();
+    await pipeline.shutdown();
+  });
+
+  it('exports the kernel drops of the raw sockets per family and protocol', async () => {
+    const { pipeline, metrics } = setup();
+    const samples = parseSamples(await scrapeText(pipeline));
+    assert.deepEqual(
+      select(samples, 'netdiag_socket_kernel_drops_total').map((s) => [s.labels, s.value]),
+      [
+        [{ family: 'ipv4', protocol: 'icmp' }, 602],
+        [{ family: 'ipv6', protocol: 'tcp' }, 0],
+      ],
+    );
+    metrics.close();
+    await pipeline.shutdown();
+  });
+
+  it('counts skipped ticks and late replies per probe, from 0 for each probe that has targets', async () => {
+    const { pipeline, metrics } = setup();
+    metrics.setTargets('ping', 2);
+    metrics.setTargets('knock', 1);
+    metrics.setTargets('trace', 0);
+    const before = parseSamples(await scrapeText(pipeline));
+    for (const name of ['netdiag_probe_ticks_skipped_total', 'netdiag_probe_late_replies_total']) {
+      assert.deepEqual(
+        select(before, name).map((s) => [s.labels.probe, s.value]),
+        [
+          ['ping', 0],
+          ['knock', 0],
+        ],
+        name,
+      );
+    }
+    const labels = { target: 'gw', address: '10.0.0.1', family: 'ipv4' };
+    const series = metrics.pingSeries(labels, 60);
+    series.record({ seq: 0, rtt: null, failure: { reason: 'timeout', lateRtt: 10.17 } });
+    series.record({ seq: 1, rtt: null, failure: { reason: 'timeout' } });
+    metrics.knock.series({ ...labels, port: '22' }, 60).record({
+      rtt: null,
+      failure: { reason: 'timeout', lateRtt: 5.2 },
+    });
+    metrics.ticksSkipped('ping', 49);
+    metrics.ticksSkipped('ping', 1);
+    metrics.lateReplies('trace', 3);
+    const after = parseSamples(await scrapeText(pipeline));
+    const count = (name: string, probe: string): number | undefined =>
+      select(after, name, { probe })[0]?.value;
+    assert.equal(count('netdiag_probe_ticks_skipped_total', 'ping'), 50);
+    assert.equal(count('netdiag_probe_late_replies_total', 'ping'), 1);
+    assert.equal(count('netdiag_probe_late_replies_total', 'knock'), 1);
+    assert.equal(count('netdiag_probe_late_replies_total', 'trace'), 3);
+    // A late reply is a loss: no RTT observed, counted with the timeouts.
+    assert.equal(select(after, 'netdiag_ping_rtt_seconds_count', labels)[0]?.value ?? 0, 0);
+    assert.equal(select(after, 'netdiag_ping_received_total', labels)[0]?.value, 0);
+    assert.equal(
+      select(after, 'netdiag_probe_errors_total', { target: 'gw', probe: 'ping', reason: 'timeout' })[0]
+        ?.value,
+      2,
+    );
     metrics.close();
     await pipeline.shutdown();
   });

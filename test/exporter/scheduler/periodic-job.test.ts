@@ -58,6 +58,55 @@ describe('PeriodicJob', () => {
     assert.deepEqual(starts, [0, 1001, 2002, 3003]);
   });
 
+  it('after a 10 s stall at 200 ms, runs the latest tick once and counts the 49 before it as skipped', async () => {
+    const clock = new FakeClock();
+    const starts: number[] = [];
+    const skipped: number[] = [];
+    new PeriodicJob(new TimerQueue(clock, { batchMs: 1 }), {
+      intervalMs: 200,
+      offsetMs: 0,
+      run: async () => void starts.push(clock.now()),
+      onOverrun: (n) => skipped.push(n),
+    });
+    await clock.advance(1000);
+    assert.deepEqual(starts, [0, 200, 400, 600, 800, 1000]);
+    // The loop stalls from 1000 to 11000: the 50 ticks 1200, 1400, ..., 11000 fall due meanwhile.
+    clock.stall(10_000);
+    await clock.advance(0);
+    // The latest (11000) runs; the 49 before it are skipped, in one report, and none runs late.
+    assert.deepEqual(starts.slice(6), [11_000]);
+    assert.deepEqual(skipped, [49]);
+    await clock.advance(400);
+    assert.deepEqual(starts.slice(6), [11_000, 11_200, 11_400]);
+    // Every tick due by now ran or was counted: 0..11400 is 58 ticks.
+    assert.equal(starts.length + skipped.reduce((a, b) => a + b, 0), 11_400 / 200 + 1);
+  });
+
+  it('counts the ticks a run held up by a stall missed: its answer read 10 s late', async () => {
+    const clock = new FakeClock();
+    const starts: number[] = [];
+    const skipped: number[] = [];
+    let release: (() => void) | undefined;
+    new PeriodicJob(new TimerQueue(clock, { batchMs: 1 }), {
+      intervalMs: 200,
+      offsetMs: 0,
+      run: () => {
+        starts.push(clock.now());
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+      onOverrun: (n) => skipped.push(n),
+    });
+    await clock.advance(0);
+    assert.deepEqual(starts, [0]);
+    // The run waits for its answer; the process stalls 10 s; the answer is read on resumption.
+    clock.stall(10_000);
+    release!();
+    await clock.advance(0);
+    // Ticks 200..10000 fell due during the run: the latest, 10000, runs; the 49 before it are skipped.
+    assert.deepEqual(starts, [0, 10_000]);
+    assert.deepEqual(skipped, [49]);
+  });
+
   it('reports a rejected run and keeps going; stop() cancels the next run', async () => {
     const clock = new FakeClock();
     const errors: unknown[] = [];
@@ -122,6 +171,29 @@ describe('Scheduler', () => {
     scheduler.stopAll();
     assert.deepEqual(closed.sort(), ['10.0.0.1', '10.0.0.2']);
     assert.equal(clock.pending, 0);
+  });
+
+  it("tells the prober how many of its ticks were skipped, from every job's stall", async () => {
+    const clock = new FakeClock();
+    const skipped: number[] = [];
+    const prober: Prober = {
+      name: 'ping',
+      plansOf: () => [{ id: '', interval: 0.2 }],
+      open: () => ({ run: async () => {}, close: () => {} }),
+      ticksSkipped: (count) => void skipped.push(count),
+    };
+    const scheduler = new Scheduler(silentLogger, clock);
+    const target = { name: 'a', host: 'x', family: 'auto', labels: {} } as const;
+    scheduler.start(prober, { target, address: '10.0.0.1', family: 'ipv4' });
+    scheduler.start(prober, { target, address: '10.0.0.2', family: 'ipv4' });
+    await clock.advance(1000);
+    assert.deepEqual(skipped, []);
+    clock.stall(10_000);
+    await clock.advance(0);
+    // Each job had 50 ticks due in (1000, 11000]: the latest ran, 49 were skipped. (Their spread
+    // offsets, 33 and 164 ms, lie away from the queue's 5 ms batching of early wake-ups.)
+    assert.deepEqual(skipped, [49, 49]);
+    scheduler.stopAll();
   });
 
   it('runs one job per plan (knocked ports) at the interval of each, and stops them together', async () => {

@@ -94,7 +94,33 @@ describe('Pinger (fake sockets)', () => {
     await pinger.close();
   });
 
-  it('reads the socket before declaring a timeout, so a reply left unread by a busy loop is not a loss', async () => {
+  it('takes a reply read after its timeout, before the deadline fired (a stalled loop), for a loss, not an RTT', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const transport = factory.opened[0]!;
+    const STALL_NS = 10_170_000_000n;
+    let stalled = true;
+    transport.onSend = (sent) => {
+      const echo = requestOf(transport, sent);
+      // Read 10.17 s after the send (the process was stopped): the 200 ms deadline has not fired yet.
+      const readAt = process.hrtime.bigint() + (stalled ? STALL_NS : 0n);
+      transport.receive(reply(transport, sent.destination, echo, echo.payload), sent.destination, readAt);
+    };
+    const session = pinger.session({ addr: '10.0.0.2', timeout: 0.2 });
+    const late = await session.probe();
+    assert.equal(late.rtt, null);
+    assert.equal(late.failure?.reason, 'timeout');
+    const lateRtt = late.failure?.reason === 'timeout' ? late.failure.lateRtt : undefined;
+    assert.ok(lateRtt !== undefined && lateRtt >= 10.17 && lateRtt < 11, `late by ${lateRtt} s`);
+    stalled = false;
+    const inTime = await session.probe();
+    assert.ok(inTime.rtt !== null && inTime.rtt < 0.2 && inTime.failure === undefined);
+    assert.equal(factory.opened[0]!.sent.length, 2);
+    session.close();
+    await pinger.close();
+  });
+
+  it('reads the socket before declaring a timeout: a reply left unread past it by a busy loop is a late reply, a loss', async () => {
     const factory = fakeFactory();
     const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
     const transport = factory.opened[0]!;
@@ -109,13 +135,17 @@ describe('Pinger (fake sockets)', () => {
     const results = await collect(
       pinger.pingDetailed({ addr: '10.0.0.2', count: 2, interval: 0.01, timeout: 0.05 }),
     );
-    assert.deepEqual(
-      results.map((r) => [r.rtt !== null, r.failure]),
-      [
-        [true, undefined],
-        [true, undefined],
-      ],
-    );
+    // The first reply is read at its request's deadline, after the timeout: a loss, matched (not
+    // left to count as foreign traffic) and reported late. The second, read then too, is on time
+    // or late depending on how late that deadline fired; never an RTT above the timeout.
+    const [first] = results;
+    assert.equal(first?.rtt, null);
+    assert.ok(first.failure?.reason === 'timeout' && first.failure.lateRtt! > 0.05, 'first: late');
+    for (const { rtt, failure } of results) {
+      if (rtt !== null) assert.ok(rtt <= 0.05, `rtt ${rtt} within the timeout`);
+      else assert.ok(failure?.reason === 'timeout' && failure.lateRtt! > 0.05);
+    }
+    assert.equal(transport.unread.length, 0);
     await pinger.close();
   });
 
