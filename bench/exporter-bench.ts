@@ -480,7 +480,7 @@ async function measure(
     if (warnLines > 0) {
       const skipped = (c1.notes.skippedRuns ?? 0) - (c0.notes.skippedRuns ?? 0);
       row.notes.push(
-        `${warnLines} warning/error log lines during the window; "probe run outlasted its interval" ` +
+        `${warnLines} warning/error log lines during the window; "ticks skipped" ` +
           `warnings report ${skipped} skipped probe runs`,
       );
     }

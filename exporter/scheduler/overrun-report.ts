@@ -12,7 +12,8 @@ interface Tally {
 /**
  * Skipped ticks, summed per probe into one warning line per period: a stall of the whole process
  * (a long scrape, a paused container) makes every job skip at once, and ten thousand jobs must
- * not mean ten thousand lines.
+ * not mean ten thousand lines. The line names an example job, which the per-probe counter
+ * netdiag_probe_ticks_skipped_total does not.
  */
 export class OverrunReport {
   private readonly tallies = new Map<string, Tally>();
@@ -36,7 +37,7 @@ export class OverrunReport {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (const [probe, { jobs, skipped }] of this.tallies) {
-      this.logger.warn('probe runs outlasted their interval: ticks skipped', {
+      this.logger.warn('ticks skipped: a probe run outlasted its interval or the process stalled', {
         probe,
         jobs: jobs.size,
         skipped,

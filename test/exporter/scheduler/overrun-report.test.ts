@@ -20,8 +20,8 @@ describe('OverrunReport', () => {
     assert.deepEqual(lines, [], 'nothing before the period ends');
     await clock.advance(OVERRUN_REPORT_MS);
     assert.deepEqual(lines, [
-      'ts=1970-01-01T00:00:00.000Z level=warn msg="probe runs outlasted their interval: ticks skipped" probe=ping jobs=10000 skipped=10002 example="t0 10.0.0.1"',
-      'ts=1970-01-01T00:00:00.000Z level=warn msg="probe runs outlasted their interval: ticks skipped" probe=trace jobs=1 skipped=1 example="x 10.0.0.2"',
+      'ts=1970-01-01T00:00:00.000Z level=warn msg="ticks skipped: a probe run outlasted its interval or the process stalled" probe=ping jobs=10000 skipped=10002 example="t0 10.0.0.1"',
+      'ts=1970-01-01T00:00:00.000Z level=warn msg="ticks skipped: a probe run outlasted its interval or the process stalled" probe=trace jobs=1 skipped=1 example="x 10.0.0.2"',
     ]);
     await clock.advance(5 * OVERRUN_REPORT_MS);
     assert.equal(lines.length, 2, 'quiet periods log nothing');
