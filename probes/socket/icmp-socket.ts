@@ -428,14 +428,19 @@ export class IcmpSocket {
     let offset: number;
     let hopLimit: number;
     let ipId: number | undefined;
-    /** Length of what followed the quoted IP header in the original packet, as that header says. */
-    let originalLength: number;
+    /**
+     * Length of what followed the quoted IP header in the original packet, as that header says;
+     * undefined for the first fragment of a fragmented IPv4 request (the header gives the fragment's).
+     */
+    let originalLength: number | undefined;
+    let laterFragment = false;
     if (this.family === 4) {
       const ip = decodeIpv4Header(quoted, 0, { verifyChecksum: false, allowTruncatedPayload: true });
       ({ destination, source, protocol, ttl: hopLimit } = ip);
       ipId = ip.identification;
       offset = ip.headerLength;
-      originalLength = ip.totalLength - ip.headerLength;
+      originalLength = ip.moreFragments ? undefined : ip.totalLength - ip.headerLength;
+      laterFragment = ip.fragmentOffset !== 0;
     } else {
       const ip = decodeIpv6Header(quoted, 0, { allowTruncatedPayload: true });
       ({ destination, source, nextHeader: protocol, hopLimit } = ip);
@@ -462,7 +467,9 @@ export class IcmpSocket {
       return;
     }
     const requestType = this.family === 4 ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest;
-    if (quoted.length < offset + 8 || quoted[offset] !== requestType) return void this.stats.foreign++;
+    if (laterFragment || quoted.length < offset + 8 || quoted[offset] !== requestType) {
+      return void this.stats.foreign++;
+    }
     const key = echoKey(quoted.readUInt16BE(offset + 4), quoted.readUInt16BE(offset + 6));
     const expectation = this.pending.get(key);
     if (!expectation) return void this.stats.foreign++;
@@ -483,13 +490,15 @@ export class IcmpSocket {
   private quotedRequest(
     quoted: Buffer,
     offset: number,
-    originalLength: number,
+    originalLength: number | undefined,
     expectation: EchoExpectation,
   ): 'token' | 'header' | 'mismatched' {
     if (expectation.messageSum !== undefined) {
       let sum = expectation.messageSum;
       if (this.family === 6) {
-        sum += pseudoHeaderSum(quoted.subarray(8, 24), quoted.subarray(24, 40), 58, originalLength);
+        // The length the request had (not what the quote claims: that is checked below).
+        const length = ICMP_HEADER_LENGTH + expectation.payloadLength;
+        sum += pseudoHeaderSum(quoted.subarray(8, 24), quoted.subarray(24, 40), 58, length);
       }
       if (quoted.readUInt16BE(offset + 2) !== finishChecksum(sum)) return 'mismatched';
     }
@@ -498,7 +507,7 @@ export class IcmpSocket {
     if (
       quoted.readUInt32BE(token) !== expectation.tokenHigh ||
       quoted.readUInt32BE(token + 4) !== expectation.tokenLow ||
-      originalLength !== ICMP_HEADER_LENGTH + expectation.payloadLength
+      (originalLength !== undefined && originalLength !== ICMP_HEADER_LENGTH + expectation.payloadLength)
     ) {
       return 'mismatched';
     }

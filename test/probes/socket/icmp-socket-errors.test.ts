@@ -228,3 +228,41 @@ for (const family of [4, 6] as const) {
     });
   });
 }
+
+describe('IcmpSocket: errors quoting a fragmented IPv4 echo request', () => {
+  /** The request of a ping of 1400 bytes, as the first fragment (1000 bytes) and the second left the host. */
+  function fragments(p: Buffer): { first: Buffer; second: Buffer } {
+    const whole = ipv4Packet(LOCAL4, TARGET4, 1, request(4, p));
+    const first = Buffer.from(whole.subarray(0, 1000));
+    first.writeUInt16BE(1000, 2);
+    first.writeUInt16BE(0x2000, 6); // more fragments, offset 0
+    const second = Buffer.concat([whole.subarray(0, 20), whole.subarray(1000)]);
+    second.writeUInt16BE(second.length, 2);
+    second.writeUInt16BE((1000 - 20) / 8, 6); // offset, in 8-byte units
+    return { first, second };
+  }
+
+  it('takes an error quoting the first fragment by its token (the fragment tells no total length)', () => {
+    const { socket, transport } = open(4);
+    const p = payload(8, 1400);
+    const { e, errors } = pending(4, p);
+    socket.expect(e);
+    const { first } = fragments(p);
+    transport.receive(icmpErrorV4(ROUTER4, LOCAL4, IcmpType.TimeExceeded, 0, first, 576), ROUTER4);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.quotesToken, true);
+  });
+
+  it('counts an error quoting a later fragment as foreign: it quotes no ICMP header', () => {
+    const { socket, transport } = open(4);
+    const p = payload(9, 1400);
+    // A payload that reads, at the start of the second fragment, like the request's ICMP header.
+    request(4, p).copy(p, 1000 - 20 - 8, 0, 8);
+    const { e, errors } = pending(4, p, false);
+    socket.expect(e);
+    const { second } = fragments(p);
+    transport.receive(icmpErrorV4(ROUTER4, LOCAL4, IcmpType.TimeExceeded, 0, second, 576), ROUTER4);
+    assert.deepEqual(errors, []);
+    assert.equal(socket.stats.foreign, 1);
+  });
+});
