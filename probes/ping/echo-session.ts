@@ -48,8 +48,8 @@ export class EchoSession {
    * it before send() returns (or copies it when it must wait).
    */
   private readonly plain: Buffer | undefined;
-  /** Wire sequence of the request of `seq` 0; PingResult.seq counts from 0 whatever it is. */
-  /** @internal */ readonly firstSequence: number;
+  /** @internal Wire sequence of the request of `seq` 0 (random); PingResult.seq counts from 0 whatever it is. */
+  readonly firstSequence: number;
   private next = 0;
   private closed = false;
 

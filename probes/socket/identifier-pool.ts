@@ -26,6 +26,7 @@ const cryptoDraw: IdentifierDraw = () => randomInt(0, IDENTIFIERS);
 export class IdentifierPool {
   private readonly inUse = new Set<number>();
 
+  /** @param draw the random source (default: node:crypto's randomInt); tests inject their own. */
   constructor(private readonly draw: IdentifierDraw = cryptoDraw) {}
 
   allocate(): number {
