@@ -1,5 +1,5 @@
 import { ProbeError } from '../errors';
-import { ICMP_HEADER_LENGTH, internetChecksum, type IpFamily } from '../packet';
+import { ICMP_HEADER_LENGTH, IcmpType, Icmpv6Type, internetChecksum, type IpFamily } from '../packet';
 import { ipv4AddressValue } from '../packet/address';
 import type { DeadlineEntry, DeadlineList } from '../schedule';
 import type {
@@ -26,9 +26,13 @@ export interface EchoSessionSpec {
 }
 
 /**
- * A run of echo requests to one address under one identifier, with rising sequence numbers.
- * Each probe() sends one request and settles with its reply, its ICMP error, a send failure or
- * the timeout; probes may overlap.
+ * A run of echo requests to one address under one identifier, with rising sequence numbers from a
+ * random start. Each probe() sends one request and settles with its reply, its ICMP error, a send
+ * failure or the timeout; probes may overlap.
+ *
+ * The identifier (random, from the pool) and the first sequence are what an off-path sender of
+ * forged errors must guess: neither follows from anything another target's owner can see, and the
+ * count of requests sent (`netdiag_ping_sent_total`) no longer gives the sequence.
  */
 export class EchoSession {
   /** @internal */ readonly identifier: number;
@@ -44,6 +48,8 @@ export class EchoSession {
    * it before send() returns (or copies it when it must wait).
    */
   private readonly plain: Buffer | undefined;
+  /** @internal Wire sequence of the request of `seq` 0 (random); PingResult.seq counts from 0 whatever it is. */
+  readonly firstSequence: number;
   private next = 0;
   private closed = false;
 
@@ -56,6 +62,7 @@ export class EchoSession {
     /** @internal */ readonly deadlines: DeadlineList,
   ) {
     this.identifier = identifiers.allocate();
+    this.firstSequence = tokens.next32() & 0xffff;
     this.payload = Buffer.alloc(spec.size);
     this.destinationV4 =
       spec.family === 4 ? ipv4AddressValue(spec.destination, 'address', 'destination') : undefined;
@@ -145,6 +152,11 @@ export class EchoSession {
  * One request in flight: what the socket matches a reply against, and the entry of the session's
  * timeout list. A class rather than closures: ten thousand of these a second are garbage within
  * microseconds, and their size is what the collector pays for.
+ *
+ * An ICMP error that quotes the request's token ends the probe at once. One that quotes only the
+ * ICMP header could have been forged by anyone who guessed identifier, sequence and checksum, so it
+ * does not: the probe goes on waiting, a reply before the timeout wins, and only at the timeout is
+ * the probe reported unreachable with that error rather than timed out.
  */
 class PendingEcho implements EchoExpectation, DeadlineEntry {
   readonly identifier: number;
@@ -152,12 +164,15 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
   readonly destination: string;
   readonly destinationV4: number | undefined;
   readonly payloadLength: number;
+  readonly messageSum: number;
   deadline = 0;
   deadlinePrev: DeadlineEntry | null = null;
   deadlineNext: DeadlineEntry | null = null;
   /** Index in the session's inflight list; -1 once settled. */
   inflightIndex = -1;
   private sentAt = 0n;
+  /** The first error that quoted only the ICMP header: the verdict at the timeout, unless a reply comes. */
+  private headerOnlyError: { type: number; code: number; from: string } | undefined;
 
   constructor(
     private readonly session: EchoSession,
@@ -167,10 +182,17 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     private readonly onResult: (result: PingResult) => void,
   ) {
     this.identifier = session.identifier;
-    this.sequence = seq & 0xffff;
+    this.sequence = (session.firstSequence + seq) & 0xffff;
     this.destination = session.spec.destination;
     this.destinationV4 = session.destinationV4;
     this.payloadLength = session.spec.size;
+    this.messageSum = echoRequestSum(
+      session.spec.family,
+      this.identifier,
+      this.sequence,
+      tokenHigh,
+      tokenLow,
+    );
   }
 
   /** The timeout counts from the moment the request leaves, not from when it was queued. */
@@ -198,7 +220,12 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
   }
 
   onError(_receivedAt: bigint, error: IcmpErrorInfo): void {
-    this.settle({ seq: this.seq, rtt: null, failure: { reason: 'unreachable', ...error } });
+    const { type, code, from } = error;
+    if (error.quotesToken) {
+      this.settle({ seq: this.seq, rtt: null, failure: { reason: 'unreachable', type, code, from } });
+    } else {
+      this.headerOnlyError ??= { type, code, from };
+    }
   }
 
   /**
@@ -211,7 +238,12 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
   }
 
   settleTimeout(): void {
-    this.settle({ seq: this.seq, rtt: null, failure: { reason: 'timeout' } });
+    const error = this.headerOnlyError;
+    this.settle({
+      seq: this.seq,
+      rtt: null,
+      failure: error === undefined ? { reason: 'timeout' } : { reason: 'unreachable', ...error },
+    });
   }
 
   private settle(result: PingResult): void {
@@ -228,4 +260,27 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     session.socket.forget(this);
     this.onResult(result);
   }
+}
+
+/**
+ * One's-complement sum of an echo request's ICMP message with a zero checksum field (IPv6: without
+ * the pseudo-header): type and code, identifier, sequence, the token, and the zeros after it.
+ */
+function echoRequestSum(
+  family: IpFamily,
+  identifier: number,
+  sequence: number,
+  tokenHigh: number,
+  tokenLow: number,
+): number {
+  const typeAndCode = (family === 4 ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest) << 8;
+  return (
+    typeAndCode +
+    identifier +
+    sequence +
+    (tokenHigh >>> 16) +
+    (tokenHigh & 0xffff) +
+    (tokenLow >>> 16) +
+    (tokenLow & 0xffff)
+  );
 }

@@ -5,10 +5,13 @@ import {
   decodeIcmpv6,
   decodeIpv4Header,
   decodeIpv6Header,
+  finishChecksum,
+  ICMP_HEADER_LENGTH,
   IcmpType,
   Icmpv6Type,
   IPV6_HEADER_LENGTH,
   PacketDecodeError,
+  pseudoHeaderSum,
   type IcmpError,
   type IpFamily,
 } from '../packet';
@@ -31,7 +34,19 @@ export interface EchoExpectation {
   readonly tokenHigh: number;
   readonly tokenLow: number;
   readonly payloadLength: number;
+  /**
+   * One's-complement sum (not folded, not complemented) of the request's ICMP message with a zero
+   * checksum field, without the IPv6 pseudo-header: the quoted checksum of an ICMP error must be the
+   * one it gives. The checksum depends on the token, so an error quoting only the ICMP header (RFC 792)
+   * still carries 16 bits that an off-path sender must guess. Absent, the quoted checksum is not checked.
+   */
+  readonly messageSum?: number | undefined;
   onReply(receivedAt: bigint, reply: EchoReplyInfo): void;
+  /**
+   * An ICMP error quoting this request. With `quotesToken` the probe is no longer pending (as for a
+   * reply); without, it still is: a reply or a later error may follow, and the expectation decides
+   * whether to settle (and forget itself) or wait.
+   */
   onError(receivedAt: bigint, error: IcmpErrorInfo): void;
 }
 
@@ -48,6 +63,13 @@ export interface IcmpErrorInfo {
   code: number;
   /** Address of the router or host that sent the error. */
   from: string;
+  /**
+   * The error quotes the request's payload token (and its length), and they match: only a node that
+   * saw the request can have sent it. False for an error quoting the request's ICMP header only (the
+   * RFC 792 minimum, still sent by some routers): anyone who guessed the identifier, sequence and
+   * checksum could have forged it.
+   */
+  quotesToken: boolean;
 }
 
 /**
@@ -105,6 +127,9 @@ const ACCEPT_V6 = [
 ];
 
 const echoKey = (identifier: number, sequence: number): number => identifier * 0x10000 + sequence;
+
+/** Bytes of the payload token an echo request starts with (see EchoExpectation.tokenHigh). */
+const TOKEN_BYTES = 8;
 
 /**
  * One raw ICMP (or ICMPv6) socket shared by every probe of the process that uses the same
@@ -206,6 +231,7 @@ export class IcmpSocket {
 
   private receiveV4(packet: Buffer, receivedAt: bigint): void {
     if (this.receiveEchoReplyV4(packet, receivedAt)) return;
+    if (this.dropForeignErrorV4(packet)) return;
     const ip = decodeIpv4Header(packet, 0, { verifyChecksum: false });
     if (ip.protocol !== 1) {
       this.stats.foreign++;
@@ -267,7 +293,83 @@ export class IcmpSocket {
     return true;
   }
 
+  /**
+   * An ICMP error flood, read in place: an error quoting an echo request that no pending probe has
+   * sent, or a protocol that no handler was registered for, is counted foreign and dropped before
+   * anything is decoded into objects or checksummed (whether such a packet is foreign or malformed
+   * matters to no probe). Returns false, having counted nothing, for anything else: the general path
+   * decides those.
+   */
+  private dropForeignErrorV4(packet: Buffer): boolean {
+    const length = packet.length;
+    if (length < 20 + ICMP_HEADER_LENGTH + 20) return false;
+    const versionAndIhl = packet[0]!;
+    const headerLength = (versionAndIhl & 0x0f) * 4;
+    if (versionAndIhl >> 4 !== 4 || headerLength < 20 || packet[9] !== 1) return false;
+    const totalLength = packet.readUInt16BE(2);
+    if (totalLength > length) return false;
+    const type = packet[headerLength];
+    if (
+      type !== IcmpType.DestinationUnreachable &&
+      type !== IcmpType.TimeExceeded &&
+      type !== IcmpType.ParameterProblem
+    ) {
+      return false;
+    }
+    const quoted = headerLength + ICMP_HEADER_LENGTH;
+    if (quoted + 20 > totalLength) return false;
+    const quotedVersionAndIhl = packet[quoted]!;
+    const quotedHeaderLength = (quotedVersionAndIhl & 0x0f) * 4;
+    if (quotedVersionAndIhl >> 4 !== 4 || quotedHeaderLength < 20) return false;
+    if (
+      !this.quotesPendingOrHandled(packet, packet[quoted + 9]!, quoted + quotedHeaderLength, totalLength, 1)
+    ) {
+      this.stats.foreign++;
+      return true;
+    }
+    return false;
+  }
+
+  /** dropForeignErrorV4 for ICMPv6 (`packet` is the ICMPv6 message: raw IPv6 sockets see no IP header). */
+  private dropForeignErrorV6(packet: Buffer): boolean {
+    const length = packet.length;
+    if (length < ICMP_HEADER_LENGTH + IPV6_HEADER_LENGTH) return false;
+    const type = packet[0]!;
+    if (type < Icmpv6Type.DestinationUnreachable || type > Icmpv6Type.ParameterProblem) return false;
+    if (packet[ICMP_HEADER_LENGTH]! >> 4 !== 6) return false;
+    const nextHeader = packet[ICMP_HEADER_LENGTH + 6]!;
+    if (
+      !this.quotesPendingOrHandled(packet, nextHeader, ICMP_HEADER_LENGTH + IPV6_HEADER_LENGTH, length, 58)
+    ) {
+      this.stats.foreign++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether the general path may have something to deliver for an error quoting a packet of
+   * `protocol` whose transport header starts at `transport` (and the message ends at `end`): an echo
+   * request under a pending (identifier, sequence), or a protocol with registered handlers.
+   */
+  private quotesPendingOrHandled(
+    packet: Buffer,
+    protocol: number,
+    transport: number,
+    end: number,
+    echoProtocol: number,
+  ): boolean {
+    if (protocol !== echoProtocol) return (this.quotedHandlers.get(protocol)?.length ?? 0) > 0;
+    const requestType = echoProtocol === 1 ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest;
+    return (
+      transport + ICMP_HEADER_LENGTH <= end &&
+      packet[transport] === requestType &&
+      this.pending.has(echoKey(packet.readUInt16BE(transport + 4), packet.readUInt16BE(transport + 6)))
+    );
+  }
+
   private receiveV6(packet: Buffer, source: string, receivedAt: bigint): void {
+    if (this.dropForeignErrorV6(packet)) return;
     // The kernel has verified the ICMPv6 checksum of what a raw ICMPv6 socket receives.
     const message = decodeIcmpv6(packet, 0, packet.length);
     if (message.kind === 'echo' && message.type === Icmpv6Type.EchoReply) {
@@ -310,8 +412,13 @@ export class IcmpSocket {
   }
 
   /**
-   * An ICMP error belongs to the probe it quotes: for an echo request its destination, identifier
-   * and sequence; for other protocols whatever the handler registered for that protocol checks.
+   * An ICMP error belongs to the probe it quotes: for an echo request its destination, identifier,
+   * sequence, checksum and (when quoted) payload token and length; for other protocols whatever the
+   * handler registered for that protocol checks.
+   *
+   * Where the error comes from is not checked: a router anywhere on the path may send it, and an
+   * error that quotes the right token can only come from a node that saw the request, which could
+   * as well have dropped it.
    */
   private deliverError(error: IcmpError, from: string, receivedAt: bigint): void {
     const quoted = error.quoted;
@@ -321,15 +428,24 @@ export class IcmpSocket {
     let offset: number;
     let hopLimit: number;
     let ipId: number | undefined;
+    /**
+     * Length of what followed the quoted IP header in the original packet, as that header says;
+     * undefined for the first fragment of a fragmented IPv4 request (the header gives the fragment's).
+     */
+    let originalLength: number | undefined;
+    let laterFragment = false;
     if (this.family === 4) {
       const ip = decodeIpv4Header(quoted, 0, { verifyChecksum: false, allowTruncatedPayload: true });
       ({ destination, source, protocol, ttl: hopLimit } = ip);
       ipId = ip.identification;
       offset = ip.headerLength;
+      originalLength = ip.moreFragments ? undefined : ip.totalLength - ip.headerLength;
+      laterFragment = ip.fragmentOffset !== 0;
     } else {
       const ip = decodeIpv6Header(quoted, 0, { allowTruncatedPayload: true });
       ({ destination, source, nextHeader: protocol, hopLimit } = ip);
       offset = IPV6_HEADER_LENGTH;
+      originalLength = ip.payloadLength;
     }
     const echoProtocol = this.family === 4 ? 1 : 58;
     if (protocol !== echoProtocol) {
@@ -351,14 +467,51 @@ export class IcmpSocket {
       return;
     }
     const requestType = this.family === 4 ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest;
-    if (quoted.length < offset + 8 || quoted[offset] !== requestType) return void this.stats.foreign++;
+    if (laterFragment || quoted.length < offset + 8 || quoted[offset] !== requestType) {
+      return void this.stats.foreign++;
+    }
     const key = echoKey(quoted.readUInt16BE(offset + 4), quoted.readUInt16BE(offset + 6));
     const expectation = this.pending.get(key);
     if (!expectation) return void this.stats.foreign++;
     if (!sameAddress(destination, expectation.destination)) return void this.stats.mismatched++;
-    this.pending.delete(key);
+    const quote = this.quotedRequest(quoted, offset, originalLength, expectation);
+    if (quote === 'mismatched') return void this.stats.mismatched++;
+    const quotesToken = quote === 'token';
+    if (quotesToken) this.pending.delete(key);
     this.stats.matched++;
-    expectation.onError(receivedAt, { type: error.type, code: error.code, from });
+    expectation.onError(receivedAt, { type: error.type, code: error.code, from, quotesToken });
+  }
+
+  /**
+   * Checks every quoted byte that identifies the request beyond its identifier and sequence: the
+   * checksum (when the expectation gives its sum), and when the quote reaches past the ICMP header
+   * the payload token and the original length. 'header' when the quote ends before the token.
+   */
+  private quotedRequest(
+    quoted: Buffer,
+    offset: number,
+    originalLength: number | undefined,
+    expectation: EchoExpectation,
+  ): 'token' | 'header' | 'mismatched' {
+    if (expectation.messageSum !== undefined) {
+      let sum = expectation.messageSum;
+      if (this.family === 6) {
+        // The length the request had (not what the quote claims: that is checked below).
+        const length = ICMP_HEADER_LENGTH + expectation.payloadLength;
+        sum += pseudoHeaderSum(quoted.subarray(8, 24), quoted.subarray(24, 40), 58, length);
+      }
+      if (quoted.readUInt16BE(offset + 2) !== finishChecksum(sum)) return 'mismatched';
+    }
+    const token = offset + ICMP_HEADER_LENGTH;
+    if (quoted.length < token + TOKEN_BYTES) return 'header';
+    if (
+      quoted.readUInt32BE(token) !== expectation.tokenHigh ||
+      quoted.readUInt32BE(token + 4) !== expectation.tokenLow ||
+      (originalLength !== undefined && originalLength !== ICMP_HEADER_LENGTH + expectation.payloadLength)
+    ) {
+      return 'mismatched';
+    }
+    return 'token';
   }
 
   private deliverQuoted(protocol: number, error: QuotedError, receivedAt: bigint): void {

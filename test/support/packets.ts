@@ -61,29 +61,34 @@ export function echoReplyV4(
   return ipv4Packet(from, to, 1, icmpEcho(IcmpType.EchoReply, identifier, sequence, payload));
 }
 
-/** An ICMPv4 error from `router` quoting the start of `original` (an IPv4 packet). */
+/**
+ * An ICMPv4 error from `router` quoting the start of `original` (an IPv4 packet): by default its IP
+ * header and 8 bytes (the RFC 792 minimum); Linux quotes up to 576 bytes of error in all (RFC 1812).
+ */
 export function icmpErrorV4(
   router: string,
   to: string,
   type: number,
   code: number,
   original: Buffer,
+  quotedBytes = 28,
 ): Buffer {
-  const quoted = original.subarray(0, Math.min(original.length, 28));
+  const quoted = original.subarray(0, Math.min(original.length, quotedBytes));
   const message = Buffer.alloc(8 + quoted.length);
   encodeIcmpError({ type, code, quoted }, message, 0);
   return ipv4Packet(router, to, 1, message);
 }
 
-/** An ICMPv6 error message (no IPv6 header: raw IPv6 sockets do not see it). */
+/** An ICMPv6 error message (no IPv6 header: raw IPv6 sockets do not see it), quoting as Linux does by default. */
 export function icmpErrorV6(
   router: string,
   to: string,
   type: number,
   code: number,
   original: Buffer,
+  quotedBytes = 1232,
 ): Buffer {
-  const quoted = original.subarray(0, Math.min(original.length, 1232));
+  const quoted = original.subarray(0, Math.min(original.length, quotedBytes));
   const message = Buffer.alloc(8 + quoted.length);
   encodeIcmpv6Error({ type, code, quoted }, message, 0, { source: router, destination: to });
   return message;

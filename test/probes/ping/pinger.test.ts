@@ -14,14 +14,17 @@ import { echoReplyV4, icmpv6Echo, Icmpv6Type } from '../../support/packets';
 const LOCAL4 = '10.0.0.1';
 const LOCAL6 = 'fd00::1';
 
-/** Answers every echo request, optionally preceded by a forged reply with a wrong token. */
+/**
+ * Answers every echo request, optionally preceded by a forged reply with a wrong token; `drop` gets
+ * the index of the request among those sent (its PingResult.seq), not its wire sequence.
+ */
 function answer(
   transport: FakeTransport,
-  options: { forgeFirst?: boolean; drop?: (seq: number) => boolean } = {},
+  options: { forgeFirst?: boolean; drop?: (index: number) => boolean } = {},
 ) {
   transport.onSend = (sent: SentPacket) => {
     const echo = requestOf(transport, sent);
-    if (options.drop?.(echo.sequence)) return;
+    if (options.drop?.(transport.sent.indexOf(sent))) return;
     setImmediate(() => {
       if (options.forgeFirst)
         transport.receive(
@@ -68,7 +71,12 @@ describe('Pinger (fake sockets)', () => {
     assert.equal(rtts.length, 4);
     for (const rtt of rtts) assert.ok(rtt !== null && rtt > 0 && rtt < 0.5, `rtt ${rtt}`);
     const sequences = transport.sent.map((s) => requestOf(transport, s).sequence);
-    assert.deepEqual(sequences, [0, 1, 2, 3]);
+    const first = sequences[0]!;
+    assert.deepEqual(
+      sequences,
+      [0, 1, 2, 3].map((i) => (first + i) & 0xffff),
+      'consecutive on the wire',
+    );
     await pinger.close();
   });
 

@@ -122,8 +122,8 @@ describe('IcmpSocket over IPv4', () => {
       icmpErrorV4('10.0.0.254', LOCAL4, IcmpType.DestinationUnreachable, 1, request),
       '10.0.0.254',
     );
-    assert.deepEqual(seen.errors, [{ type: 3, code: 1, from: '10.0.0.254' }]);
-    assert.equal(socket.pendingCount, 0);
+    assert.deepEqual(seen.errors, [{ type: 3, code: 1, from: '10.0.0.254', quotesToken: false }]);
+    assert.equal(socket.pendingCount, 1, 'an error quoting the ICMP header only leaves the probe pending');
   });
 
   it('counts malformed packets and never throws', () => {
@@ -163,7 +163,7 @@ describe('IcmpSocket over IPv6', () => {
       icmpv6Echo(Icmpv6Type.EchoRequest, 5, 7, p, LOCAL6, TARGET6),
     );
     transport.receive(icmpErrorV6('fd00::fe', LOCAL6, Icmpv6Type.TimeExceeded, 0, request), 'fd00::fe');
-    assert.deepEqual(second.seen.errors, [{ type: 3, code: 0, from: 'fd00::fe' }]);
+    assert.deepEqual(second.seen.errors, [{ type: 3, code: 0, from: 'fd00::fe', quotesToken: true }]);
   });
 
   it('survives 20,000 random and mutated packets', () => {
