@@ -48,7 +48,8 @@ export function parseYaml(text: string): ParsedYaml {
   const lines = new LineCounter();
   const tooMany = entriesProblem(text);
   if (tooMany) {
-    // The offset is in the text; the line counter needs the newlines before it.
+    // The offset is in the text; the line counter needs the line starts before it, as the parser gives them.
+    lines.addNewLine(0);
     for (let at = text.indexOf('\n'); at !== -1 && at < tooMany.offset; at = text.indexOf('\n', at + 1))
       lines.addNewLine(at + 1);
     return { lines, problems: [tooMany] };
