@@ -5,7 +5,12 @@ import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
 import { Scheduler, systemClock, type Clock } from '../scheduler';
-import { availableIdentifiers, checkIdentifierCapacity, identifiersOf, type IdentifierCounts } from './capacity';
+import {
+  availableIdentifiers,
+  checkIdentifierCapacity,
+  identifiersOf,
+  type IdentifierCounts,
+} from './capacity';
 import { diffConfigInBatches, forEachInBatches, WATCH_BATCH } from './in-batches';
 import { ProbeSet } from './probe-set';
 import { SocketPins } from './socket-pins';

@@ -43,7 +43,9 @@ export async function readTlsMaterial(
     try {
       const bytes = await readFile(source.file);
       if (bytes.length > MAX_TLS_FILE_BYTES) {
-        issues.push(issueAt(source.at, `${what} ${source.file} is larger than ${MAX_TLS_FILE_BYTES / 1024 / 1024} MiB`));
+        issues.push(
+          issueAt(source.at, `${what} ${source.file} is larger than ${MAX_TLS_FILE_BYTES / 1024 / 1024} MiB`),
+        );
         return undefined;
       }
       return bytes.toString('utf8');

@@ -138,7 +138,9 @@ export class WebProtection implements EndpointProtection {
 
   private async reread(): Promise<void> {
     const current = this.loaded;
-    const stamp = (await Promise.all([this.options.file, ...(current.material?.files ?? [])].map(stampOf))).join('|');
+    const stamp = (
+      await Promise.all([this.options.file, ...(current.material?.files ?? [])].map(stampOf))
+    ).join('|');
     if (stamp === current.stamp) return;
     const { logger, file } = this.options;
     let next: Loaded;

@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const targets = (from: number, count: number): string =>
   Array.from(
     { length: count },
-    (_, i) => `  - name: t${from + i}\n    host: 127.0.0.${from + i}\n    ping: { interval: 50ms, timeout: 50ms }\n`,
+    (_, i) =>
+      `  - name: t${from + i}\n    host: 127.0.0.${from + i}\n    ping: { interval: 50ms, timeout: 50ms }\n`,
   ).join('');
 const config = (text: string): Config => parseConfig(`targets:\n${text}`, 'capacity.yaml');
 
@@ -29,14 +30,22 @@ describe('agent capacity: a generation applies whole or not at all', () => {
     const sockets = registryWithFree(8);
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
     const running = config(targets(1, 3));
-    const agent = await startAgent({ config: running, meterProvider: pipeline.meterProvider, store: pipeline.store, sockets });
+    const agent = await startAgent({
+      config: running,
+      meterProvider: pipeline.meterProvider,
+      store: pipeline.store,
+      sockets,
+    });
     try {
       await sleep(300);
       const before = parseSamples(await scrapeText(pipeline));
       const sentBefore = [1, 2, 3].map(
         (n) => select(before, 'netdiag_ping_sent_total', { target: `t${n}` })[0]?.value ?? 0,
       );
-      assert.ok(sentBefore.every((sent) => sent >= 3), `sent ${sentBefore.join()}`);
+      assert.ok(
+        sentBefore.every((sent) => sent >= 3),
+        `sent ${sentBefore.join()}`,
+      );
       assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY - 5);
 
       // 3 kept + 17 added: 20 identifiers, 8 available (5 free + the 3 the running targets hold).
@@ -46,7 +55,10 @@ describe('agent capacity: a generation applies whole or not at all', () => {
       );
       assert.ok(error instanceof ExporterError);
       assert.equal(error.code, 'ERR_CAPACITY');
-      assert.match(error.message, /^capacity\.yaml: targets\[8\] \("t9"\): the config needs 20 ICMP identifiers for IPv4 .*more than the 8 available/);
+      assert.match(
+        error.message,
+        /^capacity\.yaml: targets\[8\] \("t9"\): the config needs 20 ICMP identifiers for IPv4 .*more than the 8 available/,
+      );
 
       assert.equal(agent.config, running, 'the running config stays');
       assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY - 5, 'no identifier taken');
@@ -75,7 +87,12 @@ describe('agent capacity: a generation applies whole or not at all', () => {
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
     try {
       await assert.rejects(
-        startAgent({ config: config(targets(1, 3)), meterProvider: pipeline.meterProvider, store: pipeline.store, sockets }),
+        startAgent({
+          config: config(targets(1, 3)),
+          meterProvider: pipeline.meterProvider,
+          store: pipeline.store,
+          sockets,
+        }),
         (error: unknown) => error instanceof ExporterError && error.code === 'ERR_CAPACITY',
       );
       assert.equal(sockets.icmpSockets().length, 0, 'no raw socket left open');

@@ -164,7 +164,10 @@ describe('ConfigReloader failures other than a bad file', () => {
     assert.equal(calls, 1);
     assert.deepEqual(unhandled, []);
     assert.equal(agent.failures, 1);
-    assert.ok(lines.some((line) => line.includes('trigger=watch') && line.includes('code=EMFILE')), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.includes('trigger=watch') && line.includes('code=EMFILE')),
+      lines.join('\n'),
+    );
   });
 });
 

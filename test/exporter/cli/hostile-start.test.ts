@@ -30,7 +30,9 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   try {
     return await Promise.race([
       promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+      ),
     ]);
   } finally {
     clearTimeout(timer);
@@ -56,7 +58,9 @@ describe('netdiag-exporter start and reload against hostile files', () => {
     const lines = ['targets:'];
     // 1,100 ICMP traces of 64 flows: 70,400 identifiers for IPv4, over 65,536.
     for (let i = 0; i < 1100; i++)
-      lines.push(`  - { name: t${i}, host: 127.0.${Math.floor(i / 250)}.${(i % 250) + 1}, trace: { protocol: icmp, flows: 64 } }`);
+      lines.push(
+        `  - { name: t${i}, host: 127.0.${Math.floor(i / 250)}.${(i % 250) + 1}, trace: { protocol: icmp, flows: 64 } }`,
+      );
     writeFileSync(file, `${lines.join('\n')}\n`);
     const exporter = run([`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`]);
     try {
@@ -75,7 +79,10 @@ describe('netdiag-exporter start and reload against hostile files', () => {
 
   it('survives a SIGHUP while the config worker cannot start (EMFILE), and the next reload runs', async () => {
     const file = path.join(dir, 'ok.yaml');
-    writeFileSync(file, 'targets:\n  - name: lo\n    host: 127.0.0.1\n    ping: { interval: 200ms, timeout: 100ms }\n');
+    writeFileSync(
+      file,
+      'targets:\n  - name: lo\n    host: 127.0.0.1\n    ping: { interval: 200ms, timeout: 100ms }\n',
+    );
     const url = `http://127.0.0.1:${port + 1}`;
     const exporter = run([`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port + 1}`]);
     const pid = String(exporter.child.pid);
@@ -85,7 +92,13 @@ describe('netdiag-exporter start and reload against hostile files', () => {
         await sleep(100);
       }
       // No descriptor left (soft limit = descriptors open): the Worker of the reload cannot be created.
-      const soft = execFileSync('prlimit', [`--pid=${pid}`, '--nofile', '--raw', '--noheadings', '--output=SOFT'])
+      const soft = execFileSync('prlimit', [
+        `--pid=${pid}`,
+        '--nofile',
+        '--raw',
+        '--noheadings',
+        '--output=SOFT',
+      ])
         .toString()
         .trim();
       const open = readdirSync(`/proc/${pid}/fd`).length;

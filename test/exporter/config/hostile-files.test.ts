@@ -114,7 +114,9 @@ describe('error-heavy configs are bounded', () => {
     assert.equal(error.omitted, 0);
     assert.match(
       error.message,
-      new RegExp(`^${file.replace(/[/.]/g, '\\$&')}:\\d+:1: \\(root\\): too many YAML entries: the limit is ${MAX_YAML_ENTRIES} `),
+      new RegExp(
+        `^${file.replace(/[/.]/g, '\\$&')}:\\d+:1: \\(root\\): too many YAML entries: the limit is ${MAX_YAML_ENTRIES} `,
+      ),
     );
     // Counted up to the limit, not past it: the error points where the limit was crossed.
     assert.equal(error.issues[0]!.line, MAX_YAML_ENTRIES + 1);

@@ -44,7 +44,10 @@ describe('web config files that are not regular files, or too large', () => {
     execFileSync('mkfifo', [path.join(dir, 'fifo.yml')]);
     execFileSync('mkfifo', [path.join(dir, 'cert.pem')]);
     writeFileSync(path.join(dir, 'huge.yml'), `# ${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
-    writeFileSync(path.join(dir, 'tls.yml'), 'tls_server_config:\n  cert_file: cert.pem\n  key_file: zero.yml\n');
+    writeFileSync(
+      path.join(dir, 'tls.yml'),
+      'tls_server_config:\n  cert_file: cert.pem\n  key_file: zero.yml\n',
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -248,9 +248,12 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
     assert.deepEqual(await errors('tls_server_config:\n  cert_file: missing.crt\n  key_file: server.key\n'), [
       `${file}:2:14: tls_server_config.cert_file: cannot read certificate ${certs.dir}/missing.crt: ENOENT`,
     ]);
-    assert.deepEqual(await errors('tls_server_config:\n  cert_file: server.crt\n  key_file: stranger.key\n'), [
-      `${file}:3:13: tls_server_config.key_file: ${certs.dir}/stranger.key is not the private key of the certificate`,
-    ]);
+    assert.deepEqual(
+      await errors('tls_server_config:\n  cert_file: server.crt\n  key_file: stranger.key\n'),
+      [
+        `${file}:3:13: tls_server_config.key_file: ${certs.dir}/stranger.key is not the private key of the certificate`,
+      ],
+    );
     assert.deepEqual(await errors('tls_server_config:\n  cert_file: server.key\n  key_file: server.crt\n'), [
       `${file}:2:14: tls_server_config.cert_file: ${certs.dir}/server.key has no PEM certificate`,
       `${file}:3:13: tls_server_config.key_file: ${certs.dir}/server.crt has no PEM private key`,
