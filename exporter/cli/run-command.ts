@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigReloader, startAgent, type Agent } from '../agent';
+import {
+  checkIdentifierCapacity,
+  ConfigReloader,
+  ICMP_IDENTIFIERS_PER_FAMILY,
+  startAgent,
+  type Agent,
+} from '../agent';
 import {
   ConfigError,
   formatIssues,
@@ -109,6 +115,16 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     io.err(values['config.check'] ? formatIssues(error) : formatPublicIssues(error));
     return 1;
   }
+  // Before anything starts (and in --config.check): a config this process could not run whole is
+  // refused with one line, rather than started in part.
+  const full = { 4: ICMP_IDENTIFIERS_PER_FAMILY, 6: ICMP_IDENTIFIERS_PER_FAMILY };
+  try {
+    checkIdentifierCapacity(shard ? selectShard(config, shard) : config, full);
+  } catch (error) {
+    if (!values['config.check']) throw error;
+    io.err((error as Error).message);
+    return 1;
+  }
   if (values['config.check']) {
     io.out(`${file}: valid, ${config.targets.length} target(s)`);
     return 0;
@@ -124,8 +140,16 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   const logLimit = new LogRateLimiter();
   const logger = createLogger({ level, format, write: io.err, rateLimit: logLimit });
   const webConfigFile = values['web.config.file'];
-  // A bad web config throws a ConfigError: exit 2 with every problem, before anything starts.
-  const protection = webConfigFile ? await WebProtection.load({ file: webConfigFile, logger }) : undefined;
+  // A bad web config: exit 2 with every problem (as key paths, no text of the file), before anything starts.
+  let protection: WebProtection | undefined;
+  try {
+    protection = webConfigFile ? await WebProtection.load({ file: webConfigFile, logger }) : undefined;
+  } catch (error) {
+    await loader.close();
+    if (!(error instanceof ConfigError)) throw error;
+    // As for the main config: no text of the file in what is logged.
+    throw new ExporterError('ERR_CONFIG', formatPublicIssues(error), { cause: error });
+  }
   const pipeline = createPrometheusPipeline({
     cardinalityLimit: config.cardinalityLimit,
     resource: agentResource({

@@ -17,7 +17,7 @@ export interface TlsMaterial {
 
 export type ReadFile = (file: string) => Promise<Buffer>;
 
-/** A certificate, key or CA file larger than this is refused (a CA bundle of every public root is ~0.25 MiB). */
+/** A certificate, key or CA file larger than this is refused; a bundle of every public root CA fits several times. */
 export const MAX_TLS_FILE_BYTES = 1024 * 1024;
 
 /** Reads a PEM file: regular files only, at most MAX_TLS_FILE_BYTES + 1 bytes (see readConfigFile). */

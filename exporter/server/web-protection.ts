@@ -78,7 +78,8 @@ export class WebProtection implements EndpointProtection {
   attach(server: Server): void {
     this.server = server;
     if (!this.loaded.material) return;
-    // Prepended: the check runs before node:tls sets up the handshake of the connection.
+    // A new connection starts a re-read in the background: its own handshake uses the context in
+    // force, connections after the re-read the new one (a FIFO at a cert path cannot stall accept).
     server.prependListener('connection', () => void this.refresh());
     server.prependListener('secureConnection', (socket: TLSSocket) => {
       const type = this.loaded.config.tls?.clientAuth ?? 'NoClientCert';

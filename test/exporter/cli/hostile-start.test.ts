@@ -77,6 +77,24 @@ describe('netdiag-exporter start and reload against hostile files', () => {
     }
   });
 
+  it('--config.check lists 100 errors of a 20,000-error file, then how many more, and refuses a config over capacity', async () => {
+    const bad = path.join(dir, 'bad-items.yaml');
+    writeFileSync(bad, `targets:\n${'- 1\n'.repeat(20_000)}`);
+    const check = run(['--config.check', `--config.file=${bad}`]);
+    assert.equal(await within(check.exited, 60_000, 'check'), 1);
+    const lines = check.output().trim().split('\n');
+    assert.equal(lines.length, 101);
+    assert.equal(lines[100], '… and 19900 more errors');
+
+    const traces = path.join(dir, 'traces.yaml');
+    const capacity = run(['--config.check', `--config.file=${traces}`]);
+    assert.equal(await within(capacity.exited, 60_000, 'check'), 1);
+    assert.match(
+      capacity.output(),
+      /^\S+traces\.yaml: targets\[1024\] \("t1024"\): the config needs 70400 ICMP/,
+    );
+  });
+
   it('survives a SIGHUP while the config worker cannot start (EMFILE), and the next reload runs', async () => {
     const file = path.join(dir, 'ok.yaml');
     writeFileSync(
