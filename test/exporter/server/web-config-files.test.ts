@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hashSync } from 'bcryptjs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, MAX_CONFIG_BYTES } from '../../../exporter/config';
-import { silentLogger } from '../../../exporter/logging';
-import { WebProtection } from '../../../exporter/server';
+import { createLogger, silentLogger } from '../../../exporter/logging';
+import { ExporterServer, WebProtection } from '../../../exporter/server';
 
 // The web config and the files it names are read on the main thread's event loop: a FIFO or
 // /dev/zero there must give an error at once, and a setInterval keeps ticking meanwhile.
@@ -75,5 +76,44 @@ describe('web config files that are not regular files, or too large', () => {
       ].join('\n'),
     );
     assert.ok(ticks > 0, `the interval ticked ${ticks} times`);
+  });
+
+  it('a web config swapped for a FIFO while serving: requests go on under the last good config, the error is logged', async () => {
+    const file = path.join(dir, 'live.yml');
+    writeFileSync(file, `basic_auth_users:\n  prometheus: '${hashSync('secret', 4)}'\n`);
+    const logs: string[] = [];
+    const logger = createLogger({ write: (line) => logs.push(line), rateLimit: false });
+    const protection = await WebProtection.load({ file, logger, checkIntervalMs: 0 });
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger,
+      metrics: (_request, response) => response.end('ok\n'),
+      protection,
+    });
+    try {
+      const auth = `Basic ${Buffer.from('prometheus:secret').toString('base64')}`;
+      const get = async (): Promise<number> =>
+        (
+          await fetch(`${server.url}/metrics`, {
+            headers: { authorization: auth },
+            signal: AbortSignal.timeout(DEADLINE_MS),
+          })
+        ).status;
+      assert.equal(await get(), 200);
+      execFileSync('mkfifo', [path.join(dir, 'live.fifo')]);
+      renameSync(path.join(dir, 'live.fifo'), file);
+      for (let i = 0; i < 5; i++) assert.equal(await get(), 200);
+      await protection.refresh();
+      await protection.refresh();
+      assert.equal(await get(), 200);
+      assert.ok(
+        logs.some(
+          (line) => line.includes('web config not reloaded') && line.includes('not a regular file (a FIFO)'),
+        ),
+        logs.join('\n'),
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
