@@ -1,10 +1,16 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { sharedSockets, type SocketRegistry } from '../../probes';
-import { deepEqual, type Config } from '../config';
+import { deepEqual, type Config, type TargetConfig } from '../config';
 import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
 import { Scheduler, systemClock, type Clock } from '../scheduler';
+import {
+  availableIdentifiers,
+  checkIdentifierCapacity,
+  identifiersOf,
+  type IdentifierCounts,
+} from './capacity';
 import { diffConfigInBatches, forEachInBatches, WATCH_BATCH } from './in-batches';
 import { ProbeSet } from './probe-set';
 import { SocketPins } from './socket-pins';
@@ -48,6 +54,9 @@ export interface Agent {
   /**
    * Applies a new, already validated config: targets that did not change keep their jobs, state and
    * counters; removed targets stop and their series go; added and changed ones start.
+   * All or nothing: a config that needs more than the process has (ICMP identifiers) is refused
+   * with ERR_CAPACITY before anything changes, and a start that fails midway anyway is rolled back
+   * to the running config (its targets, and netdiag_targets).
    */
   reload(config: Config): Promise<ReloadSummary>;
   /** Records a rejected config (the running one stays): netdiag_config_last_reload_successful 0. */
@@ -92,10 +101,15 @@ class RunningAgent implements Agent {
   }
 
   async start(): Promise<void> {
+    // Before any socket opens: a config too large fails the start whole, with nothing left running.
+    checkIdentifierCapacity(this.config, availableIdentifiers(this.sockets, { 4: 0, 6: 0 }));
     if (this.options.pinSockets) this.pins = SocketPins.open(this.sockets, this.config.bind, this.logger);
+    let opened: Generation | undefined;
     try {
-      this.generation = this.run(await this.open(this.config), this.config);
+      opened = await this.open(this.config);
+      this.generation = this.run(opened, this.config);
     } catch (error) {
+      if (opened) await this.shut(opened);
       this.pins?.release();
       throw error;
     }
@@ -124,6 +138,8 @@ class RunningAgent implements Agent {
   private async apply(config: Config): Promise<ReloadSummary> {
     const generation = this.generation;
     if (!generation || this.closing) throw new Error('the agent is closed');
+    // Before anything changes; what the running targets hold is given back by those that stop.
+    checkIdentifierCapacity(config, availableIdentifiers(this.sockets, this.identifiersHeld(generation)));
     // In batches, each apply step too: a 10,000-target diff would hold the event loop for ~35 ms.
     const diff = await diffConfigInBatches(this.config, config);
     const summary: ReloadSummary = {
@@ -172,17 +188,15 @@ class RunningAgent implements Agent {
     } else {
       await generation.probes.ensure(config);
       const stopped = [...diff.removed, ...diff.changed.map((c) => c.before)];
-      await forEachInBatches(stopped, WATCH_BATCH, (target) => {
-        generation.watches.get(target.name)?.stop();
-        generation.watches.delete(target.name);
-      });
-      const context = this.context(config, generation);
       const started = [...diff.changed.map((c) => c.after), ...diff.added];
-      await forEachInBatches(started, WATCH_BATCH, (target) => {
-        const watch = new TargetWatch(target, context);
-        generation.watches.set(target.name, watch);
-        watch.start();
-      });
+      try {
+        await this.swap(generation, stopped, started, config);
+      } catch (error) {
+        // Back to the running config: the new targets go, the stopped ones start again.
+        await this.swap(generation, started, stopped, this.config);
+        this.countTargets(this.config, generation);
+        throw error;
+      }
       this.countTargets(config, generation);
       generation.metrics.configLoaded(true, Date.now() / 1000);
     }
@@ -195,6 +209,37 @@ class RunningAgent implements Agent {
       restarted_all: summary.restartedAll,
     });
     return summary;
+  }
+
+  /** Stops the watches of `stop` (those running), then starts one per target of `start` under `config`. */
+  private async swap(
+    generation: Generation,
+    stop: readonly TargetConfig[],
+    start: readonly TargetConfig[],
+    config: Config,
+  ): Promise<void> {
+    await forEachInBatches(stop, WATCH_BATCH, (target) => {
+      const watch = generation.watches.get(target.name);
+      if (watch?.target !== target) return;
+      watch.stop();
+      generation.watches.delete(target.name);
+    });
+    const context = this.context(config, generation);
+    await forEachInBatches(start, WATCH_BATCH, (target) => {
+      const watch = new TargetWatch(target, context);
+      generation.watches.set(target.name, watch);
+      watch.start();
+    });
+  }
+
+  /** ICMP identifiers the generation's targets hold at most now, per family. */
+  private identifiersHeld(generation: Generation): IdentifierCounts {
+    const held: IdentifierCounts = { 4: 0, 6: 0 };
+    for (const watch of generation.watches.values()) {
+      const count = identifiersOf(watch.target);
+      for (const { family } of watch.addresses) held[family === 'ipv4' ? 4 : 6] += count;
+    }
+    return held;
   }
 
   private async open(config: Config): Promise<Generation> {

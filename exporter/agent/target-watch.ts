@@ -53,6 +53,11 @@ export class TargetWatch {
     this.resolver.start();
   }
 
+  /** The addresses probed now. */
+  get addresses(): readonly ResolvedAddress[] {
+    return this.running;
+  }
+
   stop(): void {
     this.resolver.stop();
     this.follow([]);
@@ -68,8 +73,23 @@ export class TargetWatch {
       for (const prober of probers) scheduler.stop(prober.name, { target, address: old.address });
     }
     for (const next of addresses) {
-      for (const prober of probers)
-        scheduler.start(prober, { target, address: next.address, family: next.family });
+      for (const prober of probers) {
+        try {
+          scheduler.start(prober, { target, address: next.address, family: next.family });
+        } catch (error) {
+          // One address that cannot start (its ICMP identifier, say) must not stop the others, nor
+          // pass for a DNS failure: the agent's capacity check makes this rare, not impossible
+          // (another user of the same sockets).
+          metrics.probeError(target.name, prober.name, 'start');
+          this.context.logger.error('cannot start probe', {
+            target: target.name,
+            address: next.address,
+            probe: prober.name,
+            code: (error as { code?: string }).code ?? 'ERR_UNKNOWN',
+            err: error as Error,
+          });
+        }
+      }
     }
     this.running = addresses;
     metrics.setAddresses(target.name, this.labels, addresses.length);

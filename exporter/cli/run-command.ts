@@ -1,15 +1,24 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigReloader, startAgent } from '../agent';
+import {
+  checkIdentifierCapacity,
+  ConfigReloader,
+  ICMP_IDENTIFIERS_PER_FAMILY,
+  startAgent,
+  type Agent,
+} from '../agent';
 import {
   ConfigError,
-  formatIssue,
+  formatIssues,
+  formatPublicIssues,
   parseDuration,
+  redactUrl,
+  redactUrls,
   selectShard,
   WorkerConfigLoader,
   type Config,
 } from '../config';
-import { usageError } from '../errors';
+import { errorCode, ExporterError, usageError } from '../errors';
 import { createLogger, LOG_LEVELS, LogRateLimiter, type LogFormat, type LogLevel } from '../logging';
 import { createPrometheusPipeline, createScrapeHandler, observeLogSuppression } from '../metrics';
 import { ExporterServer, parseListenAddress, WebProtection } from '../server';
@@ -92,8 +101,28 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   try {
     config = await loader.load(file);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) io.err(formatIssue(issue));
+    if (!(error instanceof ConfigError)) {
+      // The worker could not run (EMFILE, out of memory): one line and exit 2, nothing started.
+      await loader.close();
+      throw new ExporterError(
+        'ERR_CONFIG_LOAD',
+        `cannot load ${file} (${errorCode(error)}): ${redactUrls((error as Error).message)}`,
+        { cause: error },
+      );
+    }
+    // --config.check is asked for by someone who may read the file; a start's errors go to logs,
+    // which must not carry the text of whatever file the path points at.
+    io.err(values['config.check'] ? formatIssues(error) : formatPublicIssues(error));
+    return 1;
+  }
+  // Before anything starts (and in --config.check): a config this process could not run whole is
+  // refused with one line, rather than started in part.
+  const full = { 4: ICMP_IDENTIFIERS_PER_FAMILY, 6: ICMP_IDENTIFIERS_PER_FAMILY };
+  try {
+    checkIdentifierCapacity(shard ? selectShard(config, shard) : config, full);
+  } catch (error) {
+    if (!values['config.check']) throw error;
+    io.err((error as Error).message);
     return 1;
   }
   if (values['config.check']) {
@@ -111,8 +140,16 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   const logLimit = new LogRateLimiter();
   const logger = createLogger({ level, format, write: io.err, rateLimit: logLimit });
   const webConfigFile = values['web.config.file'];
-  // A bad web config throws a ConfigError: exit 2 with every problem, before anything starts.
-  const protection = webConfigFile ? WebProtection.load({ file: webConfigFile, logger }) : undefined;
+  // A bad web config: exit 2 with every problem (as key paths, no text of the file), before anything starts.
+  let protection: WebProtection | undefined;
+  try {
+    protection = webConfigFile ? await WebProtection.load({ file: webConfigFile, logger }) : undefined;
+  } catch (error) {
+    await loader.close();
+    if (!(error instanceof ConfigError)) throw error;
+    // As for the main config: no text of the file in what is logged.
+    throw new ExporterError('ERR_CONFIG', formatPublicIssues(error), { cause: error });
+  }
   const pipeline = createPrometheusPipeline({
     cardinalityLimit: config.cardinalityLimit,
     resource: agentResource({
@@ -123,16 +160,20 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       ...(shard && { shard }),
     }),
     ...(otlp && {
-      otlp: { ...otlp, onError: (err: Error) => logger.warn('OTLP push failed', { url: otlp.url, err }) },
+      otlp: {
+        ...otlp,
+        onError: (err: Error) =>
+          logger.warn('OTLP push failed', { url: redactUrl(otlp.url), err: redactUrls(err.message) }),
+      },
     }),
   });
   observeLogSuppression(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, (level) =>
     logLimit.suppressed(level),
   );
   if (otlp) {
-    for (const warning of otlp.warnings) logger.warn(warning);
+    for (const warning of otlp.warnings) logger.warn(redactUrls(warning));
     logger.info('OTLP push enabled', {
-      url: otlp.url,
+      url: redactUrl(otlp.url),
       interval_ms: otlp.intervalMs,
       timeout_ms: otlp.timeoutMs,
       url_from: otlp.sources.url,
@@ -147,14 +188,22 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       logger.warn('the otlp block changed: it takes effect at restart, the running push is unchanged');
     return shard ? selectShard(next, shard) : next;
   };
-  const agent = await startAgent({
-    config: select(config),
-    meterProvider: pipeline.meterProvider,
-    store: pipeline.store,
-    logger,
-    // After the switch no raw socket could be opened again: open them all now, keep them open.
-    pinSockets: account !== undefined,
-  });
+  let agent: Agent;
+  try {
+    agent = await startAgent({
+      config: select(config),
+      meterProvider: pipeline.meterProvider,
+      store: pipeline.store,
+      logger,
+      // After the switch no raw socket could be opened again: open them all now, keep them open.
+      pinSockets: account !== undefined,
+    });
+  } catch (error) {
+    // Nothing may stay behind (a half-alive process with no HTTP and no probing): main exits 2.
+    await pipeline.shutdown();
+    await loader.close();
+    throw error;
+  }
   const reloader = new ConfigReloader({ file, agent, logger, load: (f) => loader.load(f).then(select) });
   let server: ExporterServer | undefined;
   try {
@@ -182,6 +231,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     }
     logger.info('switched user', { user: account.name, uid: account.uid, gid: account.gid });
   }
+  // reload() never rejects: each failure is an outcome, logged and counted by the reloader.
   const onHangup = (): void => void reloader.reload('signal');
   process.on('SIGHUP', onHangup);
   if (watchInterval > 0) reloader.watch(watchInterval * 1000);

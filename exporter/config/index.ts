@@ -11,8 +11,10 @@ export type {
   TraceProtocol,
 } from './types';
 export { TARGET_FAMILIES, TRACE_PROTOCOLS } from './types';
-export type { ConfigIssue } from './issue';
-export { ConfigError, formatIssue } from './issue';
+export type { ConfigErrorOptions, ConfigIssue } from './issue';
+export { ConfigError, formatIssue, formatIssues, formatPublicIssue, formatPublicIssues } from './issue';
+export { REDACTED, redactUrl, redactUrls } from './redact-url';
+export { readConfigFile, type ReadConfigFileOptions } from './read-file';
 export { parseConfig } from './parse';
 export { loadConfig } from './load';
 export { WorkerConfigLoader } from './worker-config-loader';
@@ -35,12 +37,15 @@ export {
   MAX_DURATION,
   MAX_PING_SIZE,
   MAX_PORT,
+  MAX_REPORTED_ISSUES,
   MAX_TARGET_NAME_LENGTH,
+  MAX_TARGETS,
   MAX_TRACE_FLOWS,
   MAX_TRACE_HOP_ADDRESSES,
   MAX_TRACE_HOPS,
   MAX_TRACE_PROBES,
   MAX_TRACE_SILENT_HOPS,
+  MAX_YAML_ENTRIES,
   MIN_DURATION,
   MIN_PING_SIZE,
   MIN_PORT,

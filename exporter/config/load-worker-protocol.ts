@@ -9,5 +9,5 @@ export interface LoadRequest {
 /** The worker's one message: the config (splitConfig's parts), the issues of a rejected file, or a crash. */
 export type LoadReply =
   | { readonly parts: ConfigParts }
-  | { readonly issues: readonly ConfigIssue[] }
+  | { readonly issues: readonly ConfigIssue[]; readonly omitted: number; readonly omittedAtLeast: boolean }
   | { readonly failure: { readonly message: string; readonly stack?: string } };

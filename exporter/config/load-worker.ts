@@ -14,7 +14,10 @@ const reply = (message: LoadReply): void => port.postMessage(message);
 loadConfig(file).then(
   (config) => reply({ parts: splitConfig(config) }),
   (error: unknown) => {
-    if (error instanceof ConfigError) return reply({ issues: error.issues });
+    if (error instanceof ConfigError) {
+      const { issues, omitted, omittedAtLeast } = error;
+      return reply({ issues, omitted, omittedAtLeast });
+    }
     const { message, stack } = error instanceof Error ? error : new Error(String(error));
     reply({ failure: { message, ...(stack !== undefined && { stack }) } });
   },

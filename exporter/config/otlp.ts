@@ -1,5 +1,6 @@
 import { isScalar } from 'yaml';
 import { isNull, present, quote, type Entry, type Field, type Reader } from './reader';
+import { redactUrl } from './redact-url';
 import { readDuration, readString } from './scalars';
 import type { OtlpConfig } from './types';
 import { scalarText } from './yaml-document';
@@ -60,8 +61,9 @@ export function otlpEndpointProblem(text: string): string | undefined {
   } catch {
     return `${quote(text)} is not a URL: write e.g. http://collector:4318${OTLP_METRICS_PATH}`;
   }
+  // Redacted: the value may come from an environment variable and carry credentials.
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return `${quote(text)} is not an http:// or https:// URL`;
+    return `${quote(redactUrl(text))} is not an http:// or https:// URL`;
   return undefined;
 }
 

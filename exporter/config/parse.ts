@@ -39,8 +39,7 @@ export function parseConfig(text: string | Buffer, file: string): Config {
     throw new ConfigError(problems.map((problem) => issueAt(file, lines, problem, problem.message)));
   const r = new Reader(file, lines, document);
   const config = readConfig(r, file);
-  const issues = r.issues;
-  if (!config || issues.length > 0) throw new ConfigError(issues);
+  if (!config || r.failed) throw new ConfigError(r.issues, { omitted: r.omitted });
   return deepFreeze(config);
 }
 

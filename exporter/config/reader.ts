@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, Scalar } from 'yaml';
 import type { ConfigIssue } from './issue';
 import { childIndex, childKey, displayPath, ROOT_PATH } from './key-path';
+import { MAX_REPORTED_ISSUES } from './limits';
 import { scalarText, type YamlDocument } from './yaml-document';
 
 /** A value of the document with its key path and the offset errors about it point at. */
@@ -17,9 +18,15 @@ export interface Entry {
   readonly value: Field;
 }
 
-/** Walks a YAML document and collects issues; readers of each part of the config take it. */
+/**
+ * Walks a YAML document and collects issues; readers of each part of the config take it. The first
+ * MAX_REPORTED_ISSUES issues are kept, later ones only counted: validating a file of many bad
+ * items then costs a counter per error, not a message.
+ */
 export class Reader {
   private readonly found: ConfigIssue[] = [];
+  /** Issues reported beyond those kept. */
+  private dropped = 0;
 
   constructor(
     readonly file: string,
@@ -32,8 +39,19 @@ export class Reader {
     return [...this.found].sort((a, b) => a.line - b.line || a.column - b.column);
   }
 
+  /** Issues found but not kept. */
+  get omitted(): number {
+    return this.dropped;
+  }
+
+  /** Whether any issue was reported, kept or not. */
+  get failed(): boolean {
+    return this.found.length > 0 || this.dropped > 0;
+  }
+
   report(at: { readonly offset: number; readonly path: string }, message: string): void {
-    this.found.push(issueAt(this.file, this.lines, at, message));
+    if (this.found.length >= MAX_REPORTED_ISSUES) this.dropped++;
+    else this.found.push(issueAt(this.file, this.lines, at, message));
   }
 
   /** Reports `expected WHAT, got …` and returns undefined, for `return r.expected(…)`. */
@@ -67,12 +85,12 @@ export class Reader {
       const key: Field = { node: keyNode, offset: keyOffset, path: childKey(field.path, name) };
       const first = seen.get(name);
       if (first) {
-        this.report(key, `duplicate key "${name}" (first at line ${this.line(first.offset)})`);
+        this.report(key, `duplicate key ${quote(name)} (first at line ${this.line(first.offset)})`);
         continue;
       }
       seen.set(name, key);
       if (allowed && !allowed.includes(name)) {
-        this.report(key, `unknown key "${name}"; allowed keys: ${allowed.join(', ')}`);
+        this.report(key, `unknown key ${quote(name)}; allowed keys: ${allowed.join(', ')}`);
         continue;
       }
       const valueOffset = pair.value ? offsetOf(pair.value, keyOffset) : endOf(pair.key, keyOffset);

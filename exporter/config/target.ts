@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
+import { isSeq } from 'yaml';
 import { DEFAULT_FAMILY } from './defaults';
 import { hostProblem } from './host';
 import { readLabels } from './labels';
-import { MAX_TARGET_NAME_LENGTH } from './limits';
+import { MAX_TARGET_NAME_LENGTH, MAX_TARGETS } from './limits';
 import { readKnock } from './knock';
 import { pingConfig, readPing } from './ping';
 import type { ProbeDefaults } from './probe-defaults';
@@ -21,6 +22,15 @@ export function readTargets(
   field: Field | undefined,
   defaults: ProbeDefaults,
 ): TargetConfig[] | undefined {
+  const count = field && isSeq(field.node) ? field.node.items.length : 0;
+  if (field && count > MAX_TARGETS) {
+    // Refused whole, before any target is read: one error rather than one (or more) per target.
+    r.report(
+      field,
+      `${count} targets: the limit is ${MAX_TARGETS} per file: split the list across several exporters, each with its own file`,
+    );
+    return undefined;
+  }
   const items = field ? r.seq(field) : [];
   if (!items) return undefined;
   const names = new Map<string, Field>();

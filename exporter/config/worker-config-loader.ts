@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { joinConfig, type KnownTargets } from './config-transfer';
+import { ExporterError } from '../errors';
 import { ConfigError } from './issue';
 import type { LoadReply, LoadRequest } from './load-worker-protocol';
 import type { Config } from './types';
@@ -27,6 +28,7 @@ export class WorkerConfigLoader {
   load(file: string): Promise<Config> {
     if (this.closing) return Promise.reject(new Error('the config loader is closed'));
     return new Promise<Config>((resolve, reject) => {
+      // A Worker that cannot start (EMFILE, ENOMEM) throws here: the load rejects, like any other failure.
       const worker = new Worker(WORKER_SCRIPT, { workerData: { file } satisfies LoadRequest });
       this.workers.add(worker);
       let answered = false;
@@ -36,7 +38,7 @@ export class WorkerConfigLoader {
       });
       worker.once('error', (error) => {
         answered = true;
-        reject(new Error(`config worker: ${error.message}`, { cause: error }));
+        reject(new ExporterError('ERR_CONFIG_LOAD', `config worker: ${error.message}`, { cause: error }));
       });
       worker.once('exit', (code) => {
         this.workers.delete(worker);
@@ -60,9 +62,10 @@ export class WorkerConfigLoader {
   }
 
   private async settle(reply: LoadReply): Promise<Config> {
-    if ('issues' in reply) throw new ConfigError(reply.issues);
+    if ('issues' in reply)
+      throw new ConfigError(reply.issues, { omitted: reply.omitted, omittedAtLeast: reply.omittedAtLeast });
     if ('failure' in reply) {
-      const error = new Error(`config worker: ${reply.failure.message}`);
+      const error = new ExporterError('ERR_CONFIG_LOAD', `config worker: ${reply.failure.message}`);
       if (reply.failure.stack !== undefined) error.stack = reply.failure.stack;
       throw error;
     }

@@ -6,7 +6,8 @@ import {
   isScalar,
   isSeq,
   Composer,
-  type CST,
+  CST,
+  Lexer,
   LineCounter,
   type Node,
   Parser,
@@ -15,7 +16,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { childIndex, childKey, ROOT_PATH } from './key-path';
-import { MAX_ALIAS_COUNT, MAX_NESTING } from './limits';
+import { MAX_ALIAS_COUNT, MAX_NESTING, MAX_YAML_ENTRIES } from './limits';
 
 /** A parsed YAML document with what is needed to point into its text. */
 export interface YamlDocument {
@@ -45,6 +46,14 @@ export interface ParsedYaml {
  */
 export function parseYaml(text: string): ParsedYaml {
   const lines = new LineCounter();
+  const tooMany = entriesProblem(text);
+  if (tooMany) {
+    // The offset is in the text; the line counter needs the line starts before it, as the parser gives them.
+    lines.addNewLine(0);
+    for (let at = text.indexOf('\n'); at !== -1 && at < tooMany.offset; at = text.indexOf('\n', at + 1))
+      lines.addNewLine(at + 1);
+    return { lines, problems: [tooMany] };
+  }
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
   const tooDeep = nestingProblem(tokens);
   if (tooDeep) return { lines, problems: [tooDeep] };
@@ -81,6 +90,40 @@ function nestingProblem(tokens: readonly CST.Token[]): YamlProblem | undefined {
 }
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/** Lexemes that each start or add one collection entry. */
+const ENTRY_TOKENS = new Set<string | null>([
+  'seq-item-ind',
+  'map-value-ind',
+  'explicit-key-ind',
+  'comma',
+  'flow-map-start',
+  'flow-seq-start',
+]);
+
+/** Markers the lexer inserts that are not text of the source (document start, flow end, scalar start). */
+const CONTROL_LEXEMES = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
+
+/**
+ * Counts collection entries on yaml's lexer, which holds no tree (a few strings at a time), and
+ * stops at the first one over MAX_YAML_ENTRIES: the CST and the document, built next, cost memory
+ * per entry, and a file of tiny entries would otherwise take gigabytes before any check ran.
+ */
+function entriesProblem(text: string): YamlProblem | undefined {
+  let entries = 0;
+  let offset = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (ENTRY_TOKENS.has(CST.tokenType(lexeme)) && ++entries > MAX_YAML_ENTRIES) {
+      return {
+        offset,
+        path: ROOT_PATH,
+        message: `too many YAML entries: the limit is ${MAX_YAML_ENTRIES} (sequence items, mapping keys and flow collections together)`,
+      };
+    }
+    if (!CONTROL_LEXEMES.has(lexeme)) offset += lexeme.length;
+  }
+  return undefined;
+}
 
 /** The parts of CST tokens that nest. */
 interface NestingToken {

@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { ConfigError, type ConfigIssue } from '../config/issue';
+import { readConfigFile, readProblem } from '../config/read-file';
 import type { ClientAuthType } from './go-tls-names';
 import type { PemSource, TlsServerConfig, Where } from './web-config';
 
@@ -15,31 +15,48 @@ export interface TlsMaterial {
   readonly files: readonly string[];
 }
 
-export type ReadFile = (file: string) => Buffer;
+export type ReadFile = (file: string) => Promise<Buffer>;
+
+/** A certificate, key or CA file larger than this is refused; a bundle of every public root CA fits several times. */
+export const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
+/** Reads a PEM file: regular files only, at most MAX_TLS_FILE_BYTES + 1 bytes (see readConfigFile). */
+export const readPemFile: ReadFile = (file) => readConfigFile(file, { limit: MAX_TLS_FILE_BYTES });
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 /**
- * Reads and checks the certificate, key and client CA of `config`. Synchronous: it also runs when a
- * connection arrives, before its handshake. Throws a ConfigError naming the key of each bad file.
+ * Reads and checks the certificate, key and client CA of `config`. Asynchronous, regular files of at
+ * most MAX_TLS_FILE_BYTES only: a cert_file that is a FIFO or /dev/zero must not stall the event
+ * loop nor fill memory. Rejects with a ConfigError naming the key of each bad file.
  */
-export function readTlsMaterial(config: TlsServerConfig, readFile: ReadFile = readFileSync): TlsMaterial {
+export async function readTlsMaterial(
+  config: TlsServerConfig,
+  readFile: ReadFile = readPemFile,
+): Promise<TlsMaterial> {
   const issues: ConfigIssue[] = [];
   const files: string[] = [];
-  const read = (source: PemSource, what: string): string | undefined => {
+  const read = async (source: PemSource | undefined, what: string): Promise<string | undefined> => {
+    if (!source) return undefined;
     if ('pem' in source) return source.pem;
     files.push(source.file);
     try {
-      return readFile(source.file).toString('utf8');
+      const bytes = await readFile(source.file);
+      if (bytes.length > MAX_TLS_FILE_BYTES) {
+        issues.push(
+          issueAt(source.at, `${what} ${source.file} is larger than ${MAX_TLS_FILE_BYTES / 1024 / 1024} MiB`),
+        );
+        return undefined;
+      }
+      return bytes.toString('utf8');
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      issues.push(issueAt(source.at, `cannot read ${what} ${source.file}: ${reason}`));
+      issues.push(issueAt(source.at, `cannot read ${what} ${source.file}: ${readProblem(error)}`));
       return undefined;
     }
   };
-  const certText = read(config.cert, 'certificate');
-  const keyText = read(config.key, 'key');
-  const caText = config.clientCa && read(config.clientCa, 'client CA');
+  const certText = await read(config.cert, 'certificate');
+  const keyText = await read(config.key, 'key');
+  const caText = await read(config.clientCa, 'client CA');
 
   const cert = certText === undefined ? undefined : parse(() => new X509Certificate(certText));
   if (certText !== undefined && !cert)

@@ -101,8 +101,7 @@ export function parseWebConfig(text: string | Buffer, file: string): WebConfig {
     return where;
   };
   const config = readWebConfig({ r, locate, dir: path.dirname(file) }, file);
-  const issues = r.issues;
-  if (!config || issues.length > 0) throw new ConfigError(issues);
+  if (!config || r.failed) throw new ConfigError(r.issues, { omitted: r.omitted });
   return config;
 }
 

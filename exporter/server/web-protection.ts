@@ -1,8 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { ConfigError, formatIssue } from '../config/issue';
+import { ConfigError, formatPublicIssues } from '../config/issue';
+import { MAX_CONFIG_BYTES } from '../config/limits';
+import { readConfigFile, readProblem } from '../config/read-file';
 import type { Logger } from '../logging';
 import { BasicAuthenticator } from './basic-auth';
 import type { EndpointProtection } from './exporter-server';
@@ -34,11 +36,18 @@ interface Loaded {
  * file's inode, size or mtime changed. A changed file that is invalid is logged and the last good
  * one stays (exporter-toolkit answers 500 instead). Turning TLS on or off and changing
  * client_auth_type need a restart; so does http2, which is ignored anyway.
+ *
+ * Every read is asynchronous and bounded (readConfigFile: regular files only, at most 8 MiB for the
+ * web config, MAX_TLS_FILE_BYTES for PEM files): a FIFO or /dev/zero at one of these paths gives an
+ * error, never a stalled event loop or a growing heap. A re-read runs in the background, one at a
+ * time; connections and requests meanwhile use the last good config.
  */
 export class WebProtection implements EndpointProtection {
   private loaded: Loaded;
   private server: Server | undefined;
   private lastCheck: number;
+  /** The re-read in flight, if any: at most one at a time. */
+  private refreshing: Promise<void> | undefined;
   private readonly authenticator: BasicAuthenticator;
 
   private constructor(
@@ -50,9 +59,9 @@ export class WebProtection implements EndpointProtection {
     this.authenticator = options.authenticator ?? new BasicAuthenticator();
   }
 
-  /** Reads and checks the web config and its files: throws a ConfigError naming each problem. */
-  static load(options: WebProtectionOptions): WebProtection {
-    return new WebProtection(options, load(options.file));
+  /** Reads and checks the web config and its files: rejects with a ConfigError naming each problem. */
+  static async load(options: WebProtectionOptions): Promise<WebProtection> {
+    return new WebProtection(options, await load(options.file));
   }
 
   get config(): WebConfig {
@@ -69,8 +78,9 @@ export class WebProtection implements EndpointProtection {
   attach(server: Server): void {
     this.server = server;
     if (!this.loaded.material) return;
-    // Prepended: the check runs before node:tls sets up the handshake of the connection.
-    server.prependListener('connection', () => this.refresh());
+    // A new connection starts a re-read in the background: its own handshake uses the context in
+    // force, connections after the re-read the new one (a FIFO at a cert path cannot stall accept).
+    server.prependListener('connection', () => void this.refresh());
     server.prependListener('secureConnection', (socket: TLSSocket) => {
       const type = this.loaded.config.tls?.clientAuth ?? 'NoClientCert';
       if (clientCertificateAccepted(type, socket)) return;
@@ -90,7 +100,7 @@ export class WebProtection implements EndpointProtection {
   }
 
   async admit(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-    this.refresh();
+    void this.refresh();
     const { headers, users } = this.loaded.config;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     if (users.size === 0) return true;
@@ -106,24 +116,44 @@ export class WebProtection implements EndpointProtection {
     return false;
   }
 
-  /** Re-reads the files if they changed (at most once per checkIntervalMs). */
-  refresh(): void {
+  /**
+   * Starts a re-read of the files if they may have changed (at most once per checkIntervalMs, one at
+   * a time) and returns at once; the returned promise settles when that re-read is over (it never
+   * rejects). Until then the current config stays in force.
+   */
+  refresh(): Promise<void> {
     const now = Date.now();
-    if (now - this.lastCheck < (this.options.checkIntervalMs ?? 1000)) return;
+    if (this.refreshing) return this.refreshing;
+    if (now - this.lastCheck < (this.options.checkIntervalMs ?? 1000)) return Promise.resolve();
     this.lastCheck = now;
+    this.refreshing = this.reread()
+      .catch((error: unknown) =>
+        this.options.logger.error('web config not reloaded, the previous one stays', {
+          code: (error as { code?: string }).code ?? 'ERR_UNKNOWN',
+          err: error as Error,
+        }),
+      )
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async reread(): Promise<void> {
     const current = this.loaded;
-    const stamp = [this.options.file, ...(current.material?.files ?? [])].map(stampOf).join('|');
+    const stamp = (
+      await Promise.all([this.options.file, ...(current.material?.files ?? [])].map(stampOf))
+    ).join('|');
     if (stamp === current.stamp) return;
     const { logger, file } = this.options;
     let next: Loaded;
     try {
-      next = load(file);
+      next = await load(file);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Remember the stamp: the same broken files are reported once.
       this.loaded = { ...current, stamp };
       logger.error('web config not reloaded, the previous one stays', {
-        errors: error.issues.map(formatIssue).join('; '),
+        code: error.code,
+        errors: formatPublicIssues(error).split('\n').join('; '),
       });
       return;
     }
@@ -141,19 +171,21 @@ export class WebProtection implements EndpointProtection {
   }
 }
 
-function load(file: string): Loaded {
+async function load(file: string): Promise<Loaded> {
   // Stamped before reading: a change while reading is seen at the next check.
-  const fileStamp = stampOf(file);
+  const fileStamp = await stampOf(file);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    // One byte over the limit is enough for parseWebConfig to refuse the file.
+    bytes = await readConfigFile(file, { limit: MAX_CONFIG_BYTES });
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ConfigError([{ file, line: 1, column: 1, path: '(root)', message: `cannot read: ${reason}` }]);
+    throw new ConfigError([
+      { file, line: 1, column: 1, path: '(root)', message: `cannot read: ${readProblem(error)}` },
+    ]);
   }
   const config = parseWebConfig(bytes, file);
-  const material = config.tls && readTlsMaterial(config.tls);
-  const stamp = [fileStamp, ...(material?.files ?? []).map(stampOf)].join('|');
+  const material = config.tls && (await readTlsMaterial(config.tls));
+  const stamp = [fileStamp, ...(await Promise.all((material?.files ?? []).map(stampOf)))].join('|');
   return { config, ...(material && { material }), stamp };
 }
 
@@ -164,9 +196,9 @@ function restartReason(running: WebConfig, next: WebConfig): string | undefined 
   return undefined;
 }
 
-function stampOf(file: string): string {
+async function stampOf(file: string): Promise<string> {
   try {
-    const { ino, size, mtimeMs } = statSync(file);
+    const { ino, size, mtimeMs } = await stat(file);
     return `${ino}:${size}:${mtimeMs}`;
   } catch {
     return 'missing';

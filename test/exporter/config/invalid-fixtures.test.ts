@@ -124,6 +124,16 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:6:5: targets[2]: missing required key "name"',
     'FILE:6:5: targets[2]: missing required key "host"',
   ],
+  'many-errors': [
+    ...Array.from(
+      { length: 100 },
+      (_, i) => `FILE:${i + 3}:3: targets[${i}]: expected a mapping, got the number 1`,
+    ),
+    '… and 5 more errors',
+  ],
+  'long-key': [
+    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, targets, otlp`,
+  ],
   'multiple-documents': ['FILE:2:1: (root): invalid YAML: the config must be a single YAML document'],
   'no-probe': [
     'FILE:2:5: targets[0]: target enables no probe: add `ping: {}`, `knock: { port: N }` or `trace: {}`',
@@ -257,11 +267,15 @@ describe('invalid config fixtures', () => {
       assert.ok(error instanceof ConfigError);
       assert.equal(error.code, 'ERR_CONFIG');
       assert.equal(error.message, expected.join('\n'));
+      // A last line "… and N more errors" counts issues that are not listed.
+      const more = /^… and (\d+) more errors?$/.exec(expected.at(-1) ?? '');
+      const listed = more ? expected.slice(0, -1) : expected;
+      assert.equal(error.omitted, more ? Number(more[1]) : 0);
       assert.deepEqual(
         error.issues.map(
           ({ file, line, column, path, message }) => `${file}:${line}:${column}: ${path}: ${message}`,
         ),
-        expected,
+        listed,
       );
       for (const [index, issue] of error.issues.entries()) {
         const [, line, column] = /^FILE:(\d+):(\d+): /.exec(lines[index] ?? '') ?? [];

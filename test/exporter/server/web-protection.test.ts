@@ -48,7 +48,7 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
 
   async function serve(webConfig: string, checkIntervalMs?: number): Promise<ExporterServer> {
     const file = writeWebConfig(webConfig);
-    const protection = WebProtection.load({
+    const protection = await WebProtection.load({
       file,
       logger,
       ...(checkIntervalMs !== undefined && { checkIntervalMs }),
@@ -188,7 +188,7 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
 
   it('picks up a rotated certificate and changed users on new connections; keeps the last good config', async () => {
     const file = writeWebConfig(`${tlsOnly()}basic_auth_users:\n  prometheus: '${HASH}'\n`, 'rotating.yml');
-    const protection = WebProtection.load({ file, logger, checkIntervalMs: 0 });
+    const protection = await WebProtection.load({ file, logger, checkIntervalMs: 0 });
     const server = await ExporterServer.listen({
       listen: { host: '127.0.0.1', port: 0 },
       logger,
@@ -197,19 +197,29 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
     });
     servers.push(server);
     const url = `${server.url}/metrics`;
+    // A re-read a connection started may still be in flight (it returns that one): the second call
+    // starts one that sees the file as written.
+    const reread = async (): Promise<void> => {
+      await protection.refresh();
+      await protection.refresh();
+    };
     const first = await get(url, { auth: `prometheus:${PASSWORD}` });
     assert.equal(first.status, 200);
 
+    // Re-reads run in the background (connections meanwhile get the last good config): wait for one.
     certs.rotateServer();
+    await reread();
     const rotated = await get(url, { auth: `prometheus:${PASSWORD}` });
     assert.equal(rotated.status, 200);
     assert.notEqual(rotated.fingerprint, first.fingerprint);
 
     writeFileSync(file, `${tlsOnly()}basic_auth_users:\n  grafana: '${hashSync('other', 4)}'\n`);
+    await reread();
     assert.equal((await get(url, { auth: `prometheus:${PASSWORD}` })).status, 401);
     assert.equal((await get(url, { auth: 'grafana:other' })).status, 200);
 
     writeFileSync(file, `${tlsOnly()}basic_auth_users:\n  grafana: not-a-hash\n`);
+    await reread();
     assert.equal((await get(url, { auth: 'grafana:other' })).status, 200);
     assert.ok(
       logs.some(
@@ -218,15 +228,16 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
       logs.join('\n'),
     );
     writeFileSync(file, `basic_auth_users:\n  grafana: '${HASH}'\n`);
+    await reread();
     assert.equal((await get(url, { auth: 'grafana:other' })).status, 200);
     assert.ok(logs.some((line) => line.includes('turning TLS on or off needs a restart')));
   });
 
-  it('names the key of an unreadable or bad certificate, key or CA', () => {
-    const errors = (text: string): string[] => {
+  it('names the key of an unreadable or bad certificate, key or CA', async () => {
+    const errors = async (text: string): Promise<string[]> => {
       const config = parseWebConfig(text, path.join(certs.dir, 'check.yml'));
       try {
-        readTlsMaterial(config.tls!);
+        await readTlsMaterial(config.tls!);
       } catch (error) {
         assert.ok(error instanceof ConfigError);
         return error.issues.map(formatIssue);
@@ -234,25 +245,28 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
       assert.fail('accepted');
     };
     const file = path.join(certs.dir, 'check.yml');
-    assert.deepEqual(errors('tls_server_config:\n  cert_file: missing.crt\n  key_file: server.key\n'), [
+    assert.deepEqual(await errors('tls_server_config:\n  cert_file: missing.crt\n  key_file: server.key\n'), [
       `${file}:2:14: tls_server_config.cert_file: cannot read certificate ${certs.dir}/missing.crt: ENOENT`,
     ]);
-    assert.deepEqual(errors('tls_server_config:\n  cert_file: server.crt\n  key_file: stranger.key\n'), [
-      `${file}:3:13: tls_server_config.key_file: ${certs.dir}/stranger.key is not the private key of the certificate`,
-    ]);
-    assert.deepEqual(errors('tls_server_config:\n  cert_file: server.key\n  key_file: server.crt\n'), [
+    assert.deepEqual(
+      await errors('tls_server_config:\n  cert_file: server.crt\n  key_file: stranger.key\n'),
+      [
+        `${file}:3:13: tls_server_config.key_file: ${certs.dir}/stranger.key is not the private key of the certificate`,
+      ],
+    );
+    assert.deepEqual(await errors('tls_server_config:\n  cert_file: server.key\n  key_file: server.crt\n'), [
       `${file}:2:14: tls_server_config.cert_file: ${certs.dir}/server.key has no PEM certificate`,
       `${file}:3:13: tls_server_config.key_file: ${certs.dir}/server.crt has no PEM private key`,
     ]);
     assert.deepEqual(
-      errors(
+      await errors(
         'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n',
       ),
       [
         `${file}:4:19: tls_server_config.client_ca_file: ${certs.dir}/server.key has no valid PEM certificate`,
       ],
     );
-    assert.deepEqual(errors('tls_server_config:\n  cert: not a PEM\n  key_file: server.key\n'), [
+    assert.deepEqual(await errors('tls_server_config:\n  cert: not a PEM\n  key_file: server.key\n'), [
       `${file}:2:9: tls_server_config.cert: the value has no PEM certificate`,
     ]);
   });
