@@ -11,3 +11,10 @@ export type { TlsMaterial } from './tls-options';
 export { readTlsMaterial } from './tls-options';
 export type { WebProtectionOptions } from './web-protection';
 export { WebProtection } from './web-protection';
+export type { ConnectionLimits } from './connection-limits';
+export {
+  CONNECTION_LIMIT_DEFAULTS,
+  connectionLimits,
+  defaultMaxConnections,
+  readDescriptorLimit,
+} from './connection-limits';

@@ -71,7 +71,7 @@ describe('ExporterServer', () => {
       const first = await call('/-/reload', { method: 'POST' });
       assert.equal(first.status, 200);
       assert.equal(await first.text(), 'config reloaded\n');
-      const second = await call('/-/reload', { method: 'POST', body: 'ignored' });
+      const second = await call('/-/reload', { method: 'PUT' });
       assert.equal(second.status, 500);
       assert.match(await second.text(), /^config\.yaml:3:5: targets\[0\]/);
     } finally {
