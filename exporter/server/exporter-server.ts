@@ -60,14 +60,14 @@ export class ExporterServer {
       ? createHttpsServer({ ...http, ...tls, handshakeTimeout: limits.handshakeTimeoutMs })
       : createServer(http);
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-    // Beyond the cap node:net closes each new connection at accept: the descriptor is back at once.
-    server.maxConnections = limits.maxConnections;
     const { logger } = options;
-    const tracker = new ConnectionTracker(server, () =>
-      logger.warn('HTTP connection refused: too many open connections', {
-        code: 'ERR_HTTP_CONNECTION_LIMIT',
-        max_connections: limits.maxConnections,
-      }),
+    const tracker = new ConnectionTracker(server, limits.maxConnections, (outcome) =>
+      logger.warn(
+        outcome === 'evicted'
+          ? 'HTTP connection limit reached: the oldest idle connection was closed'
+          : 'HTTP connection limit reached: every connection has a request in flight, the new one was refused',
+        { code: 'ERR_HTTP_CONNECTION_LIMIT', max_connections: limits.maxConnections },
+      ),
     );
     options.protection?.attach(server);
     const instance = new ExporterServer(server, options, tls ? 'https' : 'http', limits, tracker);
@@ -101,9 +101,9 @@ export class ExporterServer {
     return `${this.scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
   }
 
-  /** Connections open now, and refused at accept since start because the cap was reached. */
-  get connections(): { open: number; refused: number } {
-    return { open: this.tracker.open, refused: this.tracker.refused };
+  /** Connections open now; closed since start at the cap (the oldest idle one evicted, or the new one refused). */
+  get connections(): { open: number; evicted: number; refused: number } {
+    return { open: this.tracker.open, ...this.tracker.closedAtCap };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
 import { createLogger, silentLogger } from '../../../exporter/logging';
 import {
   connectionLimits,
@@ -53,37 +54,87 @@ describe('connection limits', () => {
     assert.equal(connectionLimits({ maxConnections: undefined }).headersTimeoutMs, 10_000);
   });
 
-  it('closes the connection over the cap at once and keeps serving the connections it holds', async () => {
+  it('at the cap, closes the oldest connection without a request in flight: idle ones never lock scrapes out', async () => {
     const logs: string[] = [];
     const cap = 4;
+    const held: ServerResponse[] = [];
     const server = await ExporterServer.listen({
       listen: { host: '127.0.0.1', port: 0 },
-      logger: createLogger({ level: 'warn', write: (line) => logs.push(line) }),
-      metrics: (_request, response) => response.end('netdiag_up 1\n'),
+      logger: createLogger({ level: 'warn', write: (line) => logs.push(line), rateLimit: false }),
+      metrics: (request, response) => {
+        if (request.url === '/metrics?hold') held.push(response);
+        else response.end('netdiag_up 1\n');
+      },
       connections: { maxConnections: cap },
     });
     const clients: RawClient[] = [];
+    const open = async (): Promise<RawClient> => {
+      const client = await RawClient.tcp(server.port);
+      clients.push(client);
+      return client;
+    };
     try {
-      // One scraper on a keep-alive connection, then idle connections up to the cap.
-      const scraper = await RawClient.tcp(server.port);
-      clients.push(scraper);
-      scraper.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
-      assert.ok(await eventually(() => scraper.received.includes('netdiag_up 1'), 5000));
-      for (let i = 1; i < cap; i++) clients.push(await RawClient.tcp(server.port));
+      // A scrape in flight on the oldest connection, then idle connections up to the cap.
+      const scraping = await open();
+      scraping.write('GET /metrics?hold HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.ok(await eventually(() => held.length === 1, 5000));
+      const idle = [await open(), await open(), await open()];
       assert.ok(await eventually(() => server.connections.open === cap, 5000));
 
+      // Hundreds more idle connections: each closes the oldest idle one, never the scrape in flight.
+      const flood = await Promise.all(Array.from({ length: 200 }, () => open()));
+      const scraper = await open();
+      scraper.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.ok(
+        await eventually(() => scraper.received.includes('netdiag_up 1'), 5000),
+        'a new scrape is served',
+      );
+      assert.match(scraper.received, /^HTTP\/1\.1 200 OK/);
+      for (const client of [...idle, ...flood.slice(0, 150)])
+        assert.ok(await client.closedWithin(5000), 'older idle connections were closed');
+      assert.ok(server.connections.open <= cap, `${server.connections.open} open, cap ${cap}`);
+      assert.ok(server.connections.evicted >= 200, `${server.connections.evicted} evicted`);
+      assert.equal(server.connections.refused, 0);
+
+      held[0]?.end('held scrape\n');
+      assert.ok(
+        await eventually(() => scraping.received.includes('held scrape'), 5000),
+        'the held scrape completes',
+      );
+      assert.match(
+        logs.join('\n'),
+        /oldest idle connection was closed" code=ERR_HTTP_CONNECTION_LIMIT max_connections=4/,
+      );
+    } finally {
+      for (const client of clients) client.destroy();
+      await server.close();
+    }
+  });
+
+  it('refuses a new connection when every connection at the cap has a request in flight', async () => {
+    const held: ServerResponse[] = [];
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+      metrics: (_request, response) => held.push(response),
+      connections: { maxConnections: 2 },
+    });
+    const clients: RawClient[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = await RawClient.tcp(server.port);
+        clients.push(client);
+        client.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+      }
+      assert.ok(await eventually(() => held.length === 2, 5000));
       const extra = await RawClient.tcp(server.port);
       clients.push(extra);
-      assert.ok(await extra.closedWithin(5000), 'the connection over the cap is closed');
+      assert.ok(await extra.closedWithin(5000), 'the new connection is closed');
       assert.equal(extra.received, '');
-      assert.equal(server.connections.refused, 1);
-      assert.equal(server.connections.open, cap);
-
-      scraper.received = '';
-      scraper.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
-      assert.ok(await eventually(() => scraper.received.includes('netdiag_up 1'), 5000));
-      assert.match(scraper.received, /^HTTP\/1\.1 200 OK/);
-      assert.match(logs.join('\n'), /code=ERR_HTTP_CONNECTION_LIMIT max_connections=4/);
+      assert.deepEqual(server.connections, { open: 2, evicted: 0, refused: 1 });
+      for (const response of held) response.end('late\n');
+      for (const client of clients.slice(0, 2))
+        assert.ok(await eventually(() => client.received.includes('late'), 5000));
     } finally {
       for (const client of clients) client.destroy();
       await server.close();

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
 import { createLogger } from '../../../exporter/logging';
 import { ExporterServer, type ConnectionLimits, type EndpointProtection } from '../../../exporter/server';
 import { rejectionStatus } from '../../../exporter/server/connection-rejection';
@@ -179,6 +180,35 @@ describe('connections of hostile clients are destroyed within their bound', () =
       assert.match(client.received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
       await sleep(100);
       assert.ok(await eventually(() => server.connections.open === 0, 3000));
+    } finally {
+      await server.close();
+    }
+  });
+  it('over HTTPS at the cap: a handshaking connection makes room, and a refused one breaks nothing', async () => {
+    const held: ServerResponse[] = [];
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger,
+      metrics: (request, response) => {
+        if (request.url === '/metrics?hold') held.push(response);
+        else response.end('netdiag_up 1\n');
+      },
+      connections: { ...FAST, handshakeTimeoutMs: 60_000, maxConnections: 1 },
+      protection: tlsProtection(),
+    });
+    try {
+      const handshaking = await tcp(server);
+      const ca = certs.read(certs.caCert);
+      const scraper = await RawClient.tls(server.port, ca);
+      clients.push(scraper);
+      assert.ok(await handshaking.closedWithin(5000), 'the handshaking connection made room');
+      scraper.write('GET /metrics?hold HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.ok(await eventually(() => held.length === 1, 5000));
+      const refused = await tcp(server);
+      assert.ok(await refused.closedWithin(5000), 'refused: the only connection has a request in flight');
+      held[0]?.end('held scrape\n');
+      assert.ok(await eventually(() => scraper.received.includes('held scrape'), 5000));
+      assert.deepEqual(server.connections, { open: 1, evicted: 1, refused: 1 });
     } finally {
       await server.close();
     }
