@@ -11,7 +11,12 @@ import {
 } from '../config';
 import { usageError } from '../errors';
 import { createLogger, LOG_LEVELS, LogRateLimiter, type LogFormat, type LogLevel } from '../logging';
-import { createPrometheusPipeline, createScrapeHandler, observeLogSuppression } from '../metrics';
+import {
+  createPrometheusPipeline,
+  createScrapeHandler,
+  observeHttpConnections,
+  observeLogSuppression,
+} from '../metrics';
 import { CONNECTION_LIMIT_DEFAULTS, ExporterServer, parseListenAddress, WebProtection } from '../server';
 import { agentInstanceName, agentResource } from './agent-resource';
 import { resolveOtlpSettings } from './otlp-settings';
@@ -185,6 +190,11 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     await pipeline.shutdown();
     throw error;
   }
+  const web = server;
+  if (web)
+    observeHttpConnections(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, () =>
+      web.connectionStats(),
+    );
   if (account) {
     try {
       dropPrivileges(account);

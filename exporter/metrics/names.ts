@@ -27,4 +27,7 @@ export const METRIC = {
   socketPackets: 'netdiag_socket_packets_total',
   socketPending: 'netdiag_socket_pending_probes',
   logLinesSuppressed: 'netdiag_log_lines_suppressed_total',
+  httpConnections: 'netdiag_http_connections',
+  httpConnectionsMax: 'netdiag_http_connections_max',
+  httpConnectionsClosed: 'netdiag_http_connections_closed_total',
 } as const;

@@ -1,6 +1,11 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logging';
 
+/** Why a client was cut off, for the closed-connections counter. */
+export type RejectionReason = 'timeout' | 'bad_request';
+
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE']);
+
 /** The status line for an HTTP parser error or request timeout; undefined for anything else (TLS, resets). */
 export function rejectionStatus(code: string | undefined): string | undefined {
   switch (code) {
@@ -30,8 +35,18 @@ export interface RejectionOptions {
  * end() alone left the descriptor to the client, and a TLS socket whose handshake timed out was
  * never freed since end() waits for the handshake.)
  */
-export function rejectClient(error: NodeJS.ErrnoException, socket: Duplex, options: RejectionOptions): void {
+export function rejectClient(
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+  options: RejectionOptions,
+): RejectionReason | undefined {
   const status = rejectionStatus(error.code);
+  // A client that reset or went away did nothing wrong worth counting.
+  const reason = CLIENT_GONE.has(error.code ?? '')
+    ? undefined
+    : error.code?.endsWith('_TIMEOUT')
+      ? 'timeout'
+      : 'bad_request';
   options.logger.debug('HTTP client refused', {
     code: error.code ?? 'ERR_UNKNOWN',
     status: status ?? 'none',
@@ -39,10 +54,11 @@ export function rejectClient(error: NodeJS.ErrnoException, socket: Duplex, optio
   });
   if (status === undefined || !socket.writable || options.responseInFlight(socket)) {
     socket.destroy();
-    return;
+    return reason;
   }
   const timer = setTimeout(() => socket.destroy(), options.lingerMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+  return reason;
 }

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer, type ServerOptions as HttpsServerOpt
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging';
 import { connectionLimits, type ConnectionLimits } from './connection-limits';
-import { rejectClient } from './connection-rejection';
+import { rejectClient, type RejectionReason } from './connection-rejection';
 import { ConnectionTracker } from './connection-tracker';
 import type { ListenAddress } from './listen-address';
 import { announcesBody, refuseBody } from './request-body';
@@ -18,6 +18,18 @@ export interface EndpointProtection {
   attach(server: Server): void;
   /** Resolves true to route the request; false once it has answered it (401, 429…). */
   admit(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+}
+
+/**
+ * Connections of the server: open now, and closed since start by the server for a reason: the cap
+ * (`evicted`: the oldest idle one made room; `refused`: all had requests in flight, the new one
+ * went), a deadline (`timeout`: headers, request or TLS handshake), or a request the parser or TLS
+ * refused (`bad_request`).
+ */
+export interface ConnectionStats {
+  readonly open: number;
+  readonly maxConnections: number;
+  readonly closed: Readonly<Record<'evicted' | 'refused' | RejectionReason, number>>;
 }
 
 export interface ExporterServerOptions {
@@ -38,6 +50,7 @@ export interface ExporterServerOptions {
 /** The HTTP endpoint: /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
 export class ExporterServer {
   private closing: Promise<void> | undefined;
+  private readonly rejected: Record<RejectionReason, number> = { timeout: 0, bad_request: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -74,13 +87,14 @@ export class ExporterServer {
     server.on('request', (request, response) => instance.accept(request, response));
     // Expect: 100-continue: answered before the client sends a body, so a refused one is never sent.
     server.on('checkContinue', (request, response) => instance.accept(request, response));
-    server.on('clientError', (error: NodeJS.ErrnoException, socket) =>
-      rejectClient(error, socket, {
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      const reason = rejectClient(error, socket, {
         lingerMs: limits.rejectLingerMs,
         responseInFlight: (s) => tracker.hasRequestInFlight(s),
         logger,
-      }),
-    );
+      });
+      if (reason) instance.rejected[reason]++;
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.listen.port, options.listen.host, () => {
@@ -104,6 +118,15 @@ export class ExporterServer {
   /** Connections open now; closed since start at the cap (the oldest idle one evicted, or the new one refused). */
   get connections(): { open: number; evicted: number; refused: number } {
     return { open: this.tracker.open, ...this.tracker.closedAtCap };
+  }
+
+  /** What `netdiag_http_connections*` export. */
+  connectionStats(): ConnectionStats {
+    return {
+      open: this.tracker.open,
+      maxConnections: this.limits.maxConnections,
+      closed: { ...this.tracker.closedAtCap, ...this.rejected },
+    };
   }
 
   /**
