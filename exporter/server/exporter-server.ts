@@ -102,6 +102,11 @@ export class ExporterServer {
         resolve();
       });
     });
+    // A failed accept (EMFILE when something else took the descriptors) is reported, not thrown:
+    // without a listener node:net's 'error' would end the process.
+    server.on('error', (error: NodeJS.ErrnoException) =>
+      logger.error('HTTP server error', { code: error.code ?? 'ERR_UNKNOWN', cause: error.message }),
+    );
     options.logger.info('listening', { address: instance.url });
     return instance;
   }
@@ -115,12 +120,7 @@ export class ExporterServer {
     return `${this.scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
   }
 
-  /** Connections open now; closed since start at the cap (the oldest idle one evicted, or the new one refused). */
-  get connections(): { open: number; evicted: number; refused: number } {
-    return { open: this.tracker.open, ...this.tracker.closedAtCap };
-  }
-
-  /** What `netdiag_http_connections*` export. */
+  /** Open connections and the ones the server closed, by reason (what `netdiag_http_connections*` export). */
   connectionStats(): ConnectionStats {
     return {
       open: this.tracker.open,

@@ -79,7 +79,7 @@ describe('connection limits', () => {
       scraping.write('GET /metrics?hold HTTP/1.1\r\nHost: x\r\n\r\n');
       assert.ok(await eventually(() => held.length === 1, 5000));
       const idle = [await open(), await open(), await open()];
-      assert.ok(await eventually(() => server.connections.open === cap, 5000));
+      assert.ok(await eventually(() => server.connectionStats().open === cap, 5000));
 
       // Hundreds more idle connections: each closes the oldest idle one, never the scrape in flight.
       const flood = await Promise.all(Array.from({ length: 200 }, () => open()));
@@ -92,9 +92,12 @@ describe('connection limits', () => {
       assert.match(scraper.received, /^HTTP\/1\.1 200 OK/);
       for (const client of [...idle, ...flood.slice(0, 150)])
         assert.ok(await client.closedWithin(5000), 'older idle connections were closed');
-      assert.ok(server.connections.open <= cap, `${server.connections.open} open, cap ${cap}`);
-      assert.ok(server.connections.evicted >= 200, `${server.connections.evicted} evicted`);
-      assert.equal(server.connections.refused, 0);
+      assert.ok(server.connectionStats().open <= cap, `${server.connectionStats().open} open, cap ${cap}`);
+      assert.ok(
+        server.connectionStats().closed.evicted >= 200,
+        `${server.connectionStats().closed.evicted} evicted`,
+      );
+      assert.equal(server.connectionStats().closed.refused, 0);
 
       held[0]?.end('held scrape\n');
       assert.ok(
@@ -131,7 +134,14 @@ describe('connection limits', () => {
       clients.push(extra);
       assert.ok(await extra.closedWithin(5000), 'the new connection is closed');
       assert.equal(extra.received, '');
-      assert.deepEqual(server.connections, { open: 2, evicted: 0, refused: 1 });
+      assert.deepEqual(
+        [
+          server.connectionStats().open,
+          server.connectionStats().closed.evicted,
+          server.connectionStats().closed.refused,
+        ],
+        [2, 0, 1],
+      );
       for (const response of held) response.end('late\n');
       for (const client of clients.slice(0, 2))
         assert.ok(await eventually(() => client.received.includes('late'), 5000));
@@ -153,7 +163,7 @@ describe('connection limits', () => {
         Array.from({ length: expected + 1 }, () => RawClient.tcp(server.port)),
       );
       assert.ok(await eventually(() => clients.filter((c) => c.ended || c.isClosed).length === 1, 10_000));
-      assert.equal(server.connections.open, expected);
+      assert.equal(server.connectionStats().open, expected);
       for (const client of clients) client.destroy();
     } finally {
       await server.close();

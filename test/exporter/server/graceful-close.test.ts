@@ -66,7 +66,7 @@ describe('ExporterServer.close() resolves within closeTimeout whatever the clien
       const hanging = await open();
       hanging.write('GET /metrics?hang HTTP/1.1\r\nHost: x\r\n\r\n');
       assert.ok(await eventually(() => hung.length === 1 && idle.received.includes('Healthy'), 5000));
-      assert.equal(server.connections.open, 5);
+      assert.equal(server.connectionStats().open, 5);
 
       const started = Date.now();
       let resolvedAfter = -1;
@@ -79,7 +79,7 @@ describe('ExporterServer.close() resolves within closeTimeout whatever the clien
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
       assert.ok(resolvedAfter >= 0, 'close() resolved');
       assert.ok(resolvedAfter < 4000, `close() resolved after ${resolvedAfter} ms, deadline 1000 ms`);
-      assert.ok(await eventually(() => server.connections.open === 0, 1000));
+      assert.ok(await eventually(() => server.connectionStats().open === 0, 1000));
       // The client that did not read sees the end once it reads what the kernel had already taken.
       unread.socket.resume();
       assert.ok(await eventually(() => unread.isClosed || unread.ended, 5000));

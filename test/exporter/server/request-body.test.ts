@@ -64,7 +64,7 @@ describe('request bodies are refused without being read', () => {
         // What the kernel buffers of both sockets hold, not the 100 MiB sent.
         assert.ok(taken < 16 * MiB, `the client got ${taken} bytes of 100 MiB out`);
         client.destroy();
-        assert.ok(await eventually(() => server.connections.open === 0, 2000));
+        assert.ok(await eventually(() => server.connectionStats().open === 0, 2000));
       } finally {
         await server.close();
       }
