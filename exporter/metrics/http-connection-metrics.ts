@@ -30,7 +30,8 @@ const CLOSED: ObservedSpec = {
   description:
     'HTTP connections the server closed, by reason: evicted (the oldest idle one, to make room at the cap), ' +
     'refused (at the cap, every connection had a request in flight), timeout (headers, request or TLS ' +
-    'handshake deadline), bad_request (refused by the HTTP parser or TLS).',
+    'handshake deadline, or nothing read or written with a request in flight), bad_request (refused by ' +
+    'the HTTP parser or TLS).',
   kind: 'counter',
 };
 

@@ -26,6 +26,12 @@ export interface ConnectionLimits {
   readonly timeoutCheckIntervalMs: number;
   /** An idle keep-alive connection is closed after this (milliseconds, default 5000, Node's). */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * A connection with a request in flight is destroyed when no byte was read or written for this
+   * long (milliseconds, default 30000): a client that stops reading its response would otherwise
+   * hold its connection, and a place under the cap, for as long as it likes.
+   */
+  readonly idleTimeoutMs: number;
   /** HTTPS: the TLS handshake must finish within this (milliseconds, default 10000); else destroyed. */
   readonly handshakeTimeoutMs: number;
   /**
@@ -48,6 +54,7 @@ export const CONNECTION_LIMIT_DEFAULTS: Omit<ConnectionLimits, 'maxConnections'>
   requestTimeoutMs: 30_000,
   timeoutCheckIntervalMs: 1_000,
   keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
   rejectLingerMs: 1_000,
   closeTimeoutMs: 5_000,

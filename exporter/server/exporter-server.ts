@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../logging';
 import { connectionLimits, type ConnectionLimits } from './connection-limits';
 import { rejectClient, type RejectionReason } from './connection-rejection';
@@ -23,7 +23,7 @@ export interface EndpointProtection {
 /**
  * Connections of the server: open now, and closed since start by the server for a reason: the cap
  * (`evicted`: the oldest idle one made room; `refused`: all had requests in flight, the new one
- * went), a deadline (`timeout`: headers, request or TLS handshake), or a request the parser or TLS
+ * went), a deadline (`timeout`: headers, request, TLS handshake, or idle with a request in flight), or a request the parser or TLS
  * refused (`bad_request`).
  */
 export interface ConnectionStats {
@@ -73,6 +73,8 @@ export class ExporterServer {
       ? createHttpsServer({ ...http, ...tls, handshakeTimeout: limits.handshakeTimeoutMs })
       : createServer(http);
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    // node:http's socket inactivity timeout; the keep-alive timeout replaces it between requests.
+    server.timeout = limits.idleTimeoutMs;
     const { logger } = options;
     const tracker = new ConnectionTracker(server, limits.maxConnections, (outcome) =>
       logger.warn(
@@ -94,6 +96,15 @@ export class ExporterServer {
         logger,
       });
       if (reason) instance.rejected[reason]++;
+    });
+    // With a listener node:http leaves the socket to us: destroyed here, and counted.
+    server.on('timeout', (socket: Socket) => {
+      logger.debug('HTTP connection idle with a request in flight: destroyed', {
+        code: 'ERR_HTTP_IDLE_TIMEOUT',
+        idle_timeout_ms: limits.idleTimeoutMs,
+      });
+      instance.rejected.timeout++;
+      socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -148,6 +148,29 @@ describe('connections of hostile clients are destroyed within their bound', () =
     }
   });
 
+  it('destroys a connection whose client stops reading its response, after the idle timeout', async () => {
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger,
+      // 64 MiB: more than the socket buffers of both ends hold.
+      metrics: (_request, response) => response.end(Buffer.alloc(64 * 1024 * 1024, 'a')),
+      connections: { ...FAST, idleTimeoutMs: 500 },
+    });
+    try {
+      const client = await tcp(server);
+      client.socket.pause();
+      client.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.ok(
+        await eventually(() => server.connectionStats().open === 0, 5000),
+        'the server freed the connection',
+      );
+      assert.equal(server.connectionStats().closed.timeout, 1);
+      assert.match(logs.join('\n'), /code=ERR_HTTP_IDLE_TIMEOUT idle_timeout_ms=500/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('destroys a TLS connection whose handshake never comes, after the handshake timeout', async () => {
     const server = await serve(true);
     try {
