@@ -1,12 +1,32 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { createLogger } from '../../../exporter/logging';
 import { ExporterServer, type ConnectionLimits, type EndpointProtection } from '../../../exporter/server';
 import { rejectionStatus } from '../../../exporter/server/connection-rejection';
 import { requireTools } from '../../lab';
 import { eventually, RawClient, sleep } from '../../support/raw-client';
 import { makeCertificates, type TestCertificates } from '../../support/tls-certificates';
+
+/** The first flight of a real TLS client, caught by a plain TCP server. */
+async function captureClientHello(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const catcher = createNetServer((socket) =>
+      socket.once('data', (data: Buffer) => {
+        socket.destroy();
+        catcher.close();
+        resolve(data);
+      }),
+    );
+    catcher.listen(0, '127.0.0.1', () => {
+      const { port } = catcher.address() as AddressInfo;
+      connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }).on('error', () => {});
+    });
+    catcher.on('error', reject);
+  });
+}
 
 /** Short timeouts so that each bound is seen in about a second; every assertion allows several times more. */
 const FAST: Partial<ConnectionLimits> = {
@@ -183,6 +203,27 @@ describe('connections of hostile clients are destroyed within their bound', () =
       assert.equal(silent.received, '');
       assert.ok(await eventually(() => server.connectionStats().open === 0, 2000));
       assert.match(logs.join('\n'), /code=ERR_TLS_HANDSHAKE_TIMEOUT status=none/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('destroys a TLS client dripping its ClientHello a byte at a time, at the handshake deadline', async () => {
+    const server = await serve(true);
+    try {
+      const hello = await captureClientHello();
+      const client = await tcp(server);
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (sent < hello.length - 1) client.socket.write(hello.subarray(sent, ++sent));
+      }, 100);
+      try {
+        assert.ok(await client.closedWithin(5000), 'destroyed though bytes kept coming');
+      } finally {
+        clearInterval(drip);
+      }
+      assert.ok(sent < hello.length - 1, `${sent} of ${hello.length} bytes sent: cut mid-handshake`);
+      assert.ok(await eventually(() => server.connectionStats().open === 0, 2000));
     } finally {
       await server.close();
     }
