@@ -20,23 +20,37 @@ import {
 } from '../config';
 import { errorCode, ExporterError, usageError } from '../errors';
 import { createLogger, LOG_LEVELS, LogRateLimiter, type LogFormat, type LogLevel } from '../logging';
-import { createPrometheusPipeline, createScrapeHandler, observeLogSuppression } from '../metrics';
-import { ExporterServer, parseListenAddress, WebProtection } from '../server';
+import {
+  createPrometheusPipeline,
+  createScrapeHandler,
+  observeHttpConnections,
+  observeLogSuppression,
+} from '../metrics';
+import { CONNECTION_LIMIT_DEFAULTS, ExporterServer, parseListenAddress, WebProtection } from '../server';
 import { agentInstanceName, agentResource } from './agent-resource';
 import { resolveOtlpSettings } from './otlp-settings';
 import { packageVersion } from './package-version';
 import { dropPrivileges, lookupAccount, type Account } from './privileges';
 import { resolveShard } from './shard-flags';
+import { runShutdown } from './shutdown';
+import { parseMaxConnections } from './web-flags';
+
+/** What shutdown may take beyond the HTTP close deadline and the last OTLP push. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.listen-address=[HOST]:PORT]
                         [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [--config.check]
                         [--config.watch-interval=DURATION] [--user=USER] [--web.config.file=FILE]
+                        [--web.max-connections=N]
                         [--shard.index=I | --shard.from-hostname] [--shard.count=N]
   --config.file             YAML target list (default config.yaml)
   --web.listen-address      where /metrics, /-/healthy, /-/ready and POST /-/reload are served (default :9469);
                             off: no HTTP server, push over OTLP only (needs an otlp block or OTEL_EXPORTER_OTLP_ENDPOINT)
   --web.config.file         TLS and basic auth for every endpoint, in Prometheus exporter-toolkit's
                             web config format (default none: plain HTTP, no auth)
+  --web.max-connections     HTTP connections open at once; at the cap the oldest one without a request
+                            in flight is closed to make room (default: a quarter of the open-file
+                            limit, at most 512; the rest stays for raw sockets, probes and reloads)
   --log.level               default info
   --log.format              default logfmt
   --config.check            validate the config file, print every error, and exit (0 valid, 1 invalid)
@@ -53,6 +67,8 @@ export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.li
 export interface RunIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Ends the process when shutdown overran its deadline; default process.exit. */
+  exit?: (code: number) => void;
 }
 
 /** The exporter's main job (or --config.check). Resolves with the exit code once stopped by `signal`. */
@@ -65,6 +81,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       'config.check': { type: 'boolean', default: false },
       'web.listen-address': { type: 'string', default: ':9469' },
       'web.config.file': { type: 'string' },
+      'web.max-connections': { type: 'string' },
       'log.level': { type: 'string', default: 'info' },
       'log.format': { type: 'string', default: 'logfmt' },
       'config.watch-interval': { type: 'string', default: '0s' },
@@ -81,6 +98,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   if (format !== 'logfmt' && format !== 'json')
     throw usageError(`--log.format: "${format}" is not logfmt or json`);
   const file = values['config.file'];
+  const maxConnections = parseMaxConnections(values['web.max-connections']);
   const watchInterval = parseWatchInterval(values['config.watch-interval']);
   const account = accountToRun(values.user);
   const env = process.env;
@@ -214,12 +232,18 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
         metrics: createScrapeHandler(pipeline),
         reload: () => reloader.reload('http'),
         ...(protection && { protection }),
+        connections: { maxConnections },
       });
   } catch (error) {
     await agent.close();
     await pipeline.shutdown();
     throw error;
   }
+  const web = server;
+  if (web)
+    observeHttpConnections(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, () =>
+      web.connectionStats(),
+    );
   if (account) {
     try {
       dropPrivileges(account);
@@ -248,12 +272,23 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   logger.info('shutting down');
   process.off('SIGHUP', onHangup);
   reloader.close();
-  await loader.close();
-  await server?.close();
-  // Before the agent drops its series: the last OTLP push carries the final values.
-  await pipeline.shutdown();
-  await agent.close();
-  return 0;
+  // Each step is bounded on its own (the HTTP close destroys every connection at its deadline); the
+  // overall deadline catches what is not, so that SIGTERM always ends the process.
+  const outcome = await runShutdown(
+    [
+      { name: 'config loader', run: () => loader.close() },
+      { name: 'HTTP server', run: async () => server?.close() },
+      // Before the agent drops its series: the last OTLP push carries the final values.
+      { name: 'metrics pipeline', run: () => pipeline.shutdown() },
+      { name: 'agent', run: () => agent.close() },
+    ],
+    {
+      deadlineMs: CONNECTION_LIMIT_DEFAULTS.closeTimeoutMs + (otlp?.timeoutMs ?? 0) + SHUTDOWN_MARGIN_MS,
+      logger,
+    },
+  );
+  if (outcome === 'timeout') (io.exit ?? process.exit)(1);
+  return outcome === 'done' ? 0 : 1;
 }
 
 /** The account to switch to: only when running as root, `nobody` unless told otherwise. */

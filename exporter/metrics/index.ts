@@ -14,6 +14,8 @@ export { TraceMetrics } from './trace-metrics';
 export { ExporterMetrics } from './exporter-metrics';
 export { METRIC } from './names';
 export { observeLogSuppression } from './log-metrics';
+export type { HttpConnectionStats } from './http-connection-metrics';
+export { observeHttpConnections } from './http-connection-metrics';
 export type { PrometheusPipeline } from './pipeline';
 export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export type { OtlpPushOptions } from './otlp-push';

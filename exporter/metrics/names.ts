@@ -30,4 +30,7 @@ export const METRIC = {
   socketPending: 'netdiag_socket_pending_probes',
   socketKernelDrops: 'netdiag_socket_kernel_drops_total',
   logLinesSuppressed: 'netdiag_log_lines_suppressed_total',
+  httpConnections: 'netdiag_http_connections',
+  httpConnectionsMax: 'netdiag_http_connections_max',
+  httpConnectionsClosed: 'netdiag_http_connections_closed_total',
 } as const;

@@ -1,9 +1,12 @@
-import type { Duplex } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../logging';
+import { connectionLimits, type ConnectionLimits } from './connection-limits';
+import { rejectClient, type RejectionReason } from './connection-rejection';
+import { ConnectionTracker } from './connection-tracker';
 import type { ListenAddress } from './listen-address';
+import { announcesBody, refuseBody } from './request-body';
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -17,6 +20,18 @@ export interface EndpointProtection {
   admit(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
 }
 
+/**
+ * Connections of the server: open now, and closed since start by the server for a reason: the cap
+ * (`evicted`: the oldest idle one made room; `refused`: all had requests in flight, the new one
+ * went), a deadline (`timeout`: headers, request, TLS handshake, or idle with a request in flight), or a request the parser or TLS
+ * refused (`bad_request`).
+ */
+export interface ConnectionStats {
+  readonly open: number;
+  readonly maxConnections: number;
+  readonly closed: Readonly<Record<'evicted' | 'refused' | RejectionReason, number>>;
+}
+
 export interface ExporterServerOptions {
   listen: ListenAddress;
   /** Serves /metrics. */
@@ -26,8 +41,8 @@ export interface ExporterServerOptions {
   reload?: () => Promise<{ ok: boolean; message: string }>;
   /** /-/ready answers 200 while this says true (default: always); 503 otherwise, and once closing. */
   ready?: () => boolean;
-  /** Milliseconds graceful close waits for in-flight requests before cutting them; default 5000. */
-  closeTimeoutMs?: number;
+  /** Connection cap, timeouts and graceful close deadline; each defaults as ConnectionLimits says. */
+  connections?: Partial<ConnectionLimits>;
   /** TLS and basic auth for every endpoint; default none (plain HTTP, open). */
   protection?: EndpointProtection;
 }
@@ -35,23 +50,62 @@ export interface ExporterServerOptions {
 /** The HTTP endpoint: /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
 export class ExporterServer {
   private closing: Promise<void> | undefined;
+  private readonly rejected: Record<RejectionReason, number> = { timeout: 0, bad_request: 0 };
 
   private constructor(
     private readonly server: Server,
     private readonly options: ExporterServerOptions,
     private readonly scheme: 'http' | 'https',
+    private readonly limits: ConnectionLimits,
+    private readonly tracker: ConnectionTracker,
   ) {}
 
   static async listen(options: ExporterServerOptions): Promise<ExporterServer> {
-    const limits = { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
+    const limits = connectionLimits(options.connections);
+    const http = {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+      maxHeaderSize: 16 * 1024,
+    };
     const tls = options.protection?.tls;
     const server: Server = tls
-      ? createHttpsServer({ ...limits, handshakeTimeout: 10_000, ...tls })
-      : createServer(limits);
+      ? createHttpsServer({ ...http, ...tls, handshakeTimeout: limits.handshakeTimeoutMs })
+      : createServer(http);
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    // node:http's socket inactivity timeout; the keep-alive timeout replaces it between requests.
+    server.timeout = limits.idleTimeoutMs;
+    const { logger } = options;
+    const tracker = new ConnectionTracker(server, limits.maxConnections, (outcome) =>
+      logger.warn(
+        outcome === 'evicted'
+          ? 'HTTP connection limit reached: the oldest idle connection was closed'
+          : 'HTTP connection limit reached: every connection has a request in flight, the new one was refused',
+        { code: 'ERR_HTTP_CONNECTION_LIMIT', max_connections: limits.maxConnections },
+      ),
+    );
     options.protection?.attach(server);
-    const instance = new ExporterServer(server, options, tls ? 'https' : 'http');
-    server.on('request', (request, response) => instance.admit(request, response));
-    server.on('clientError', rejectBadRequest);
+    const instance = new ExporterServer(server, options, tls ? 'https' : 'http', limits, tracker);
+    server.on('request', (request, response) => instance.accept(request, response));
+    // Expect: 100-continue: answered before the client sends a body, so a refused one is never sent.
+    server.on('checkContinue', (request, response) => instance.accept(request, response));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      const reason = rejectClient(error, socket, {
+        lingerMs: limits.rejectLingerMs,
+        responseInFlight: (s) => tracker.hasRequestInFlight(s),
+        logger,
+      });
+      if (reason) instance.rejected[reason]++;
+    });
+    // With a listener node:http leaves the socket to us: destroyed here, and counted.
+    server.on('timeout', (socket: Socket) => {
+      logger.debug('HTTP connection idle with a request in flight: destroyed', {
+        code: 'ERR_HTTP_IDLE_TIMEOUT',
+        idle_timeout_ms: limits.idleTimeoutMs,
+      });
+      instance.rejected.timeout++;
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.listen.port, options.listen.host, () => {
@@ -59,6 +113,11 @@ export class ExporterServer {
         resolve();
       });
     });
+    // A failed accept (EMFILE when something else took the descriptors) is reported, not thrown:
+    // without a listener node:net's 'error' would end the process.
+    server.on('error', (error: NodeJS.ErrnoException) =>
+      logger.error('HTTP server error', { code: error.code ?? 'ERR_UNKNOWN', cause: error.message }),
+    );
     options.logger.info('listening', { address: instance.url });
     return instance;
   }
@@ -72,17 +131,46 @@ export class ExporterServer {
     return `${this.scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
   }
 
-  /** Stops accepting, lets in-flight scrapes finish (up to the timeout). Idempotent. */
+  /** Open connections and the ones the server closed, by reason (what `netdiag_http_connections*` export). */
+  connectionStats(): ConnectionStats {
+    return {
+      open: this.tracker.open,
+      maxConnections: this.limits.maxConnections,
+      closed: { ...this.tracker.closedAtCap, ...this.rejected },
+    };
+  }
+
+  /**
+   * Stops accepting and closes every connection without a request in flight; the others get until
+   * closeTimeoutMs to finish, then every connection left is destroyed, whatever its state. Resolves
+   * once all are closed. Idempotent.
+   */
   close(): Promise<void> {
     return (this.closing ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.server.closeAllConnections(), this.options.closeTimeoutMs ?? 5000);
+      const timer = setTimeout(() => {
+        this.options.logger.warn('HTTP connections cut at the close deadline', {
+          code: 'ERR_HTTP_CLOSE_TIMEOUT',
+          connections: this.tracker.open,
+          close_timeout_ms: this.limits.closeTimeoutMs,
+        });
+        this.tracker.destroyAll();
+      }, this.limits.closeTimeoutMs);
       timer.unref();
       this.server.close(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.server.closeIdleConnections();
+      this.tracker.drain();
     }));
+  }
+
+  private accept(request: IncomingMessage, response: ServerResponse): void {
+    this.tracker.requestStarted(request, response);
+    if (announcesBody(request)) {
+      refuseBody(response);
+      return;
+    }
+    this.admit(request, response);
   }
 
   private admit(request: IncomingMessage, response: ServerResponse): void {
@@ -137,27 +225,11 @@ export class ExporterServer {
       reply(response, 405, 'Method Not Allowed\n', { allow: 'POST, PUT' });
       return;
     }
-    request.resume();
     reload().then(
       ({ ok, message }) => reply(response, ok ? 200 : 500, `${message}\n`),
       (error: unknown) => reply(response, 500, `reload failed: ${String(error)}\n`),
     );
   }
-}
-
-/** A request the parser refused: a status line when the client can still read one, then close. */
-function rejectBadRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (error.code !== 'ECONNRESET' && socket.writable) {
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? '431 Request Header Fields Too Large'
-        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? '408 Request Timeout'
-          : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    return;
-  }
-  socket.destroy();
 }
 
 function reply(

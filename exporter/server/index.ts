@@ -1,4 +1,4 @@
-export type { ExporterServerOptions, RequestHandler } from './exporter-server';
+export type { ConnectionStats, ExporterServerOptions, RequestHandler } from './exporter-server';
 export { ExporterServer } from './exporter-server';
 export type { ListenAddress } from './listen-address';
 export { parseListenAddress } from './listen-address';
@@ -11,3 +11,10 @@ export type { TlsMaterial } from './tls-options';
 export { readTlsMaterial } from './tls-options';
 export type { WebProtectionOptions } from './web-protection';
 export { WebProtection } from './web-protection';
+export type { ConnectionLimits } from './connection-limits';
+export {
+  CONNECTION_LIMIT_DEFAULTS,
+  connectionLimits,
+  defaultMaxConnections,
+  readDescriptorLimit,
+} from './connection-limits';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExporterServer } from '../../../exporter/server';
-import { silentLogger } from '../../../exporter/logging';
+import type { Server } from 'node:http';
+import { createLogger, silentLogger } from '../../../exporter/logging';
 
 describe('ExporterServer', () => {
   it('serves /metrics and /-/healthy, 404 elsewhere, 405 for other methods', async () => {
@@ -71,7 +72,7 @@ describe('ExporterServer', () => {
       const first = await call('/-/reload', { method: 'POST' });
       assert.equal(first.status, 200);
       assert.equal(await first.text(), 'config reloaded\n');
-      const second = await call('/-/reload', { method: 'POST', body: 'ignored' });
+      const second = await call('/-/reload', { method: 'PUT' });
       assert.equal(second.status, 500);
       assert.match(await second.text(), /^config\.yaml:3:5: targets\[0\]/);
     } finally {
@@ -88,6 +89,25 @@ describe('ExporterServer', () => {
     try {
       assert.equal((await fetch(`${server.url}/-/reload`, { method: 'POST' })).status, 404);
       assert.equal((await fetch(`${server.url}/-/ready`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports a failed accept (EMFILE) in the log and keeps serving instead of crashing', async () => {
+    const logs: string[] = [];
+    let raw: Server | undefined;
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: createLogger({ level: 'error', write: (line) => logs.push(line) }),
+      metrics: (_request, response) => response.end(),
+      protection: { tls: undefined, attach: (s) => (raw = s), admit: async () => true },
+    });
+    try {
+      // What node:net emits when accept() fails for want of a descriptor.
+      raw?.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }));
+      assert.match(logs.join('\n'), /HTTP server error" code=EMFILE cause="accept EMFILE"/);
+      assert.equal((await fetch(`${server.url}/-/healthy`)).status, 200);
     } finally {
       await server.close();
     }
