@@ -17,10 +17,19 @@ export class RenderingSchedule {
    * @param context what each rendering reads and how it paces.
    * @param maxRenderings renderings writing at once; at least 1.
    */
+  private readonly context: RenderingContext;
+
   constructor(
-    private readonly context: RenderingContext,
+    context: Omit<RenderingContext, 'othersWaiting'>,
     private readonly maxRenderings: number,
-  ) {}
+  ) {
+    this.context = { ...context, othersWaiting: () => this.waiting };
+  }
+
+  /** Whether scrapes wait for a rendering to start (all `maxRenderings` are busy). */
+  get waiting(): boolean {
+    return (this.gathering?.size ?? 0) > 0 && this.running >= this.maxRenderings;
+  }
 
   /** Renderings started so far. */
   get started(): number {

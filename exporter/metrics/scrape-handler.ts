@@ -4,6 +4,7 @@ import { ConnectionTurns } from './connection-turns';
 import { PrometheusTextWriter } from './prometheus-text';
 import { RenderingSchedule } from './rendering-schedule';
 import { ScrapeCounters, type ScrapeResult } from './scrape-metrics';
+import { StalledResponses } from './stalled-responses';
 import type { ScrapeSource } from './shared-rendering';
 import { ChunkPool } from './text-chunks';
 
@@ -17,10 +18,22 @@ export interface ScrapeHandlerOptions {
   maxRenderings?: number;
   /** Scrapes waiting for or taking part in a rendering, all connections together; beyond, 503. Default 64. */
   maxScrapes?: number;
+  /**
+   * Scrapes of one client address waiting for or taking part in a rendering; beyond, 503. Default 8:
+   * a client that never reads its responses holds at most that many places, not all of them.
+   */
+  maxScrapesPerClient?: number;
   /** Scrapes of one connection allowed to wait behind the one being served; beyond, 429. Default 2. */
   maxPipelined?: number;
   /** Milliseconds a response may take to drain before it is cut (destroyed); default 30,000. */
   unreadTimeoutMs?: number;
+  /**
+   * Milliseconds a response that does not drain may hold back other scrapes (those sharing its
+   * rendering, waiting for one, or refused for want of a place) before it is cut; default 5000.
+   */
+  stallTimeoutMs?: number;
+  /** Monotonic milliseconds; default performance.now. */
+  now?: () => number;
   /** Refusals and cut responses are logged here (rate-limited by the logger); default silent. */
   logger?: Logger;
   /** Renders the text; default a new PrometheusTextWriter (it caches label text per attribute set). */
@@ -40,8 +53,9 @@ export interface ScrapeHandler {
 
 /** Stable codes of the scrape handler's log lines. */
 export const SCRAPE_LOG_CODES = {
-  pipelined: 'SCRAPE_PIPELINED',
-  busy: 'SCRAPE_BUSY',
+  refused_pipelined: 'SCRAPE_PIPELINED',
+  refused_busy: 'SCRAPE_BUSY',
+  refused_client: 'SCRAPE_CLIENT_BUSY',
   unread: 'SCRAPE_UNREAD',
   failed: 'SCRAPE_FAILED',
 } as const;
@@ -51,14 +65,20 @@ export const SCRAPE_LOG_CODES = {
  * - one scrape at a time per connection, at most `maxPipelined` waiting behind it (they start
  *   rendering only once they reach the head); the others get 429 and the connection is closed;
  * - scrapes that arrive together share one collection and one text (SharedRendering), at most
- *   `maxRenderings` at once, at most `maxScrapes` taking part; the others get 503 with Retry-After;
+ *   `maxRenderings` at once, at most `maxScrapes` taking part (`maxScrapesPerClient` per client
+ *   address); the others get 503 with Retry-After;
  * - a scrape whose client left stops before its next slice; a response not read within
- *   `unreadTimeoutMs` is destroyed, and what it held goes back.
+ *   `unreadTimeoutMs` is destroyed, and what it held goes back; within `stallTimeoutMs` when it
+ *   holds back other scrapes (so clients that never read cannot keep the others out).
  * Refusals and cuts are counted in `netdiag_scrapes_total{outcome}` (when the source has a store).
  */
 export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandlerOptions = {}): ScrapeHandler {
   const maxScrapes = options.maxScrapes ?? 64;
+  const maxScrapesPerClient = options.maxScrapesPerClient ?? 8;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 5000;
   const logger = options.logger ?? silentLogger;
+  const now = options.now ?? (() => performance.now());
+  const stalled = new StalledResponses(now);
   const schedule = new RenderingSchedule(
     {
       source,
@@ -66,27 +86,34 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
       pool: new ChunkPool(),
       pointsPerChunk: options.pointsPerChunk ?? 2000,
       unreadTimeoutMs: options.unreadTimeoutMs ?? 30_000,
+      stallTimeoutMs,
+      stalled,
+      now,
     },
     options.maxRenderings ?? 2,
   );
   const turns = new ConnectionTurns(options.maxPipelined ?? 2);
   const counters = new ScrapeCounters(source.store, () => schedule.started);
   let active = 0;
+  /** Scrapes in progress by client address. */
+  const byClient = new Map<string, number>();
 
   const refuse = (
     request: IncomingMessage,
     response: ServerResponse,
     status: 429 | 503,
-    result: 'refused_pipelined' | 'refused_busy',
+    result: 'refused_pipelined' | 'refused_busy' | 'refused_client',
   ): void => {
     counters.count(result);
     const pipelined = result === 'refused_pipelined';
     logger.warn('scrape refused', {
-      code: pipelined ? SCRAPE_LOG_CODES.pipelined : SCRAPE_LOG_CODES.busy,
+      code: SCRAPE_LOG_CODES[result],
       client: request.socket?.remoteAddress,
       cause: pipelined
         ? `more than ${options.maxPipelined ?? 2} scrapes pipelined on one connection`
-        : `${maxScrapes} scrapes in progress`,
+        : result === 'refused_client'
+          ? `${maxScrapesPerClient} scrapes of this client in progress`
+          : `${maxScrapes} scrapes in progress`,
     });
     response.writeHead(status, {
       'content-type': 'text/plain; charset=utf-8',
@@ -104,17 +131,28 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
       counters.count('closed');
       return Promise.resolve();
     }
-    if (active >= maxScrapes) {
+    const client = connection?.remoteAddress ?? '';
+    const ofClient = byClient.get(client) ?? 0;
+    if (ofClient >= maxScrapesPerClient) {
+      refuse(request, response, 503, 'refused_client');
+      return Promise.resolve();
+    }
+    // Every place taken: a response stalled on its client for long enough gives up its place.
+    if (active >= maxScrapes && !stalled.cutOldest(stallTimeoutMs)) {
       refuse(request, response, 503, 'refused_busy');
       return Promise.resolve();
     }
     active++;
+    byClient.set(client, ofClient + 1);
     return new Promise<void>((resolve) => {
       schedule.join({
         response,
         connection,
         settle: (outcome) => {
           active--;
+          const left = (byClient.get(client) ?? 1) - 1;
+          if (left > 0) byClient.set(client, left);
+          else byClient.delete(client);
           counters.count(outcome);
           if (outcome === 'unread' || outcome === 'failed') {
             logger.warn(outcome === 'unread' ? 'scrape cut' : 'scrape failed', {
@@ -122,7 +160,8 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
               client: connection?.remoteAddress,
               cause:
                 outcome === 'unread'
-                  ? `the client read nothing for ${options.unreadTimeoutMs ?? 30_000} ms`
+                  ? `the client did not read its response within ${options.unreadTimeoutMs ?? 30_000} ms, ` +
+                    `or within ${stallTimeoutMs} ms while other scrapes waited on it`
                   : 'the collection failed',
             });
           }

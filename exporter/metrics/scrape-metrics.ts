@@ -4,7 +4,7 @@ import type { ObservedBinding, ObservedSpec } from './observed';
 import type { ScrapeOutcome } from './shared-rendering';
 
 /** How a scrape request ended: served (ScrapeOutcome) or refused before any work. */
-export type ScrapeResult = ScrapeOutcome | 'refused_pipelined' | 'refused_busy';
+export type ScrapeResult = ScrapeOutcome | 'refused_pipelined' | 'refused_busy' | 'refused_client';
 
 const RESULTS: readonly ScrapeResult[] = [
   'sent',
@@ -13,12 +13,13 @@ const RESULTS: readonly ScrapeResult[] = [
   'failed',
   'refused_pipelined',
   'refused_busy',
+  'refused_client',
 ];
 
 const SCRAPES: ObservedSpec = {
   name: METRIC.scrapes,
   description:
-    'Scrape requests of /metrics by how they ended: sent, closed (the client left first), unread (cut: not read in time), failed, refused_pipelined (429), refused_busy (503).',
+    'Scrape requests of /metrics by how they ended: sent, closed (the client left first), unread (cut: not read in time), failed, refused_pipelined (429), refused_busy (503), refused_client (503: too many of that client).',
   kind: 'counter',
 };
 

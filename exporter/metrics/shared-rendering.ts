@@ -4,7 +4,8 @@ import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { MetricStore } from './metric-store';
 import type { PrometheusTextWriter } from './prometheus-text';
-import { waitForResponse } from './response-wait';
+import { waitForResponse, type WaitOutcome } from './response-wait';
+import type { StalledResponses } from './stalled-responses';
 import type { StoreSnapshot } from './store-snapshot';
 import { ChunkHolders, TextChunks, type ChunkPool } from './text-chunks';
 
@@ -42,10 +43,24 @@ export interface RenderingContext {
   readonly pointsPerChunk: number;
   /** Milliseconds a response may take to drain (or, at its end, to be handed over) before it is cut. */
   readonly unreadTimeoutMs: number;
+  /**
+   * Milliseconds a response that does not drain may hold back others before it is cut: the responses
+   * of its rendering that are ready for more, or scrapes waiting for a rendering to start.
+   */
+  readonly stallTimeoutMs: number;
+  /** Where responses waiting on their client are listed, for a new scrape to cut the oldest. */
+  readonly stalled: StalledResponses;
+  /** Whether scrapes are waiting for a rendering to start. */
+  readonly othersWaiting: () => boolean;
+  /** Monotonic milliseconds. */
+  readonly now: () => number;
 }
 
 /** Points serialized per piece of text (a histogram point is ~2.5 KB of text). */
 const POINTS_PER_PIECE = 8;
+
+/** Milliseconds between checks of a stalled response's bound. */
+const STEP_MS = 250;
 
 /**
  * One collection rendered once as text and written to every response that joined it before it
@@ -56,13 +71,16 @@ const POINTS_PER_PIECE = 8;
  * It renders a slice of data points per event-loop turn (thousands of targets at once would hold the
  * loop: replies read late, RTTs too long), and goes at the pace of its slowest response: past a
  * socket's high-water mark it waits for that socket to drain, so what it holds is a turn's text, not
- * the whole text. A response that does not drain within `unreadTimeoutMs` is destroyed (the others go
- * on); a response whose client left is dropped; with no response left the rendering stops, before
- * the next slice (or before collecting at all).
+ * the whole text. A response that does not drain within `unreadTimeoutMs` is destroyed, and within
+ * `stallTimeoutMs` when it holds back others (responses of the rendering ready for more, or scrapes
+ * waiting for a rendering); a response whose client left is dropped; with no response left the
+ * rendering stops, before the next slice (or before collecting at all).
  */
 export class SharedRendering {
   private readonly live = new Set<Subscriber>();
   private readonly settled = new Set<Subscriber>();
+  /** Live responses waiting on their client. */
+  private readonly awaiting = new Set<Subscriber>();
   private started = false;
 
   constructor(private readonly context: RenderingContext) {}
@@ -157,9 +175,7 @@ export class SharedRendering {
     full.clear();
     await Promise.all(
       waiting.map(async (subscriber) => {
-        const outcome = await waitForResponse(subscriber.response, 'drain', this.context.unreadTimeoutMs);
-        if (outcome === 'timeout') this.cut(subscriber);
-        else if (outcome === 'closed') this.settle(subscriber, 'closed');
+        if ((await this.awaitClient(subscriber, 'drain')) === 'closed') this.settle(subscriber, 'closed');
       }),
     );
     this.prune();
@@ -167,11 +183,48 @@ export class SharedRendering {
 
   /** After `end()`: the response is done with once the socket took its last bytes. */
   private async handOver(subscriber: Subscriber): Promise<void> {
+    if (subscriber.response.writableFinished) return this.settle(subscriber, 'sent');
+    const outcome = await this.awaitClient(subscriber, 'finish');
+    if (outcome !== 'cut') this.settle(subscriber, outcome === 'ready' ? 'sent' : 'closed');
+  }
+
+  /**
+   * Waits for a response's client to take what was written ('drain', or 'finish' after the end); cuts
+   * it past its bound (checked every STEP_MS: whether it holds back others changes meanwhile), or
+   * when a new scrape needs its place (StalledResponses).
+   */
+  private async awaitClient(subscriber: Subscriber, event: 'drain' | 'finish'): Promise<WaitOutcome | 'cut'> {
     const { response } = subscriber;
-    if (response.writableFinished) return this.settle(subscriber, 'sent');
-    const outcome = await waitForResponse(response, 'finish', this.context.unreadTimeoutMs);
-    if (outcome === 'timeout') this.cut(subscriber);
-    else this.settle(subscriber, outcome === 'ready' ? 'sent' : 'closed');
+    const { now, stalled, stallTimeoutMs, unreadTimeoutMs } = this.context;
+    const since = now();
+    const step = Math.min(STEP_MS, stallTimeoutMs, unreadTimeoutMs);
+    let cut = false;
+    const cutNow = (): void => {
+      cut = true;
+      this.cut(subscriber);
+    };
+    stalled.add(response, cutNow);
+    this.awaiting.add(subscriber);
+    try {
+      for (;;) {
+        const outcome = await waitForResponse(response, event, step);
+        if (cut) return 'cut';
+        if (outcome !== 'timeout') return outcome;
+        const bound = event === 'drain' && this.holdsBackOthers() ? stallTimeoutMs : unreadTimeoutMs;
+        if (now() - since >= bound) {
+          cutNow();
+          return 'cut';
+        }
+      }
+    } finally {
+      stalled.remove(response);
+      this.awaiting.delete(subscriber);
+    }
+  }
+
+  /** Whether responses of this rendering are ready for more, or scrapes wait for a rendering. */
+  private holdsBackOthers(): boolean {
+    return this.live.size > this.awaiting.size || this.context.othersWaiting();
   }
 
   /** Destroys a response its client does not read: its buffers (and its hold on chunks) go with it. */

@@ -75,8 +75,9 @@ async function exporterOf(targets: number, options: ScrapeHandlerOptions, bucket
 /** A raw connection that keeps every byte it receives. */
 async function rawClient(
   port: number,
+  localAddress = '127.0.0.1',
 ): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
-  const socket = connect(port, '127.0.0.1');
+  const socket = connect({ port, host: '127.0.0.1', localAddress });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const parts: Buffer[] = [];
   socket.on('data', (data: Buffer) => parts.push(data));
@@ -175,7 +176,11 @@ describe('scrape bounds', () => {
   it('cuts a response its client does not read, and serves the others meanwhile', async () => {
     // Some 10 MB of text: more than the kernel's socket buffers hold on loopback.
     const buckets = Array.from({ length: 20 }, (_, i) => 0.0001 * 2 ** i);
-    const lab = await exporterOf(5000, { pointsPerChunk: 500, unreadTimeoutMs: 300 }, buckets);
+    const lab = await exporterOf(
+      5000,
+      { pointsPerChunk: 500, unreadTimeoutMs: 300, stallTimeoutMs: 300 },
+      buckets,
+    );
     const sleeper = await rawClient(lab.server.port);
     const reader = await rawClient(lab.server.port);
     try {
@@ -201,7 +206,8 @@ describe('scrape bounds', () => {
   });
 
   it('shares one rendering among scrapers that arrive together: every one gets the same whole text', async () => {
-    const lab = await exporterOf(300, { pointsPerChunk: 50 });
+    // All from one address: no per-client bound in the way.
+    const lab = await exporterOf(300, { pointsPerChunk: 50, maxScrapesPerClient: 50 });
     const clients = await Promise.all(Array.from({ length: 50 }, () => rawClient(lab.server.port)));
     try {
       for (const client of clients)
@@ -238,6 +244,64 @@ describe('scrape bounds', () => {
       assert.equal(lab.handler.count('refused_busy'), refused.length);
     } finally {
       for (const client of clients) client.socket.destroy();
+      await lab.close();
+    }
+  });
+
+  /** Some 10 MB of text: more than the kernel's socket buffers hold on loopback. */
+  const BIG = Array.from({ length: 20 }, (_, i) => 0.0001 * 2 ** i);
+
+  it('keeps clients that never read from keeping out the scrapes of another address', async () => {
+    const lab = await exporterOf(
+      5000,
+      { pointsPerChunk: 500, maxScrapesPerClient: 4, unreadTimeoutMs: 60_000, stallTimeoutMs: 300 },
+      BIG,
+    );
+    const sleepers = await Promise.all(Array.from({ length: 10 }, () => rawClient(lab.server.port)));
+    try {
+      for (const sleeper of sleepers) {
+        sleeper.socket.pause();
+        sleeper.socket.write(SCRAPE);
+      }
+      await until(() => lab.handler.count('refused_client') === 6, 'six refusals');
+      const reader = await rawClient(lab.server.port, '127.0.0.2');
+      reader.socket.write(SCRAPE.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
+      // Far less than the 60 s unread timeout: the stalled responses that held it back were cut.
+      await within(reader.closed, 20_000, 'the scrape of the other address');
+      const [read] = parseResponses(reader.received());
+      assert.ok(read && wholeScrape(read, 5000), 'a whole scrape');
+      assert.ok(lab.handler.count('unread') >= 1, 'a stalled response was cut');
+      assert.equal(lab.handler.count('refused_busy'), 0);
+    } finally {
+      for (const sleeper of sleepers) sleeper.socket.destroy();
+      await lab.close();
+    }
+  });
+
+  it('gives the place of a response stalled for long enough to a new scrape', async () => {
+    const lab = await exporterOf(
+      5000,
+      { pointsPerChunk: 500, maxScrapes: 3, maxRenderings: 4, unreadTimeoutMs: 60_000, stallTimeoutMs: 300 },
+      BIG,
+    );
+    const sleepers = await Promise.all(Array.from({ length: 3 }, () => rawClient(lab.server.port)));
+    try {
+      for (const sleeper of sleepers) {
+        sleeper.socket.pause();
+        sleeper.socket.write(SCRAPE);
+      }
+      await until(() => lab.state.collects >= 1, 'a rendering');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const reader = await rawClient(lab.server.port);
+      reader.socket.write(SCRAPE.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
+      await within(reader.closed, 20_000, 'the new scrape');
+      const [read] = parseResponses(reader.received());
+      assert.ok(read && wholeScrape(read, 5000), 'a whole scrape, not a 503');
+      assert.equal(lab.handler.count('refused_busy'), 0);
+      assert.equal(lab.handler.count('unread'), 1, 'the oldest stalled response gave up its place');
+      assert.equal(lab.handler.count('sent'), 1);
+    } finally {
+      for (const sleeper of sleepers) sleeper.socket.destroy();
       await lab.close();
     }
   });
