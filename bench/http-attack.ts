@@ -9,9 +9,9 @@
 // The table goes to the `## HTTP under attack` section of bench/results.md.
 //
 // BENCH_TARGETS (default 10000), BENCH_ATTACK_SECONDS (default 20), BENCH_ATTACKS (comma-separated
-// subset of pipelined,unread,slowloris,idle,post).
+// subset of none,pipelined,unread,slowloris,idle,post).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLab, requireTools, type Netns } from '../test/lab';
@@ -36,6 +36,7 @@ const PORT = 9469;
 const NOFILE = 1024;
 
 const ATTACKS: Record<Scenario, string> = {
+  none: 'none (the same measures without an attack, for comparison)',
   pipelined: '(a) 1,000 GET /metrics pipelined on one connection (read)',
   unread: '(b) 150 scrapers that never read',
   slowloris: '(c) 800 slowloris connections (a header line every 5 s)',
@@ -101,6 +102,9 @@ async function measure(ns: Netns, wire: () => Promise<number>, scenario: Scenari
   const pid = pids[0]!;
   try {
     spawnSync('prlimit', [`--pid=${pid}`, `--nofile=${NOFILE}:${NOFILE}`]);
+    const limit = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1];
+    if (limit !== String(NOFILE))
+      throw new Error(`the exporter's descriptor limit is ${limit}, not ${NOFILE}`);
     await sleep(WARMUP_SECONDS * 1000);
     const before = await counters(ns);
     const logMark = exporter.logs().length;
