@@ -10,7 +10,6 @@
 //
 // BENCH_TARGETS (default 10000), BENCH_ATTACK_SECONDS (default 20), BENCH_ATTACKS (comma-separated
 // subset of none,pipelined,unread,slowloris,idle,post).
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,7 +92,15 @@ function skippedTicks(logs: string): number {
 
 async function measure(ns: Netns, wire: () => Promise<number>, scenario: Scenario): Promise<Row> {
   const row: Row = { scenario };
-  const exporter = await startExporter(ns, exporterConfig(benchAddresses(TARGETS)), PORT);
+  // Soft and hard: node raises its soft limit to the hard one at start; and once the exporter runs
+  // as nobody, root cannot lower it from outside (prlimit: EPERM without CAP_SYS_RESOURCE).
+  const exporter = await startExporter(
+    ns,
+    exporterConfig(benchAddresses(TARGETS)),
+    PORT,
+    [],
+    ['prlimit', `--nofile=${NOFILE}:${NOFILE}`],
+  );
   const pids = namespacePids(ns, (cmd) => cmd.includes(cliPath));
   if (pids.length !== 1) {
     await exporter.stop();
@@ -101,7 +108,6 @@ async function measure(ns: Netns, wire: () => Promise<number>, scenario: Scenari
   }
   const pid = pids[0]!;
   try {
-    spawnSync('prlimit', [`--pid=${pid}`, `--nofile=${NOFILE}:${NOFILE}`]);
     const limit = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1];
     if (limit !== String(NOFILE))
       throw new Error(`the exporter's descriptor limit is ${limit}, not ${NOFILE}`);
@@ -238,7 +244,7 @@ async function main(): Promise<void> {
     'How each figure is measured:',
     '',
     `- Setup: a fresh exporter per attack, ${TARGETS} targets pinged every 1 s (1 s timeout) in the client`,
-    `  namespace of a veth lab, listening on 127.0.0.1:${PORT}, descriptor limit ${NOFILE} (\`prlimit\` after start);`,
+    `  namespace of a veth lab, listening on 127.0.0.1:${PORT}, descriptor limit ${NOFILE} (\`prlimit --nofile=${NOFILE}:${NOFILE}\`);`,
     `  ${WARMUP_SECONDS} s warm-up, then the attack for ${ATTACK_SECONDS} s from another process in the same`,
     `  namespace, then ${AFTER_SECONDS} s more before the closing reads. The window runs from the attack's start to those reads.`,
     '- RSS: VmRSS before the attack / VmHWM reset at its start (`clear_refs` 5) and read at its end / VmRSS',

@@ -65,8 +65,9 @@ const STEP_MS = 250;
 /**
  * One collection rendered once as text and written to every response that joined it before it
  * started: each of them gets the whole text of one snapshot, byte for byte what a rendering of its
- * own would give, and the text of a turn is held once however many responses send it (a chunk goes
- * back to the pool once every one of them has sent or dropped it).
+ * own would give, and the text of a turn is held once however many responses send it. A chunk goes
+ * back to the pool only once every one of them has sent it or failed to (a response destroyed
+ * before its socket took the chunk may never say: the chunk is then left to the garbage collector).
  *
  * It renders a slice of data points per event-loop turn (thousands of targets at once would hold the
  * loop: replies read late, RTTs too long), and goes at the pace of its slowest response: past a
@@ -84,11 +85,6 @@ export class SharedRendering {
   private started = false;
 
   constructor(private readonly context: RenderingContext) {}
-
-  /** Whether responses may still join (they may until `run()`). */
-  get joinable(): boolean {
-    return !this.started;
-  }
 
   /** Responses that joined and are not yet done with. */
   get size(): number {
