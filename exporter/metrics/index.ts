@@ -21,8 +21,14 @@ export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export type { OtlpPushOptions } from './otlp-push';
 export { createOtlpReader } from './otlp-push';
 export { RollingWindow } from './rolling-window';
-export type { ScrapeHandlerOptions, ScrapeSource } from './scrape-handler';
-export { createScrapeHandler } from './scrape-handler';
+export type {
+  ScrapeHandler,
+  ScrapeHandlerOptions,
+  ScrapeOutcome,
+  ScrapeResult,
+  ScrapeSource,
+} from './scrape-handler';
+export { createScrapeHandler, SCRAPE_LOG_CODES } from './scrape-handler';
 export { PrometheusTextWriter } from './prometheus-text';
 export type { HistogramSink, HistogramSpec } from './metric-store';
 export { bucketIndex, InstrumentHistogramSink, MetricStore } from './metric-store';

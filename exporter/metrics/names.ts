@@ -26,6 +26,8 @@ export const METRIC = {
   reloadSuccessful: 'netdiag_config_last_reload_successful',
   reloadTimestamp: 'netdiag_config_last_reload_success_timestamp_seconds',
   eventLoopDelay: 'netdiag_event_loop_delay_seconds',
+  scrapes: 'netdiag_scrapes_total',
+  scrapeRenderings: 'netdiag_scrape_renderings_total',
   socketPackets: 'netdiag_socket_packets_total',
   socketPending: 'netdiag_socket_pending_probes',
   socketKernelDrops: 'netdiag_socket_kernel_drops_total',

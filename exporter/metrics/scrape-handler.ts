@@ -1,125 +1,187 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { MetricStore } from './metric-store';
+import { silentLogger, type Logger } from '../logging';
+import { ConnectionTurns } from './connection-turns';
 import { PrometheusTextWriter } from './prometheus-text';
-import { ChunkPool, TextChunks } from './text-chunks';
-import type { StoreSnapshot } from './store-snapshot';
+import { RenderingSchedule } from './rendering-schedule';
+import { ScrapeCounters, type ScrapeResult } from './scrape-metrics';
+import { StalledResponses } from './stalled-responses';
+import type { ScrapeSource } from './shared-rendering';
+import { ChunkPool } from './text-chunks';
 
-/** What a scrape reads. */
-export interface ScrapeSource {
-  /** The SDK's instruments, and the resource (`target_info`). */
-  exporter: PrometheusExporter;
-  /** The exporter's own series, read as columns rather than through the SDK's data points. */
-  store?: MetricStore;
-}
+export type { ScrapeOutcome, ScrapeSource } from './shared-rendering';
+export type { ScrapeResult } from './scrape-metrics';
 
 export interface ScrapeHandlerOptions {
   /** Data points serialized per event-loop turn; default 2000. */
   pointsPerChunk?: number;
+  /** Renderings writing at once (each shared by the scrapes that joined it); default 2. */
+  maxRenderings?: number;
+  /** Scrapes waiting for or taking part in a rendering, all connections together; beyond, 503. Default 64. */
+  maxScrapes?: number;
+  /**
+   * Scrapes of one client address waiting for or taking part in a rendering; beyond, 503. Default 8:
+   * a client that never reads its responses holds at most that many places, not all of them.
+   */
+  maxScrapesPerClient?: number;
+  /** Scrapes of one connection allowed to wait behind the one being served; beyond, 429. Default 2. */
+  maxPipelined?: number;
+  /** Milliseconds a response may take to drain before it is cut (destroyed); default 30,000. */
+  unreadTimeoutMs?: number;
+  /**
+   * Milliseconds a response that does not drain may hold back other scrapes (those sharing its
+   * rendering, waiting for one, or refused for want of a place) before it is cut; default 5000.
+   */
+  stallTimeoutMs?: number;
+  /** Monotonic milliseconds; default performance.now. */
+  now?: () => number;
+  /** Refusals and cut responses are logged here (rate-limited by the logger); default silent. */
+  logger?: Logger;
+  /** Renders the text; default a new PrometheusTextWriter (it caches label text per attribute set). */
+  writer?: PrometheusTextWriter;
 }
 
-/** Points serialized per piece of text (a histogram point is ~2.5 KB of text). */
-const POINTS_PER_PIECE = 8;
+/** The /metrics handler, with what it counted. */
+export interface ScrapeHandler {
+  (request: IncomingMessage, response: ServerResponse): void;
+  /** Scrapes that ended with `result` so far. */
+  count(result: ScrapeResult): number;
+  /** Renderings (collections) started so far. */
+  readonly renderings: number;
+  /** Stops reporting its counters. Idempotent. */
+  close(): void;
+}
+
+/** Stable codes of the scrape handler's log lines. */
+export const SCRAPE_LOG_CODES = {
+  refused_pipelined: 'SCRAPE_PIPELINED',
+  refused_busy: 'SCRAPE_BUSY',
+  refused_client: 'SCRAPE_CLIENT_BUSY',
+  unread: 'SCRAPE_UNREAD',
+  failed: 'SCRAPE_FAILED',
+} as const;
 
 /**
- * Serves a scrape a slice of data points per event-loop turn, written as it goes: serializing
- * thousands of targets at once would hold the loop (replies read late, RTTs too long) and build
- * the whole text in memory.
+ * Serves /metrics with bounded work whatever clients send:
+ * - one scrape at a time per connection, at most `maxPipelined` waiting behind it (they start
+ *   rendering only once they reach the head); the others get 429 and the connection is closed;
+ * - scrapes that arrive together share one collection and one text (SharedRendering), at most
+ *   `maxRenderings` at once, at most `maxScrapes` taking part (`maxScrapesPerClient` per client
+ *   address); the others get 503 with Retry-After;
+ * - a scrape whose client left stops before its next slice; a response not read within
+ *   `unreadTimeoutMs` is destroyed, and what it held goes back; within `stallTimeoutMs` when it
+ *   holds back other scrapes (so clients that never read cannot keep the others out).
+ * Refusals and cuts are counted in `netdiag_scrapes_total{outcome}` (when the source has a store).
  */
-export function createScrapeHandler(
-  source: ScrapeSource,
-  options: ScrapeHandlerOptions = {},
-): (request: IncomingMessage, response: ServerResponse) => void {
-  const pointsPerChunk = options.pointsPerChunk ?? 2000;
-  const writer = new PrometheusTextWriter();
-  const pool = new ChunkPool();
+export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandlerOptions = {}): ScrapeHandler {
+  const maxScrapes = options.maxScrapes ?? 64;
+  const maxScrapesPerClient = options.maxScrapesPerClient ?? 8;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 5000;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? (() => performance.now());
+  const stalled = new StalledResponses(now);
+  const schedule = new RenderingSchedule(
+    {
+      source,
+      writer: options.writer ?? new PrometheusTextWriter(),
+      pool: new ChunkPool(),
+      pointsPerChunk: options.pointsPerChunk ?? 2000,
+      unreadTimeoutMs: options.unreadTimeoutMs ?? 30_000,
+      stallTimeoutMs,
+      stalled,
+      now,
+    },
+    options.maxRenderings ?? 2,
+  );
+  const turns = new ConnectionTurns(options.maxPipelined ?? 2);
+  const counters = new ScrapeCounters(source.store, () => schedule.started);
+  let active = 0;
+  /** Scrapes in progress by client address. */
+  const byClient = new Map<string, number>();
 
-  /** Resolves once the response drained (or closed). */
-  const drained = (response: ServerResponse): Promise<void> =>
-    new Promise<void>((resolve) => {
-      // Both listeners go once either fires: a race of two once() promises left the loser's behind,
-      // one more per wait, for the rest of a slow client's scrape.
-      const done = (): void => {
-        response.off('drain', done);
-        response.off('close', done);
-        resolve();
-      };
-      response.on('drain', done);
-      response.on('close', done);
+  const refuse = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: 429 | 503,
+    result: 'refused_pipelined' | 'refused_busy' | 'refused_client',
+  ): void => {
+    counters.count(result);
+    const pipelined = result === 'refused_pipelined';
+    logger.warn('scrape refused', {
+      code: SCRAPE_LOG_CODES[result],
+      client: request.socket?.remoteAddress,
+      cause: pipelined
+        ? `more than ${options.maxPipelined ?? 2} scrapes pipelined on one connection`
+        : result === 'refused_client'
+          ? `${maxScrapesPerClient} scrapes of this client in progress`
+          : `${maxScrapes} scrapes in progress`,
     });
-
-  const scrape = async (response: ServerResponse): Promise<void> => {
-    const { resourceMetrics, errors } = await source.exporter.collect();
-    // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
-    const snapshot = source.store?.snapshot();
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    let full = false;
-    const text = new TextChunks((chunk, release) => {
-      if (response.destroyed) return release();
-      // Sent (or failed for good): the socket holds the chunk no longer.
-      if (!response.write(chunk, release)) full = true;
-    }, pool);
-    text.add(writer.targetInfo(resourceMetrics.resource.attributes));
-    let budget = pointsPerChunk;
-    for (const family of families(writer, resourceMetrics, snapshot)) {
-      if (family.length === 0) continue;
-      text.add(family.header());
-      for (let start = 0; start < family.length;) {
-        const end = Math.min(family.length, start + Math.min(budget, POINTS_PER_PIECE));
-        text.add(family.samples(start, end));
-        budget -= end - start;
-        start = end;
-        if (budget > 0) continue;
-        // A slice per turn; past the socket's high-water mark, wait for it to drain.
-        text.flush();
-        if (response.destroyed) return text.close();
-        if (full) await drained(response);
-        full = false;
-        budget = pointsPerChunk;
-        await nextTurn();
-      }
-    }
-    if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
-    text.close();
-    if (!response.destroyed) response.end();
+    response.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'retry-after': '1',
+      // A client that pipelines beyond the bound gets the answers due and no more.
+      ...(pipelined && { connection: 'close' }),
+    });
+    response.end(pipelined ? 'Too Many Requests\n' : 'Service Unavailable\n');
   };
 
-  return (_request, response) => {
-    scrape(response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(`# collection failed: ${String(error)}\n`);
+  const serve = (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const connection = request.socket as IncomingMessage['socket'] | undefined;
+    // Waited its turn behind a connection that is gone: nothing to do.
+    if (response.destroyed || connection?.destroyed === true) {
+      counters.count('closed');
+      return Promise.resolve();
+    }
+    const client = connection?.remoteAddress ?? '';
+    const ofClient = byClient.get(client) ?? 0;
+    if (ofClient >= maxScrapesPerClient) {
+      refuse(request, response, 503, 'refused_client');
+      return Promise.resolve();
+    }
+    // Every place taken: a response stalled on its client for long enough gives up its place.
+    if (active >= maxScrapes && !stalled.cutOldest(stallTimeoutMs)) {
+      refuse(request, response, 503, 'refused_busy');
+      return Promise.resolve();
+    }
+    active++;
+    byClient.set(client, ofClient + 1);
+    return new Promise<void>((resolve) => {
+      schedule.join({
+        response,
+        connection,
+        settle: (outcome) => {
+          active--;
+          const left = (byClient.get(client) ?? 1) - 1;
+          if (left > 0) byClient.set(client, left);
+          else byClient.delete(client);
+          counters.count(outcome);
+          if (outcome === 'unread' || outcome === 'failed') {
+            logger.warn(outcome === 'unread' ? 'scrape cut' : 'scrape failed', {
+              code: outcome === 'unread' ? SCRAPE_LOG_CODES.unread : SCRAPE_LOG_CODES.failed,
+              client: connection?.remoteAddress,
+              cause:
+                outcome === 'unread'
+                  ? `the client did not read its response within ${options.unreadTimeoutMs ?? 30_000} ms, ` +
+                    `or within ${stallTimeoutMs} ms while other scrapes waited on it`
+                  : 'the collection failed',
+            });
+          }
+          resolve();
+        },
+      });
     });
   };
-}
 
-/** One metric's text: its header, then its series in slices. */
-interface Family {
-  readonly length: number;
-  header(): string;
-  samples(start: number, end: number): string;
-}
-
-function* families(
-  writer: PrometheusTextWriter,
-  resourceMetrics: ResourceMetrics,
-  snapshot: StoreSnapshot | undefined,
-): Generator<Family> {
-  for (const { metrics } of resourceMetrics.scopeMetrics) {
-    for (const metric of metrics) {
-      yield {
-        length: metric.dataPoints.length,
-        header: () => writer.header(metric),
-        samples: (start, end) => writer.samples(metric, start, end),
-      };
+  const handler = (request: IncomingMessage, response: ServerResponse): void => {
+    const connection = request.socket as IncomingMessage['socket'] | undefined;
+    if (!turns.enter(connection, () => serve(request, response))) {
+      refuse(request, response, 429, 'refused_pipelined');
     }
-  }
-  for (const column of snapshot?.columns ?? []) {
-    yield {
-      length: column.length,
-      header: () => writer.columnHeader(column),
-      samples: (start, end) => writer.columnSamples(column, start, end),
-    };
-  }
+  };
+  const scrapeHandler = Object.assign(handler, {
+    count: (result: ScrapeResult) => counters.get(result),
+    close: () => counters.close(),
+    renderings: 0,
+  });
+  // A getter: Object.assign would copy its value once.
+  return Object.defineProperty(scrapeHandler, 'renderings', { get: () => schedule.started });
 }

@@ -83,3 +83,37 @@ export class TextChunks {
 }
 
 const noop = (): void => {};
+
+/**
+ * The holders of one chunk written to several responses: `release` (the chunk's way back to the
+ * pool) runs once, after the last holder let go, and never while one still may send it.
+ */
+export class ChunkHolders {
+  /** Holders, plus one for the writer until `seal()`: no release while the chunk is still being handed out. */
+  private count = 1;
+  private sealed = false;
+
+  constructor(private readonly release: () => void) {}
+
+  /** One more holder; it calls the returned function (once or more) when it no longer needs the chunk. */
+  hold(): () => void {
+    this.count++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.letGo();
+    };
+  }
+
+  /** Every holder has been given the chunk. */
+  seal(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    this.letGo();
+  }
+
+  private letGo(): void {
+    if (--this.count === 0) this.release();
+  }
+}

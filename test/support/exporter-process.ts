@@ -20,12 +20,16 @@ export interface ExporterProcess {
   stop(): Promise<number | null>;
 }
 
-/** Writes `config` to a temporary file and runs the exporter on it inside `ns`, listening on 127.0.0.1:port. */
+/**
+ * Writes `config` to a temporary file and runs the exporter on it inside `ns`, listening on
+ * 127.0.0.1:port; `wrapper` runs it (e.g. `['prlimit', '--nofile=1024:1024']`), by default nothing.
+ */
 export async function startExporter(
   ns: Netns,
   config: string,
   port = 9469,
   extraArgs: readonly string[] = [],
+  wrapper: readonly string[] = [],
 ): Promise<ExporterProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-e2e-'));
   const file = path.join(dir, 'config.yaml');
@@ -35,6 +39,7 @@ export async function startExporter(
   chmodSync(dir, 0o755);
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = ns.spawn([
+    ...wrapper,
     'node',
     cliPath,
     `--config.file=${file}`,

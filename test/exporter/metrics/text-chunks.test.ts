@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkPool, TextChunks } from '../../../exporter/metrics/text-chunks';
+import { ChunkHolders, ChunkPool, TextChunks } from '../../../exporter/metrics/text-chunks';
 
 describe('TextChunks', () => {
   it('hands over chunks of at most its size that join to the text, multi-byte characters whole', () => {
@@ -62,5 +62,40 @@ describe('ChunkPool', () => {
     pool.take();
     pool.give(Buffer.alloc(4));
     assert.equal(pool.available, 1);
+  });
+});
+
+describe('ChunkHolders', () => {
+  it('returns a chunk sent to several responses once the last one let go, and only once', () => {
+    const pool = new ChunkPool(16);
+    const chunk = pool.take();
+    const holders = new ChunkHolders(() => pool.give(chunk));
+    const first = holders.hold();
+    const second = holders.hold();
+    first();
+    first(); // a holder lets go once, however often it says so
+    assert.equal(pool.available, 0, 'the second response still holds it');
+    holders.seal();
+    assert.equal(pool.available, 0);
+    second();
+    assert.equal(pool.available, 1);
+    holders.seal();
+    second();
+    assert.equal(pool.available, 1, 'never twice in the pool');
+  });
+
+  it('holds a chunk until sealed: no release while it is still being handed out', () => {
+    let released = 0;
+    const holders = new ChunkHolders(() => released++);
+    holders.hold()(); // the first response sent it before the second was given it
+    assert.equal(released, 0);
+    const second = holders.hold();
+    holders.seal();
+    assert.equal(released, 0);
+    second();
+    assert.equal(released, 1);
+    const none = new ChunkHolders(() => released++);
+    none.seal(); // nobody took it: straight back
+    assert.equal(released, 2);
   });
 });

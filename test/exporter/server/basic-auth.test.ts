@@ -89,7 +89,55 @@ describe('BasicAuthenticator', () => {
     assert.equal(await auth.check(basic('mallory:scrape-me'), USERS), 'denied');
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.[0], 'scrape-me');
-    assert.match(calls[0]?.[1] ?? '', /^\$2b\$10\$/);
+    // USERS are hashed at cost 4: so is the decoy.
+    assert.match(calls[0]?.[1] ?? '', /^\$2b\$04\$[./A-Za-z0-9]{53}$/);
+  });
+
+  it("gives the decoy the users' cost (the most common, the higher on a tie), per users map", async () => {
+    const hashed = (cost: string): string => `$2y$${cost}$${'a'.repeat(53)}`;
+    const decoyCostFor = async (costs: string[]): Promise<string | undefined> => {
+      const used: string[] = [];
+      const auth = new BasicAuthenticator({
+        verify: (_password, hash) => {
+          used.push(hash);
+          return Promise.resolve(false);
+        },
+      });
+      const users = new Map(costs.map((cost, i) => [`u${i}`, hashed(cost)]));
+      assert.equal(await auth.check(basic('mallory:guess'), users), 'denied');
+      assert.equal(used.length, 1);
+      assert.ok(!costs.some((_, i) => users.get(`u${i}`) === used[0]), 'the decoy is none of the users');
+      return /^\$2b\$(\d\d)\$/.exec(used[0] ?? '')?.[1];
+    };
+    // The reported case: users at cost 12, the decoy was fixed at 10 (296 vs 71 ms).
+    assert.equal(await decoyCostFor(['12']), '12');
+    assert.equal(await decoyCostFor(['12', '12', '10']), '12');
+    assert.equal(await decoyCostFor(['10', '14', '10']), '10');
+    assert.equal(await decoyCostFor(['11', '13']), '13');
+    assert.equal(await decoyCostFor([]), '10');
+
+    // A reloaded web config (a new map) gets a decoy of its own cost.
+    const used: string[] = [];
+    const auth = new BasicAuthenticator({ verify: (_p, hash) => (used.push(hash), Promise.resolve(false)) });
+    await auth.check(basic('mallory:x'), new Map([['a', hashed('08')]]));
+    await auth.check(basic('mallory:x'), new Map([['a', hashed('13')]]));
+    assert.deepEqual(
+      used.map((hash) => hash.slice(0, 7)),
+      ['$2b$08$', '$2b$13$'],
+    );
+  });
+
+  it('makes a decoy that bcrypt verifies at its cost and that no password matches', async () => {
+    const { verify, calls } = countingVerifier();
+    const users = new Map([['prometheus', hashSync('scrape-me', 6)]]);
+    const auth = new BasicAuthenticator({ verify });
+    for (const password of ['', 'scrape-me', 'x'.repeat(100)])
+      assert.equal(await auth.check(basic(`mallory:${password}`), users), 'denied');
+    const decoy = calls[0]?.[1] ?? '';
+    assert.match(decoy, /^\$2b\$06\$/);
+    // bcryptjs reads it (a malformed hash would throw, and the verifier failure would also deny).
+    assert.equal(await compare('anything', decoy), false);
+    assert.equal(new Set(calls.map(([, hash]) => hash)).size, 1);
   });
 
   it('forgets a cached password when the hash of the user changes', async () => {
@@ -116,7 +164,7 @@ describe('BasicAuthenticator', () => {
       running--;
       return false;
     };
-    const auth = new BasicAuthenticator({ verify, maxQueued: 4 });
+    const auth = new BasicAuthenticator({ verify, maxQueued: 4, maxQueuedPerClient: 10 });
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, () => auth.check(basic('prometheus:guess'), USERS)),
     );
@@ -126,6 +174,55 @@ describe('BasicAuthenticator', () => {
     // The queue drains: the next attempt is verified again.
     assert.equal(await auth.check(basic('prometheus:guess'), USERS), 'denied');
     assert.equal(started, 5);
+  });
+
+  /** A verifier whose wrong guesses wait for `open()`, and that counts the guesses it verified. */
+  function gatedVerifier(): { verify: PasswordVerifier; open: () => void; guesses: () => number } {
+    let open = (): void => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let guesses = 0;
+    return {
+      open,
+      guesses: () => guesses,
+      verify: async (password, hash) => {
+        if (await compare(password, hash)) return true;
+        await gate;
+        guesses++;
+        return false;
+      },
+    };
+  }
+
+  it("lets a user's first login through while a client has 1000 bad attempts queued", async () => {
+    const { verify, open, guesses } = gatedVerifier();
+    const auth = new BasicAuthenticator({ verify });
+    // The attacker knows a valid name, and also tries unknown ones, all from one address.
+    const attack = Array.from({ length: 1000 }, (_, i) =>
+      auth.check(basic(i % 2 === 0 ? `prometheus:guess${i}` : `user${i}:guess`), USERS, '203.0.113.9'),
+    );
+    const login = auth.check(basic('grafana:p:a:ss wörd'), USERS, '192.0.2.10');
+    open();
+    assert.equal(await login, 'allowed');
+    // Served after at most the attacker's running verification and one more (its turn).
+    assert.ok(guesses() <= 2, `${guesses()} guesses verified before the login`);
+    const outcomes = await Promise.all(attack);
+    assert.equal(outcomes.filter((outcome) => outcome === 'denied').length, 2);
+    assert.equal(outcomes.filter((outcome) => outcome === 'busy').length, 998);
+    // And stays cached: no verification at all from now on, whatever the attacker does.
+    const again = auth.check(basic('grafana:p:a:ss wörd'), USERS, '192.0.2.10');
+    assert.equal(await again, 'allowed');
+  });
+
+  it('without a client address, keeps a brute force on one name from holding up another user', async () => {
+    const { verify, open, guesses } = gatedVerifier();
+    const auth = new BasicAuthenticator({ verify });
+    const attack = Array.from({ length: 1000 }, (_, i) => auth.check(basic(`prometheus:guess${i}`), USERS));
+    const login = auth.check(basic('grafana:p:a:ss wörd'), USERS);
+    open();
+    assert.equal(await login, 'allowed');
+    assert.ok(guesses() <= 2, `${guesses()} guesses verified before the login`);
+    const outcomes = await Promise.all(attack);
+    assert.equal(outcomes.filter((outcome) => outcome === 'busy').length, 998);
   });
 
   it('keeps the cache bounded', async () => {

@@ -1,0 +1,278 @@
+import type { ServerResponse } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricStore } from './metric-store';
+import type { PrometheusTextWriter } from './prometheus-text';
+import { waitForResponse, type WaitOutcome } from './response-wait';
+import type { StalledResponses } from './stalled-responses';
+import type { StoreSnapshot } from './store-snapshot';
+import { ChunkHolders, TextChunks, type ChunkPool } from './text-chunks';
+
+/** What a scrape reads. */
+export interface ScrapeSource {
+  /** The SDK's instruments, and the resource (`target_info`). */
+  exporter: Pick<PrometheusExporter, 'collect'>;
+  /** The exporter's own series, read as columns rather than through the SDK's data points. */
+  store?: MetricStore;
+}
+
+/**
+ * How a scrape ended. 'sent': in full; 'closed': the client left first; 'unread': cut because the
+ * client did not read it within the bound; 'failed': the collection failed (500, or a cut text).
+ */
+export type ScrapeOutcome = 'sent' | 'closed' | 'unread' | 'failed';
+
+/** One response taking part in a rendering. */
+export interface Subscriber {
+  readonly response: ServerResponse;
+  /**
+   * The connection the response goes out on: a pipelined response gets its socket only once the
+   * ones before it are sent, and the client's hang-up shows here first.
+   */
+  readonly connection?: { readonly destroyed: boolean } | undefined;
+  /** Called once, when the response is done with (see ScrapeOutcome). */
+  readonly settle: (outcome: ScrapeOutcome) => void;
+}
+
+export interface RenderingContext {
+  readonly source: ScrapeSource;
+  readonly writer: PrometheusTextWriter;
+  readonly pool: ChunkPool;
+  /** Data points serialized per event-loop turn. */
+  readonly pointsPerChunk: number;
+  /** Milliseconds a response may take to drain (or, at its end, to be handed over) before it is cut. */
+  readonly unreadTimeoutMs: number;
+  /**
+   * Milliseconds a response that does not drain may hold back others before it is cut: the responses
+   * of its rendering that are ready for more, or scrapes waiting for a rendering to start.
+   */
+  readonly stallTimeoutMs: number;
+  /** Where responses waiting on their client are listed, for a new scrape to cut the oldest. */
+  readonly stalled: StalledResponses;
+  /** Whether scrapes are waiting for a rendering to start. */
+  readonly othersWaiting: () => boolean;
+  /** Monotonic milliseconds. */
+  readonly now: () => number;
+}
+
+/** Points serialized per piece of text (a histogram point is ~2.5 KB of text). */
+const POINTS_PER_PIECE = 8;
+
+/** Milliseconds between checks of a stalled response's bound. */
+const STEP_MS = 250;
+
+/**
+ * One collection rendered once as text and written to every response that joined it before it
+ * started: each of them gets the whole text of one snapshot, byte for byte what a rendering of its
+ * own would give, and the text of a turn is held once however many responses send it. A chunk goes
+ * back to the pool only once every one of them has sent it or failed to (a response destroyed
+ * before its socket took the chunk may never say: the chunk is then left to the garbage collector).
+ *
+ * It renders a slice of data points per event-loop turn (thousands of targets at once would hold the
+ * loop: replies read late, RTTs too long), and goes at the pace of its slowest response: past a
+ * socket's high-water mark it waits for that socket to drain, so what it holds is a turn's text, not
+ * the whole text. A response that does not drain within `unreadTimeoutMs` is destroyed, and within
+ * `stallTimeoutMs` when it holds back others (responses of the rendering ready for more, or scrapes
+ * waiting for a rendering); a response whose client left is dropped; with no response left the
+ * rendering stops, before the next slice (or before collecting at all).
+ */
+export class SharedRendering {
+  private readonly live = new Set<Subscriber>();
+  private readonly settled = new Set<Subscriber>();
+  /** Live responses waiting on their client. */
+  private readonly awaiting = new Set<Subscriber>();
+  private started = false;
+
+  constructor(private readonly context: RenderingContext) {}
+
+  /** Responses that joined and are not yet done with. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  join(subscriber: Subscriber): void {
+    if (this.started) throw new Error('a rendering cannot be joined once it has started');
+    this.live.add(subscriber);
+  }
+
+  /** Collects, renders and writes; resolves once the text is written (responses may still be sending). */
+  async run(): Promise<void> {
+    this.started = true;
+    try {
+      await this.render();
+    } catch (error) {
+      for (const subscriber of this.live) {
+        const { response } = subscriber;
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`# collection failed: ${String(error)}\n`);
+        this.settle(subscriber, 'failed');
+      }
+    }
+  }
+
+  private async render(): Promise<void> {
+    const { source, writer, pool, pointsPerChunk } = this.context;
+    if (this.prune() === 0) return;
+    const { resourceMetrics, errors } = await source.exporter.collect();
+    // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
+    const snapshot = source.store?.snapshot();
+    if (this.prune() === 0) return;
+    for (const { response } of this.live) {
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    }
+    const full = new Set<Subscriber>();
+    const text = new TextChunks((chunk, release) => {
+      const holders = new ChunkHolders(release);
+      for (const subscriber of this.live) {
+        if (this.gone(subscriber)) continue;
+        // Sent (or failed for good): that socket holds the chunk no longer.
+        if (!subscriber.response.write(chunk, holders.hold())) full.add(subscriber);
+      }
+      holders.seal();
+    }, pool);
+    try {
+      text.add(writer.targetInfo(resourceMetrics.resource.attributes));
+      let budget = pointsPerChunk;
+      for (const family of families(writer, resourceMetrics, snapshot)) {
+        if (family.length === 0) continue;
+        text.add(family.header());
+        for (let start = 0; start < family.length;) {
+          const end = Math.min(family.length, start + Math.min(budget, POINTS_PER_PIECE));
+          text.add(family.samples(start, end));
+          budget -= end - start;
+          start = end;
+          if (budget > 0) continue;
+          // A slice per turn; past a socket's high-water mark, wait for it to drain.
+          text.flush();
+          if (this.prune() === 0) return;
+          await this.drain(full);
+          if (this.live.size === 0) return;
+          budget = pointsPerChunk;
+          await nextTurn();
+          if (this.prune() === 0) return;
+        }
+      }
+      if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
+    } finally {
+      text.close();
+    }
+    for (const subscriber of this.live) {
+      if (this.gone(subscriber)) continue;
+      subscriber.response.end();
+      void this.handOver(subscriber);
+    }
+    this.prune();
+  }
+
+  /** Waits for every response past its high-water mark to drain; cuts those that do not in time. */
+  private async drain(full: Set<Subscriber>): Promise<void> {
+    const waiting = [...full].filter((subscriber) => this.live.has(subscriber));
+    full.clear();
+    await Promise.all(
+      waiting.map(async (subscriber) => {
+        if ((await this.awaitClient(subscriber, 'drain')) === 'closed') this.settle(subscriber, 'closed');
+      }),
+    );
+    this.prune();
+  }
+
+  /** After `end()`: the response is done with once the socket took its last bytes. */
+  private async handOver(subscriber: Subscriber): Promise<void> {
+    if (subscriber.response.writableFinished) return this.settle(subscriber, 'sent');
+    const outcome = await this.awaitClient(subscriber, 'finish');
+    if (outcome !== 'cut') this.settle(subscriber, outcome === 'ready' ? 'sent' : 'closed');
+  }
+
+  /**
+   * Waits for a response's client to take what was written ('drain', or 'finish' after the end); cuts
+   * it past its bound (checked every STEP_MS: whether it holds back others changes meanwhile), or
+   * when a new scrape needs its place (StalledResponses).
+   */
+  private async awaitClient(subscriber: Subscriber, event: 'drain' | 'finish'): Promise<WaitOutcome | 'cut'> {
+    const { response } = subscriber;
+    const { now, stalled, stallTimeoutMs, unreadTimeoutMs } = this.context;
+    const since = now();
+    const step = Math.min(STEP_MS, stallTimeoutMs, unreadTimeoutMs);
+    let cut = false;
+    const cutNow = (): void => {
+      cut = true;
+      this.cut(subscriber);
+    };
+    stalled.add(response, cutNow);
+    this.awaiting.add(subscriber);
+    try {
+      for (;;) {
+        const outcome = await waitForResponse(response, event, step);
+        if (cut) return 'cut';
+        if (outcome !== 'timeout') return outcome;
+        const bound = event === 'drain' && this.holdsBackOthers() ? stallTimeoutMs : unreadTimeoutMs;
+        if (now() - since >= bound) {
+          cutNow();
+          return 'cut';
+        }
+      }
+    } finally {
+      stalled.remove(response);
+      this.awaiting.delete(subscriber);
+    }
+  }
+
+  /** Whether responses of this rendering are ready for more, or scrapes wait for a rendering. */
+  private holdsBackOthers(): boolean {
+    return this.live.size > this.awaiting.size || this.context.othersWaiting();
+  }
+
+  /** Destroys a response its client does not read: its buffers (and its hold on chunks) go with it. */
+  private cut(subscriber: Subscriber): void {
+    subscriber.response.destroy();
+    this.settle(subscriber, 'unread');
+  }
+
+  /** Drops the responses whose client left; returns how many are left. */
+  private prune(): number {
+    for (const subscriber of this.live) if (this.gone(subscriber)) this.settle(subscriber, 'closed');
+    return this.live.size;
+  }
+
+  private gone({ response, connection }: Subscriber): boolean {
+    return response.destroyed || connection?.destroyed === true;
+  }
+
+  private settle(subscriber: Subscriber, outcome: ScrapeOutcome): void {
+    if (this.settled.has(subscriber)) return;
+    this.settled.add(subscriber);
+    this.live.delete(subscriber);
+    subscriber.settle(outcome);
+  }
+}
+
+/** One metric's text: its header, then its series in slices. */
+interface Family {
+  readonly length: number;
+  header(): string;
+  samples(start: number, end: number): string;
+}
+
+function* families(
+  writer: PrometheusTextWriter,
+  resourceMetrics: ResourceMetrics,
+  snapshot: StoreSnapshot | undefined,
+): Generator<Family> {
+  for (const { metrics } of resourceMetrics.scopeMetrics) {
+    for (const metric of metrics) {
+      yield {
+        length: metric.dataPoints.length,
+        header: () => writer.header(metric),
+        samples: (start, end) => writer.samples(metric, start, end),
+      };
+    }
+  }
+  for (const column of snapshot?.columns ?? []) {
+    yield {
+      length: column.length,
+      header: () => writer.columnHeader(column),
+      samples: (start, end) => writer.columnSamples(column, start, end),
+    };
+  }
+}
