@@ -229,7 +229,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       server = await ExporterServer.listen({
         listen,
         logger,
-        metrics: createScrapeHandler(pipeline),
+        metrics: createScrapeHandler(pipeline, { logger }),
         reload: () => reloader.reload('http'),
         ...(protection && { protection }),
         connections: { maxConnections },

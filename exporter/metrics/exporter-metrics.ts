@@ -78,7 +78,8 @@ const SPEC = {
   },
   probeErrors: {
     name: METRIC.probeErrors,
-    description: 'Probes that failed, by probe and reason (timeout, unreachable, send, resolve).',
+    description:
+      'Probes that failed, by probe and reason (timeout, unreachable, send, resolve, start; trace: unreached, hop_address_limit).',
     kind: 'counter',
   },
   targets: { name: METRIC.targets, description: 'Targets with the probe enabled.', kind: 'gauge' },

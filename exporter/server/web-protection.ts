@@ -104,7 +104,12 @@ export class WebProtection implements EndpointProtection {
     const { headers, users } = this.loaded.config;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     if (users.size === 0) return true;
-    const outcome = await this.authenticator.check(request.headers.authorization, users);
+    // Turns go per client address, so one guessing client cannot hold up others' first logins.
+    const outcome = await this.authenticator.check(
+      request.headers.authorization,
+      users,
+      request.socket.remoteAddress,
+    );
     if (outcome === 'allowed') return true;
     if (outcome === 'busy') {
       response.writeHead(429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
