@@ -3,7 +3,7 @@
 // requests nobody sent) at the client as fast as one python process can; meanwhile one Pinger
 // (test/e2e/fixtures/ping-many) pings the target 100 times a second. Prints, per run, the flood
 // rate, the loss and RTTs of the pings, the packets the prober read and the CPU it used. Run it from
-// two builds to compare them; the figures go to the report, not to bench/results.md.
+// two builds to compare them; it writes nothing: figures are copied into bench/results.md ("ICMP errors on the receive path").
 import * as path from 'node:path';
 import { createLab } from '../test/lab';
 import { fixturePath, repoRoot } from '../test/support/paths';

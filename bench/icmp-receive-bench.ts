@@ -1,8 +1,8 @@
 // Receive-path micro-benchmark (no privileges, no network: `node dist/bench/icmp-receive-bench.js`).
 // Feeds an IcmpSocket with a fake transport a flood of ICMP errors that quote no pending probe, the
 // shape of an error flood from an off-path sender, while 10,000 probes are pending, and prints the
-// mean CPU nanoseconds per packet of each shape (the least of BENCH_REPEATS runs) and how each was counted. Figures go to the report that
-// merges them into bench/results.md; this script writes nothing.
+// mean CPU nanoseconds per packet of each shape (the least of BENCH_REPEATS runs) and how each was
+// counted. It writes nothing: figures are copied into bench/results.md ("ICMP errors on the receive path").
 import { randomInt } from 'node:crypto';
 import { IcmpSocket, type EchoExpectation, type RawTransport } from '../probes/socket';
 import { icmpEcho, icmpErrorV6, icmpv6Echo, ipv4Packet, ipv6Packet, IcmpType } from '../test/support/packets';
