@@ -211,6 +211,15 @@ targets:
     await stall(link6, '400kb');
     try {
       await waitFor('send errors of stalled6', base, (now) => delta(base, now, 'stalled6').send > 0);
+      // The queue's limit is in bytes: once a 1400-byte ping no longer fits, up to 1399 bytes stay
+      // free, where small knock and trace probes still go (and wait for good) until they fill them.
+      // Once a trace probe is refused the gap is smaller than one, and nothing is dequeued: from
+      // then on every round is refused (but the one in flight at the next snapshot).
+      const stalled = await otherProbes();
+      await until(
+        () => 'a trace round refused',
+        async () => (await otherProbes()).traceRefused > stalled.traceRefused,
+      );
       const others = await otherProbes();
       const d = await during(2000);
       // Knock and trace share the fate of IPv6 pings: refused, and said so.
