@@ -19,6 +19,14 @@ export type {
   RawTransport,
   RawTransportFactory,
   RttSummary,
+  FlowPath,
+  HopResponder,
+  TraceHop,
+  TracePath,
+  TraceProtocol,
+  TraceRequest,
+  TraceResult,
+  TracerOptions,
 } from './probes';
 export {
   EchoSession,
@@ -31,6 +39,8 @@ export {
   openRawTransport,
   sharedSockets,
   summarizeRtts,
+  summarizeTrace,
+  Tracer,
 } from './probes';
 
 export type { Agent, AgentOptions } from './exporter/agent';

@@ -1,5 +1,6 @@
 export type { ProbeErrorCode } from './errors';
 export { ProbeError } from './errors';
+export { tcpFlagLetters } from './packet';
 export type {
   EchoSessionSpec,
   PingerOptions,
@@ -22,6 +23,9 @@ export { KnockSession, Knocker } from './knock';
 export type {
   BindOptions,
   IcmpSocketStats,
+  SocketPinsOptions,
+  TcpSocketStats,
+  UdpSocketStats,
   KernelDropsOptions,
   KernelDropsTotal,
   ProcFiles,
@@ -32,7 +36,10 @@ export type {
 export {
   IcmpSocket,
   KernelDrops,
+  SocketPins,
   SocketRegistry,
+  TcpSocket,
+  UdpSocket,
   openRawTransport,
   parseProcNetRaw,
   sharedSockets,
@@ -47,4 +54,4 @@ export type {
   TraceResult,
   TracerOptions,
 } from './trace';
-export { Tracer } from './trace';
+export { DEFAULT_TCP_PORT, DEFAULT_UDP_PORT, Tracer, summarizeTrace, validateTraceRequest } from './trace';

@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { sharedSockets, type SocketRegistry } from '../../probes';
+import { sharedSockets, SocketPins, type SocketRegistry } from '../../probes';
 import { deepEqual, type Config, type TargetConfig } from '../config';
 import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
@@ -13,7 +13,6 @@ import {
 } from './capacity';
 import { diffConfigInBatches, forEachInBatches, WATCH_BATCH } from './in-batches';
 import { ProbeSet } from './probe-set';
-import { SocketPins } from './socket-pins';
 import { socketStats } from './socket-stats';
 import { TargetWatch, type WatchContext } from './target-watch';
 
@@ -90,6 +89,10 @@ class RunningAgent implements Agent {
   private readonly sockets: SocketRegistry;
   private generation: Generation | undefined;
   private pins: SocketPins | undefined;
+  private readonly pinWarnings = {
+    onFamilySkipped: (_family: 6, error: unknown): void =>
+      this.logger.warn('no IPv6 raw sockets: IPv6 targets will fail', { err: error }),
+  };
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
@@ -103,7 +106,8 @@ class RunningAgent implements Agent {
   async start(): Promise<void> {
     // Before any socket opens: a config too large fails the start whole, with nothing left running.
     checkIdentifierCapacity(this.config, availableIdentifiers(this.sockets, { 4: 0, 6: 0 }));
-    if (this.options.pinSockets) this.pins = SocketPins.open(this.sockets, this.config.bind, this.logger);
+    if (this.options.pinSockets)
+      this.pins = SocketPins.open(this.sockets, this.config.bind, this.pinWarnings);
     let opened: Generation | undefined;
     try {
       opened = await this.open(this.config);
@@ -159,7 +163,7 @@ class RunningAgent implements Agent {
       const oldPins = this.pins;
       if (oldPins && !deepEqual(this.config.bind, config.bind)) {
         try {
-          this.pins = SocketPins.open(this.sockets, config.bind, this.logger);
+          this.pins = SocketPins.open(this.sockets, config.bind, this.pinWarnings);
         } catch (error) {
           throw new Error(
             `bind changed and needs new raw sockets, which this process can no longer open ` +

@@ -4,7 +4,7 @@ import {
   type SocketRegistry,
   type TcpSocket,
   type UdpSocket,
-} from '../../probes/socket';
+} from '../../probes';
 import type { KernelDropsSource, SocketsSnapshot, SocketStatsSource } from '../metrics';
 
 /** The process's raw sockets are one set, whatever registry opened them: one reader for all. */

@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { Knocker, summarizeRtts, type BindOptions, type KnockResult, type RttSummary } from '../../probes';
-import { tcpFlagLetters } from '../../probes/packet';
+import {
+  Knocker,
+  summarizeRtts,
+  tcpFlagLetters,
+  type BindOptions,
+  type KnockResult,
+  type RttSummary,
+} from '../../probes';
 import { usageError } from '../errors';
 import type { Output } from './ping-command';
 import { resolveHost } from './resolve-host';

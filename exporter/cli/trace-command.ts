@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { Tracer, type BindOptions, type HopResponder, type TraceHop, type TraceProtocol } from '../../probes';
-import { summarizeTrace, validateTraceRequest } from '../../probes/trace';
+import {
+  summarizeTrace,
+  Tracer,
+  validateTraceRequest,
+  type BindOptions,
+  type HopResponder,
+  type TraceHop,
+  type TraceProtocol,
+} from '../../probes';
 import { usageError } from '../errors';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';

@@ -21,6 +21,8 @@ export type {
 } from './raw-transport';
 export { openRawTransport } from './raw-transport';
 export type { SharedSocket } from './socket-registry';
+export type { SocketPinsOptions } from './socket-pins';
+export { SocketPins } from './socket-pins';
 export { SocketRegistry, sharedSockets } from './socket-registry';
 export type { PortReservation } from './port-reservation';
 export { reserveTcpPort } from './port-reservation';

@@ -1,12 +1,12 @@
-import {
-  acquireTcpSocket,
-  acquireUdpSocket,
-  bindingFor,
-  type BindOptions,
-  type SharedSocket,
-  type SocketRegistry,
-} from '../../probes/socket';
-import type { Logger } from '../logging';
+import { bindingFor, type BindOptions } from './bind';
+import type { SharedSocket, SocketRegistry } from './socket-registry';
+import { acquireTcpSocket } from './tcp-socket';
+import { acquireUdpSocket } from './udp-socket';
+
+export interface SocketPinsOptions {
+  /** Told when a family's sockets cannot be opened and are skipped (IPv6 only); default: nothing. */
+  onFamilySkipped?: (family: 6, error: unknown) => void;
+}
 
 /**
  * Holds one lease on every raw socket a config's binding can need (ICMP, TCP and UDP, both
@@ -19,7 +19,7 @@ export class SocketPins {
   private constructor(private readonly registry: SocketRegistry) {}
 
   /** Opens (or joins) every socket of `bind`; throws if the IPv4 ones cannot be opened. */
-  static open(registry: SocketRegistry, bind: BindOptions, logger: Logger): SocketPins {
+  static open(registry: SocketRegistry, bind: BindOptions, options: SocketPinsOptions = {}): SocketPins {
     const pins = new SocketPins(registry);
     try {
       for (const family of [4, 6] as const) {
@@ -30,7 +30,7 @@ export class SocketPins {
           pins.leases.push(acquireUdpSocket(registry, family, binding));
         } catch (error) {
           if (family === 4) throw error;
-          logger.warn('no IPv6 raw sockets: IPv6 targets will fail', { err: error });
+          options.onFamilySkipped?.(family, error);
         }
       }
     } catch (error) {
