@@ -1,12 +1,37 @@
-/** Stable codes of the errors the exporter and its CLI report. */
-export type ExporterErrorCode =
-  | 'ERR_USAGE'
-  | 'ERR_RESOLVE'
-  | 'ERR_CONFIG'
+/**
+ * Stable codes of the errors the exporter and its CLI throw or log, the same shape as the probes
+ * library's catalogue (probes/errors.ts): a constant list, a type derived from it, one Error class.
+ * Codes never change once released (log searches and alerts depend on them); each is documented in
+ * docs/errors.md, and a test fails when one is missing there. The probes' own codes stay in the
+ * library, which imports nothing from here.
+ */
+export const EXPORTER_ERROR_CODES = [
+  'ERR_USAGE',
+  'ERR_RESOLVE',
+  'ERR_CONFIG',
   /** Loading the config failed for a reason other than its content (the worker could not run: EMFILE, ...). */
-  | 'ERR_CONFIG_LOAD'
+  'ERR_CONFIG_LOAD',
   /** A config needs more than the process has: ICMP identifiers, source ports or descriptors. */
-  | 'ERR_CAPACITY';
+  'ERR_CAPACITY',
+  /** Used after close(): the agent, the config loader. The same meaning as the library's code. */
+  'ERR_CLOSED',
+  /** A reload changes `bind`, whose new raw sockets this process can no longer open. */
+  'ERR_RELOAD_NEEDS_RESTART',
+  /** An OTLP push failed without an error of its own. */
+  'ERR_OTLP_EXPORT',
+  /** An invariant of the code does not hold: a bug, never bad input. */
+  'ERR_INTERNAL',
+  // Codes of log lines only (no error object carries them).
+  'ERR_HTTP_CONNECTION_LIMIT',
+  'ERR_HTTP_IDLE_TIMEOUT',
+  'ERR_HTTP_CLOSE_TIMEOUT',
+  'ERR_SHUTDOWN_STEP',
+  'ERR_SHUTDOWN_TIMEOUT',
+  /** What errorCode() reports for an error that carries no code of its own. */
+  'ERR_UNKNOWN',
+] as const;
+
+export type ExporterErrorCode = (typeof EXPORTER_ERROR_CODES)[number];
 
 export class ExporterError extends Error {
   override readonly name = 'ExporterError';

@@ -1,16 +1,23 @@
-/** Stable codes of every error the probes library throws. */
-export type ProbeErrorCode =
-  | 'ERR_RAW_SOCKET_PERMISSION'
-  | 'ERR_RAW_SOCKET_OPEN'
-  | 'ERR_BIND_INTERFACE'
-  | 'ERR_BIND_ADDRESS'
-  | 'ERR_INVALID_ADDRESS'
-  | 'ERR_INVALID_OPTION'
-  | 'ERR_IDENTIFIERS_EXHAUSTED'
-  | 'ERR_PORT_RESERVATION'
-  | 'ERR_SOURCE_ADDRESS'
-  | 'ERR_PROC_READ'
-  | 'ERR_CLOSED';
+/**
+ * Stable codes of every error the probes library throws. Codes never change once released: users
+ * and their log searches depend on them, and the exporter maps each to a metric label explicitly.
+ * Every code is documented in docs/errors.md (a test fails when one is missing there).
+ */
+export const PROBE_ERROR_CODES = [
+  'ERR_RAW_SOCKET_PERMISSION',
+  'ERR_RAW_SOCKET_OPEN',
+  'ERR_BIND_INTERFACE',
+  'ERR_BIND_ADDRESS',
+  'ERR_INVALID_ADDRESS',
+  'ERR_INVALID_OPTION',
+  'ERR_IDENTIFIERS_EXHAUSTED',
+  'ERR_PORT_RESERVATION',
+  'ERR_SOURCE_ADDRESS',
+  'ERR_PROC_READ',
+  'ERR_CLOSED',
+] as const;
+
+export type ProbeErrorCode = (typeof PROBE_ERROR_CODES)[number];
 
 export class ProbeError extends Error {
   override readonly name = 'ProbeError';

@@ -15,6 +15,7 @@ import { diffConfigInBatches, forEachInBatches, WATCH_BATCH } from './in-batches
 import { ProbeSet } from './probe-set';
 import { socketStats } from './socket-stats';
 import { TargetWatch, type WatchContext } from './target-watch';
+import { ExporterError } from '../errors';
 
 export interface AgentOptions {
   config: Config;
@@ -141,7 +142,7 @@ class RunningAgent implements Agent {
 
   private async apply(config: Config): Promise<ReloadSummary> {
     const generation = this.generation;
-    if (!generation || this.closing) throw new Error('the agent is closed');
+    if (!generation || this.closing) throw new ExporterError('ERR_CLOSED', 'the agent is closed');
     // Before anything changes; what the running targets hold is given back by those that stop.
     checkIdentifierCapacity(config, availableIdentifiers(this.sockets, this.identifiersHeld(generation)));
     // In batches, each apply step too: a 10,000-target diff would hold the event loop for ~35 ms.
@@ -165,7 +166,8 @@ class RunningAgent implements Agent {
         try {
           this.pins = SocketPins.open(this.sockets, config.bind, this.pinWarnings);
         } catch (error) {
-          throw new Error(
+          throw new ExporterError(
+            'ERR_RELOAD_NEEDS_RESTART',
             `bind changed and needs new raw sockets, which this process can no longer open ` +
               `(privileges dropped): restart the exporter to apply it (${(error as Error).message})`,
             { cause: error },

@@ -5,9 +5,10 @@ import { splitConfig } from './config-transfer';
 import { ConfigError } from './issue';
 import { loadConfig } from './load';
 import type { LoadReply, LoadRequest } from './load-worker-protocol';
+import { ExporterError } from '../errors';
 
 const port = parentPort;
-if (!port) throw new Error('load-worker.js runs as a worker thread');
+if (!port) throw new ExporterError('ERR_INTERNAL', 'load-worker.js runs as a worker thread');
 const { file } = workerData as LoadRequest;
 const reply = (message: LoadReply): void => port.postMessage(message);
 
@@ -18,7 +19,8 @@ loadConfig(file).then(
       const { issues, omitted, omittedAtLeast } = error;
       return reply({ issues, omitted, omittedAtLeast });
     }
-    const { message, stack } = error instanceof Error ? error : new Error(String(error));
+    if (!(error instanceof Error)) return reply({ failure: { message: String(error) } });
+    const { message, stack } = error;
     reply({ failure: { message, ...(stack !== undefined && { stack }) } });
   },
 );

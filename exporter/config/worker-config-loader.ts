@@ -26,7 +26,7 @@ export class WorkerConfigLoader {
   private closing: Promise<void> | undefined;
 
   load(file: string): Promise<Config> {
-    if (this.closing) return Promise.reject(new Error('the config loader is closed'));
+    if (this.closing) return Promise.reject(new ExporterError('ERR_CLOSED', 'the config loader is closed'));
     return new Promise<Config>((resolve, reject) => {
       // A Worker that cannot start (EMFILE, ENOMEM) throws here: the load rejects, like any other failure.
       const worker = new Worker(WORKER_SCRIPT, { workerData: { file } satisfies LoadRequest });
@@ -44,11 +44,12 @@ export class WorkerConfigLoader {
         this.workers.delete(worker);
         if (answered) return;
         reject(
-          new Error(
-            this.closing
-              ? 'the config loader is closed'
-              : `the config worker exited with code ${code} before answering`,
-          ),
+          this.closing
+            ? new ExporterError('ERR_CLOSED', 'the config loader is closed')
+            : new ExporterError(
+                'ERR_CONFIG_LOAD',
+                `the config worker exited with code ${code} before answering`,
+              ),
         );
       });
     });

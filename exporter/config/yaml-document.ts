@@ -17,6 +17,7 @@ import {
 } from 'yaml';
 import { childIndex, childKey, ROOT_PATH } from './key-path';
 import { MAX_ALIAS_COUNT, MAX_NESTING, MAX_YAML_ENTRIES } from './limits';
+import { ExporterError } from '../errors';
 
 /** A parsed YAML document with what is needed to point into its text. */
 export interface YamlDocument {
@@ -151,7 +152,7 @@ function composeOne(
     doc = next;
   }
   // compose() always yields a document when forced to.
-  if (!doc) throw new Error('yaml composed no document');
+  if (!doc) throw new ExporterError('ERR_INTERNAL', 'yaml composed no document');
   problems.unshift(...[...doc.errors, ...doc.warnings].map(yamlProblem));
   return { doc, problems };
 }

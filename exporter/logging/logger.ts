@@ -1,4 +1,5 @@
 /** Structured logs: one line per event, logfmt or JSON, with per-target context fields. */
+import { withErrorDetails } from './error-fields';
 import { LogRateLimiter } from './rate-limit';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -47,7 +48,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         if (RANK[level] < minimum) return;
         const suppressed = limiter ? limiter.take(level, `${level}\u0000${message}\u0000${contextKey}`) : 0;
         if (suppressed === undefined) return;
-        const line = { ts: now().toISOString(), level, msg: message, ...context, ...fields };
+        const line = withErrorDetails({
+          ts: now().toISOString(),
+          level,
+          msg: message,
+          ...context,
+          ...fields,
+        });
         write(format(suppressed > 0 ? { ...line, suppressed } : line));
       };
     return {

@@ -8,6 +8,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { ExporterError } from '../errors';
 
 /** Where and how often metrics are pushed; resolved from the config and the environment beforehand. */
 export interface OtlpPushOptions {
@@ -58,7 +59,8 @@ class ReportingExporter implements PushMetricExporter {
 
   export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
     this.inner.export(metrics, (result) => {
-      if (result.code !== EXPORT_SUCCESS) this.onError(result.error ?? new Error('OTLP export failed'));
+      if (result.code !== EXPORT_SUCCESS)
+        this.onError(result.error ?? new ExporterError('ERR_OTLP_EXPORT', 'OTLP export failed'));
       done(result);
     });
   }

@@ -8,6 +8,7 @@ import { waitForResponse, type WaitOutcome } from './response-wait';
 import type { StalledResponses } from './stalled-responses';
 import type { StoreSnapshot } from './store-snapshot';
 import { ChunkHolders, TextChunks, type ChunkPool } from './text-chunks';
+import { ExporterError } from '../errors';
 
 /** What a scrape reads. */
 export interface ScrapeSource {
@@ -92,7 +93,8 @@ export class SharedRendering {
   }
 
   join(subscriber: Subscriber): void {
-    if (this.started) throw new Error('a rendering cannot be joined once it has started');
+    if (this.started)
+      throw new ExporterError('ERR_INTERNAL', 'a rendering cannot be joined once it has started');
     this.live.add(subscriber);
   }
 

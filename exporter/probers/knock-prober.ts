@@ -3,6 +3,7 @@ import type { TargetConfig } from '../config';
 import type { ExporterMetrics } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
+import { ExporterError } from '../errors';
 
 /** TCP SYN knocks for the scheduler: one plan per knocked port, one SYN per run. */
 export class KnockProber implements Prober {
@@ -23,7 +24,8 @@ export class KnockProber implements Prober {
 
   open(subject: ProbeSubject, plan: ProbePlan): ProbeRunner {
     const settings = subject.target.knock?.find((knock) => String(knock.port) === plan.id);
-    if (!settings) throw new Error(`target ${subject.target.name} does not knock port ${plan.id}`);
+    if (!settings)
+      throw new ExporterError('ERR_INTERNAL', `target ${subject.target.name} does not knock port ${plan.id}`);
     const session = this.knocker.session({
       addr: subject.address,
       port: settings.port,

@@ -3,6 +3,7 @@ import type { TargetConfig } from '../config';
 import type { ExporterMetrics, PingSeries } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
+import { ExporterError } from '../errors';
 
 /** ICMP echo for the scheduler: one request per run, recorded in the ping metrics. */
 export class PingProber implements Prober {
@@ -23,7 +24,8 @@ export class PingProber implements Prober {
 
   open(subject: ProbeSubject): ProbeRunner {
     const settings = subject.target.ping;
-    if (!settings) throw new Error(`target ${subject.target.name} does not enable ping`);
+    if (!settings)
+      throw new ExporterError('ERR_INTERNAL', `target ${subject.target.name} does not enable ping`);
     const session = this.pinger.session({
       addr: subject.address,
       timeout: settings.timeout,

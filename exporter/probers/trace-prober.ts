@@ -1,8 +1,10 @@
-import { ProbeError, type Tracer, type TraceResult } from '../../probes';
+import type { Tracer, TraceResult } from '../../probes';
 import type { TargetConfig } from '../config';
 import type { ExporterMetrics, TraceRound } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
+import { traceErrorReason } from './trace-error-reason';
+import { ExporterError } from '../errors';
 
 /** Multipath traceroute for the scheduler: one trace round per run, its hops into the trace metrics. */
 export class TraceProber implements Prober {
@@ -23,7 +25,8 @@ export class TraceProber implements Prober {
 
   open(subject: ProbeSubject): ProbeRunner {
     const settings = subject.target.trace;
-    if (!settings) throw new Error(`target ${subject.target.name} does not enable trace`);
+    if (!settings)
+      throw new ExporterError('ERR_INTERNAL', `target ${subject.target.name} does not enable trace`);
     const series = this.metrics.trace.series(
       { ...seriesAttributes(subject), protocol: settings.protocol },
       settings.maxHopAddresses,
@@ -58,9 +61,7 @@ export class TraceProber implements Prober {
           if (late > 0) this.metrics.lateReplies('trace', late);
         } catch (error) {
           if (abort.signal.aborted) return;
-          const reason =
-            error instanceof ProbeError ? error.code.replace(/^ERR_/, '').toLowerCase() : 'error';
-          this.metrics.probeError(subject.target.name, 'trace', reason);
+          this.metrics.probeError(subject.target.name, 'trace', traceErrorReason(error));
           series.record({
             hops: [],
             reached: false,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { DnsConfig, TargetConfig } from '../config';
 import type { Clock } from '../scheduler';
+import { ExporterError } from '../errors';
 
 export interface ResolvedAddress {
   address: string;
@@ -55,7 +56,10 @@ export class TargetResolver {
       const addresses = select(await this.lookup(this.target.host), this.target);
       if (this.stopped) return;
       if (addresses.length === 0)
-        throw new Error(`no ${familyWanted(this.target)} address for ${this.target.host}`);
+        throw new ExporterError(
+          'ERR_RESOLVE',
+          `no ${familyWanted(this.target)} address for ${this.target.host}`,
+        );
       this.failures = 0;
       this.publish(addresses);
       delay = this.dns.refresh;

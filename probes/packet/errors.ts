@@ -1,14 +1,18 @@
 export type PacketLayer = 'ipv4' | 'ipv6' | 'icmpv4' | 'icmpv6' | 'tcp' | 'udp' | 'address';
 
-export type PacketErrorCode =
-  | 'ERR_PACKET_TRUNCATED' // fewer bytes than the header/field needs
-  | 'ERR_PACKET_BAD_VERSION' // IP version nibble wrong
-  | 'ERR_PACKET_BAD_HEADER_LENGTH' // IPv4 IHL < 5 or beyond buffer
-  | 'ERR_PACKET_BAD_LENGTH' // total/payload length inconsistent with buffer
-  | 'ERR_PACKET_BAD_CHECKSUM'
-  | 'ERR_PACKET_BAD_ADDRESS' // unparsable IP address string given to an encoder
-  | 'ERR_PACKET_BUFFER_TOO_SMALL' // encoder target buffer too small
-  | 'ERR_PACKET_BAD_FIELD'; // encoder field out of range (e.g. ttl 300)
+/** Stable codes of the packet codecs' errors (documented in docs/errors.md, like every code). */
+export const PACKET_ERROR_CODES = [
+  'ERR_PACKET_TRUNCATED', // fewer bytes than the header/field needs
+  'ERR_PACKET_BAD_VERSION', // IP version nibble wrong
+  'ERR_PACKET_BAD_HEADER_LENGTH', // IPv4 IHL < 5 or beyond buffer
+  'ERR_PACKET_BAD_LENGTH', // total/payload length inconsistent with buffer
+  'ERR_PACKET_BAD_CHECKSUM',
+  'ERR_PACKET_BAD_ADDRESS', // unparsable IP address string given to an encoder
+  'ERR_PACKET_BUFFER_TOO_SMALL', // encoder target buffer too small
+  'ERR_PACKET_BAD_FIELD', // encoder field out of range (e.g. ttl 300)
+] as const;
+
+export type PacketErrorCode = (typeof PACKET_ERROR_CODES)[number];
 
 /** The bytes given to a decoder are not a well-formed packet. */
 export class PacketDecodeError extends Error {
