@@ -10,7 +10,7 @@ import {
   type Config,
 } from '../config';
 import { errorCode } from '../errors';
-import type { Logger } from '../logging';
+import { redactedErrorFields, type Logger } from '../logging';
 import type { Agent } from './agent';
 
 export type ReloadTrigger = 'signal' | 'http' | 'watch';
@@ -93,9 +93,14 @@ export class ConfigReloader {
     } catch (error) {
       this.failed();
       const code = errorCode(error);
-      const cause = redactUrls(error instanceof Error ? error.message : String(error));
-      log.error('config reload failed, keeping the running one', { code, err: cause });
-      return { ok: false, message: `reload failed (${code}): ${cause}` };
+      // err_code would repeat `code`: only the message and the causes are taken.
+      const { err, err_cause } = redactedErrorFields(error, redactUrls);
+      log.error('config reload failed, keeping the running one', {
+        code,
+        err,
+        ...(err_cause !== undefined && { err_cause }),
+      });
+      return { ok: false, message: `reload failed (${code}): ${String(err)}` };
     }
   }
 

@@ -19,7 +19,14 @@ import {
   type Config,
 } from '../config';
 import { errorCode, ExporterError, usageError } from '../errors';
-import { createLogger, LOG_LEVELS, LogRateLimiter, type LogFormat, type LogLevel } from '../logging';
+import {
+  createLogger,
+  LOG_LEVELS,
+  LogRateLimiter,
+  redactedErrorFields,
+  type LogFormat,
+  type LogLevel,
+} from '../logging';
 import {
   createPrometheusPipeline,
   createScrapeHandler,
@@ -181,7 +188,10 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       otlp: {
         ...otlp,
         onError: (err: Error) =>
-          logger.warn('OTLP push failed', { url: redactUrl(otlp.url), err: redactUrls(err.message) }),
+          logger.warn('OTLP push failed', {
+            url: redactUrl(otlp.url),
+            ...redactedErrorFields(err, redactUrls),
+          }),
       },
     }),
   });

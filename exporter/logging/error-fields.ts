@@ -35,6 +35,21 @@ export function withErrorDetails(fields: LogFields): LogFields {
   return out;
 }
 
+/**
+ * The fields withErrorDetails gives an Error, for a call site that must rewrite the texts first
+ * (redacting the credentials a URL may carry): `err`, and `err_code` / `err_cause` when there are any.
+ */
+export function redactedErrorFields(error: unknown, redact: (text: string) => string): LogFields {
+  if (!(error instanceof Error)) return { err: redact(String(error)) };
+  const code = codeOf(error);
+  const causes = causeMessages(error);
+  return {
+    err: redact(error.message),
+    ...(code !== undefined && { err_code: code }),
+    ...(causes.length > 0 && { err_cause: redact(causes.join(': ')) }),
+  };
+}
+
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;

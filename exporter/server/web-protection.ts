@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { ConfigError, formatPublicIssues } from '../config/issue';
 import { MAX_CONFIG_BYTES } from '../config/limits';
 import { readConfigFile, readProblem } from '../config/read-file';
+import { errorCode } from '../errors';
 import type { Logger } from '../logging';
 import { BasicAuthenticator } from './basic-auth';
 import type { EndpointProtection } from './exporter-server';
@@ -95,6 +96,7 @@ export class WebProtection implements EndpointProtection {
       this.options.logger.debug('TLS handshake failed', {
         client: socket.remoteAddress,
         error: error.message,
+        code: errorCode(error),
       });
     });
   }

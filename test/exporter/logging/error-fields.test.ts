@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExporterError } from '../../../exporter/errors';
-import { createLogger } from '../../../exporter/logging';
+import { createLogger, redactedErrorFields } from '../../../exporter/logging';
 import { ProbeError } from '../../../probes/errors';
 
 function capture(format: 'logfmt' | 'json'): { lines: string[]; log: ReturnType<typeof createLogger> } {
@@ -62,5 +62,21 @@ describe('log lines of errors', () => {
     assert.deepEqual(lines, [
       'ts=1970-01-01T00:00:00.000Z level=error msg=x err=a err_cause=b other=o other_cause="a string"',
     ]);
+  });
+
+  it('can be redacted by a call site, the causes too (credentials in a URL)', () => {
+    const hide = (text: string): string => text.replaceAll('secret', '***');
+    const cause = Object.assign(new Error('connect to http://u:secret@h'), { code: 'ECONNREFUSED' });
+    assert.deepEqual(redactedErrorFields(new Error('push to http://u:secret@h failed', { cause }), hide), {
+      err: 'push to http://u:***@h failed',
+      err_cause: 'ECONNREFUSED connect to http://u:***@h',
+    });
+    assert.deepEqual(redactedErrorFields(Object.assign(new Error('x'), { code: 'E1' }), hide), {
+      err: 'x',
+      err_code: 'E1',
+    });
+    assert.deepEqual(redactedErrorFields('secret thrown as a string', hide), {
+      err: '*** thrown as a string',
+    });
   });
 });
