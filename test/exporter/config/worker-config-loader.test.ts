@@ -110,6 +110,8 @@ describe('WorkerConfigLoader', () => {
     const inFlight = rejection(closing.load(file));
     await Promise.all([closing.close(), closing.close()]);
     assert.match(String(await inFlight), /the config loader is closed/);
-    assert.match(String(await rejection(closing.load(file))), /the config loader is closed/);
+    const later = await rejection(closing.load(file));
+    assert.match(String(later), /the config loader is closed/);
+    assert.equal((later as { code?: unknown }).code, 'ERR_CLOSED');
   });
 });

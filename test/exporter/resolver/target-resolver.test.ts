@@ -68,6 +68,27 @@ describe('TargetResolver', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('fails with ERR_RESOLVE, the message unchanged, when no address is of the wanted family', async () => {
+    const clock = new FakeClock();
+    const failures: Error[] = [];
+    const resolver = new TargetResolver(
+      target('v6only.example', 'ipv4'),
+      DNS,
+      async () => [both[2]!],
+      clock,
+      {
+        onAddresses: () => assert.fail('no address'),
+        onFailure: (error) => failures.push(error),
+      },
+    );
+    resolver.start();
+    await clock.advance(0);
+    resolver.stop();
+    assert.equal(failures.length, 1);
+    assert.equal((failures[0] as Error & { code?: string }).code, 'ERR_RESOLVE');
+    assert.equal(failures[0]!.message, 'no IPv4 address for v6only.example');
+  });
+
   it('uses an IP literal as it is, without a lookup', async () => {
     const clock = new FakeClock();
     const published: ResolvedAddress[][] = [];
