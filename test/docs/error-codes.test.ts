@@ -25,7 +25,7 @@ function plantedTree(files: Record<string, string>): { root: string; remove: () 
 }
 
 describe('docs/errors.md, the one list of error codes', () => {
-  it('documents every code of every catalogue and every ERR_ literal in the tree, with its layer, and no other', () => {
+  it('documents every code of every catalogue and every ERR_ literal in the tree, with its layer, meaning and advice, and no other', () => {
     assert.deepEqual(findErrorCodeProblems(repoRoot, CATALOGUES), []);
   });
 
@@ -34,7 +34,7 @@ describe('docs/errors.md, the one list of error codes', () => {
       assert.equal(new Set(codes).size, codes.length, `${layer} lists a code twice`);
   });
 
-  it('catches an undocumented code, a stale row, a wrong layer and a duplicate row in a planted tree', () => {
+  it('catches an undocumented code, a stale row, a wrong layer, a duplicate row and an empty column in a planted tree', () => {
     const tree = plantedTree({
       'docs/errors.md': [
         '| Code | Layer | Meaning | What to do |',
@@ -44,10 +44,12 @@ describe('docs/errors.md, the one list of error codes', () => {
         '| `ERR_GONE` | exporter | removed from the code | - |',
         '| `ERR_NODE_THING` | node | Node reports it | - |',
         '| `ERR_A` | probes | again | - |',
+        '| `ERR_NO_ADVICE` | node | a meaning, nothing to do |  |',
         '',
       ].join('\n'),
       // A literal code no catalogue defines, in code; one only in a comment does not count.
-      'exporter/a.ts': "const x = 'ERR_NODE_THING';\nconst y = `ERR_LOGGED`;\n// ERR_IN_A_COMMENT\n",
+      'exporter/a.ts':
+        "const n = 'ERR_NO_ADVICE';\nconst x = 'ERR_NODE_THING';\nconst y = `ERR_LOGGED`;\n// ERR_IN_A_COMMENT\n",
       'probes/b.ts': "export const prefix = 'ERR_PARSE_ARGS_';\n",
     });
     try {
@@ -61,6 +63,7 @@ describe('docs/errors.md, the one list of error codes', () => {
           { code: 'ERR_A', problem: 'documented-twice' },
           { code: 'ERR_GONE', problem: 'no-longer-exists' },
           { code: 'ERR_LOGGED', problem: 'undocumented' },
+          { code: 'ERR_NO_ADVICE', problem: 'no-advice' },
           { code: 'ERR_SHARED', problem: 'wrong-layer', documented: 'probes', expected: 'probes, exporter' },
           { code: 'ERR_UNDOCUMENTED', problem: 'undocumented' },
         ],

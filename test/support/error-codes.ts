@@ -8,7 +8,7 @@ export type Catalogues = Readonly<Record<string, readonly string[]>>;
 /** Where the tree and docs/errors.md disagree. */
 export interface ErrorCodeProblem {
   readonly code: string;
-  readonly problem: 'undocumented' | 'no-longer-exists' | 'wrong-layer' | 'documented-twice';
+  readonly problem: 'undocumented' | 'no-longer-exists' | 'wrong-layer' | 'documented-twice' | 'no-advice';
   /** For wrong-layer: what the docs say, and what the tree says. */
   readonly documented?: string;
   readonly expected?: string;
@@ -36,8 +36,11 @@ export function findErrorCodeProblems(root: string, catalogues: Catalogues): Err
   for (const code of literalCodes(root)) if (!expected.has(code)) expected.set(code, FOREIGN_LAYER);
   const problems: ErrorCodeProblem[] = [];
   const documented = new Map<string, string>();
-  for (const { code, layer } of documentedCodes(readFileSync(path.join(root, 'docs', 'errors.md'), 'utf8'))) {
+  for (const { code, layer, meaning, action } of documentedCodes(
+    readFileSync(path.join(root, 'docs', 'errors.md'), 'utf8'),
+  )) {
     if (documented.has(code)) problems.push({ code, problem: 'documented-twice' });
+    if (meaning === '' || action === '') problems.push({ code, problem: 'no-advice' });
     documented.set(code, layer);
   }
   for (const [code, layer] of expected) {
@@ -50,12 +53,26 @@ export function findErrorCodeProblems(root: string, catalogues: Catalogues): Err
   return problems;
 }
 
+export interface DocumentedCode {
+  readonly code: string;
+  readonly layer: string;
+  readonly meaning: string;
+  readonly action: string;
+}
+
 /** The rows of docs/errors.md's table: `| \`ERR_X\` | layer | meaning | what to do |`. */
-export function documentedCodes(markdown: string): { code: string; layer: string }[] {
-  const rows: { code: string; layer: string }[] = [];
+export function documentedCodes(markdown: string): DocumentedCode[] {
+  const rows: DocumentedCode[] = [];
   for (const line of markdown.split('\n')) {
-    const match = /^\|\s*`(ERR_[A-Z0-9_]+)`\s*\|\s*([^|]*?)\s*\|/.exec(line);
-    if (match) rows.push({ code: match[1]!, layer: match[2]! });
+    if (!/^\|\s*`ERR_/.test(line)) continue;
+    // Cells split at pipes not escaped as \| (none of ours holds one).
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim());
+    const code = /^`(ERR_[A-Z0-9_]+)`$/.exec(cells[0] ?? '')?.[1];
+    if (code === undefined) continue;
+    rows.push({ code, layer: cells[1] ?? '', meaning: cells[2] ?? '', action: cells[3] ?? '' });
   }
   return rows;
 }
