@@ -1,3 +1,7 @@
+// Type only: the config worker thread loads this file, and the library's entry would load the
+// raw-socket addon, which cannot be loaded in a worker ("Module did not self-register").
+import type { CodedError } from '../probes';
+
 /**
  * Stable codes of the errors the exporter and its CLI throw or log, the same shape as the probes
  * library's catalogue (probes/errors.ts): a constant list, a type derived from it, one Error class.
@@ -33,7 +37,8 @@ export const EXPORTER_ERROR_CODES = [
 
 export type ExporterErrorCode = (typeof EXPORTER_ERROR_CODES)[number];
 
-export class ExporterError extends Error {
+/** The library's CodedError shape, implemented rather than inherited (see the import above). */
+export class ExporterError extends Error implements CodedError<ExporterErrorCode> {
   override readonly name = 'ExporterError';
   constructor(
     readonly code: ExporterErrorCode,

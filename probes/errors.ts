@@ -1,3 +1,5 @@
+import { CodedError } from './coded-error';
+
 /**
  * Stable codes of every error the probes library throws. Codes never change once released: users
  * and their log searches depend on them, and the exporter maps each to a metric label explicitly.
@@ -19,15 +21,8 @@ export const PROBE_ERROR_CODES = [
 
 export type ProbeErrorCode = (typeof PROBE_ERROR_CODES)[number];
 
-export class ProbeError extends Error {
+export class ProbeError extends CodedError<ProbeErrorCode> {
   override readonly name = 'ProbeError';
-  constructor(
-    readonly code: ProbeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 const GRANT_HINT =

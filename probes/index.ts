@@ -1,4 +1,5 @@
 export type { ProbeErrorCode } from './errors';
+export { CodedError } from './coded-error';
 export { ProbeError } from './errors';
 export { tcpFlagLetters } from './packet';
 export type {

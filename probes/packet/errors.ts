@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 export type PacketLayer = 'ipv4' | 'ipv6' | 'icmpv4' | 'icmpv6' | 'tcp' | 'udp' | 'address';
 
 /** Stable codes of the packet codecs' errors (documented in docs/errors.md, like every code). */
@@ -15,28 +17,24 @@ export const PACKET_ERROR_CODES = [
 export type PacketErrorCode = (typeof PACKET_ERROR_CODES)[number];
 
 /** The bytes given to a decoder are not a well-formed packet. */
-export class PacketDecodeError extends Error {
-  readonly code: PacketErrorCode;
+export class PacketDecodeError extends CodedError<PacketErrorCode> {
   readonly layer: PacketLayer;
   /** Buffer offset of the header or field that failed. */
   readonly offset: number;
 
   constructor(code: PacketErrorCode, layer: PacketLayer, offset: number, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.layer = layer;
     this.offset = offset;
   }
 }
 
 /** The values given to an encoder cannot be written as a packet. */
-export class PacketEncodeError extends Error {
-  readonly code: PacketErrorCode;
+export class PacketEncodeError extends CodedError<PacketErrorCode> {
   readonly layer: PacketLayer;
 
   constructor(code: PacketErrorCode, layer: PacketLayer, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.layer = layer;
   }
 }
