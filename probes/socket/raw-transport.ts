@@ -137,8 +137,8 @@ class NativeRawTransport implements RawTransport {
       socket.setOption(SOL_SOCKET, SO_RCVBUF, bufferBytes);
     }
     // Packets waiting in an egress queue count against the sending socket's buffer, shared by every
-    // target of the family: at the default (208 KiB) a stalled interface holding ~180 probes of 1400
-    // bytes (~530 of 56) made every other send fail with ENOBUFS (test/e2e/send-faults.test.ts).
+    // target of the family: at the kernel's default size a stalled interface holding a few hundred
+    // probes made every other send fail with ENOBUFS (test/e2e/send-faults.test.ts).
     try {
       socket.setOption(SOL_SOCKET, SO_SNDBUFFORCE, SEND_BUFFER_BYTES);
     } catch {
@@ -248,7 +248,7 @@ class NativeRawTransport implements RawTransport {
   /**
    * A nearby target (or the kernel itself) answers while sendto(2) runs: read that reply now rather
    * than after the rest of the batch, or after whatever else runs before the poll phase. One read,
-   * not a drain: a drain ends in an EAGAIN, which raw-socket throws (about 6 µs and garbage each).
+   * not a drain: a drain ends in an EAGAIN, which raw-socket throws (an Error built each time).
    * When such reads rarely find anything (distant targets), only one send in 16 keeps trying.
    */
   private readAfterSend(): void {
