@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { diffConfig, type Config, type ConfigDiff } from '../config';
 
 /** Targets compared per turn of the event loop: a turn of deep comparison stays short (see below). */
-export const DIFF_BATCH = 1000;
+const DIFF_BATCH = 1000;
 
 /** Target watches stopped or started per turn of the event loop, for the same reason. */
 export const WATCH_BATCH = 200;

@@ -7,7 +7,7 @@ import type { Config, TargetConfig } from './types';
  * Targets per part: the receiving thread handles one part per turn of its event loop, so a part
  * bounds the turn (the stall of a WorkerConfigLoader load: bench/results.md, "Reload stall").
  */
-export const TARGETS_PER_PART = 500;
+const TARGETS_PER_PART = 500;
 
 /** Consecutive targets, each encoded on its own: target i is bytes[ends[i-1] ?? 0, ends[i]). */
 export interface TargetPart {

@@ -33,7 +33,7 @@ export interface HistogramSpec {
 }
 
 /** A sink over an instrument of any MeterProvider; such series cannot be dropped. */
-export class InstrumentHistogramSink implements HistogramSink {
+class InstrumentHistogramSink implements HistogramSink {
   constructor(private readonly histogram: OtelHistogram) {}
   record(value: number, attributes: Attributes): void {
     this.histogram.record(value, attributes);
