@@ -30,7 +30,7 @@ const native = createRequire(__filename)('raw-socket/build/Release/raw.node') as
   SocketWrap: { prototype: Record<string, unknown> } & (new (...args: never[]) => unknown);
 };
 
-describe('raw-socket assumptions', () => {
+describe('raw-socket assumptions', { timeout: 10_000 }, () => {
   const opened: raw.Socket[] = [];
   const open = (): raw.Socket => {
     const socket = raw.createSocket({
