@@ -1,4 +1,5 @@
-// Minimal typings for the parts of `raw-socket` (1.8) this project uses.
+// Minimal typings for the parts of `raw-socket` this project uses (1.8.1, pinned in package.json: the
+// internals typed here are checked by test/probes/socket/raw-socket-assumptions.test.ts).
 declare module 'raw-socket' {
   import { EventEmitter } from 'node:events';
 

@@ -145,7 +145,7 @@ class RunningAgent implements Agent {
     if (!generation || this.closing) throw new ExporterError('ERR_CLOSED', 'the agent is closed');
     // Before anything changes; what the running targets hold is given back by those that stop.
     checkIdentifierCapacity(config, availableIdentifiers(this.sockets, this.identifiersHeld(generation)));
-    // In batches, each apply step too: a 10,000-target diff would hold the event loop for ~35 ms.
+    // In batches, each apply step too: a large diff in one turn would hold the event loop (in-batches.ts).
     const diff = await diffConfigInBatches(this.config, config);
     const summary: ReloadSummary = {
       added: diff.added.map((t) => t.name),

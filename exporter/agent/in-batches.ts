@@ -1,16 +1,17 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { diffConfig, type Config, type ConfigDiff } from '../config';
 
-/** Targets compared per turn of the event loop: about 3 ms of deep comparison. */
-export const DIFF_BATCH = 1000;
+/** Targets compared per turn of the event loop: a turn of deep comparison stays short (see below). */
+const DIFF_BATCH = 1000;
 
-/** Target watches stopped or started per turn of the event loop: about 3 ms. */
+/** Target watches stopped or started per turn of the event loop, for the same reason. */
 export const WATCH_BATCH = 200;
 
 /**
  * diffConfig's result (the same lists in the same order), computed `batch` targets of `after` at a
- * time with a turn of the event loop between batches: comparing 10,000 targets takes ~35 ms, which
- * would delay every probe timestamp of that turn. Target names are unique in a valid config.
+ * time with a turn of the event loop between batches: comparing every target of a large config in
+ * one turn would delay every probe timestamp of that turn (the stall of agent.reload:
+ * bench/results.md, "Reload stall"). Target names are unique in a valid config.
  */
 export async function diffConfigInBatches(
   before: Config,

@@ -2,9 +2,9 @@
 import { ProbeError } from '../../probes';
 import { ExporterError } from '../errors';
 
-// Each command loads its own modules only. The exporter's (OpenTelemetry, YAML, HTTP) took the heap
-// of a one-shot probe to ~14 MB, and the mark-compact that followed (7-8 ms) landed in the first
-// knock's round trip: 16-21 ms measured over a 10 ms link.
+// Each command loads its own modules only. The exporter's (OpenTelemetry, YAML, HTTP) grew the heap of
+// a one-shot probe enough to bring on a full garbage collection (mark-compact), which landed in the
+// first knock's round trip and was measured as network delay.
 const usage = async (): Promise<string> => `${(await import('./run-command')).RUN_USAGE}
 
 netdiag-exporter ping HOST [options]   one-shot ICMP echo, like iputils ping (see: netdiag-exporter ping --help)

@@ -3,10 +3,10 @@ import { usageError } from '../errors';
 import type { OtlpPushOptions } from '../metrics';
 import { envValue, type Environment } from './environment';
 
-export const DEFAULT_OTLP_URL = `http://localhost:4318${OTLP_METRICS_PATH}`;
-export const DEFAULT_OTLP_INTERVAL_MS = 60_000;
+const DEFAULT_OTLP_URL = `http://localhost:4318${OTLP_METRICS_PATH}`;
+const DEFAULT_OTLP_INTERVAL_MS = 60_000;
 /** OTEL_EXPORTER_OTLP_TIMEOUT's default: it bounds the HTTP request, retries included. */
-export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
+const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
 
 export interface OtlpSettings extends Omit<OtlpPushOptions, 'onError'> {
   /** Where each value came from, for the startup log: `config`, a variable's name, or `default`. */

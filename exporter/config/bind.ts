@@ -6,7 +6,7 @@ import type { BindConfig } from './types';
 const BIND_KEYS = ['ipv4', 'ipv6', 'interface'] as const;
 
 /** Linux: shorter than IFNAMSIZ (16), not `.` or `..`, no `/`, `:` or white space. */
-export function interfaceNameProblem(name: string): string | undefined {
+function interfaceNameProblem(name: string): string | undefined {
   const invalid = `interface name ${quote(name)}`;
   if (name === '' || name.length > 15) return `${invalid} must be 1 to 15 characters long`;
   if (name === '.' || name === '..' || /[/:\s]/.test(name)) return `${invalid} is not valid on Linux`;

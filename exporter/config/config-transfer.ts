@@ -3,8 +3,11 @@ import { deserialize, serialize } from 'node:v8';
 import { deepFreeze } from './freeze';
 import type { Config, TargetConfig } from './types';
 
-/** Targets per part: the receiving thread handles one part per turn of its event loop, ~1–3 ms. */
-export const TARGETS_PER_PART = 500;
+/**
+ * Targets per part: the receiving thread handles one part per turn of its event loop, so a part
+ * bounds the turn (the stall of a WorkerConfigLoader load: bench/results.md, "Reload stall").
+ */
+const TARGETS_PER_PART = 500;
 
 /** Consecutive targets, each encoded on its own: target i is bytes[ends[i-1] ?? 0, ends[i]). */
 export interface TargetPart {
@@ -34,7 +37,7 @@ export function splitConfig(config: Config, perPart = TARGETS_PER_PART): ConfigP
 
 /**
  * The deep-frozen Config of splitConfig's parts, one part per turn of the event loop, so that a
- * 10,000-target config never holds it for more than a few ms. A target whose encoding is in `known`
+ * large config never holds it for long. A target whose encoding is in `known`
  * is that same (frozen, equal) object: an unchanged target costs no allocation, and the reload's
  * diff sees it identical at once. Also returns the targets of this config, to pass as `known` next time.
  */

@@ -13,7 +13,7 @@ export type {
 export { TARGET_FAMILIES, TRACE_PROTOCOLS } from './types';
 export type { ConfigErrorOptions, ConfigIssue } from './issue';
 export { ConfigError, formatIssue, formatIssues, formatPublicIssue, formatPublicIssues } from './issue';
-export { REDACTED, redactUrl, redactUrls } from './redact-url';
+export { redactUrl, redactUrls } from './redact-url';
 export { readConfigFile, type ReadConfigFileOptions } from './read-file';
 export { parseConfig } from './parse';
 export { loadConfig } from './load';
@@ -50,7 +50,6 @@ export {
   MIN_PING_SIZE,
   MIN_PORT,
 } from './limits';
-export { RESERVED_LABEL_NAMES } from './labels';
-export { OTLP_METRICS_PATH, otlpEndpointProblem, otlpMetricsUrl } from './otlp';
+export { OTLP_METRICS_PATH, otlpEndpointProblem } from './otlp';
 export type { Shard } from './shard';
 export { jumpHash, selectShard, shardOf } from './shard';

@@ -3,7 +3,7 @@ import { type Field, quote, type Reader } from './reader';
 import { scalarText } from './yaml-document';
 
 /** Label names the exporter sets itself, or Prometheus does. */
-export const RESERVED_LABEL_NAMES: readonly string[] = [
+const RESERVED_LABEL_NAMES: readonly string[] = [
   'target',
   'address',
   'family',
@@ -20,7 +20,7 @@ export const RESERVED_LABEL_NAMES: readonly string[] = [
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-export function labelNameProblem(name: string): string | undefined {
+function labelNameProblem(name: string): string | undefined {
   if (!LABEL_NAME.test(name)) return `label name ${quote(name)} must match ${LABEL_NAME.source}`;
   if (name.startsWith('__'))
     return `label name ${quote(name)} is reserved: names starting with __ are internal`;

@@ -68,7 +68,7 @@ export function otlpEndpointProblem(text: string): string | undefined {
 }
 
 /** The URL an endpoint that passed otlpEndpointProblem is pushed to. */
-export function otlpMetricsUrl(endpoint: string): string {
+function otlpMetricsUrl(endpoint: string): string {
   const url = new URL(endpoint);
   if (url.pathname === '/' && url.search === '') url.pathname = OTLP_METRICS_PATH;
   return url.href;

@@ -138,7 +138,7 @@ export function isNull(field: Field): boolean {
 }
 
 /** What a node is, for `expected …, got …`. */
-export function describe(node: Node): string {
+function describe(node: Node): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a sequence';
   if (!isScalar(node)) return 'an alias';

@@ -7,7 +7,7 @@
 /** Query parameters whose values are credentials (matched case-insensitively, anywhere in the name). */
 const SECRET_PARAMETER = /token|key|secret|passw|pwd|auth|sig|credential|session/i;
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /** `url` with its userinfo and credential-like query values replaced by ***; other text as is. */
 export function redactUrl(url: string): string {

@@ -1,7 +1,7 @@
 import { type Field, isNull, present, type Reader } from './reader';
 
 /** Layers of settings, least specific first: a later layer overrides an earlier one. */
-export const BUILT_IN = 0;
+const BUILT_IN = 0;
 /** `defaults` and the other top-level blocks. */
 export const GLOBAL_BLOCK = 1;
 export const TARGET_BLOCK = 2;

@@ -9,15 +9,15 @@ import type { Config } from './types';
 const WORKER_SCRIPT = path.join(__dirname, 'load-worker.js');
 
 /**
- * loadConfig on a worker thread: reading, parsing and validating a large file (over 1 s of CPU for
- * 10,000 targets) never blocks the caller's event loop, where probes are timestamped; the result
+ * loadConfig on a worker thread: reading, parsing and validating a large file (its cost: bench/results.md,
+ * "Reload stall") never blocks the caller's event loop, where probes are timestamped; the result
  * comes back a few hundred targets per turn. Same outcome as loadConfig: a deep-frozen Config equal
  * to its, or a ConfigError with the same issues (any other failure rejects with a plain Error).
  * Targets unchanged since the previous load come back as the same objects (see joinConfig).
  *
  * Each load runs in a worker of its own, which ends once it has answered: no memory is held between
- * reloads (a kept worker would hold ~60 MB after a 10,000-target file, to save ~0.15 s of start per
- * load; bench/results.md, "Reload stall"). A load in flight keeps the process alive like any pending
+ * reloads (a kept worker would hold its heap between reloads to save the start of one per load; both
+ * measured in bench/results.md, "Reload stall"). A load in flight keeps the process alive like any pending
  * I/O; an idle loader holds no thread. close() terminates the loads in flight (they reject).
  */
 export class WorkerConfigLoader {

@@ -18,7 +18,7 @@ export interface LogRateLimitOptions {
   now?: () => number;
 }
 
-export const LOG_RATE_LIMIT_DEFAULTS = { burst: 10, refillSeconds: 10, maxKeys: 10_000 } as const;
+const LOG_RATE_LIMIT_DEFAULTS = { burst: 10, refillSeconds: 10, maxKeys: 10_000 } as const;
 
 interface Bucket {
   tokens: number;

@@ -31,7 +31,7 @@ export type {
 export { createScrapeHandler, SCRAPE_LOG_CODES } from './scrape-handler';
 export { PrometheusTextWriter } from './prometheus-text';
 export type { HistogramSink, HistogramSpec } from './metric-store';
-export { bucketIndex, InstrumentHistogramSink, MetricStore } from './metric-store';
+export { bucketIndex, MetricStore } from './metric-store';
 export type { Emit, ObservedBinding, ObservedCollect, ObservedSpec } from './observed';
 export { observeWithMeter } from './observed';
 export type {

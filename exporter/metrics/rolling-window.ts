@@ -16,8 +16,8 @@ export class RollingWindow {
 
   /**
    * @param expected results the window is expected to hold (window / interval): the ring is made
-   *   that big at once, not grown by doubling (copies, and freed rings left in the allocator:
-   *   10 MB of churn per doubling at 10,000 targets). Default 16; the ring grows past it if needed.
+   *   that big at once, not grown by doubling (copies, and freed rings left in the allocator, for
+   *   every series of the same interval at once). Default 16; the ring grows past it if needed.
    */
   constructor(
     private readonly windowMs: number,

@@ -57,7 +57,7 @@ export interface RenderingContext {
   readonly now: () => number;
 }
 
-/** Points serialized per piece of text (a histogram point is ~2.5 KB of text). */
+/** Points serialized per piece of text (a histogram point is a line per bucket, each with every label). */
 const POINTS_PER_PIECE = 8;
 
 /** Milliseconds between checks of a stalled response's bound. */

@@ -1,8 +1,9 @@
 /**
- * Buffers of one size, handed back once the socket has sent them and handed out again. A scrape of
- * 10,000 targets is 24 MB of text; as fresh Buffers each chunk outlived a turn, was promoted, and
- * its memory came back only at the next full garbage collection: after six scrapes in a row
- * 35-43 MB of external memory was still held. Reused, the text in flight is what stays: a turn's worth (about 5 MB).
+ * Buffers of one size, handed back once the socket has sent them and handed out again. A large
+ * scrape is megabytes of text (bench/results.md, "Exporter": /metrics size); as fresh Buffers each
+ * chunk outlived a turn, was promoted, and its memory came back only at the next full garbage
+ * collection, so scrapes in a row piled up external memory. Reused, the text in flight is what
+ * stays: a turn's worth.
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
@@ -33,9 +34,9 @@ export class ChunkPool {
 
 /**
  * Packs text into the pool's chunks and hands each one over as it fills, with the function that
- * returns it to the pool once sent. A turn's text kept as one string (a rope of ~5 MB for 2,000
- * histograms) was flattened again by the HTTP layer to measure it: allocation sampling showed that
- * copy as 24 MB of heap per 10,000-target scrape. Here the pieces are small and die young.
+ * returns it to the pool once sent. A turn's text kept as one string (a rope) was flattened again by
+ * the HTTP layer to measure it: allocation sampling showed that copy, a second scrape's worth of text
+ * on the heap. Here the pieces are small and die young.
  */
 export class TextChunks {
   private chunk: Buffer;

@@ -20,11 +20,11 @@ export interface TimerQueueOptions {
 }
 
 /**
- * Ten thousand jobs a second spread over the interval woke the process every millisecond; each
- * wake-up is a sleep and a wake of the thread, often on the other CPU. Five milliseconds make ~200
- * wake-ups a second: unpinned, 10,000 targets went from 0.262 to 0.226 core (means of 7 alternating
- * runs each; pinned to one CPU, no difference). A job starts at most that early, and its ticks keep
- * their period (they are counted from its first due time).
+ * Thousands of jobs a second spread over their interval would wake the process about every
+ * millisecond; each wake-up is a sleep and a wake of the thread, often on the other CPU, a cost paid
+ * per wake-up rather than per job. Batching bounds the wake-ups to 1000 / batchMs a second whatever
+ * the number of jobs (the exporter's CPU at 10,000 targets: bench/results.md, "Exporter"). A job
+ * starts at most that early, and its ticks keep their period (they are counted from its first due time).
  */
 const DEFAULT_BATCH_MS = 5;
 
@@ -37,8 +37,7 @@ export class TimerQueue {
   private readonly heap: QueuedTimer[] = [];
   /**
    * heap[i].due, side by side: sifting compares dues in one contiguous array instead of loading
-   * them from entries scattered over the heap (at 10,000 entries, those cache misses were most of
-   * the queue's cost).
+   * them from entries scattered over the heap, a cache miss per comparison once the heap is large.
    */
   private dues = new Float64Array(1024);
   private readonly firing: QueuedTimer[] = [];

@@ -43,8 +43,8 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
 }
 
 /**
- * Basic auth against bcrypt hashes (exporter-toolkit's `basic_auth_users`). bcrypt costs ~70 ms of
- * CPU at cost 10, so the last password that verified for each user is remembered (as an HMAC under a
+ * Basic auth against bcrypt hashes (exporter-toolkit's `basic_auth_users`). bcrypt is slow by
+ * design (2^cost rounds), so the last password that verified for each user is remembered (as an HMAC under a
  * per-process key, compared in constant time): a scraper sending the same credentials every 15 s
  * costs one bcrypt per process, and stays admitted without any queue whatever else is going on
  * (only a good password enters the cache, so an attacker cannot push users out of it).

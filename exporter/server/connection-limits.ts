@@ -47,7 +47,7 @@ export interface ConnectionLimits {
 }
 
 /** Prometheus's own `--web.max-connections` default. */
-export const MAX_CONNECTIONS_CEILING = 512;
+const MAX_CONNECTIONS_CEILING = 512;
 
 export const CONNECTION_LIMIT_DEFAULTS: Omit<ConnectionLimits, 'maxConnections'> = {
   headersTimeoutMs: 10_000,

@@ -18,10 +18,10 @@ export interface TlsMaterial {
 export type ReadFile = (file: string) => Promise<Buffer>;
 
 /** A certificate, key or CA file larger than this is refused; a bundle of every public root CA fits several times. */
-export const MAX_TLS_FILE_BYTES = 1024 * 1024;
+const MAX_TLS_FILE_BYTES = 1024 * 1024;
 
 /** Reads a PEM file: regular files only, at most MAX_TLS_FILE_BYTES + 1 bytes (see readConfigFile). */
-export const readPemFile: ReadFile = (file) => readConfigFile(file, { limit: MAX_TLS_FILE_BYTES });
+const readPemFile: ReadFile = (file) => readConfigFile(file, { limit: MAX_TLS_FILE_BYTES });
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 

@@ -11,7 +11,7 @@ export interface DeadlineEntry {
 /**
  * Timeouts of one duration: a FIFO is then also in deadline order, so adding and removing are
  * O(1) and one timer, armed for the oldest entry, serves them all (Node's own timer lists work
- * so). Replaces a Timeout object per probe, most of them cleared a few microseconds later.
+ * so). Replaces a Timeout object per probe, most of them cleared as soon as the reply arrives.
  * The timer keeps the process alive while entries wait, as a setTimeout per probe would.
  */
 export class DeadlineList {

@@ -16,7 +16,7 @@ export interface ProbeLoopOptions<R> {
  * Sends probes on a drift-free schedule, several in flight when the timeout exceeds the interval,
  * and yields their results in sending order. Ends after `count` results, on abort or when stopped.
  */
-export async function* probeLoop<R>(options: ProbeLoopOptions<R>): AsyncGenerator<R, void, undefined> {
+async function* probeLoop<R>(options: ProbeLoopOptions<R>): AsyncGenerator<R, void, undefined> {
   const { count, intervalMs, probe, stopped, signal } = options;
   const inflight: Array<Promise<R>> = [];
   const start = performance.now();

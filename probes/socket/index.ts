@@ -26,7 +26,7 @@ export { SocketPins } from './socket-pins';
 export { SocketRegistry, sharedSockets } from './socket-registry';
 export type { PortReservation } from './port-reservation';
 export { reserveTcpPort } from './port-reservation';
-export { SOURCE_ADDRESS_TTL, clearSourceAddressCache, sourceAddressFor } from './source-address';
+export { sourceAddressFor } from './source-address';
 export type { TcpAnswer, TcpExpectation, TcpSocketStats } from './tcp-socket';
 export { TcpSocket, acquireTcpSocket } from './tcp-socket';
 export type { UdpExpectation, UdpSocketStats } from './udp-socket';

@@ -1,6 +1,24 @@
 import * as raw from 'raw-socket';
 import { ProbeError, rawSocketPermissionError } from '../errors';
 import type { IpFamily } from '../packet';
+import {
+  ICMP6_FILTER,
+  ICMP_FILTER,
+  IP_HDRINCL,
+  IP_TTL,
+  IPPROTO_ICMPV6,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_HDRINCL,
+  IPV6_UNICAST_HOPS,
+  SO_BINDTODEVICE,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SO_SNDBUF,
+  SO_SNDBUFFORCE,
+  SOL_RAW,
+  SOL_SOCKET,
+} from './socket-options';
 
 /** Called for every datagram read; `packet` is only valid during the call (the buffer is reused). */
 export type RawPacketHandler = (packet: Buffer, source: string, receivedAt: bigint) => void;
@@ -45,26 +63,14 @@ export interface RawTransport {
 
 export type RawTransportFactory = (options: RawTransportOptions) => RawTransport;
 
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
-const SO_RCVBUFFORCE = 33;
-const SO_SNDBUF = 7;
-const SO_SNDBUFFORCE = 32;
 const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
-const SO_BINDTODEVICE = 25;
-const IPPROTO_IP = 0;
-const IPPROTO_IPV6 = 41;
-const IP_TTL = 2;
-const IP_HDRINCL = 3;
-const IPV6_UNICAST_HOPS = 16;
-const IPV6_HDRINCL = 36;
-const SOL_RAW = 255;
-const ICMP_FILTER = 1;
-const IPPROTO_ICMPV6 = 58;
-const ICMP6_FILTER = 1;
 /** Packets drained per readiness event: raw-socket reads one per event, which lags under bursts. */
 const MAX_READS_PER_EVENT = 256;
-const WOULD_BLOCK = 'Resource temporarily unavailable';
+/**
+ * @internal What raw-socket's recv and send throw on EAGAIN: strerror's text, with no `code` to test
+ * (raw-socket 1.8.1, pinned; test/probes/socket/raw-socket-assumptions.test.ts).
+ */
+export const WOULD_BLOCK = 'Resource temporarily unavailable';
 /** Below this fraction of productive reads after a send, only one send in AFTER_SEND_PROBE_EVERY reads. */
 const AFTER_SEND_MIN_HIT_RATE = 0.1;
 const AFTER_SEND_PROBE_EVERY = 16;
@@ -131,8 +137,8 @@ class NativeRawTransport implements RawTransport {
       socket.setOption(SOL_SOCKET, SO_RCVBUF, bufferBytes);
     }
     // Packets waiting in an egress queue count against the sending socket's buffer, shared by every
-    // target of the family: at the default (208 KiB) a stalled interface holding ~180 probes of 1400
-    // bytes (~530 of 56) made every other send fail with ENOBUFS (test/e2e/send-faults.test.ts).
+    // target of the family: at the kernel's default size a stalled interface holding a few hundred
+    // probes made every other send fail with ENOBUFS (test/e2e/send-faults.test.ts).
     try {
       socket.setOption(SOL_SOCKET, SO_SNDBUFFORCE, SEND_BUFFER_BYTES);
     } catch {
@@ -242,7 +248,7 @@ class NativeRawTransport implements RawTransport {
   /**
    * A nearby target (or the kernel itself) answers while sendto(2) runs: read that reply now rather
    * than after the rest of the batch, or after whatever else runs before the poll phase. One read,
-   * not a drain: a drain ends in an EAGAIN, which raw-socket throws (about 6 µs and garbage each).
+   * not a drain: a drain ends in an EAGAIN, which raw-socket throws (an Error built each time).
    * When such reads rarely find anything (distant targets), only one send in 16 keeps trying.
    */
   private readAfterSend(): void {

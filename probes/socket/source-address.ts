@@ -8,7 +8,7 @@ import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import type { FamilyBinding } from './bind';
 
 /** Seconds a learned address is reused before the routing table is asked again. */
-export const SOURCE_ADDRESS_TTL = 60;
+const SOURCE_ADDRESS_TTL = 60;
 /** Entries kept at most; the oldest go first. */
 const MAX_ENTRIES = 8192;
 /** Any port: connect() on a UDP socket only picks the route and source, nothing is sent. */
@@ -23,7 +23,7 @@ const cache = new Map<string, Entry>();
 
 /**
  * The source address the kernel would use towards `destination` (UDP connect(), nothing sent), honouring a bound
- * source or interface; cached per (destination, binding) for `ttl` seconds (default SOURCE_ADDRESS_TTL).
+ * source or interface; cached per (destination, binding) for SOURCE_ADDRESS_TTL seconds.
  *
  * - `binding.source` is returned as is (canonical): probes carry it in their own IP header.
  * - `binding.interface`: dgram has no SO_BINDTODEVICE, so the route lookup cannot be confined to the
@@ -33,11 +33,7 @@ const cache = new Map<string, Entry>();
  *   address per family.
  * Fails with ProbeError ERR_SOURCE_ADDRESS (no route, interface without an address of the family).
  */
-export function sourceAddressFor(
-  destination: string,
-  binding: FamilyBinding,
-  ttl = SOURCE_ADDRESS_TTL,
-): Promise<string> {
+export function sourceAddressFor(destination: string, binding: FamilyBinding): Promise<string> {
   const family = ipFamily(destination);
   if (family === 0) {
     return Promise.reject(new ProbeError('ERR_INVALID_ADDRESS', `"${destination}" is not an IP address`));
@@ -59,13 +55,8 @@ export function sourceAddressFor(
     const oldest = cache.keys().next();
     if (oldest.done !== true) cache.delete(oldest.value);
   }
-  cache.set(key, { address, expiresAt: now + ttl * 1000 });
+  cache.set(key, { address, expiresAt: now + SOURCE_ADDRESS_TTL * 1000 });
   return address;
-}
-
-/** Forgets every learned address (after a change of addresses or routes, and in tests). */
-export function clearSourceAddressCache(): void {
-  cache.clear();
 }
 
 function routeSourceAddress(destination: string, family: IpFamily): Promise<string> {
@@ -107,10 +98,7 @@ function interfaceAddress(name: string, family: IpFamily, destination: string): 
   }
   const wanted = family === 4 ? 'IPv4' : 'IPv6';
   const linkLocal = family === 6 && isLinkLocal(destination);
-  // Node 18.0-18.3 reported the family as a number.
-  const candidates = addresses.filter(
-    (a) => String(a.family) === wanted || String(a.family) === String(family),
-  );
+  const candidates = addresses.filter((a) => a.family === wanted);
   const chosen =
     candidates.find((a) => family === 4 || isLinkLocal(a.address) === linkLocal) ?? candidates[0];
   if (chosen === undefined) {

@@ -1,5 +1,5 @@
 export type { FlowProber } from './flow-prober';
-export { distinctPaths, flowPaths, pathHash, pathSetHash } from './paths';
+export { distinctPaths, flowPaths, pathSetHash } from './paths';
 export { runTrace } from './run-trace';
 export type { TraceProtocol, TraceRequest, TraceSpec } from './trace-request';
 export { DEFAULT_TCP_PORT, DEFAULT_UDP_PORT, validateTraceRequest } from './trace-request';
