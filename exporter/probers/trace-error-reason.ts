@@ -22,7 +22,7 @@ export const TRACE_ERROR_REASONS: Readonly<Record<ProbeErrorCode, string>> = {
 };
 
 /** The label of any other error (a packet codec's, a bug): one value, not one per message. */
-export const OTHER_TRACE_ERROR_REASON = 'error';
+const OTHER_TRACE_ERROR_REASON = 'error';
 
 /** The `reason` label of an error that stopped a trace round. */
 export function traceErrorReason(error: unknown): string {
