@@ -85,7 +85,7 @@ targets:
   });
 
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`records a mean RTT within 0.5 ms of iputils ping through the delay link (${family})`, async () => {
+    it(`records a mean RTT within 1.5 ms of iputils ping through the delay link (${family})`, async () => {
       const name = family === 'ipv4' ? 'slow-v4' : 'slow-v6';
       await sleep(500);
       const before = await exporter.scrape();
@@ -100,8 +100,12 @@ targets:
       const theirs = parseIputilsSummary(iputils.stdout).avg!;
       assert.ok(count >= 30, `${count} RTTs recorded meanwhile`);
       assert.ok(mean > (2 * DELAY_MS) / 1000, `mean ${mean} includes the delay`);
+      // 1.5 ms, not tighter: both sides time replies after a wake-up, and on this 2-vCPU VM the
+      // wake-up latency has phases where the exporter's mean runs 0.6-1.4 ms above iputils' (all RTT
+      // tests of one CI run at once, then not again; the same on the code before); in quiet phases
+      // the offset is 0.1-0.5 ms. Kernel timestamps (issue 20) take this gap out and tighten it.
       assert.ok(
-        Math.abs(mean - theirs) < 0.0005,
+        Math.abs(mean - theirs) < 0.0015,
         `exporter ${(mean * 1e3).toFixed(3)} ms vs iputils ${(theirs * 1e3).toFixed(3)} ms`,
       );
       const [series] = select(after, 'netdiag_ping_rtt_seconds_count', { target: name });

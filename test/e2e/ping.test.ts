@@ -38,7 +38,7 @@ describe('ping end to end (lab namespaces)', () => {
   });
 
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`measures the RTT through a ${ONE_WAY_DELAY_MS} ms link within 0.5 ms of iputils ping (${family})`, async () => {
+    it(`measures the RTT through a ${ONE_WAY_DELAY_MS} ms link within 1.5 ms of iputils ping (${family})`, async () => {
       const addr = slow.b[family];
       // Side by side from one warm process, so that both see the same state of the user-space link.
       const { stdout } = await client.exec(['node', fixturePath('ping-vs-iputils'), addr, '50', '0.02']);
@@ -47,8 +47,12 @@ describe('ping end to end (lab namespaces)', () => {
       assert.equal(ours.received, 50);
       assert.equal(iputils.received, 50);
       assert.ok(ours.avg! > (2 * ONE_WAY_DELAY_MS) / 1000, `RTT ${ours.avg} s includes the injected delay`);
+      // 1.5 ms, not tighter: both sides time replies after a wake-up, and on this 2-vCPU VM the
+      // wake-up latency has phases where the exporter's mean runs 0.6-1.4 ms above iputils' (all RTT
+      // tests of one CI run at once, then not again; the same on the code before); in quiet phases
+      // the offset is 0.1-0.5 ms. Kernel timestamps (issue 20) take this gap out and tighten it.
       assert.ok(
-        Math.abs(ours.avg! - iputils.avg!) < 0.0005,
+        Math.abs(ours.avg! - iputils.avg!) < 0.0015,
         `netdiag mean ${(ours.avg! * 1e3).toFixed(3)} ms vs iputils ${(iputils.avg! * 1e3).toFixed(3)} ms`,
       );
     });
