@@ -9,14 +9,10 @@ import { promisify } from 'node:util';
 import { useLab, requireTools, type Link, type Netns } from '../lab';
 import { summarizeRtts, type KnockResult } from '../../probes';
 import { cliPath, fixturePath } from '../support/paths';
+import { median } from '../support/iputils';
 
 const ONE_WAY_DELAY_MS = 5;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 const OPEN_PORT = 8080;
 const CLOSED_PORT = 8081;
 const DROPPED_PORT = 8082;

@@ -22,3 +22,15 @@ export function parseIputilsSummary(output: string): IputilsSummary {
     mdev: rtt ? Number(rtt[4]) / 1000 : null,
   };
 }
+
+/** The RTT of every reply iputils ping printed (`time=X ms`; not with -q), in seconds. */
+export function parseIputilsRtts(output: string): number[] {
+  return [...output.matchAll(/time=([\d.]+) ms/g)].map((match) => Number(match[1]) / 1000);
+}
+
+/** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
