@@ -17,7 +17,7 @@ function healthStatus(
 ): Promise<number | undefined> {
   return new Promise((resolve) => {
     const options = { host, port, path: '/-/healthy', method: 'GET', timeout: timeoutMs };
-    const onResponse = (response: { statusCode?: number; resume(): void }): void => {
+    const onResponse = (response: { statusCode?: number | undefined; resume(): void }): void => {
       response.resume();
       resolve(response.statusCode);
     };

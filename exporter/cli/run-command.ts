@@ -242,7 +242,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
         metrics: createScrapeHandler(pipeline, { logger }),
         reload: () => reloader.reload('http'),
         ...(protection && { protection }),
-        connections: { maxConnections },
+        connections: maxConnections === undefined ? {} : { maxConnections },
       });
   } catch (error) {
     await agent.close();

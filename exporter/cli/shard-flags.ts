@@ -7,11 +7,11 @@ const MAX_SHARD_COUNT = 2 ** 31 - 1;
 
 export interface ShardFlags {
   /** --shard.index */
-  index?: string;
+  index?: string | undefined;
   /** --shard.count */
-  count?: string;
+  count?: string | undefined;
   /** --shard.from-hostname: the index is the ordinal suffix `-<n>` of the agent's name. */
-  fromHostname?: boolean;
+  fromHostname?: boolean | undefined;
 }
 
 /**

@@ -20,13 +20,15 @@ export function readBind(r: Reader, field: Field | undefined): BindConfig {
   const ipv4 = present(entries?.get('ipv4'));
   const ipv6 = present(entries?.get('ipv6'));
   const device = present(entries?.get('interface'));
-  if (ipv4) bind.ipv4 = readAddress(r, ipv4, 4);
-  if (ipv6) bind.ipv6 = readAddress(r, ipv6, 6);
+  const ipv4Address = ipv4 && readAddress(r, ipv4, 4);
+  const ipv6Address = ipv6 && readAddress(r, ipv6, 6);
+  if (ipv4Address !== undefined) bind.ipv4 = ipv4Address;
+  if (ipv6Address !== undefined) bind.ipv6 = ipv6Address;
   if (device) {
     const name = readString(r, device);
     const problem = name === undefined ? undefined : interfaceNameProblem(name);
     if (problem) r.report(device, problem);
-    else bind.interface = name;
+    else if (name !== undefined) bind.interface = name;
   }
   return bind;
 }

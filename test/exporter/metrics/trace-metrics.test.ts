@@ -61,13 +61,12 @@ describe('TraceMetrics', () => {
     series.record(split);
     series.record(split);
     const moved: TraceRound = {
-      ...split,
+      duration: split.duration,
       hops: [
         split.hops[0]!,
         { ttl: 2, sent: 8, received: 8, responders: [{ address: '10.0.2.2', rtts: [0.01] }] },
       ],
       reached: false,
-      hopsToDestination: undefined,
       paths: 1,
       pathSetHash: 'b',
     };

@@ -51,7 +51,7 @@ describe('connection limits', () => {
       /must not exceed requestTimeoutMs/,
     );
     assert.equal(connectionLimits({ maxConnections: 7 }).maxConnections, 7);
-    assert.equal(connectionLimits({ maxConnections: undefined }).headersTimeoutMs, 10_000);
+    assert.equal(connectionLimits({}).headersTimeoutMs, 10_000);
   });
 
   it('at the cap, closes the oldest connection without a request in flight: idle ones never lock scrapes out', async () => {
