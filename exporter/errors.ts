@@ -21,6 +21,8 @@ export const EXPORTER_ERROR_CODES = [
   'ERR_CLOSED',
   /** A reload changes `bind`, whose new raw sockets this process can no longer open. */
   'ERR_RELOAD_NEEDS_RESTART',
+  /** A reload failed midway and the running config could not be reopened either: retried. */
+  'ERR_ROLLBACK_FAILED',
   /** An OTLP push failed without an error of its own. */
   'ERR_OTLP_EXPORT',
   /** An invariant of the code does not hold: a bug, never bad input. */

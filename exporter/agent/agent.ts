@@ -1,6 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { sharedSockets, SocketPins, type SocketRegistry } from '../../probes';
-import { deepEqual, type Config, type TargetConfig } from '../config';
+import { deepEqual, type Config, type ConfigDiff, type TargetConfig } from '../config';
 import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
@@ -75,6 +75,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   return agent;
 }
 
+/** First wait before reopening a running config that could not be reopened; doubles per failure. */
+const RECOVERY_FIRST_DELAY_MS = 1_000;
+const RECOVERY_MAX_DELAY_MS = 60_000;
+
+function summaryOf(diff: ConfigDiff, restartedAll: boolean): ReloadSummary {
+  return {
+    added: diff.added.map((t) => t.name),
+    removed: diff.removed.map((t) => t.name),
+    changed: diff.changed.map((c) => c.after.name),
+    unchanged: diff.unchanged.length,
+    restartedAll,
+  };
+}
+
 /** One generation of the agent's machinery: replaced whole when bind, buckets or DNS settings change. */
 interface Generation {
   readonly metrics: ExporterMetrics;
@@ -96,6 +110,8 @@ class RunningAgent implements Agent {
   };
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** Set while no generation runs because the running config could not be reopened (see recover()). */
+  private recovery: { timer: unknown; delayMs: number } | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.config = options.config;
@@ -132,6 +148,7 @@ class RunningAgent implements Agent {
   }
 
   close(): Promise<void> {
+    if (this.recovery) this.clock.clearTimeout(this.recovery.timer);
     return (this.closing ??= this.queue.then(async () => {
       const generation = this.generation;
       this.generation = undefined;
@@ -141,19 +158,16 @@ class RunningAgent implements Agent {
   }
 
   private async apply(config: Config): Promise<ReloadSummary> {
+    if (this.closing) throw new ExporterError('ERR_CLOSED', 'the agent is closed');
     const generation = this.generation;
-    if (!generation || this.closing) throw new ExporterError('ERR_CLOSED', 'the agent is closed');
+    // No generation runs (a rollback could not reopen the running config): the new config is
+    // opened from scratch, which is what the retries of recover() would do with the old one.
+    if (!generation) return this.replaceWhileDown(config);
     // Before anything changes; what the running targets hold is given back by those that stop.
     checkIdentifierCapacity(config, availableIdentifiers(this.sockets, this.identifiersHeld(generation)));
     // In batches, each apply step too: a large diff in one turn would hold the event loop (in-batches.ts).
     const diff = await diffConfigInBatches(this.config, config);
-    const summary: ReloadSummary = {
-      added: diff.added.map((t) => t.name),
-      removed: diff.removed.map((t) => t.name),
-      changed: diff.changed.map((c) => c.after.name),
-      unchanged: diff.unchanged.length,
-      restartedAll: diff.globalChanged,
-    };
+    const summary = summaryOf(diff, diff.globalChanged);
     if (diff.cardinalityLimitChanged) {
       this.logger.warn('cardinality_limit changed: it takes effect at restart', {
         running: this.config.cardinalityLimit,
@@ -162,18 +176,7 @@ class RunningAgent implements Agent {
     }
     if (diff.globalChanged) {
       const oldPins = this.pins;
-      if (oldPins && !deepEqual(this.config.bind, config.bind)) {
-        try {
-          this.pins = SocketPins.open(this.sockets, config.bind, this.pinWarnings);
-        } catch (error) {
-          throw new ExporterError(
-            'ERR_RELOAD_NEEDS_RESTART',
-            `bind changed and needs new raw sockets, which this process can no longer open ` +
-              `(privileges dropped): restart the exporter to apply it (${(error as Error).message})`,
-            { cause: error },
-          );
-        }
-      }
+      if (oldPins && !deepEqual(this.config.bind, config.bind)) this.pins = this.openPins(config);
       // Two generations never coexist (their series would be scraped twice); if the new one cannot
       // open (a bind interface gone), the old config is brought back up.
       await this.shut(generation);
@@ -186,7 +189,7 @@ class RunningAgent implements Agent {
           this.pins?.release();
           this.pins = oldPins;
         }
-        this.generation = this.run(await this.open(this.config), this.config);
+        await this.reopenRunningConfig(error);
         throw error;
       }
       this.generation = this.run(next, config);
@@ -215,6 +218,92 @@ class RunningAgent implements Agent {
       restarted_all: summary.restartedAll,
     });
     return summary;
+  }
+
+  /**
+   * The rollback of a failed generation change: reopens the running config. If that fails too (what
+   * broke the new config, a bind interface gone, breaks the old one), the agent stays up without a
+   * generation, logs it, and retries until it opens or a reload brings a config that does.
+   */
+  private async reopenRunningConfig(reloadError: unknown): Promise<void> {
+    try {
+      this.generation = this.run(await this.open(this.config), this.config);
+    } catch (error) {
+      this.logger.error(
+        'the running config could not be reopened after a failed reload: nothing is probed until it can',
+        {
+          err: new ExporterError('ERR_ROLLBACK_FAILED', 'reopening the running config failed', {
+            cause: error,
+          }),
+          reload_error: (reloadError as Error).message,
+        },
+      );
+      this.scheduleRecovery(RECOVERY_FIRST_DELAY_MS);
+    }
+  }
+
+  private scheduleRecovery(delayMs: number): void {
+    const timer = this.clock.setTimeout(() => {
+      this.queue = this.queue.then(() => this.recover(delayMs)).catch(() => undefined);
+    }, delayMs);
+    this.recovery = { timer, delayMs };
+  }
+
+  /** One retry of reopening the running config; the delay doubles up to RECOVERY_MAX_DELAY_MS. */
+  private async recover(delayMs: number): Promise<void> {
+    if (this.closing || this.generation) return;
+    this.recovery = undefined;
+    try {
+      this.generation = this.run(await this.open(this.config), this.config);
+      this.logger.info('the running config was reopened: probing again', {
+        targets: this.config.targets.length,
+      });
+    } catch (error) {
+      this.logger.warn('the running config still cannot be opened: retrying', {
+        err: error,
+        retry_in_ms: Math.min(delayMs * 2, RECOVERY_MAX_DELAY_MS),
+      });
+      this.scheduleRecovery(Math.min(delayMs * 2, RECOVERY_MAX_DELAY_MS));
+    }
+  }
+
+  /** A reload while no generation runs: opens `config` whole; on failure the retries go on. */
+  private async replaceWhileDown(config: Config): Promise<ReloadSummary> {
+    checkIdentifierCapacity(config, availableIdentifiers(this.sockets, { 4: 0, 6: 0 }));
+    const diff = await diffConfigInBatches(this.config, config);
+    const oldPins = this.pins;
+    if (oldPins && !deepEqual(this.config.bind, config.bind)) this.pins = this.openPins(config);
+    let next: Generation;
+    try {
+      next = await this.open(config);
+    } catch (error) {
+      if (this.pins !== oldPins) {
+        this.pins?.release();
+        this.pins = oldPins;
+      }
+      throw error;
+    }
+    if (this.recovery) this.clock.clearTimeout(this.recovery.timer);
+    this.recovery = undefined;
+    if (this.pins !== oldPins) oldPins?.release();
+    this.generation = this.run(next, config);
+    this.config = config;
+    this.logger.info('config reloaded: probing again', { targets: config.targets.length });
+    return summaryOf(diff, true);
+  }
+
+  /** Pins for a changed bind; a process that dropped its privileges can no longer open them. */
+  private openPins(config: Config): SocketPins {
+    try {
+      return SocketPins.open(this.sockets, config.bind, this.pinWarnings);
+    } catch (error) {
+      throw new ExporterError(
+        'ERR_RELOAD_NEEDS_RESTART',
+        `bind changed and needs new raw sockets, which this process can no longer open ` +
+          `(privileges dropped): restart the exporter to apply it (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
   }
 
   /** Stops the watches of `stop` (those running), then starts one per target of `start` under `config`. */
