@@ -23,6 +23,10 @@ export const EXPORTER_ERROR_CODES = [
   'ERR_RELOAD_NEEDS_RESTART',
   /** A reload failed midway and the running config could not be reopened either: retried. */
   'ERR_ROLLBACK_FAILED',
+  /** A file the exporter is configured with is a directory, FIFO, device or socket. */
+  'ERR_NOT_REGULAR_FILE',
+  /** An option given in code is out of range: the same meaning as the library's code. */
+  'ERR_INVALID_OPTION',
   /** An OTLP push failed without an error of its own. */
   'ERR_OTLP_EXPORT',
   /** An invariant of the code does not hold: a bug, never bad input. */

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { splitConfig } from './config-transfer';
 import { ConfigError } from './issue';
 import { loadConfig } from './load';
-import type { LoadReply, LoadRequest } from './load-worker-protocol';
+import { loadFailureOf, type LoadReply, type LoadRequest } from './load-worker-protocol';
 import { ExporterError } from '../errors';
 
 const port = parentPort;
@@ -19,8 +19,6 @@ loadConfig(file).then(
       const { issues, omitted, omittedAtLeast } = error;
       return reply({ issues, omitted, omittedAtLeast });
     }
-    if (!(error instanceof Error)) return reply({ failure: { message: String(error) } });
-    const { message, stack } = error;
-    reply({ failure: { message, ...(stack !== undefined && { stack }) } });
+    reply({ failure: loadFailureOf(error) });
   },
 );

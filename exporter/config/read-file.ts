@@ -1,14 +1,10 @@
 import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { ExporterError } from '../errors';
 
 export interface ReadConfigFileOptions {
   /** Bytes read at most, then one more so that the caller can tell the file is too large. */
   limit: number;
-}
-
-/** A path that names something other than a regular file (after following symlinks). */
-export class NotRegularFileError extends Error {
-  readonly code = 'ENOTREG';
 }
 
 /**
@@ -19,13 +15,14 @@ export class NotRegularFileError extends Error {
  *     reader (of the thread pool, or the main thread when read synchronously) until a writer comes;
  *   - the open is non-blocking, so opening a FIFO returns at once and fstat refuses it;
  *   - at most `limit` + 1 bytes are read, whatever the file's size claims or becomes meanwhile.
- * Rejects with the system's error (ENOENT, EACCES, EMFILE, ...) or a NotRegularFileError.
+ * Rejects with the system's error (ENOENT, EACCES, EMFILE, ...) or ERR_NOT_REGULAR_FILE.
  */
 export async function readConfigFile(file: string, options: ReadConfigFileOptions): Promise<Buffer> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new NotRegularFileError(`not a regular file (${fileKind(stats)})`);
+    if (!stats.isFile())
+      throw new ExporterError('ERR_NOT_REGULAR_FILE', `not a regular file (${fileKind(stats)})`);
     const wanted = options.limit + 1;
     // Sized by fstat, grown if the file grows meanwhile, never past `wanted`.
     let buffer = Buffer.alloc(Math.min(wanted, Math.max(stats.size + 1, 4096)));
@@ -48,7 +45,7 @@ export async function readConfigFile(file: string, options: ReadConfigFileOption
 
 /** Why a read failed, for `cannot read: …`: the system's code (ENOENT, EACCES, …) or our own reason. */
 export function readProblem(error: unknown): string {
-  if (error instanceof NotRegularFileError) return error.message;
+  if (error instanceof ExporterError && error.code === 'ERR_NOT_REGULAR_FILE') return error.message;
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 

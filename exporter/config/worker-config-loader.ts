@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { joinConfig, type KnownTargets } from './config-transfer';
 import { ExporterError } from '../errors';
 import { ConfigError } from './issue';
-import type { LoadReply, LoadRequest } from './load-worker-protocol';
+import { loadErrorOf, type LoadReply, type LoadRequest } from './load-worker-protocol';
 import type { Config } from './types';
 
 const WORKER_SCRIPT = path.join(__dirname, 'load-worker.js');
@@ -12,7 +12,7 @@ const WORKER_SCRIPT = path.join(__dirname, 'load-worker.js');
  * loadConfig on a worker thread: reading, parsing and validating a large file (its cost: bench/results.md,
  * "Reload stall") never blocks the caller's event loop, where probes are timestamped; the result
  * comes back a few hundred targets per turn. Same outcome as loadConfig: a deep-frozen Config equal
- * to its, or a ConfigError with the same issues (any other failure rejects with a plain Error).
+ * to its, or a ConfigError with the same issues (any other failure rejects with ERR_CONFIG_LOAD, its cause carrying the worker's code).
  * Targets unchanged since the previous load come back as the same objects (see joinConfig).
  *
  * Each load runs in a worker of its own, which ends once it has answered: no memory is held between
@@ -65,11 +65,7 @@ export class WorkerConfigLoader {
   private async settle(reply: LoadReply): Promise<Config> {
     if ('issues' in reply)
       throw new ConfigError(reply.issues, { omitted: reply.omitted, omittedAtLeast: reply.omittedAtLeast });
-    if ('failure' in reply) {
-      const error = new ExporterError('ERR_CONFIG_LOAD', `config worker: ${reply.failure.message}`);
-      if (reply.failure.stack !== undefined) error.stack = reply.failure.stack;
-      throw error;
-    }
+    if ('failure' in reply) throw loadErrorOf(reply.failure);
     const { config, known } = await joinConfig(reply.parts, this.known);
     this.known = known;
     return config;

@@ -6,6 +6,7 @@
  * level, and the next line of that key says how many it stands for.
  */
 import type { LogLevel } from './logger';
+import { ExporterError } from '../errors';
 
 export interface LogRateLimitOptions {
   /** Lines of one key let through at once; default 10. */
@@ -43,7 +44,10 @@ export class LogRateLimiter {
     this.maxKeys = options.maxKeys ?? LOG_RATE_LIMIT_DEFAULTS.maxKeys;
     this.now = options.now ?? (() => performance.now());
     if (!(this.burst >= 1) || !(this.refillMs > 0) || !(this.maxKeys >= 1))
-      throw new RangeError('log rate limit: burst and maxKeys must be >= 1, refillSeconds > 0');
+      throw new ExporterError(
+        'ERR_INVALID_OPTION',
+        'log rate limit: burst and maxKeys must be >= 1, refillSeconds > 0',
+      );
   }
 
   /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ExporterError } from '../errors';
 
 /**
  * The bounds every HTTP connection of the exporter meets, whatever the client does. Each one closes
@@ -98,9 +99,15 @@ export function connectionLimits(given: Partial<ConnectionLimits> = {}): Connect
   };
   for (const [name, value] of Object.entries(limits))
     if (!Number.isSafeInteger(value) || value <= 0)
-      throw new RangeError(`connection limit ${name} must be a positive integer, got ${String(value)}`);
+      throw new ExporterError(
+        'ERR_INVALID_OPTION',
+        `connection limit ${name} must be a positive integer, got ${String(value)}`,
+      );
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
-    throw new RangeError('connection limit headersTimeoutMs must not exceed requestTimeoutMs');
+    throw new ExporterError(
+      'ERR_INVALID_OPTION',
+      'connection limit headersTimeoutMs must not exceed requestTimeoutMs',
+    );
   return limits;
 }
 

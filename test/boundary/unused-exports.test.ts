@@ -15,7 +15,6 @@ const KNOWN_UNUSED = [
   { file: path.join('exporter', 'cli', 'main.ts'), name: 'main' },
   // Files the error catalogue's part of issue 18 rewrites (errors, log codes, metric reasons).
   { file: path.join('exporter', 'config', 'issue.ts'), name: 'moreErrors' },
-  { file: path.join('exporter', 'config', 'read-file.ts'), name: 'NotRegularFileError' },
   { file: path.join('exporter', 'metrics', 'scrape-handler.ts'), name: 'SCRAPE_LOG_CODES' },
   { file: path.join('exporter', 'probers', 'trace-prober.ts'), name: 'traceRound' },
   // The codecs' constants, next to their encoders and decoders; issue 18's codec part reshapes probes/packet.

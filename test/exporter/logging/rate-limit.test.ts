@@ -81,7 +81,11 @@ describe('LogRateLimiter', () => {
 
   it('refuses limits that would let nothing through', () => {
     for (const options of [{ burst: 0 }, { burst: Number.NaN }, { refillSeconds: 0 }, { maxKeys: 0 }]) {
-      assert.throws(() => new LogRateLimiter(options), RangeError, JSON.stringify(options));
+      assert.throws(
+        () => new LogRateLimiter(options),
+        { code: 'ERR_INVALID_OPTION' },
+        JSON.stringify(options),
+      );
     }
   });
 });
