@@ -175,25 +175,19 @@ class RunningAgent implements Agent {
       });
     }
     if (diff.globalChanged) {
-      const oldPins = this.pins;
-      if (oldPins && !deepEqual(this.config.bind, config.bind)) this.pins = this.openPins(config);
       // Two generations never coexist (their series would be scraped twice); if the new one cannot
       // open (a bind interface gone), the old config is brought back up.
-      await this.shut(generation);
-      this.generation = undefined;
       let next: Generation;
       try {
-        next = await this.open(config);
+        next = await this.openInstead(config, async () => {
+          await this.shut(generation);
+          this.generation = undefined;
+        });
       } catch (error) {
-        if (this.pins !== oldPins) {
-          this.pins?.release();
-          this.pins = oldPins;
-        }
-        await this.reopenRunningConfig(error);
+        if (!this.generation) await this.reopenRunningConfig(error);
         throw error;
       }
       this.generation = this.run(next, config);
-      if (this.pins !== oldPins) oldPins?.release();
     } else {
       await generation.probes.ensure(config);
       const stopped = [...diff.removed, ...diff.changed.map((c) => c.before)];
@@ -271,8 +265,23 @@ class RunningAgent implements Agent {
   private async replaceWhileDown(config: Config): Promise<ReloadSummary> {
     checkIdentifierCapacity(config, availableIdentifiers(this.sockets, { 4: 0, 6: 0 }));
     const diff = await diffConfigInBatches(this.config, config);
+    const next = await this.openInstead(config, async () => undefined);
+    if (this.recovery) this.clock.clearTimeout(this.recovery.timer);
+    this.recovery = undefined;
+    this.generation = this.run(next, config);
+    this.config = config;
+    this.logger.info('config reloaded: probing again', { targets: config.targets.length });
+    return summaryOf(diff, true);
+  }
+
+  /**
+   * Opens a generation for `config` in place of the running one, which `shutRunning` stops once the
+   * new pins (for a changed bind) are open. On failure the old pins are back; on success they go.
+   */
+  private async openInstead(config: Config, shutRunning: () => Promise<void>): Promise<Generation> {
     const oldPins = this.pins;
     if (oldPins && !deepEqual(this.config.bind, config.bind)) this.pins = this.openPins(config);
+    await shutRunning();
     let next: Generation;
     try {
       next = await this.open(config);
@@ -283,13 +292,8 @@ class RunningAgent implements Agent {
       }
       throw error;
     }
-    if (this.recovery) this.clock.clearTimeout(this.recovery.timer);
-    this.recovery = undefined;
     if (this.pins !== oldPins) oldPins?.release();
-    this.generation = this.run(next, config);
-    this.config = config;
-    this.logger.info('config reloaded: probing again', { targets: config.targets.length });
-    return summaryOf(diff, true);
+    return next;
   }
 
   /** Pins for a changed bind; a process that dropped its privileges can no longer open them. */

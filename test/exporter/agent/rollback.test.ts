@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent } from '../../../exporter/agent';
 import { parseConfig } from '../../../exporter/config';
-import { createLogger } from '../../../exporter/logging';
+import { createLogger, silentLogger, type Logger } from '../../../exporter/logging';
 import { createPrometheusPipeline } from '../../../exporter/metrics';
 import { openRawTransport, SocketRegistry, type RawTransportFactory } from '../../../probes';
 import { parseSamples, scrapeText, select } from '../../support/scrape';
@@ -13,14 +13,32 @@ const running = parseConfig(targets, 'running.yaml');
 // Other buckets: the reload replaces the whole generation, the path whose rollback reopens.
 const rebucketed = parseConfig(`histogram_buckets: [0.001, 0.01, 0.1]\n${targets}`, 'next.yaml');
 
-/** Raw sockets that open while `broken` is false, as a bind interface that comes and goes. */
-function flakySockets(): { sockets: SocketRegistry; state: { broken: boolean } } {
+/**
+ * An agent running `running` on raw sockets that open while `state.broken` is false, as a bind
+ * interface that comes and goes; `sent()` reads the target's ping counter from a scrape.
+ */
+async function startFlakyAgent(logger: Logger = silentLogger) {
   const state = { broken: false };
   const open: RawTransportFactory = (options) => {
     if (state.broken) throw Object.assign(new Error('ENODEV, No such device'), { code: 'ENODEV' });
     return openRawTransport(options);
   };
-  return { sockets: new SocketRegistry(open), state };
+  const pipeline = createPrometheusPipeline({ cardinalityLimit: 1_000 });
+  const agent = await startAgent({
+    config: running,
+    meterProvider: pipeline.meterProvider,
+    store: pipeline.store,
+    logger,
+    sockets: new SocketRegistry(open),
+  });
+  const sentSeries = async () =>
+    select(parseSamples(await scrapeText(pipeline)), 'netdiag_ping_sent_total', { target: 'lo' });
+  const sent = async () => (await sentSeries())[0]?.value ?? 0;
+  const close = async () => {
+    await agent.close();
+    await pipeline.shutdown();
+  };
+  return { agent, state, sent, sentSeries, close };
 }
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -34,21 +52,9 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 
 describe('agent rollback when the running config cannot be reopened', () => {
   it('stays up without a generation, says so with ERR_ROLLBACK_FAILED, retries, and probes again once sockets open', async () => {
-    const { sockets, state } = flakySockets();
     const lines: string[] = [];
     const logger = createLogger({ write: (line) => lines.push(line), rateLimit: false });
-    const pipeline = createPrometheusPipeline({ cardinalityLimit: 1_000 });
-    const agent = await startAgent({
-      config: running,
-      meterProvider: pipeline.meterProvider,
-      store: pipeline.store,
-      logger,
-      sockets,
-    });
-    const sent = async () => {
-      const samples = parseSamples(await scrapeText(pipeline));
-      return select(samples, 'netdiag_ping_sent_total', { target: 'lo' })[0]?.value ?? 0;
-    };
+    const { agent, state, sent, close } = await startFlakyAgent(logger);
     try {
       assert.ok(await until(async () => (await sent()) > 0, 5_000), 'pings before the reload');
 
@@ -76,20 +82,12 @@ describe('agent rollback when the running config cannot be reopened', () => {
       assert.equal(summary.restartedAll, true);
       assert.deepEqual(agent.config, rebucketed);
     } finally {
-      await agent.close();
-      await pipeline.shutdown();
+      await close();
     }
   });
 
   it('a reload while down opens the new config at once and stops the retries', async () => {
-    const { sockets, state } = flakySockets();
-    const pipeline = createPrometheusPipeline({ cardinalityLimit: 1_000 });
-    const agent = await startAgent({
-      config: running,
-      meterProvider: pipeline.meterProvider,
-      store: pipeline.store,
-      sockets,
-    });
+    const { agent, state, sent, sentSeries, close } = await startFlakyAgent();
     try {
       state.broken = true;
       await assert.rejects(agent.reload(rebucketed), /ENODEV/);
@@ -97,21 +95,13 @@ describe('agent rollback when the running config cannot be reopened', () => {
       const summary = await agent.reload(rebucketed);
       assert.equal(summary.restartedAll, true);
       assert.deepEqual(agent.config, rebucketed);
-      const samples = () => scrapeText(pipeline).then(parseSamples);
-      assert.ok(
-        await until(
-          async () =>
-            (select(await samples(), 'netdiag_ping_sent_total', { target: 'lo' })[0]?.value ?? 0) > 0,
-          5_000,
-        ),
-      );
+      assert.ok(await until(async () => (await sent()) > 0, 5_000));
       // Past the first retry's delay: a retry that still ran would open a second generation,
       // and every series would be exported twice.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      assert.equal(select(await samples(), 'netdiag_ping_sent_total', { target: 'lo' }).length, 1);
+      assert.equal((await sentSeries()).length, 1);
     } finally {
-      await agent.close();
-      await pipeline.shutdown();
+      await close();
     }
   });
 });
