@@ -1,18 +1,17 @@
 import { readBind } from './bind';
 import { readHistogramBuckets } from './buckets';
-import { decodeConfigText } from './decode';
 import { DEFAULT_HISTOGRAM_BUCKETS, defaultCardinalityLimit } from './defaults';
 import { readDns } from './dns';
 import { deepFreeze } from './freeze';
 import { ConfigError } from './issue';
-import { displayPath, ROOT_PATH } from './key-path';
 import { readOtlp } from './otlp';
 import { readProbeDefaults } from './probe-defaults';
-import { isNull, issueAt, present, Reader } from './reader';
+import { ROOT_PATH } from './key-path';
+import { openConfigDocument } from './open-document';
+import { isNull, present, type Reader } from './reader';
 import { readInteger } from './scalars';
 import { readTargets } from './target';
 import type { Config } from './types';
-import { parseYaml } from './yaml-document';
 
 const ROOT_KEYS = [
   'defaults',
@@ -29,15 +28,7 @@ const ROOT_KEYS = [
  * Throws a ConfigError listing every problem found. `file` is only used in messages.
  */
 export function parseConfig(text: string | Buffer, file: string): Config {
-  const decoded = decodeConfigText(text);
-  if (typeof decoded !== 'string') {
-    const { line, column, message } = decoded;
-    throw new ConfigError([{ file, line, column, path: displayPath(ROOT_PATH), message }]);
-  }
-  const { lines, document, problems } = parseYaml(decoded);
-  if (!document)
-    throw new ConfigError(problems.map((problem) => issueAt(file, lines, problem, problem.message)));
-  const r = new Reader(file, lines, document);
+  const { r } = openConfigDocument(text, file);
   const config = readConfig(r, file);
   if (!config || r.failed) throw new ConfigError(r.issues, { omitted: r.omitted });
   return deepFreeze(config);

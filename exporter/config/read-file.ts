@@ -1,6 +1,8 @@
 import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ExporterError } from '../errors';
+import { ConfigError } from './issue';
+import { MAX_CONFIG_BYTES } from './limits';
 
 export interface ReadConfigFileOptions {
   /** Bytes read at most, then one more so that the caller can tell the file is too large. */
@@ -40,6 +42,20 @@ export async function readConfigFile(file: string, options: ReadConfigFileOption
     return buffer.subarray(0, length);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * readConfigFile for a YAML file of the exporter's, bounded by MAX_CONFIG_BYTES (one byte over is
+ * enough for the parser to refuse it): a file that cannot be read is a ConfigError like any other.
+ */
+export async function readConfigSource(file: string): Promise<Buffer> {
+  try {
+    return await readConfigFile(file, { limit: MAX_CONFIG_BYTES });
+  } catch (error) {
+    throw new ConfigError([
+      { file, line: 1, column: 1, path: '(root)', message: `cannot read: ${readProblem(error)}` },
+    ]);
   }
 }
 

@@ -1,12 +1,10 @@
 import * as path from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import { isScalar } from 'yaml';
-import { decodeConfigText } from '../config/decode';
+import { openConfigDocument } from '../config/open-document';
 import { ConfigError, type ConfigIssue } from '../config/issue';
-import { displayPath, ROOT_PATH } from '../config/key-path';
 import { type Entry, type Field, isNull, issueAt, present, quote, Reader } from '../config/reader';
 import { readString } from '../config/scalars';
-import { parseYaml } from '../config/yaml-document';
 import {
   CIPHER_SUITES,
   CLIENT_AUTH_TYPES,
@@ -87,15 +85,7 @@ const MAX_BCRYPT_COST = 31;
  * exporter-toolkit.
  */
 export function parseWebConfig(text: string | Buffer, file: string): WebConfig {
-  const decoded = decodeConfigText(text);
-  if (typeof decoded !== 'string') {
-    const { line, column, message } = decoded;
-    throw new ConfigError([{ file, line, column, path: displayPath(ROOT_PATH), message }]);
-  }
-  const { lines, document, problems } = parseYaml(decoded);
-  if (!document)
-    throw new ConfigError(problems.map((problem) => issueAt(file, lines, problem, problem.message)));
-  const r = new Reader(file, lines, document);
+  const { r, lines } = openConfigDocument(text, file);
   const locate = (field: Field): Where => {
     const { message: _message, ...where } = issueAt(file, lines, field, '');
     return where;

@@ -3,8 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { ConfigError, formatPublicIssues } from '../config/issue';
-import { MAX_CONFIG_BYTES } from '../config/limits';
-import { readConfigFile, readProblem } from '../config/read-file';
+import { readConfigSource } from '../config/read-file';
 import { errorCode } from '../errors';
 import type { Logger } from '../logging';
 import { BasicAuthenticator } from './basic-auth';
@@ -181,15 +180,7 @@ export class WebProtection implements EndpointProtection {
 async function load(file: string): Promise<Loaded> {
   // Stamped before reading: a change while reading is seen at the next check.
   const fileStamp = await stampOf(file);
-  let bytes: Buffer;
-  try {
-    // One byte over the limit is enough for parseWebConfig to refuse the file.
-    bytes = await readConfigFile(file, { limit: MAX_CONFIG_BYTES });
-  } catch (error) {
-    throw new ConfigError([
-      { file, line: 1, column: 1, path: '(root)', message: `cannot read: ${readProblem(error)}` },
-    ]);
-  }
+  const bytes = await readConfigSource(file);
   const config = parseWebConfig(bytes, file);
   const material = config.tls && (await readTlsMaterial(config.tls));
   const stamp = [fileStamp, ...(await Promise.all((material?.files ?? []).map(stampOf)))].join('|');
