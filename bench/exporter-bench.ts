@@ -26,7 +26,8 @@ import {
 import { codeState, loadBefore as loadBeforeRun, machineFacts, toolVersion } from './fixtures/bench-env';
 import { benchAddresses, exporterConfig, fpingTargets, smokepingConfig } from './fixtures/exporter-targets';
 import { alive, namespacePids, terminate } from './fixtures/ns-processes';
-import { writeResults } from './results-file';
+import { publishResults, runBench } from './results-file';
+import { addIputilsSource, buildDirectLab } from './fixtures/direct-lab';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const WARMUP = 10;
@@ -720,14 +721,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const lab = await createLab();
   try {
-    const client = await lab.namespace('bnclient');
-    const target = await lab.namespace('bntarget');
-    const link = await lab.connect(client, target);
-    await lab.addAnyIp(target, '10.200.0.0/16');
-    await lab.route(client, '10.200.0.0/16', link.b);
+    const { client, target, link } = await buildDirectLab(lab);
     // the tools send from the client's primary address; iputils from a second one, not counted
-    const iputilsSource = link.a.ipv4.replace(/\.\d+$/, '.3');
-    await lab.addAddress(link.a, `${iputilsSource}/24`);
+    const iputilsSource = await addIputilsSource(lab, link);
     const wire = await lab.counter(
       target,
       'bench_requests',
@@ -863,12 +859,7 @@ async function main(): Promise<void> {
     );
   }
   lines.push(...targetsBlock(rows));
-  const body = lines.join('\n');
-  console.log(body);
-  writeResults(SECTION, body);
+  publishResults(SECTION, lines);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

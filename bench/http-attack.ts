@@ -23,7 +23,7 @@ import { benchAddresses, exporterConfig } from './fixtures/exporter-targets';
 import type { AttackReport, Probe, Scenario } from './fixtures/http-attacker';
 import { namespacePids } from './fixtures/ns-processes';
 import { vmMb } from './fixtures/soak-sample';
-import { writeResults } from './results-file';
+import { publishResults, runBench } from './results-file';
 
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 10_000);
 const ATTACK_SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 20);
@@ -268,12 +268,7 @@ async function main(): Promise<void> {
     ...rows.map(tableRow),
     '',
   ];
-  const body = lines.join('\n');
-  console.log(body);
-  writeResults('HTTP under attack', body);
+  publishResults('HTTP under attack', lines);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { createLab } from '../test/lab';
 import { fixturePath, repoRoot } from '../test/support/paths';
+import { runBench } from './results-file';
 
 const FLOODER = path.join(repoRoot, 'bench', 'fixtures', 'icmp-error-flooder.py');
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -58,7 +59,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(String((error as Error).stack ?? error));
-  process.exitCode = 1;
-});
+runBench(main);

@@ -12,7 +12,8 @@ import { codeState, loadBefore, machineFacts, toolVersion } from './fixtures/ben
 import { benchAddresses, knockConfig } from './fixtures/exporter-targets';
 import { COST_COLUMNS, costRow } from './fixtures/window-table';
 import { delta, fix, measureExporter, us, windowMean, type WindowFigures } from './fixtures/exporter-window';
-import { writeResults } from './results-file';
+import { publishResults, runBench } from './results-file';
+import { addIputilsSource, buildDirectLab } from './fixtures/direct-lab';
 
 const TARGETS = Number(process.env.BENCH_KNOCK_TARGETS ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
@@ -122,13 +123,8 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   const lab = await createLab();
   try {
-    const client = await lab.namespace('bnclient');
-    const target = await lab.namespace('bntarget');
-    const link = await lab.connect(client, target);
-    await lab.addAnyIp(target, '10.200.0.0/16');
-    await lab.route(client, '10.200.0.0/16', link.b);
-    const iputilsSource = link.a.ipv4.replace(/\.\d+$/, '.3');
-    await lab.addAddress(link.a, `${iputilsSource}/24`);
+    const { client, target, link } = await buildDirectLab(lab);
+    const iputilsSource = await addIputilsSource(lab, link);
     await startListener(target);
     const from = `ip saddr ${link.a.ipv4}`;
     const pings = await lab.counter(target, 'bench_pings', `${from} icmp type echo-request`);
@@ -220,12 +216,7 @@ async function main(): Promise<void> {
   ];
   if (warnings.length > 0)
     lines.push('Exporter warnings during the windows (first 3 per phase):', '', ...warnings, '');
-  const body = lines.join('\n');
-  console.log(body);
-  writeResults('Knock', body);
+  publishResults('Knock', lines);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

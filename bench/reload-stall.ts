@@ -15,7 +15,7 @@ import { silentLogger } from '../exporter/logging';
 import { createPrometheusPipeline } from '../exporter/metrics';
 import { SocketRegistry, type RawTransport, type RawTransportFactory } from '../probes';
 import { codeState, machineFacts } from './fixtures/bench-env';
-import { writeResults } from './results-file';
+import { runBench, writeResults } from './results-file';
 
 const TARGETS = Number(process.env.BENCH_RELOAD_TARGETS ?? 10000);
 const REPEATS = Number(process.env.BENCH_RELOAD_REPEATS ?? 6);
@@ -234,7 +234,4 @@ async function main(): Promise<void> {
   writeResults('Reload stall', lines.join('\n'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

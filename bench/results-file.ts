@@ -27,3 +27,18 @@ export function writeResults(section: string, body: string): void {
       : `${text.slice(0, start)}${block}${next < 0 ? '' : `\n${text.slice(next + 1)}`}`;
   writeFileSync(file, text);
 }
+
+/** Prints the lines of a benchmark's report and writes them as section `## NAME` of bench/results.md. */
+export function publishResults(section: string, lines: readonly string[]): void {
+  const body = lines.join('\n');
+  console.log(body);
+  writeResults(section, body);
+}
+
+/** Runs a benchmark's main: a failure prints its stack and sets a failing exit code. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

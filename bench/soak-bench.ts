@@ -19,7 +19,8 @@ import { alive } from './fixtures/ns-processes';
 import { waitForQuietLoad, type QuietWait } from './fixtures/quiet-load';
 import { soakConfig, type SoakConfig } from './fixtures/soak-config';
 import { between, takeSample, vmMb, type SoakSample } from './fixtures/soak-sample';
-import { writeResults } from './results-file';
+import { publishResults, runBench } from './results-file';
+import { buildDirectLab } from './fixtures/direct-lab';
 
 const knob = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -143,11 +144,7 @@ async function soak(): Promise<Run> {
   let config = soakConfig(addrs, CHURN, 0);
   const lab = await createLab();
   try {
-    const client = await lab.namespace('bnclient');
-    const target = await lab.namespace('bntarget');
-    const link = await lab.connect(client, target);
-    await lab.addAnyIp(target, '10.200.0.0/16');
-    await lab.route(client, '10.200.0.0/16', link.b);
+    const { client } = await buildDirectLab(lab);
     const exporter = await startExporter(client, config.yaml, 9469);
     try {
       const pid = exporter.pid;
@@ -434,12 +431,7 @@ async function main(): Promise<void> {
       '',
     );
   }
-  const body = lines.join('\n');
-  console.log(body);
-  writeResults('Soak', body);
+  publishResults('Soak', lines);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

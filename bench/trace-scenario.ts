@@ -11,7 +11,7 @@ import { benchAddresses, traceConfig } from './fixtures/exporter-targets';
 import { delta, fix, measureExporter, us, windowMean, type WindowFigures } from './fixtures/exporter-window';
 import { buildRoutedLab } from './fixtures/routed-lab';
 import { COST_COLUMNS, costRow } from './fixtures/window-table';
-import { writeResults } from './results-file';
+import { publishResults, runBench } from './results-file';
 
 const PINGS = Number(process.env.BENCH_TRACE_PINGS ?? 10_000);
 const TRACES = Number(process.env.BENCH_TRACE_TARGETS ?? 200);
@@ -185,12 +185,7 @@ async function main(): Promise<void> {
   ];
   if (warnings.length > 0)
     lines.push('Exporter warnings during the windows (first 3 per phase):', '', ...warnings, '');
-  const body = lines.join('\n');
-  console.log(body);
-  writeResults('Trace', body);
+  publishResults('Trace', lines);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);
