@@ -1,4 +1,4 @@
-import { sessionLoop } from '../schedule';
+import { sessionLoop } from '../inflight';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
