@@ -1,4 +1,5 @@
 import { ProbeError } from '../errors';
+import { Deadlines } from '../inflight';
 import {
   bindingFor,
   sharedSockets,
@@ -44,6 +45,8 @@ export interface TracerOptions {
  */
 export class Tracer {
   private readonly bindings: Record<4 | 6, FamilyBinding>;
+  /** The probes' timeouts: one list (one timer) per duration, shared by every trace. */
+  private readonly deadlines = new Deadlines();
   private closed = false;
 
   private constructor(
@@ -85,11 +88,12 @@ export class Tracer {
   private async openProber(spec: TraceSpec): Promise<FlowProber> {
     if (this.closed) throw new ProbeError('ERR_CLOSED', 'the Tracer is closed');
     const binding = this.bindings[spec.family];
-    if (spec.protocol === 'icmp') return IcmpFlowProber.open(spec, this.registry, binding);
+    const deadlines = this.deadlines.forDuration(spec.timeoutMs);
+    if (spec.protocol === 'icmp') return IcmpFlowProber.open(spec, this.registry, binding, deadlines);
     // The TCP and UDP checksums cover the source address, which the kernel would pick.
     const source = await sourceAddressFor(spec.destination, binding);
-    if (spec.protocol === 'tcp') return TcpFlowProber.open(spec, this.registry, binding, source);
-    return UdpFlowProber.open(spec, this.registry, binding, source);
+    if (spec.protocol === 'tcp') return TcpFlowProber.open(spec, this.registry, binding, source, deadlines);
+    return UdpFlowProber.open(spec, this.registry, binding, source, deadlines);
   }
 
   /** Idempotent; traces already running finish. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { decodeUdpDatagram } from '../../../probes/packet';
+import { DeadlineList } from '../../../probes/inflight';
 import { SocketRegistry } from '../../../probes/socket';
 import { runTrace, summarizeTrace, validateTraceRequest, type TraceHop } from '../../../probes/trace';
 import { UdpFlowProber } from '../../../probes/trace/udp-flows';
@@ -36,7 +37,7 @@ async function run(
   const factory = fakeFactory();
   const registry = new SocketRegistry(factory);
   const spec = validateTraceRequest({ addr: TARGET, flows: 6, probes: 2, timeout: 0.05 });
-  const prober = await UdpFlowProber.open(spec, registry, {}, CLIENT);
+  const prober = await UdpFlowProber.open(spec, registry, {}, CLIENT, new DeadlineList(spec.timeoutMs));
   const udp = factory.opened.find((t) => t.protocol === 17)!;
   const icmp = factory.opened.find((t) => t.protocol === 1)!;
   simulate(udp, icmp, silent);
