@@ -16,7 +16,7 @@ import type {
   SocketRegistry,
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
-import type { FlowProber } from './flow-prober';
+import type { FlowTransport } from './flow-transport';
 import { withIpHeader } from './ip-header';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
@@ -43,7 +43,7 @@ interface IcmpFlow {
  * bytes of the ICMP header keeps the flow on one path. Probes are told apart by sequence.
  * Linux routers hash ICMP on addresses only: there, every flow takes the same path.
  */
-export class IcmpFlowProber implements FlowProber {
+export class IcmpFlowTransport implements FlowTransport {
   private readonly inflight: InflightSet;
   private closed = false;
 
@@ -65,7 +65,7 @@ export class IcmpFlowProber implements FlowProber {
     binding: FamilyBinding,
     /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
     deadlines: DeadlineList,
-  ): IcmpFlowProber {
+  ): IcmpFlowTransport {
     const identifiers = registry.identifiers[spec.family];
     const flows: IcmpFlow[] = [];
     try {
@@ -86,7 +86,7 @@ export class IcmpFlowProber implements FlowProber {
       throw error;
     }
     const socket = registry.acquireIcmp(spec.family, binding);
-    return new IcmpFlowProber(spec, registry, socket, identifiers, binding.source, flows, deadlines);
+    return new IcmpFlowTransport(spec, registry, socket, identifiers, binding.source, flows, deadlines);
   }
 
   probe(flow: number, ttl: number): Promise<ProbeOutcome> {

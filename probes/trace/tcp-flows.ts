@@ -11,7 +11,7 @@ import {
   type TcpSocket,
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
-import type { FlowProber } from './flow-prober';
+import type { FlowTransport } from './flow-transport';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
@@ -30,7 +30,7 @@ interface TcpFlow {
  * destination port at every TTL; a probe is told apart by its sequence number, which every ICMP
  * error quotes (the first 8 bytes of the TCP header) and a SYN-ACK or RST acknowledges.
  */
-export class TcpFlowProber implements FlowProber {
+export class TcpFlowTransport implements FlowTransport {
   private readonly inflight: InflightSet;
   get sourcePorts(): number[] {
     return this.flows.map((flow) => flow.reservation.port);
@@ -60,7 +60,7 @@ export class TcpFlowProber implements FlowProber {
     source: string,
     /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
     deadlines: DeadlineList,
-  ): TcpFlowProber {
+  ): TcpFlowTransport {
     const flows: TcpFlow[] = [];
     try {
       for (let i = 0; i < spec.flows; i++) {
@@ -71,7 +71,7 @@ export class TcpFlowProber implements FlowProber {
       }
       const socket = acquireTcpSocket(registry, spec.family, binding);
       const icmp = registry.acquireIcmp(spec.family, binding);
-      return new TcpFlowProber(
+      return new TcpFlowTransport(
         spec,
         registry,
         socket,

@@ -9,7 +9,7 @@ import {
   type UdpSocket,
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
-import type { FlowProber } from './flow-prober';
+import type { FlowTransport } from './flow-transport';
 import { withIpHeader } from './ip-header';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
@@ -31,7 +31,7 @@ interface UdpFlow {
  * destination port at every TTL, so its 5-tuple (what ECMP hashes) never changes; a probe is told
  * apart by its UDP checksum, set per probe through two payload bytes.
  */
-export class UdpFlowProber implements FlowProber {
+export class UdpFlowTransport implements FlowTransport {
   private readonly inflight: InflightSet;
   get sourcePorts(): number[] {
     return this.flows.map((flow) => flow.reservation.port);
@@ -56,7 +56,7 @@ export class UdpFlowProber implements FlowProber {
     source: string,
     /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
     deadlines: DeadlineList,
-  ): Promise<UdpFlowProber> {
+  ): Promise<UdpFlowTransport> {
     const reservations: UdpPortReservation[] = [];
     try {
       for (let i = 0; i < spec.flows; i++) {
@@ -70,7 +70,7 @@ export class UdpFlowProber implements FlowProber {
       const socket = acquireUdpSocket(registry, spec.family, binding);
       const flows = reservations.map((reservation) => ({ reservation, nextId: 1 }));
       const pseudo = { source, destination: spec.destination };
-      return new UdpFlowProber(spec, registry, socket, pseudo, flows, deadlines);
+      return new UdpFlowTransport(spec, registry, socket, pseudo, flows, deadlines);
     } catch (error) {
       for (const reservation of reservations) reservation.release();
       throw error;
