@@ -47,13 +47,9 @@ export class InflightSet {
     return true;
   }
 
-  /** Cancels every member, including any added while this runs. */
+  /** Cancels every member, in the order of the set (the order they were added, but for removals). */
   cancelAll(): void {
-    while (this.members.length > 0) {
-      const member = this.members[this.members.length - 1]!;
-      member.cancel();
-      // A member whose cancel() did not settle it must not stall the loop.
-      this.remove(member);
-    }
+    // A copy: each cancel() removes its member and moves the last one into its place.
+    for (const member of this.members.slice()) member.cancel();
   }
 }
