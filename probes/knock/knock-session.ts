@@ -1,12 +1,15 @@
 import { randomInt } from 'node:crypto';
 
 import { ProbeError } from '../errors';
+import { InflightProbe, InflightSet, type DeadlineList } from '../inflight';
 import type { IpFamily } from '../packet';
 import {
   reserveTcpPort,
   sourceAddressFor,
   type FamilyBinding,
   type PortReservation,
+  type QuotedError,
+  type TcpAnswer,
   type TcpExpectation,
   type TcpSocket,
 } from '../socket';
@@ -40,7 +43,8 @@ const SEQUENCE_TRIES = 4;
  * send none of our own.
  */
 export class KnockSession {
-  private readonly inflight = new Set<() => void>();
+  /** Knocks in flight: close() cancels them. */
+  private readonly inflight: InflightSet;
   private next = 0;
   private closed = false;
 
@@ -48,126 +52,148 @@ export class KnockSession {
     private readonly socket: TcpSocket,
     private readonly binding: FamilyBinding,
     private readonly spec: KnockSessionSpec,
-  ) {}
+    /** Where the knocks' timeouts wait: one list per duration, shared by the sessions of a Knocker. */
+    deadlines: DeadlineList,
+  ) {
+    this.inflight = new InflightSet(deadlines, () => socket.readNow());
+  }
 
   /** Sends the next SYN; never rejects once the session is open. */
   probe(): Promise<KnockResult> {
     if (this.closed) return Promise.reject(new ProbeError('ERR_CLOSED', 'the knock session is closed'));
-    const seq = this.next++;
+    return new Promise((resolve) => this.knock(this.next++, resolve));
+  }
+
+  private knock(seq: number, onResult: (result: KnockResult) => void): void {
     const { socket, spec } = this;
-    return new Promise<KnockResult>((resolve) => {
-      let reservation: PortReservation;
-      try {
-        reservation = reserveTcpPort(spec.family);
-      } catch (error) {
-        const message = (error as Error).message;
-        resolve({ seq, sourcePort: 0, sequence: 0, rtt: null, failure: { reason: 'send', message } });
-        return;
-      }
-      const sourcePort = reservation.port;
-      let sequence = randomInt(0, 0x100000000);
-      let sentAt = 0n;
-      let timer: NodeJS.Timeout | undefined;
-      const base = (): Pick<KnockResult, 'seq' | 'sourcePort' | 'sequence'> => ({
+    let reservation: PortReservation;
+    try {
+      reservation = reserveTcpPort(spec.family);
+    } catch (error) {
+      const message = (error as Error).message;
+      onResult({ seq, sourcePort: 0, sequence: 0, rtt: null, failure: { reason: 'send', message } });
+      return;
+    }
+    const knock = new PendingKnock(this.inflight, onResult, spec, socket, seq, reservation);
+    let registered = false;
+    for (let i = 0; i < SEQUENCE_TRIES && !registered; i++) {
+      if (i > 0) knock.sequence = randomInt(0, 0x100000000);
+      registered = socket.expect(knock);
+    }
+    if (!registered) {
+      reservation.release();
+      onResult({
         seq,
-        sourcePort,
-        sequence,
+        sourcePort: knock.localPort,
+        sequence: knock.sequence,
+        rtt: null,
+        failure: { reason: 'send', message: 'no free sequence number' },
       });
-      const settle = (value: KnockResult): void => {
-        if (!this.inflight.delete(cancel)) return;
-        clearTimeout(timer);
-        socket.forget(expectation);
-        reservation.release();
-        resolve(value);
-      };
-      const cancel = (): void => settle({ ...base(), rtt: null, failure: { reason: 'timeout' } });
-      // After a busy stretch of the event loop timers run before the poll phase: read the socket
-      // first, so that an answer already waiting there is not taken for a loss.
-      const expire = (): void => {
-        socket.readNow();
-        cancel();
-      };
-      // An answer read after the timeout is a loss, as if the timer had fired first: it can be read
-      // first only when the event loop was stalled (a paused process, a busy loop), and its RTT then
-      // measures the stall, not the network. Settles it so; true when it did.
-      const settledLate = (receivedAt: bigint): boolean => {
-        const rtt = Number(receivedAt - sentAt) / 1e9;
-        if (rtt * 1000 <= spec.timeoutMs) return false;
-        settle({ ...base(), rtt: null, failure: { reason: 'timeout', lateRtt: rtt } });
-        return true;
-      };
-      const expectation: TcpExpectation = {
-        remoteAddress: spec.destination,
-        remotePort: spec.port,
-        localPort: sourcePort,
-        get sequence() {
-          return sequence;
-        },
-        onAnswer: (receivedAt, answer) => {
-          if (settledLate(receivedAt)) return;
-          settle({
-            ...base(),
-            rtt: Number(receivedAt - sentAt) / 1e9,
-            state: answer.kind === 'syn-ack' ? 'open' : 'closed',
-            flags: answer.flags,
-            window: answer.window,
-            bytes: answer.bytes,
-            ...(answer.ttl !== undefined && { ttl: answer.ttl }),
-          });
-        },
-        onIcmpError: (receivedAt, error) => {
-          if (settledLate(receivedAt)) return;
-          settle({
-            ...base(),
-            rtt: null,
-            failure: { reason: 'unreachable', type: error.type, code: error.code, from: error.from },
-          });
-        },
-      };
-      let registered = false;
-      for (let i = 0; i < SEQUENCE_TRIES && !registered; i++) {
-        if (i > 0) sequence = randomInt(0, 0x100000000);
-        registered = socket.expect(expectation);
-      }
-      if (!registered) {
-        reservation.release();
-        resolve({ ...base(), rtt: null, failure: { reason: 'send', message: 'no free sequence number' } });
+      return;
+    }
+    knock.start();
+    sourceAddressFor(spec.destination, this.binding).then((source) => {
+      // Closed meanwhile: the knock settled, its port went back.
+      if (!knock.inflight) return;
+      let segment: Buffer;
+      try {
+        segment = encodeSyn(
+          {
+            family: spec.family,
+            sourcePort: knock.localPort,
+            destinationPort: spec.port,
+            sequence: knock.sequence,
+          },
+          { source, destination: spec.destination },
+        );
+      } catch (error) {
+        knock.onSendError(error as Error);
         return;
       }
-      this.inflight.add(cancel);
-      const fail = (error: Error): void =>
-        settle({ ...base(), rtt: null, failure: { reason: 'send', message: error.message } });
-      sourceAddressFor(spec.destination, this.binding).then((source) => {
-        if (!this.inflight.has(cancel)) return;
-        let segment: Buffer;
-        try {
-          segment = encodeSyn(
-            { family: spec.family, sourcePort, destinationPort: spec.port, sequence },
-            { source, destination: spec.destination },
-          );
-        } catch (error) {
-          fail(error as Error);
-          return;
-        }
-        socket.send(
-          segment,
-          spec.destination,
-          (at) => {
-            // The timeout counts from the moment the SYN leaves, not from when it was queued.
-            sentAt = at;
-            timer = setTimeout(expire, spec.timeoutMs);
-          },
-          fail,
-          spec.ttl,
-        );
-      }, fail);
-    });
+      socket.send(segment, spec.destination, knock.onSent, knock.onSendError, spec.ttl);
+    }, knock.onSendError);
   }
 
   /** Settles every pending knock as timed out (giving their ports back). Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const cancel of [...this.inflight]) cancel();
+    this.inflight.cancelAll();
+  }
+}
+
+/**
+ * One SYN in flight: what the TCP socket matches a SYN-ACK, RST or ICMP error against, holding its
+ * reserved port until it settles. An ICMP error is an answer like the others: read after the
+ * timeout, it is a loss.
+ */
+class PendingKnock extends InflightProbe<KnockResult, TcpAnswer | QuotedError> implements TcpExpectation {
+  /** The SYN's random initial sequence number; redrawn only before the knock is registered. */
+  sequence = randomInt(0, 0x100000000);
+  readonly localPort: number;
+
+  constructor(
+    inflight: InflightSet,
+    onResult: (result: KnockResult) => void,
+    private readonly spec: KnockSessionSpec,
+    private readonly socket: TcpSocket,
+    private readonly seq: number,
+    private readonly reservation: PortReservation,
+  ) {
+    super(inflight, onResult);
+    this.localPort = reservation.port;
+  }
+
+  get remoteAddress(): string {
+    return this.spec.destination;
+  }
+
+  get remotePort(): number {
+    return this.spec.port;
+  }
+
+  onAnswer(receivedAt: bigint, answer: TcpAnswer): void {
+    this.answered(receivedAt, answer);
+  }
+
+  onIcmpError(receivedAt: bigint, error: QuotedError): void {
+    this.answered(receivedAt, error);
+  }
+
+  protected answerResult(answer: TcpAnswer | QuotedError, rtt: number): KnockResult {
+    if (!('kind' in answer)) {
+      const { type, code, from } = answer;
+      return { ...this.identity(), rtt: null, failure: { reason: 'unreachable', type, code, from } };
+    }
+    return {
+      ...this.identity(),
+      rtt,
+      state: answer.kind === 'syn-ack' ? 'open' : 'closed',
+      flags: answer.flags,
+      window: answer.window,
+      bytes: answer.bytes,
+      ...(answer.ttl !== undefined && { ttl: answer.ttl }),
+    };
+  }
+
+  protected lateResult(rtt: number): KnockResult {
+    return { ...this.identity(), rtt: null, failure: { reason: 'timeout', lateRtt: rtt } };
+  }
+
+  protected timeoutResult(): KnockResult {
+    return { ...this.identity(), rtt: null, failure: { reason: 'timeout' } };
+  }
+
+  protected sendErrorResult(error: Error): KnockResult {
+    return { ...this.identity(), rtt: null, failure: { reason: 'send', message: error.message } };
+  }
+
+  protected forget(): void {
+    this.socket.forget(this);
+    this.reservation.release();
+  }
+
+  private identity(): Pick<KnockResult, 'seq' | 'sourcePort' | 'sequence'> {
+    return { seq: this.seq, sourcePort: this.localPort, sequence: this.sequence };
   }
 }

@@ -1,4 +1,4 @@
-import { sessionLoop } from '../schedule';
+import { Deadlines, sessionLoop } from '../inflight';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {
@@ -44,6 +44,7 @@ export interface KnockRequest {
 export class Knocker {
   private readonly sockets = new Map<IpFamily, TcpSocket>();
   private readonly bindings: Record<IpFamily, FamilyBinding>;
+  private readonly deadlines = new Deadlines();
   private closed = false;
 
   private constructor(
@@ -90,7 +91,12 @@ export class Knocker {
   }
 
   private openSession(spec: KnockSessionSpec): KnockSession {
-    return new KnockSession(this.socketFor(spec.family), this.bindings[spec.family], spec);
+    return new KnockSession(
+      this.socketFor(spec.family),
+      this.bindings[spec.family],
+      spec,
+      this.deadlines.forDuration(spec.timeoutMs),
+    );
   }
 
   /** Leaves the shared sockets (the last user closes them). Idempotent. */

@@ -1,7 +1,7 @@
 import { ProbeError } from '../errors';
 import { ICMP_HEADER_LENGTH, IcmpType, Icmpv6Type, internetChecksum, type IpFamily } from '../packet';
 import { ipv4AddressValue } from '../packet/address';
-import type { DeadlineEntry, DeadlineList } from '../schedule';
+import { InflightProbe, InflightSet, type DeadlineList } from '../inflight';
 import type {
   EchoExpectation,
   EchoReplyInfo,
@@ -37,8 +37,8 @@ export interface EchoSessionSpec {
 export class EchoSession {
   /** @internal */ readonly identifier: number;
   /** @internal */ readonly destinationV4: number | undefined;
-  /** @internal Requests in flight, each knowing its index here (a Set would rehash on every probe). */
-  readonly inflight: PendingEcho[] = [];
+  /** @internal Requests in flight: close() cancels them. */
+  readonly inflight: InflightSet;
   /** The payload of every request: token, then zeros; the token is rewritten per request. */
   private readonly payload: Buffer;
   private readonly request: EchoRequestSpec;
@@ -59,8 +59,9 @@ export class EchoSession {
     binding: FamilyBinding,
     private readonly tokens: TokenSource,
     /** @internal */ readonly spec: EchoSessionSpec,
-    /** @internal */ readonly deadlines: DeadlineList,
+    deadlines: DeadlineList,
   ) {
+    this.inflight = new InflightSet(deadlines, () => socket.readNow());
     this.identifier = identifiers.allocate();
     this.firstSequence = tokens.next32() & 0xffff;
     this.payload = Buffer.alloc(spec.size);
@@ -116,7 +117,7 @@ export class EchoSession {
       });
       return;
     }
-    pending.inflightIndex = this.inflight.push(pending) - 1;
+    pending.start();
     request.sequence = pending.sequence;
     socket.send(
       this.plain ? this.rewritePlain(pending.sequence) : encodeEchoRequest(request),
@@ -143,33 +144,24 @@ export class EchoSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const pending of [...this.inflight]) pending.settleTimeout();
+    this.inflight.cancelAll();
     this.identifiers.release(this.identifier);
   }
 }
 
 /**
- * One request in flight: what the socket matches a reply against, and the entry of the session's
- * timeout list. A class rather than closures: ten thousand of these a second are garbage within
- * microseconds, and their size is what the collector pays for.
+ * One request in flight: what the socket matches a reply against, and an InflightProbe (deadline,
+ * settle once, forget). The session's constants are read through it rather than copied into each
+ * of the ten thousand requests a second.
  *
  * An ICMP error that quotes the request's token ends the probe at once. One that quotes only the
  * ICMP header could have been forged by anyone who guessed identifier, sequence and checksum, so it
  * does not: the probe goes on waiting, a reply before the timeout wins, and only at the timeout is
  * the probe reported unreachable with that error rather than timed out.
  */
-class PendingEcho implements EchoExpectation, DeadlineEntry {
+class PendingEcho extends InflightProbe<PingResult, EchoReplyInfo> implements EchoExpectation {
   readonly identifier: number;
   readonly sequence: number;
-  readonly destination: string;
-  readonly destinationV4: number | undefined;
-  readonly payloadLength: number;
-  deadline = 0;
-  deadlinePrev: DeadlineEntry | null = null;
-  deadlineNext: DeadlineEntry | null = null;
-  /** Index in the session's inflight list; -1 once settled. */
-  inflightIndex = -1;
-  private sentAt = 0n;
   /** The first error that quoted only the ICMP header: the verdict at the timeout, unless a reply comes. */
   private headerOnlyError: { type: number; code: number; from: string } | undefined;
 
@@ -178,13 +170,23 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     private readonly seq: number,
     readonly tokenHigh: number,
     readonly tokenLow: number,
-    private readonly onResult: (result: PingResult) => void,
+    onResult: (result: PingResult) => void,
   ) {
+    super(session.inflight, onResult);
     this.identifier = session.identifier;
     this.sequence = (session.firstSequence + seq) & 0xffff;
-    this.destination = session.spec.destination;
-    this.destinationV4 = session.destinationV4;
-    this.payloadLength = session.spec.size;
+  }
+
+  get destination(): string {
+    return this.session.spec.destination;
+  }
+
+  get destinationV4(): number | undefined {
+    return this.session.destinationV4;
+  }
+
+  get payloadLength(): number {
+    return this.session.spec.size;
   }
 
   /**
@@ -201,28 +203,8 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     );
   }
 
-  /** The timeout counts from the moment the request leaves, not from when it was queued. */
-  readonly onSent = (sentAt: bigint): void => {
-    this.sentAt = sentAt;
-    if (this.inflightIndex >= 0) this.session.deadlines.add(this);
-  };
-
-  readonly onSendError = (error: Error): void => {
-    this.settle({ seq: this.seq, rtt: null, failure: { reason: 'send', message: error.message } });
-  };
-
   onReply(receivedAt: bigint, info: EchoReplyInfo): void {
-    const rtt = Number(receivedAt - this.sentAt) / 1e9;
-    // A reply read after the timeout is a loss, as if the deadline had fired first: it can be read
-    // before the deadline fires only when the event loop was stalled (a paused process, a busy
-    // loop), and its RTT then measures the stall, not the network.
-    if (rtt * 1000 > this.session.spec.timeoutMs) {
-      this.settle({ seq: this.seq, rtt: null, failure: { reason: 'timeout', lateRtt: rtt } });
-      return;
-    }
-    const result: PingResult = { seq: this.seq, rtt, bytes: info.bytes };
-    if (info.ttl !== undefined) result.ttl = info.ttl;
-    this.settle(result);
+    this.answered(receivedAt, info);
   }
 
   onError(_receivedAt: bigint, error: IcmpErrorInfo): void {
@@ -234,37 +216,36 @@ class PendingEcho implements EchoExpectation, DeadlineEntry {
     }
   }
 
-  /**
-   * After a busy stretch of the event loop, timers run before the poll phase: read the socket
-   * first, so that a reply already waiting there is not taken for a loss.
-   */
-  expire(): void {
-    this.session.socket.readNow();
-    this.settleTimeout();
+  protected answerResult(info: EchoReplyInfo, rtt: number): PingResult {
+    const result: PingResult = { seq: this.seq, rtt, bytes: info.bytes };
+    if (info.ttl !== undefined) result.ttl = info.ttl;
+    return result;
   }
 
-  settleTimeout(): void {
+  /** The socket reuses its reply info for the next reply. */
+  protected override keep(info: EchoReplyInfo): EchoReplyInfo {
+    return info.ttl === undefined ? { bytes: info.bytes } : { bytes: info.bytes, ttl: info.ttl };
+  }
+
+  protected lateResult(rtt: number): PingResult {
+    return { seq: this.seq, rtt: null, failure: { reason: 'timeout', lateRtt: rtt } };
+  }
+
+  protected timeoutResult(): PingResult {
     const error = this.headerOnlyError;
-    this.settle({
+    return {
       seq: this.seq,
       rtt: null,
       failure: error === undefined ? { reason: 'timeout' } : { reason: 'unreachable', ...error },
-    });
+    };
   }
 
-  private settle(result: PingResult): void {
-    const { session, inflightIndex } = this;
-    if (inflightIndex < 0) return;
-    const { inflight } = session;
-    const last = inflight.pop()!;
-    if (last !== this) {
-      inflight[inflightIndex] = last;
-      last.inflightIndex = inflightIndex;
-    }
-    this.inflightIndex = -1;
-    session.deadlines.remove(this);
-    session.socket.forget(this);
-    this.onResult(result);
+  protected sendErrorResult(error: Error): PingResult {
+    return { seq: this.seq, rtt: null, failure: { reason: 'send', message: error.message } };
+  }
+
+  protected forget(): void {
+    this.session.socket.forget(this);
   }
 }
 

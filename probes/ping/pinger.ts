@@ -1,4 +1,4 @@
-import { Deadlines, sessionLoop } from '../schedule';
+import { Deadlines, sessionLoop } from '../inflight';
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
 import {

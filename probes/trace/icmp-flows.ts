@@ -7,10 +7,18 @@ import {
   Icmpv6Type,
   IpProtocol,
 } from '../packet';
-import type { EchoExpectation, FamilyBinding, IcmpSocket, IdentifierPool, SocketRegistry } from '../socket';
-import type { FlowProber } from './flow-prober';
-import { InflightProbe, InflightSet } from './inflight-probe';
+import type {
+  EchoExpectation,
+  FamilyBinding,
+  IcmpErrorInfo,
+  IcmpSocket,
+  IdentifierPool,
+  SocketRegistry,
+} from '../socket';
+import { InflightSet, type DeadlineList } from '../inflight';
+import type { FlowTransport } from './flow-transport';
 import { withIpHeader } from './ip-header';
+import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
 
@@ -35,8 +43,8 @@ interface IcmpFlow {
  * bytes of the ICMP header keeps the flow on one path. Probes are told apart by sequence.
  * Linux routers hash ICMP on addresses only: there, every flow takes the same path.
  */
-export class IcmpFlowProber implements FlowProber {
-  private readonly inflight = new InflightSet();
+export class IcmpFlowTransport implements FlowTransport {
+  private readonly inflight: InflightSet;
   private closed = false;
 
   private constructor(
@@ -46,9 +54,18 @@ export class IcmpFlowProber implements FlowProber {
     private readonly identifiers: IdentifierPool,
     private readonly source: string | undefined,
     private readonly flows: IcmpFlow[],
-  ) {}
+    deadlines: DeadlineList,
+  ) {
+    this.inflight = new InflightSet(deadlines, () => socket.readNow());
+  }
 
-  static open(spec: TraceSpec, registry: SocketRegistry, binding: FamilyBinding): IcmpFlowProber {
+  static open(
+    spec: TraceSpec,
+    registry: SocketRegistry,
+    binding: FamilyBinding,
+    /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
+    deadlines: DeadlineList,
+  ): IcmpFlowTransport {
     const identifiers = registry.identifiers[spec.family];
     const flows: IcmpFlow[] = [];
     try {
@@ -69,7 +86,7 @@ export class IcmpFlowProber implements FlowProber {
       throw error;
     }
     const socket = registry.acquireIcmp(spec.family, binding);
-    return new IcmpFlowProber(spec, registry, socket, identifiers, binding.source, flows);
+    return new IcmpFlowTransport(spec, registry, socket, identifiers, binding.source, flows, deadlines);
   }
 
   probe(flow: number, ttl: number): Promise<ProbeOutcome> {
@@ -79,25 +96,11 @@ export class IcmpFlowProber implements FlowProber {
     const sequence = state.nextSequence;
     state.nextSequence = (sequence + 1) & 0xffff;
     state.payload.writeUInt16BE(~sequence & 0xffff, COMPENSATION_AT);
-    const expectation: EchoExpectation = {
-      identifier: state.identifier,
-      sequence,
-      destination: spec.destination,
-      tokenHigh: state.tokenHigh,
-      tokenLow: state.tokenLow,
-      payloadLength: PAYLOAD_BYTES,
-      onReply: (receivedAt) => probe.answer(receivedAt, 'destination', spec.destination),
-      onError: (receivedAt, error) => probe.answerIcmpError(receivedAt, spec, error),
-    };
-    const probe = new InflightProbe(
-      spec.timeoutMs,
-      () => socket.readNow(),
-      () => socket.forget(expectation),
-    );
-    if (!socket.expect(expectation)) return Promise.resolve(null);
-    const settled = this.inflight.track(probe);
+    const probe = new IcmpTraceProbe(this.inflight, spec, socket, state, sequence);
+    if (!socket.expect(probe)) return Promise.resolve(null);
+    probe.start();
     socket.send(this.encode(state, sequence, ttl), spec.destination, probe.onSent, probe.onSendError, ttl);
-    return settled;
+    return probe.settled;
   }
 
   private encode(flow: IcmpFlow, sequence: number, ttl: number): Buffer {
@@ -131,5 +134,54 @@ export class IcmpFlowProber implements FlowProber {
     this.inflight.cancelAll();
     for (const flow of this.flows) this.identifiers.release(flow.identifier);
     this.registry.release(this.socket);
+  }
+}
+
+/**
+ * An echo request in flight: the echo reply and the ICMP errors that quote it carry its flow's
+ * identifier and token and its sequence. Any error that quotes it is an answer (a hop's time
+ * exceeded quotes the ICMP header only, RFC 792).
+ */
+class IcmpTraceProbe extends TraceProbe implements EchoExpectation {
+  constructor(
+    inflight: InflightSet,
+    private readonly spec: TraceSpec,
+    private readonly socket: IcmpSocket,
+    private readonly flow: IcmpFlow,
+    readonly sequence: number,
+  ) {
+    super(inflight, spec);
+  }
+
+  get identifier(): number {
+    return this.flow.identifier;
+  }
+
+  get destination(): string {
+    return this.spec.destination;
+  }
+
+  get tokenHigh(): number {
+    return this.flow.tokenHigh;
+  }
+
+  get tokenLow(): number {
+    return this.flow.tokenLow;
+  }
+
+  get payloadLength(): number {
+    return PAYLOAD_BYTES;
+  }
+
+  onReply(receivedAt: bigint): void {
+    this.answerFromDestination(receivedAt);
+  }
+
+  onError(receivedAt: bigint, error: IcmpErrorInfo): void {
+    this.answerIcmpError(receivedAt, error);
+  }
+
+  protected forget(): void {
+    this.socket.forget(this);
   }
 }

@@ -1,4 +1,4 @@
-export type { FlowProber } from './flow-prober';
+export type { FlowTransport } from './flow-transport';
 export { distinctPaths, flowPaths, pathSetHash } from './paths';
 export { runTrace } from './run-trace';
 export type { TraceProtocol, TraceRequest, TraceSpec } from './trace-request';

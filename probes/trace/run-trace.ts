@@ -1,4 +1,4 @@
-import type { FlowProber } from './flow-prober';
+import type { FlowTransport } from './flow-transport';
 import { buildHop, endsFlow, type FlowOutcome } from './hop-builder';
 import type { TraceSpec } from './trace-request';
 import type { TraceHop } from './trace-result';
@@ -18,7 +18,7 @@ type Schedule = Pick<
  * `maxSilentHops` hops in a row without any answer, at `maxHops`, or on abort.
  */
 export async function* runTrace(
-  prober: FlowProber,
+  transport: FlowTransport,
   schedule: Schedule,
   signal?: AbortSignal,
 ): AsyncGenerator<TraceHop, void, undefined> {
@@ -34,7 +34,7 @@ export async function* runTrace(
       if (endedAt[flow]! < ttl) continue;
       for (let i = 0; i < probes; i++) {
         settled.push(
-          prober.probe(flow, ttl).then((outcome) => {
+          transport.probe(flow, ttl).then((outcome) => {
             if (endsFlow(outcome) && ttl < endedAt[flow]!) endedAt[flow] = ttl;
             return { flow, outcome };
           }),
@@ -62,7 +62,7 @@ export async function* runTrace(
       if (!liveAt(ttl + 1) || silent >= maxSilentHops) return;
     }
   } finally {
-    prober.close();
+    transport.close();
   }
 }
 

@@ -10,8 +10,9 @@ import {
   type TcpExpectation,
   type TcpSocket,
 } from '../socket';
-import type { FlowProber } from './flow-prober';
-import { InflightProbe, InflightSet } from './inflight-probe';
+import { InflightSet, type DeadlineList } from '../inflight';
+import type { FlowTransport } from './flow-transport';
+import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
 
@@ -29,8 +30,8 @@ interface TcpFlow {
  * destination port at every TTL; a probe is told apart by its sequence number, which every ICMP
  * error quotes (the first 8 bytes of the TCP header) and a SYN-ACK or RST acknowledges.
  */
-export class TcpFlowProber implements FlowProber {
-  private readonly inflight = new InflightSet();
+export class TcpFlowTransport implements FlowTransport {
+  private readonly inflight: InflightSet;
   get sourcePorts(): number[] {
     return this.flows.map((flow) => flow.reservation.port);
   }
@@ -44,14 +45,22 @@ export class TcpFlowProber implements FlowProber {
     private readonly icmp: IcmpSocket,
     private readonly pseudo: PseudoHeader,
     private readonly flows: TcpFlow[],
-  ) {}
+    deadlines: DeadlineList,
+  ) {
+    this.inflight = new InflightSet(deadlines, () => {
+      socket.readNow();
+      icmp.readNow();
+    });
+  }
 
   static open(
     spec: TraceSpec,
     registry: SocketRegistry,
     binding: FamilyBinding,
     source: string,
-  ): TcpFlowProber {
+    /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
+    deadlines: DeadlineList,
+  ): TcpFlowTransport {
     const flows: TcpFlow[] = [];
     try {
       for (let i = 0; i < spec.flows; i++) {
@@ -62,13 +71,14 @@ export class TcpFlowProber implements FlowProber {
       }
       const socket = acquireTcpSocket(registry, spec.family, binding);
       const icmp = registry.acquireIcmp(spec.family, binding);
-      return new TcpFlowProber(
+      return new TcpFlowTransport(
         spec,
         registry,
         socket,
         icmp,
         { source, destination: spec.destination },
         flows,
+        deadlines,
       );
     } catch (error) {
       for (const flow of flows) flow.reservation.release();
@@ -93,31 +103,16 @@ export class TcpFlowProber implements FlowProber {
       },
       this.pseudo,
     );
-    const expectation: TcpExpectation = {
-      remoteAddress: spec.destination,
-      remotePort: spec.port,
-      localPort: state.reservation.port,
-      sequence,
-      onAnswer: (receivedAt) => probe.answer(receivedAt, 'destination', spec.destination),
-      onIcmpError: (receivedAt, error) => probe.answerIcmpError(receivedAt, spec, error),
-    };
-    const probe = new InflightProbe(
-      spec.timeoutMs,
-      () => {
-        socket.readNow();
-        this.icmp.readNow();
-      },
-      () => socket.forget(expectation),
-    );
-    if (!socket.expect(expectation)) return Promise.resolve(null);
-    const settled = this.inflight.track(probe);
+    const probe = new TcpTraceProbe(this.inflight, spec, socket, state.reservation.port, sequence);
+    if (!socket.expect(probe)) return Promise.resolve(null);
+    probe.start();
     const onSent = (sentAt: bigint): void => {
       probe.onSent(sentAt);
       // A near router's ICMP error arrives on the ICMP socket while sendto(2) runs: read it now.
       this.icmp.readNow();
     };
     socket.send(segment, spec.destination, onSent, probe.onSendError, ttl);
-    return settled;
+    return probe.settled;
   }
 
   close(): void {
@@ -127,6 +122,39 @@ export class TcpFlowProber implements FlowProber {
     for (const flow of this.flows) flow.reservation.release();
     this.registry.release(this.socket);
     this.registry.release(this.icmp);
+  }
+}
+
+/** A SYN in flight: an ICMP error quotes its ports and sequence; the target's SYN-ACK or RST acknowledges it. */
+class TcpTraceProbe extends TraceProbe implements TcpExpectation {
+  constructor(
+    inflight: InflightSet,
+    private readonly spec: TraceSpec,
+    private readonly socket: TcpSocket,
+    readonly localPort: number,
+    readonly sequence: number,
+  ) {
+    super(inflight, spec);
+  }
+
+  get remoteAddress(): string {
+    return this.spec.destination;
+  }
+
+  get remotePort(): number {
+    return this.spec.port;
+  }
+
+  onAnswer(receivedAt: bigint): void {
+    this.answerFromDestination(receivedAt);
+  }
+
+  onIcmpError(receivedAt: bigint, error: { type: number; code: number; from: string }): void {
+    this.answerIcmpError(receivedAt, error);
+  }
+
+  protected forget(): void {
+    this.socket.forget(this);
   }
 }
 

@@ -1,4 +1,5 @@
 import { ProbeError } from '../errors';
+import { Deadlines } from '../inflight';
 import {
   bindingFor,
   sharedSockets,
@@ -7,14 +8,14 @@ import {
   type FamilyBinding,
   type SocketRegistry,
 } from '../socket';
-import type { FlowProber } from './flow-prober';
-import { IcmpFlowProber } from './icmp-flows';
+import type { FlowTransport } from './flow-transport';
+import { IcmpFlowTransport } from './icmp-flows';
 import { distinctPaths, flowPaths, pathSetHash } from './paths';
 import { runTrace } from './run-trace';
-import { TcpFlowProber } from './tcp-flows';
+import { TcpFlowTransport } from './tcp-flows';
 import { validateTraceRequest, type TraceRequest, type TraceSpec } from './trace-request';
 import type { TraceHop, TraceResult } from './trace-result';
-import { UdpFlowProber } from './udp-flows';
+import { UdpFlowTransport } from './udp-flows';
 
 export interface TracerOptions {
   /** Source address per family and/or interface. Default: the kernel's choice. */
@@ -34,7 +35,7 @@ export interface TracerOptions {
  * - Addresses shown: a router answers from an address of its own choosing. IPv4 Linux routers use
  *   the address of the interface the probe came in on only with
  *   `net.ipv4.icmp_errors_use_inbound_ifaddr=1`; by default the address of the interface towards
- *   the prober, so hops may not show the forward path. IPv6 has no such switch: Linux (6.x, measured
+ *   the tracing host, so hops may not show the forward path. IPv6 has no such switch: Linux (6.x, measured
  *   in test/e2e/trace.test.ts) answers from an address of the inbound interface, other vendors
  *   often from a loopback or the return route's interface.
  * - Each trace reserves new source ports (new flows), so which flow takes which branch changes from
@@ -44,6 +45,8 @@ export interface TracerOptions {
  */
 export class Tracer {
   private readonly bindings: Record<4 | 6, FamilyBinding>;
+  /** The probes' timeouts: one list (one timer) per duration, shared by every trace. */
+  private readonly deadlines = new Deadlines();
   private closed = false;
 
   private constructor(
@@ -65,11 +68,11 @@ export class Tracer {
   async trace(request: TraceRequest): Promise<TraceResult> {
     const spec = validateTraceRequest(request);
     const started = performance.now();
-    const prober = await this.openProber(spec);
+    const transport = await this.openTransport(spec);
     const hops: TraceHop[] = [];
-    for await (const hop of runTrace(prober, spec, request.signal)) hops.push(hop);
+    for await (const hop of runTrace(transport, spec, request.signal)) hops.push(hop);
     const result = summarizeTrace(spec, hops, (performance.now() - started) / 1000);
-    return prober.sourcePorts ? { ...result, sourcePorts: [...prober.sourcePorts] } : result;
+    return transport.sourcePorts ? { ...result, sourcePorts: [...transport.sourcePorts] } : result;
   }
 
   /** Yields each hop as soon as all its probes settled, in TTL order. */
@@ -78,18 +81,20 @@ export class Tracer {
   }
 
   private async *hopsOf(spec: TraceSpec, signal?: AbortSignal): AsyncGenerator<TraceHop, void, undefined> {
-    const prober = await this.openProber(spec);
-    yield* runTrace(prober, spec, signal);
+    const transport = await this.openTransport(spec);
+    yield* runTrace(transport, spec, signal);
   }
 
-  private async openProber(spec: TraceSpec): Promise<FlowProber> {
+  private async openTransport(spec: TraceSpec): Promise<FlowTransport> {
     if (this.closed) throw new ProbeError('ERR_CLOSED', 'the Tracer is closed');
     const binding = this.bindings[spec.family];
-    if (spec.protocol === 'icmp') return IcmpFlowProber.open(spec, this.registry, binding);
+    const deadlines = this.deadlines.forDuration(spec.timeoutMs);
+    if (spec.protocol === 'icmp') return IcmpFlowTransport.open(spec, this.registry, binding, deadlines);
     // The TCP and UDP checksums cover the source address, which the kernel would pick.
     const source = await sourceAddressFor(spec.destination, binding);
-    if (spec.protocol === 'tcp') return TcpFlowProber.open(spec, this.registry, binding, source);
-    return UdpFlowProber.open(spec, this.registry, binding, source);
+    if (spec.protocol === 'tcp')
+      return TcpFlowTransport.open(spec, this.registry, binding, source, deadlines);
+    return UdpFlowTransport.open(spec, this.registry, binding, source, deadlines);
   }
 
   /** Idempotent; traces already running finish. */

@@ -8,9 +8,10 @@ import {
   type UdpPortReservation,
   type UdpSocket,
 } from '../socket';
-import type { FlowProber } from './flow-prober';
-import { InflightProbe, InflightSet } from './inflight-probe';
+import { InflightSet, type DeadlineList } from '../inflight';
+import type { FlowTransport } from './flow-transport';
 import { withIpHeader } from './ip-header';
+import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
 
@@ -30,8 +31,8 @@ interface UdpFlow {
  * destination port at every TTL, so its 5-tuple (what ECMP hashes) never changes; a probe is told
  * apart by its UDP checksum, set per probe through two payload bytes.
  */
-export class UdpFlowProber implements FlowProber {
-  private readonly inflight = new InflightSet();
+export class UdpFlowTransport implements FlowTransport {
+  private readonly inflight: InflightSet;
   get sourcePorts(): number[] {
     return this.flows.map((flow) => flow.reservation.port);
   }
@@ -43,14 +44,19 @@ export class UdpFlowProber implements FlowProber {
     private readonly socket: UdpSocket,
     private readonly pseudo: PseudoHeader,
     private readonly flows: UdpFlow[],
-  ) {}
+    deadlines: DeadlineList,
+  ) {
+    this.inflight = new InflightSet(deadlines, () => socket.readNow());
+  }
 
   static async open(
     spec: TraceSpec,
     registry: SocketRegistry,
     binding: FamilyBinding,
     source: string,
-  ): Promise<UdpFlowProber> {
+    /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
+    deadlines: DeadlineList,
+  ): Promise<UdpFlowTransport> {
     const reservations: UdpPortReservation[] = [];
     try {
       for (let i = 0; i < spec.flows; i++) {
@@ -63,7 +69,8 @@ export class UdpFlowProber implements FlowProber {
       }
       const socket = acquireUdpSocket(registry, spec.family, binding);
       const flows = reservations.map((reservation) => ({ reservation, nextId: 1 }));
-      return new UdpFlowProber(spec, registry, socket, { source, destination: spec.destination }, flows);
+      const pseudo = { source, destination: spec.destination };
+      return new UdpFlowTransport(spec, registry, socket, pseudo, flows, deadlines);
     } catch (error) {
       for (const reservation of reservations) reservation.release();
       throw error;
@@ -81,25 +88,14 @@ export class UdpFlowProber implements FlowProber {
       pseudo,
     );
     forceUdpChecksum(datagram, pseudo, checksum, CHECKSUM_BYTES_AT);
-    const expectation: UdpExpectation = {
-      destination: spec.destination,
-      sourcePort: state.reservation.port,
-      destinationPort: spec.port,
-      checksum,
-      onIcmpError: (receivedAt, error) => probe.answerIcmpError(receivedAt, spec, error),
-    };
-    const probe = new InflightProbe(
-      spec.timeoutMs,
-      () => socket.readNow(),
-      () => socket.forget(expectation),
-    );
-    if (!socket.expect(expectation)) return Promise.resolve(null);
-    const settled = this.inflight.track(probe);
+    const probe = new UdpTraceProbe(this.inflight, spec, socket, state.reservation.port, checksum);
+    if (!socket.expect(probe)) return Promise.resolve(null);
+    probe.start();
     const packet = socket.headerIncluded
       ? withIpHeader(spec.family, IpProtocol.Udp, pseudo.source, spec.destination, ttl, datagram)
       : datagram;
     socket.send(packet, spec.destination, probe.onSent, probe.onSendError, ttl);
-    return settled;
+    return probe.settled;
   }
 
   close(): void {
@@ -108,5 +104,34 @@ export class UdpFlowProber implements FlowProber {
     this.inflight.cancelAll();
     for (const flow of this.flows) flow.reservation.release();
     this.registry.release(this.socket);
+  }
+}
+
+/** A UDP probe in flight: the ICMP errors that quote it carry its ports and checksum. */
+class UdpTraceProbe extends TraceProbe implements UdpExpectation {
+  constructor(
+    inflight: InflightSet,
+    private readonly spec: TraceSpec,
+    private readonly socket: UdpSocket,
+    readonly sourcePort: number,
+    readonly checksum: number,
+  ) {
+    super(inflight, spec);
+  }
+
+  get destination(): string {
+    return this.spec.destination;
+  }
+
+  get destinationPort(): number {
+    return this.spec.port;
+  }
+
+  onIcmpError(receivedAt: bigint, error: { type: number; code: number; from: string }): void {
+    this.answerIcmpError(receivedAt, error);
+  }
+
+  protected forget(): void {
+    this.socket.forget(this);
   }
 }

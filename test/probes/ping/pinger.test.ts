@@ -128,6 +128,27 @@ describe('Pinger (fake sockets)', () => {
     await pinger.close();
   });
 
+  it('takes a reply read before the send callback ran as in time, its RTT counted from the send', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const transport = factory.opened[0]!;
+    // The reply is read (300 µs after the send) before the transport reports the send's time, as
+    // with a send timestamp that comes back after the reply.
+    transport.send = (packet, destination, onSent) => {
+      const sent = { packet: Buffer.from(packet), destination, hopLimit: undefined };
+      transport.sent.push(sent);
+      const sentAt = process.hrtime.bigint();
+      const echo = requestOf(transport, sent);
+      transport.receive(reply(transport, destination, echo, echo.payload), destination, sentAt + 300_000n);
+      onSent(sentAt);
+    };
+    const session = pinger.session({ addr: '10.0.0.2', timeout: 0.2 });
+    const result = await session.probe();
+    assert.deepEqual([result.rtt, result.failure, result.bytes], [0.0003, undefined, 64]);
+    session.close();
+    await pinger.close();
+  });
+
   it('reads the socket before declaring a timeout: a reply left unread past it by a busy loop is a late reply, a loss', async () => {
     const factory = fakeFactory();
     const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });

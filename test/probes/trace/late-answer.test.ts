@@ -1,37 +1,40 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { DeadlineList, InflightSet } from '../../../probes/inflight';
 import { buildHop } from '../../../probes/trace/hop-builder';
-import { InflightProbe } from '../../../probes/trace/inflight-probe';
+import { TraceProbe } from '../../../probes/trace/trace-probe';
+import { FakeDeadlineClock } from '../inflight/fake-deadline-clock';
 
 const SENT_AT = 1_000_000_000n;
 
-function sentProbe(timeoutMs: number): { probe: InflightProbe; cleanups: () => number } {
-  let cleanups = 0;
-  const probe = new InflightProbe(
-    timeoutMs,
-    () => {},
-    () => cleanups++,
-  );
+/** A trace probe of no protocol in particular: counts how often it forgets its expectation. */
+class CountingProbe extends TraceProbe {
+  forgotten = 0;
+  protected forget(): void {
+    this.forgotten++;
+  }
+}
+
+function sentProbe(timeoutMs: number): CountingProbe {
+  const inflight = new InflightSet(new DeadlineList(timeoutMs, new FakeDeadlineClock()), () => {});
+  const probe = new CountingProbe(inflight, { family: 4, destination: '10.0.9.2' });
+  probe.start();
   probe.onSent(SENT_AT);
-  return { probe, cleanups: () => cleanups };
+  return probe;
 }
 
 describe('trace probes: answers read after the timeout', () => {
   it('settles an answer read 10.17 s after the send (timeout 200 ms, timer not fired yet) as late, not as an RTT', async () => {
-    const { probe, cleanups } = sentProbe(200);
-    probe.answerIcmpError(
-      SENT_AT + 10_170_000_000n,
-      { family: 4, destination: '10.0.9.2' },
-      { type: 11, code: 0, from: '10.0.1.2' },
-    );
+    const probe = sentProbe(200);
+    probe.answerIcmpError(SENT_AT + 10_170_000_000n, { type: 11, code: 0, from: '10.0.1.2' });
     assert.deepEqual(await probe.settled, { kind: 'late', rtt: 10.17 });
-    assert.equal(cleanups(), 1);
+    assert.equal(probe.forgotten, 1);
   });
 
   it('keeps an answer within the timeout, the boundary included', async () => {
-    const { probe } = sentProbe(200);
-    probe.answer(SENT_AT + 200_000_000n, 'destination', '10.0.9.2');
+    const probe = sentProbe(200);
+    probe.answerFromDestination(SENT_AT + 200_000_000n);
     assert.deepEqual(await probe.settled, { kind: 'destination', from: '10.0.9.2', rtt: 0.2 });
   });
 

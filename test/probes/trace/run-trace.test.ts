@@ -5,7 +5,7 @@ import {
   runTrace,
   summarizeTrace,
   validateTraceRequest,
-  type FlowProber,
+  type FlowTransport,
   type ProbeOutcome,
   type TraceHop,
   type TraceRequest,
@@ -15,8 +15,8 @@ import {
 /** What a simulated network answers to a probe of `flow` at `ttl` (null: nothing). */
 type Network = (flow: number, ttl: number, attempt: number) => ProbeOutcome;
 
-/** A FlowProber over a simulated network: answers on a later turn, records what was asked. */
-class FakeProber implements FlowProber {
+/** A FlowTransport over a simulated network: answers on a later turn, records what was asked. */
+class FakeFlowTransport implements FlowTransport {
   readonly asked: Array<{ flow: number; ttl: number }> = [];
   readonly attempts = new Map<string, number>();
   private readonly inflightTtls = new Map<number, number>();
@@ -70,19 +70,19 @@ function ecmp(split: (flow: number) => 'a' | 'b' = (flow) => (flow % 2 === 0 ? '
 async function trace(
   network: Network,
   request: Partial<TraceRequest> = {},
-): Promise<{ result: TraceResult; prober: FakeProber }> {
+): Promise<{ result: TraceResult; transport: FakeFlowTransport }> {
   const spec = validateTraceRequest({ addr: '10.0.7.2', ...request });
-  const prober = new FakeProber(network);
+  const transport = new FakeFlowTransport(network);
   const hops: TraceHop[] = [];
-  for await (const h of runTrace(prober, spec, request.signal)) hops.push(h);
-  return { result: summarizeTrace(spec, hops, 0), prober };
+  for await (const h of runTrace(transport, spec, request.signal)) hops.push(h);
+  return { result: summarizeTrace(spec, hops, 0), transport };
 }
 
 const addresses = (h: TraceHop): string[] => h.responders.map((r) => r.address);
 
 describe('runTrace and the trace summary (simulated network)', () => {
   it('finds every hop and both branches, each flow on one path, and stops at the destination', async () => {
-    const { result, prober } = await trace(ecmp());
+    const { result, transport } = await trace(ecmp());
     assert.deepEqual(result.hops.map(addresses), [
       ['10.0.1.2'],
       ['10.0.2.2', '10.0.3.2'],
@@ -109,9 +109,9 @@ describe('runTrace and the trace summary (simulated network)', () => {
       Array(4).fill([24, 24, 0]),
     );
     assert.equal(result.hops[3]!.responders[0]!.kind, 'destination');
-    assert.equal(prober.closed, 1);
+    assert.equal(transport.closed, 1);
     // Pipelined hops beyond the destination were probed but are not part of the result.
-    assert.ok(prober.asked.some(({ ttl }) => ttl > 4));
+    assert.ok(transport.asked.some(({ ttl }) => ttl > 4));
   });
 
   it('counts refused sends as lost in their hop, and a refused send does not end its flow', async () => {
@@ -170,7 +170,7 @@ describe('runTrace and the trace summary (simulated network)', () => {
   });
 
   it(`stops after maxSilentHops silent hops in a row when the destination never answers`, async () => {
-    const { result, prober } = await trace((_flow, ttl) => (ttl <= 2 ? hop(`10.0.${ttl}.2`) : null), {
+    const { result, transport } = await trace((_flow, ttl) => (ttl <= 2 ? hop(`10.0.${ttl}.2`) : null), {
       maxSilentHops: 4,
       flows: 2,
       probes: 1,
@@ -180,20 +180,20 @@ describe('runTrace and the trace summary (simulated network)', () => {
     assert.equal(result.hopsToDestination, undefined);
     assert.deepEqual(result.flows[0]!.hops, ['10.0.1.2', '10.0.2.2', null, null, null, null]);
     assert.ok(
-      prober.asked.every(({ ttl }) => ttl <= 6 + 6),
+      transport.asked.every(({ ttl }) => ttl <= 6 + 6),
       'no more than a window beyond the last hop',
     );
   });
 
   it('keeps at most parallelHops TTLs in flight and stops at maxHops', async () => {
-    const { result, prober } = await trace((_flow, ttl) => hop(`10.1.${ttl}.1`), {
+    const { result, transport } = await trace((_flow, ttl) => hop(`10.1.${ttl}.1`), {
       parallelHops: 3,
       maxHops: 12,
       maxSilentHops: 20,
     });
     assert.equal(result.hops.length, 12);
-    assert.equal(prober.maxTtlsInFlight, 3);
-    assert.equal(Math.max(...prober.asked.map(({ ttl }) => ttl)), 12);
+    assert.equal(transport.maxTtlsInFlight, 3);
+    assert.equal(Math.max(...transport.asked.map(({ ttl }) => ttl)), 12);
   });
 
   it('follows flows of unequal length: a hop counts only the flows still on their way', async () => {
@@ -233,17 +233,17 @@ describe('runTrace and the trace summary (simulated network)', () => {
     assert.deepEqual(result.hops[1]!.responders[0]!.icmp, { type: 3, code: 0 });
   });
 
-  it('stops on abort and closes the prober', async () => {
+  it('stops on abort and closes the transport', async () => {
     const controller = new AbortController();
     const spec = validateTraceRequest({ addr: '10.0.7.2', timeout: 1 });
-    const prober = new FakeProber((_flow, ttl) => hop(`10.1.${ttl}.1`));
+    const transport = new FakeFlowTransport((_flow, ttl) => hop(`10.1.${ttl}.1`));
     const hops: TraceHop[] = [];
-    for await (const h of runTrace(prober, spec, controller.signal)) {
+    for await (const h of runTrace(transport, spec, controller.signal)) {
       hops.push(h);
       if (h.ttl === 2) controller.abort();
     }
     assert.equal(hops.length, 2);
-    assert.equal(prober.closed, 1);
+    assert.equal(transport.closed, 1);
   });
 
   it('validates its options', () => {

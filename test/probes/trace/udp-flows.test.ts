@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { decodeUdpDatagram } from '../../../probes/packet';
+import { DeadlineList } from '../../../probes/inflight';
 import { SocketRegistry } from '../../../probes/socket';
 import { runTrace, summarizeTrace, validateTraceRequest, type TraceHop } from '../../../probes/trace';
-import { UdpFlowProber } from '../../../probes/trace/udp-flows';
+import { UdpFlowTransport } from '../../../probes/trace/udp-flows';
 import { fakeFactory, type FakeTransport, type SentPacket } from '../../support/fake-transport';
 import { icmpErrorV4, ipv4Packet } from '../../support/packets';
 
@@ -36,12 +37,12 @@ async function run(
   const factory = fakeFactory();
   const registry = new SocketRegistry(factory);
   const spec = validateTraceRequest({ addr: TARGET, flows: 6, probes: 2, timeout: 0.05 });
-  const prober = await UdpFlowProber.open(spec, registry, {}, CLIENT);
+  const transport = await UdpFlowTransport.open(spec, registry, {}, CLIENT, new DeadlineList(spec.timeoutMs));
   const udp = factory.opened.find((t) => t.protocol === 17)!;
   const icmp = factory.opened.find((t) => t.protocol === 1)!;
   simulate(udp, icmp, silent);
   const hops: TraceHop[] = [];
-  for await (const hop of runTrace(prober, spec)) hops.push(hop);
+  for await (const hop of runTrace(transport, spec)) hops.push(hop);
   return { hops, udp, registry };
 }
 
@@ -80,7 +81,7 @@ describe('UDP flows (fake raw sockets)', () => {
     );
     const result = summarizeTrace(validateTraceRequest({ addr: TARGET, flows: 6 }), hops, 0);
     assert.deepEqual([result.reached, result.hopsToDestination, result.paths.length], [true, 3, 2]);
-    assert.equal(registry.socketsOf('udp').length, 0, 'the prober released the shared UDP socket');
+    assert.equal(registry.socketsOf('udp').length, 0, 'the transport released the shared UDP socket');
     assert.equal(udp.closed, true);
   });
 

@@ -1,12 +1,31 @@
 /** An entry of a DeadlineList; the list links entries through these fields, so adding allocates nothing. */
 export interface DeadlineEntry {
-  /** performance.now() milliseconds; set by the list. */
+  /** Milliseconds of the list's clock; set by the list. */
   deadline: number;
   deadlinePrev: DeadlineEntry | null;
   deadlineNext: DeadlineEntry | null;
   /** Called once the deadline passed, after the entry left the list. */
   expire(): void;
 }
+
+/** The one timer of a DeadlineList; `ref` says whether it keeps the process alive (Node's Timeout is one). */
+export interface DeadlineTimer {
+  ref(): unknown;
+  unref(): unknown;
+}
+
+/** Time and timers of a DeadlineList, injected so that tests need not wait. */
+export interface DeadlineClock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): DeadlineTimer;
+}
+
+/** performance.now() and Node's timers. */
+const systemDeadlineClock: DeadlineClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+};
 
 /**
  * Timeouts of one duration: a FIFO is then also in deadline order, so adding and removing are
@@ -18,11 +37,11 @@ export class DeadlineList {
   private head: DeadlineEntry | null = null;
   private tail: DeadlineEntry | null = null;
   private count = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: DeadlineTimer | undefined;
 
   constructor(
     readonly durationMs: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly clock: DeadlineClock = systemDeadlineClock,
   ) {}
 
   get size(): number {
@@ -31,7 +50,7 @@ export class DeadlineList {
 
   /** Starts `entry`'s timeout now. */
   add(entry: DeadlineEntry): void {
-    entry.deadline = this.now() + this.durationMs;
+    entry.deadline = this.clock.now() + this.durationMs;
     entry.deadlinePrev = this.tail;
     entry.deadlineNext = null;
     if (this.tail) this.tail.deadlineNext = entry;
@@ -57,12 +76,12 @@ export class DeadlineList {
   }
 
   private arm(deadline: number): void {
-    this.timer = setTimeout(this.wake, Math.max(1, Math.ceil(deadline - this.now())));
+    this.timer = this.clock.setTimeout(this.wake, Math.max(1, Math.ceil(deadline - this.clock.now())));
   }
 
   private readonly wake = (): void => {
     this.timer = undefined;
-    const now = this.now();
+    const now = this.clock.now();
     // expire() may remove other entries (it reads the socket first): always take the current head.
     for (let entry = this.head; entry !== null && entry.deadline <= now; entry = this.head) {
       this.remove(entry);
@@ -76,11 +95,11 @@ export class DeadlineList {
 export class Deadlines {
   private readonly lists = new Map<number, DeadlineList>();
 
-  constructor(private readonly now?: () => number) {}
+  constructor(private readonly clock: DeadlineClock = systemDeadlineClock) {}
 
   forDuration(durationMs: number): DeadlineList {
     let list = this.lists.get(durationMs);
-    if (!list) this.lists.set(durationMs, (list = new DeadlineList(durationMs, this.now)));
+    if (!list) this.lists.set(durationMs, (list = new DeadlineList(durationMs, this.clock)));
     return list;
   }
 }
