@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { IcmpSocket, type EchoExpectation, type RawTransport } from '../probes/socket';
 import { icmpEcho, icmpErrorV6, icmpv6Echo, ipv4Packet, ipv6Packet, IcmpType } from '../test/support/packets';
-import { encodeIcmpError } from '../probes/packet';
+import { icmp, icmpProtocolOf, IpProtocol } from '../probes/packet';
 
 const PENDING = 10_000;
 const DISTINCT = 4096;
@@ -26,8 +26,8 @@ interface Shape {
 function errorV4(original: Buffer, quotedBytes: number): Buffer {
   const quoted = original.subarray(0, Math.min(original.length, quotedBytes));
   const message = Buffer.alloc(8 + quoted.length);
-  encodeIcmpError({ type: IcmpType.DestinationUnreachable, code: 1, quoted }, message, 0);
-  return ipv4Packet('10.9.9.9', LOCAL4, 1, message);
+  icmp.encode({ type: IcmpType.DestinationUnreachable, code: 1, quoted }, message);
+  return ipv4Packet('10.9.9.9', LOCAL4, IpProtocol.Icmp, message);
 }
 
 const request4 = (i: number): Buffer =>
@@ -85,7 +85,7 @@ function run(shape: Shape): { nsPerPacket: number; stats: IcmpSocket['stats'] } 
   const socket = new IcmpSocket(shape.family, {}, () => {
     const transport: RawTransport = {
       family: shape.family,
-      protocol: shape.family === 4 ? 1 : 58,
+      protocol: icmpProtocolOf(shape.family),
       headerIncluded: false,
       send: () => {},
       readNow: () => {},
@@ -95,7 +95,7 @@ function run(shape: Shape): { nsPerPacket: number; stats: IcmpSocket['stats'] } 
     return transport;
   });
   pendingProbes(socket, shape.family);
-  if (shape.udpHandler) socket.onQuotedError(17, () => 'foreign');
+  if (shape.udpHandler) socket.onQuotedError(IpProtocol.Udp, () => 'foreign');
   // Identifiers of the pending probes are 0..9999 with sequence 7; the flood quotes sequence i ≠ 7.
   const packets = Array.from({ length: DISTINCT }, (_, i) => shape.packet(i + 8));
   const source = shape.family === 4 ? '10.9.9.9' : 'fd09::9';

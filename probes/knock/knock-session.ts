@@ -141,10 +141,13 @@ export class KnockSession {
         if (!this.inflight.has(cancel)) return;
         let segment: Buffer;
         try {
-          segment = encodeSyn(
-            { family: spec.family, sourcePort, destinationPort: spec.port, sequence },
-            { source, destination: spec.destination },
-          );
+          segment = encodeSyn({
+            family: spec.family,
+            pseudo: { source, destination: spec.destination },
+            sourcePort,
+            destinationPort: spec.port,
+            sequence,
+          });
         } catch (error) {
           fail(error as Error);
           return;

@@ -1,8 +1,8 @@
 // Layout shared by ICMPv4 and ICMPv6 (RFC 792, RFC 4443): type, code, checksum, then 4 bytes
 // whose meaning depends on the type, then the body. Not re-exported from index.ts.
 import { PacketDecodeError, PacketEncodeError } from './errors';
-import type { IcmpEchoInit, IcmpErrorInit } from './icmp';
-import { assertIndex, checkField, checkRoom } from './validate';
+import type { IcmpEchoInit, IcmpErrorInit, IcmpInit } from './icmp';
+import { checkField, checkRoom } from './validate';
 
 export type IcmpLayer = 'icmpv4' | 'icmpv6';
 
@@ -20,17 +20,28 @@ function checkMessageLength(length: number, layer: IcmpLayer, bodyField: string)
   }
 }
 
+/** The bytes of an echo or error message: the 8-byte header, then its payload or quoted datagram. */
+export function icmpEncodingLength(msg: IcmpInit): number {
+  return ICMP_FIXED_LENGTH + ('quoted' in msg ? msg.quoted.length : msg.payload.length);
+}
+
 /**
- * Checks an echo message (the caller checks its type), then writes it with a zero checksum.
- * Returns its length.
+ * Checks an echo message (the caller checks its type), then writes it with a zero checksum into
+ * `buf` (a new Buffer when absent), which it returns.
  */
-export function writeEcho(msg: IcmpEchoInit, buf: Buffer, offset: number, layer: IcmpLayer): number {
+export function writeEcho(
+  msg: IcmpEchoInit,
+  target: Buffer | undefined,
+  offset: number,
+  layer: IcmpLayer,
+): Buffer {
   const code = msg.code ?? 0;
   checkField(code, 0xff, layer, 'code');
   checkField(msg.identifier, 0xffff, layer, 'identifier');
   checkField(msg.sequence, 0xffff, layer, 'sequence');
   const length = ICMP_FIXED_LENGTH + msg.payload.length;
   checkMessageLength(length, layer, 'payload');
+  const buf = target ?? Buffer.alloc(offset + length);
   checkRoom(buf, offset, length, layer, 'echo message');
   buf[offset] = msg.type;
   buf[offset + 1] = code;
@@ -38,25 +49,31 @@ export function writeEcho(msg: IcmpEchoInit, buf: Buffer, offset: number, layer:
   buf.writeUInt16BE(msg.identifier, offset + 4);
   buf.writeUInt16BE(msg.sequence, offset + 6);
   msg.payload.copy(buf, offset + ICMP_FIXED_LENGTH);
-  return length;
+  return buf;
 }
 
 /**
  * Checks the code and quoted datagram of an error message (the caller checks its type, mtu
  * and pointer), then writes it with a zero checksum and zeros in bytes 4..7, for the caller
- * to fill. Returns its length.
+ * to fill, into `buf` (a new Buffer when absent), which it returns.
  */
-export function writeErrorFrame(msg: IcmpErrorInit, buf: Buffer, offset: number, layer: IcmpLayer): number {
+export function writeErrorFrame(
+  msg: IcmpErrorInit,
+  target: Buffer | undefined,
+  offset: number,
+  layer: IcmpLayer,
+): Buffer {
   checkField(msg.code, 0xff, layer, 'code');
   const length = ICMP_FIXED_LENGTH + msg.quoted.length;
   checkMessageLength(length, layer, 'quoted');
+  const buf = target ?? Buffer.alloc(offset + length);
   checkRoom(buf, offset, length, layer, 'error message');
   buf[offset] = msg.type;
   buf[offset + 1] = msg.code;
   buf.writeUInt32BE(0, offset + 2);
   buf.writeUInt16BE(0, offset + 6);
   msg.quoted.copy(buf, offset + ICMP_FIXED_LENGTH);
-  return length;
+  return buf;
 }
 
 export function badType(layer: IcmpLayer, kind: string, allowed: string, type: number): PacketEncodeError {
@@ -67,19 +84,8 @@ export function badType(layer: IcmpLayer, kind: string, allowed: string, type: n
   );
 }
 
-/** Throws unless buf[offset, offset+length) exists and holds at least the 8-byte header. */
-export function checkMessageBounds(buf: Buffer, offset: number, length: number, layer: IcmpLayer): void {
-  assertIndex(offset, 'offset');
-  assertIndex(length, 'length');
-  const available = buf.length - offset;
-  if (length > available) {
-    throw new PacketDecodeError(
-      'ERR_PACKET_TRUNCATED',
-      layer,
-      offset,
-      `${layer}: message of ${length} bytes at offset ${offset} overruns the buffer, which has ${Math.max(0, available)}`,
-    );
-  }
+/** Throws unless the message of `length` bytes at `offset` (in bounds: decodedLength) holds the 8-byte header. */
+export function checkMessageBounds(length: number, offset: number, layer: IcmpLayer): void {
   if (length < ICMP_FIXED_LENGTH) {
     throw new PacketDecodeError(
       'ERR_PACKET_TRUNCATED',

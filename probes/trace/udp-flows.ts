@@ -1,4 +1,4 @@
-import { encodeUdpDatagram, forceUdpChecksum, IpProtocol, type PseudoHeader } from '../packet';
+import { forceUdpChecksum, IpProtocol, udpDatagram, withIpHeader } from '../packet';
 import {
   acquireUdpSocket,
   reserveUdpPort,
@@ -10,7 +10,6 @@ import {
 } from '../socket';
 import type { FlowProber } from './flow-prober';
 import { InflightProbe, InflightSet } from './inflight-probe';
-import { withIpHeader } from './ip-header';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
 
@@ -41,7 +40,7 @@ export class UdpFlowProber implements FlowProber {
     private readonly spec: TraceSpec,
     private readonly registry: SocketRegistry,
     private readonly socket: UdpSocket,
-    private readonly pseudo: PseudoHeader,
+    private readonly pseudo: { source: string; destination: string },
     private readonly flows: UdpFlow[],
   ) {}
 
@@ -76,10 +75,12 @@ export class UdpFlowProber implements FlowProber {
     const { spec, socket, pseudo } = this;
     const checksum = state.nextId;
     state.nextId = state.nextId >= 0xfffe ? 1 : state.nextId + 1;
-    const datagram = encodeUdpDatagram(
-      { sourcePort: state.reservation.port, destinationPort: spec.port, payload: PAYLOAD },
+    const datagram = udpDatagram.encode({
       pseudo,
-    );
+      sourcePort: state.reservation.port,
+      destinationPort: spec.port,
+      payload: PAYLOAD,
+    });
     forceUdpChecksum(datagram, pseudo, checksum, CHECKSUM_BYTES_AT);
     const expectation: UdpExpectation = {
       destination: spec.destination,
@@ -96,7 +97,7 @@ export class UdpFlowProber implements FlowProber {
     if (!socket.expect(expectation)) return Promise.resolve(null);
     const settled = this.inflight.track(probe);
     const packet = socket.headerIncluded
-      ? withIpHeader(spec.family, IpProtocol.Udp, pseudo.source, spec.destination, ttl, datagram)
+      ? withIpHeader({ family: spec.family, protocol: IpProtocol.Udp, hopLimit: ttl, ...pseudo }, datagram)
       : datagram;
     socket.send(packet, spec.destination, probe.onSent, probe.onSendError, ttl);
     return settled;

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pinger, SocketRegistry, type PingResult } from '../../../probes';
-import { decodeIcmp, decodeIcmpv6, type IcmpEcho } from '../../../probes/packet';
+import { icmp, icmpv6, type IcmpEcho } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport, type SentPacket } from '../../support/fake-transport';
 import {
   echoReplyV4,
@@ -24,10 +24,7 @@ const ROUTER = { 4: '10.0.0.254', 6: 'fd00::fe' } as const;
 const UNREACHABLE = { 4: IcmpType.DestinationUnreachable, 6: Icmpv6Type.DestinationUnreachable } as const;
 
 function echoOf(family: 4 | 6, sent: SentPacket): IcmpEcho {
-  const message =
-    family === 4
-      ? decodeIcmp(sent.packet, 0, sent.packet.length)
-      : decodeIcmpv6(sent.packet, 0, sent.packet.length);
+  const message = family === 4 ? icmp.decode(sent.packet) : icmpv6.decode(sent.packet);
   assert.equal(message.kind, 'echo');
   return message as IcmpEcho;
 }

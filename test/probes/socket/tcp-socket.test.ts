@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeTcpSegment, TcpFlag } from '../../../probes/packet';
+import { tcpSegment, TcpFlag } from '../../../probes/packet';
 import {
   SocketRegistry,
   acquireTcpSocket,
@@ -22,10 +22,15 @@ function segment(
   sourcePort = 443,
   destinationPort = 40000,
 ): Buffer {
-  const tcp = encodeTcpSegment(
-    { sourcePort, destinationPort, sequence: 7, acknowledgment: ack, flags, window: 100 },
-    { source: from, destination: LOCAL },
-  );
+  const tcp = tcpSegment.encode({
+    pseudo: { source: from, destination: LOCAL },
+    sourcePort,
+    destinationPort,
+    sequence: 7,
+    acknowledgment: ack,
+    flags,
+    window: 100,
+  });
   return ipv4Packet(from, LOCAL, 6, tcp, 57);
 }
 
@@ -83,17 +88,15 @@ describe('TcpSocket', () => {
       sequence: 41,
       onAnswer: (_at, a) => answers.push(a),
     });
-    const rst = encodeTcpSegment(
-      {
-        sourcePort: 22,
-        destinationPort: 50000,
-        sequence: 0,
-        acknowledgment: 42,
-        flags: TcpFlag.RST | TcpFlag.ACK,
-        window: 0,
-      },
-      { source: 'fd00::2', destination: 'fd00::1' },
-    );
+    const rst = tcpSegment.encode({
+      pseudo: { source: 'fd00::2', destination: 'fd00::1' },
+      sourcePort: 22,
+      destinationPort: 50000,
+      sequence: 0,
+      acknowledgment: 42,
+      flags: TcpFlag.RST | TcpFlag.ACK,
+      window: 0,
+    });
     transport.receive(rst, 'fd00:0::2');
     assert.deepEqual(answers, [{ kind: 'rst', flags: 0x14, window: 0, bytes: 20 }]);
   });
@@ -106,10 +109,14 @@ describe('TcpSocket', () => {
       LOCAL,
       REMOTE,
       6,
-      encodeTcpSegment(
-        { sourcePort: 40000, destinationPort: 443, sequence: 0xffffffff, flags: TcpFlag.SYN, window: 1 },
-        { source: LOCAL, destination: REMOTE },
-      ),
+      tcpSegment.encode({
+        pseudo: { source: LOCAL, destination: REMOTE },
+        sourcePort: 40000,
+        destinationPort: 443,
+        sequence: 0xffffffff,
+        flags: TcpFlag.SYN,
+        window: 1,
+      }),
     );
     const icmp = factory.opened.find((t) => t.protocol === 1)!;
     icmp.receive(icmpErrorV4('10.0.0.254', LOCAL, IcmpType.DestinationUnreachable, 13, syn), '10.0.0.254');

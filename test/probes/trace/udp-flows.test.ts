@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { decodeUdpDatagram } from '../../../probes/packet';
+import { udpDatagram } from '../../../probes/packet';
 import { SocketRegistry } from '../../../probes/socket';
 import { runTrace, summarizeTrace, validateTraceRequest, type TraceHop } from '../../../probes/trace';
 import { UdpFlowProber } from '../../../probes/trace/udp-flows';
@@ -50,7 +50,8 @@ describe('UDP flows (fake raw sockets)', () => {
     const { hops, udp, registry } = await run();
     const byPort = new Map<number, SentPacket[]>();
     for (const sent of udp.sent) {
-      const datagram = decodeUdpDatagram(sent.packet, 0, sent.packet.length, {
+      const datagram = udpDatagram.decode(sent.packet, 0, {
+        length: sent.packet.length,
         pseudo: { source: CLIENT, destination: TARGET },
       });
       assert.equal(datagram.destinationPort, 33434, 'the destination port is fixed, not incremented');
