@@ -5,7 +5,15 @@
 // counted. It writes nothing: figures are copied into bench/results.md ("ICMP errors on the receive path").
 import { randomInt } from 'node:crypto';
 import { IcmpSocket, type EchoExpectation, type RawTransport } from '../probes/socket';
-import { icmpEcho, icmpErrorV6, icmpv6Echo, ipv4Packet, ipv6Packet, IcmpType } from '../test/support/packets';
+import {
+  icmpEcho,
+  icmpErrorV6,
+  icmpv6Echo,
+  ipv4Packet,
+  ipv6Packet,
+  IcmpType,
+  Icmpv6Type,
+} from '../test/support/packets';
 import { icmp, icmpProtocolOf, IpProtocol } from '../probes/packet';
 
 const PENDING = 10_000;
@@ -34,17 +42,25 @@ const request4 = (i: number): Buffer =>
   ipv4Packet(
     LOCAL4,
     `10.1.${(i >> 8) & 255}.${i & 255}`,
-    1,
-    icmpEcho(8, randomInt(0, 0x10000), i, Buffer.alloc(56)),
+    IpProtocol.Icmp,
+    icmpEcho(IcmpType.EchoRequest, randomInt(0, 0x10000), i, Buffer.alloc(56)),
   );
 const request6 = (i: number): Buffer =>
   ipv6Packet(
     LOCAL6,
     `fd01::${i.toString(16)}`,
-    58,
-    icmpv6Echo(128, randomInt(0, 0x10000), i, Buffer.alloc(56), LOCAL6, `fd01::${i.toString(16)}`),
+    IpProtocol.Icmpv6,
+    icmpv6Echo(
+      Icmpv6Type.EchoRequest,
+      randomInt(0, 0x10000),
+      i,
+      Buffer.alloc(56),
+      LOCAL6,
+      `fd01::${i.toString(16)}`,
+    ),
   );
-const udp4 = (i: number): Buffer => ipv4Packet(LOCAL4, `10.1.0.${i & 255}`, 17, Buffer.alloc(8 + 24));
+const udp4 = (i: number): Buffer =>
+  ipv4Packet(LOCAL4, `10.1.0.${i & 255}`, IpProtocol.Udp, Buffer.alloc(8 + 24));
 
 const SHAPES: Shape[] = [
   { name: 'v4 error, echo quoted in 8 bytes', family: 4, packet: (i) => errorV4(request4(i), 28) },

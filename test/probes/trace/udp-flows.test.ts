@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { udpDatagram } from '../../../probes/packet';
+import { IpProtocol, udpDatagram } from '../../../probes/packet';
 import { SocketRegistry } from '../../../probes/socket';
 import { runTrace, summarizeTrace, validateTraceRequest, type TraceHop } from '../../../probes/trace';
 import { UdpFlowProber } from '../../../probes/trace/udp-flows';
@@ -23,7 +23,7 @@ function simulate(udp: FakeTransport, icmp: FakeTransport, silent: number[] = []
     const branch = flowOfPort.get(port)! % 2;
     const from = ttl === 1 ? '10.0.1.2' : ttl === 2 ? `10.0.${2 + branch}.2` : TARGET;
     // The quoted packet as the router saw it: the kernel's IP header (TTL 1 left), then our datagram.
-    const quoted = ipv4Packet(CLIENT, TARGET, 17, packet, 1);
+    const quoted = ipv4Packet(CLIENT, TARGET, IpProtocol.Udp, packet, 1);
     const answer =
       ttl < 3 ? icmpErrorV4(from, CLIENT, 11, 0, quoted) : icmpErrorV4(from, CLIENT, 3, 3, quoted);
     setImmediate(() => icmp.receive(answer, from));
@@ -37,8 +37,8 @@ async function run(
   const registry = new SocketRegistry(factory);
   const spec = validateTraceRequest({ addr: TARGET, flows: 6, probes: 2, timeout: 0.05 });
   const prober = await UdpFlowProber.open(spec, registry, {}, CLIENT);
-  const udp = factory.opened.find((t) => t.protocol === 17)!;
-  const icmp = factory.opened.find((t) => t.protocol === 1)!;
+  const udp = factory.opened.find((t) => t.protocol === IpProtocol.Udp)!;
+  const icmp = factory.opened.find((t) => t.protocol === IpProtocol.Icmp)!;
   simulate(udp, icmp, silent);
   const hops: TraceHop[] = [];
   for await (const hop of runTrace(prober, spec)) hops.push(hop);
