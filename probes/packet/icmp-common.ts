@@ -10,7 +10,18 @@ export const ICMP_FIXED_LENGTH = 8;
 /** Neither family can carry a longer message without jumbograms. */
 const MAX_MESSAGE_LENGTH = 0xffff;
 
-function checkMessageLength(length: number, layer: IcmpLayer, bodyField: string): void {
+/**
+ * The buffer an echo or error message of `length` bytes is written into at `offset`: `target`, when
+ * it has room, or a new one. Throws when no IP packet could carry the message.
+ */
+function messageBuffer(
+  target: Buffer | undefined,
+  offset: number,
+  length: number,
+  layer: IcmpLayer,
+  kind: 'echo' | 'error',
+): Buffer {
+  const bodyField = kind === 'echo' ? 'payload' : 'quoted';
   if (length > MAX_MESSAGE_LENGTH) {
     throw new PacketEncodeError(
       'ERR_PACKET_BAD_FIELD',
@@ -18,6 +29,9 @@ function checkMessageLength(length: number, layer: IcmpLayer, bodyField: string)
       `${layer}: message would be ${length} bytes, more than ${MAX_MESSAGE_LENGTH}; shorten ${bodyField}`,
     );
   }
+  const buf = target ?? Buffer.alloc(offset + length);
+  checkRoom(buf, offset, length, layer, `${kind} message`);
+  return buf;
 }
 
 /** The bytes of an echo or error message: the 8-byte header, then its payload or quoted datagram. */
@@ -39,10 +53,7 @@ export function writeEcho(
   checkField(code, 0xff, layer, 'code');
   checkField(msg.identifier, 0xffff, layer, 'identifier');
   checkField(msg.sequence, 0xffff, layer, 'sequence');
-  const length = ICMP_FIXED_LENGTH + msg.payload.length;
-  checkMessageLength(length, layer, 'payload');
-  const buf = target ?? Buffer.alloc(offset + length);
-  checkRoom(buf, offset, length, layer, 'echo message');
+  const buf = messageBuffer(target, offset, ICMP_FIXED_LENGTH + msg.payload.length, layer, 'echo');
   buf[offset] = msg.type;
   buf[offset + 1] = code;
   buf.writeUInt16BE(0, offset + 2);
@@ -64,10 +75,7 @@ export function writeErrorFrame(
   layer: IcmpLayer,
 ): Buffer {
   checkField(msg.code, 0xff, layer, 'code');
-  const length = ICMP_FIXED_LENGTH + msg.quoted.length;
-  checkMessageLength(length, layer, 'quoted');
-  const buf = target ?? Buffer.alloc(offset + length);
-  checkRoom(buf, offset, length, layer, 'error message');
+  const buf = messageBuffer(target, offset, ICMP_FIXED_LENGTH + msg.quoted.length, layer, 'error');
   buf[offset] = msg.type;
   buf[offset + 1] = msg.code;
   buf.writeUInt32BE(0, offset + 2);
