@@ -182,8 +182,9 @@ export class IcmpSocket {
   }
 
   /**
-   * Hands every ICMP error quoting a packet of IP protocol `protocol` (IpProtocol.Tcp, IpProtocol.Udp) to `handler`,
-   * after the handlers registered before it declined ("foreign"). Returns the unsubscribe function.
+   * Hands every ICMP error quoting a packet of IP protocol `protocol` (IpProtocol.Tcp or Udp) to
+   * `handler`, after the handlers registered before it declined ("foreign"). Returns the
+   * unsubscribe function.
    */
   onQuotedError(protocol: IpProtocolNumber, handler: QuotedErrorHandler): () => void {
     const handlers = this.quotedHandlers.get(protocol) ?? [];

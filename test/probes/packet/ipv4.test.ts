@@ -267,7 +267,7 @@ describe('ipv4Header.encode', () => {
 
   const base: Ipv4HeaderInit = {
     totalLength: 40,
-    protocol: 1,
+    protocol: IpProtocol.Icmp,
     source: '192.0.2.1',
     destination: '192.0.2.2',
   };

@@ -114,7 +114,11 @@ describe('ipv6Header.decode fixtures', () => {
 describe('ipv6Header.encode', () => {
   it('applies the documented defaults', () => {
     const buf = Buffer.alloc(40);
-    ipv6Header.encode({ payloadLength: 0, nextHeader: 58, source: '::1', destination: '::2' }, buf, 0);
+    ipv6Header.encode(
+      { payloadLength: 0, nextHeader: IpProtocol.Icmpv6, source: '::1', destination: '::2' },
+      buf,
+      0,
+    );
     assert.equal(
       buf.toString('hex'),
       `60000000 0000 3a 40 ${LOOPBACK} ${LOOPBACK.slice(0, -1)}2`.replace(/ /g, ''),
@@ -136,7 +140,7 @@ describe('ipv6Header.encode', () => {
       trafficClass: 0x10,
       flowLabel: 12345,
       payloadLength: 8,
-      nextHeader: 17,
+      nextHeader: IpProtocol.Udp,
       source: 'fe80::1',
       destination: '2001:db8::',
     },
@@ -159,7 +163,7 @@ describe('ipv6Header.encode', () => {
 
   const base: Ipv6HeaderInit = {
     payloadLength: 8,
-    nextHeader: 58,
+    nextHeader: IpProtocol.Icmpv6,
     source: '2001:db8::1',
     destination: '2001:db8::2',
   };
