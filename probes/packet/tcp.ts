@@ -4,7 +4,7 @@ import { finishChecksum, onesComplementSum } from './checksum';
 import type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
 import { PacketDecodeError, PacketEncodeError } from './errors';
 import { IpProtocol } from './protocol';
-import { pseudoHeaderSum } from './pseudo-header';
+import { pseudoHeaderSum, upperLayerChecksum } from './pseudo-header';
 import { checkField, checkRoom, decodedLength } from './validate';
 
 export const TCP_HEADER_LENGTH = 20;
@@ -115,8 +115,7 @@ export function mssOf(options: Buffer): number | undefined {
 
 /** Checksum value of a segment whose checksum field holds zero (or, if verifying, its value: 0 means valid). */
 export function tcpChecksum(segment: Buffer, pseudo: PseudoHeader): number {
-  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Tcp, segment.length, 'tcp');
-  return finishChecksum(onesComplementSum(segment, 0, segment.length, initial));
+  return upperLayerChecksum(pseudo, IpProtocol.Tcp, segment, 0, segment.length, 'tcp');
 }
 
 function encodingLength(fields: TcpSegmentFields): number {
@@ -199,8 +198,7 @@ function decode(buf: Buffer, offset = 0, options?: TcpDecodeOptions): TcpSegment
   const checksum = buf.readUInt16BE(offset + 16);
   const pseudo = options?.pseudo;
   if (pseudo !== undefined) {
-    const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Tcp, length, 'tcp');
-    if (finishChecksum(onesComplementSum(buf, offset, length, initial)) !== 0) {
+    if (upperLayerChecksum(pseudo, IpProtocol.Tcp, buf, offset, length, 'tcp') !== 0) {
       throw new PacketDecodeError(
         'ERR_PACKET_BAD_CHECKSUM',
         'tcp',

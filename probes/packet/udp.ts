@@ -4,7 +4,7 @@ import { finishChecksum, onesComplementSum } from './checksum';
 import type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
 import { PacketDecodeError, PacketEncodeError, truncatedError } from './errors';
 import { IpProtocol } from './protocol';
-import { pseudoHeaderSum } from './pseudo-header';
+import { pseudoHeaderSum, upperLayerChecksum } from './pseudo-header';
 import { assertIndex, checkField, checkRoom, decodedLength } from './validate';
 
 export const UDP_HEADER_LENGTH = 8;
@@ -51,8 +51,7 @@ function isIpv4(pseudo: PseudoHeader): boolean {
 
 /** Checksum value of a datagram whose checksum field holds zero (or, if verifying, its value: 0 means valid). */
 export function udpChecksum(datagram: Buffer, pseudo: PseudoHeader): number {
-  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Udp, datagram.length, 'udp');
-  return finishChecksum(onesComplementSum(datagram, 0, datagram.length, initial));
+  return upperLayerChecksum(pseudo, IpProtocol.Udp, datagram, 0, datagram.length, 'udp');
 }
 
 function encodingLength(fields: UdpDatagramFields): number {
@@ -104,9 +103,8 @@ export function forceUdpChecksum(datagram: Buffer, pseudo: PseudoHeader, wanted:
   }
   datagram.writeUInt16BE(wanted, 6);
   datagram.writeUInt16BE(0, at);
-  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Udp, datagram.length, 'udp');
   // A valid datagram sums to 0xffff (one's complement zero): the two bytes add what is missing.
-  const folded = 0xffff - finishChecksum(onesComplementSum(datagram, 0, datagram.length, initial));
+  const folded = 0xffff - upperLayerChecksum(pseudo, IpProtocol.Udp, datagram, 0, datagram.length, 'udp');
   datagram.writeUInt16BE(~folded & 0xffff, at);
 }
 
@@ -135,14 +133,7 @@ function decode(buf: Buffer, offset = 0, options?: UdpDecodeOptions): UdpDatagra
   const checksum = buf.readUInt16BE(offset + 6);
   const end = offset + Math.min(declared, length);
   if (options?.pseudo && !truncated && !(checksum === 0 && isIpv4(options.pseudo))) {
-    const initial = pseudoHeaderSum(
-      options.pseudo.source,
-      options.pseudo.destination,
-      IpProtocol.Udp,
-      declared,
-      'udp',
-    );
-    if (finishChecksum(onesComplementSum(buf, offset, declared, initial)) !== 0) {
+    if (upperLayerChecksum(options.pseudo, IpProtocol.Udp, buf, offset, declared, 'udp') !== 0) {
       throw new PacketDecodeError(
         'ERR_PACKET_BAD_CHECKSUM',
         'udp',
