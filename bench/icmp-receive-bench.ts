@@ -5,8 +5,16 @@
 // counted. It writes nothing: figures are copied into bench/results.md ("ICMP errors on the receive path").
 import { randomInt } from 'node:crypto';
 import { IcmpSocket, type EchoExpectation, type RawTransport } from '../probes/socket';
-import { icmpEcho, icmpErrorV6, icmpv6Echo, ipv4Packet, ipv6Packet, IcmpType } from '../test/support/packets';
-import { encodeIcmpError } from '../probes/packet';
+import {
+  icmpEcho,
+  icmpErrorV6,
+  icmpv6Echo,
+  ipv4Packet,
+  ipv6Packet,
+  IcmpType,
+  Icmpv6Type,
+} from '../test/support/packets';
+import { icmp, icmpProtocolOf, IpProtocol } from '../probes/packet';
 
 const PENDING = 10_000;
 const DISTINCT = 4096;
@@ -26,25 +34,33 @@ interface Shape {
 function errorV4(original: Buffer, quotedBytes: number): Buffer {
   const quoted = original.subarray(0, Math.min(original.length, quotedBytes));
   const message = Buffer.alloc(8 + quoted.length);
-  encodeIcmpError({ type: IcmpType.DestinationUnreachable, code: 1, quoted }, message, 0);
-  return ipv4Packet('10.9.9.9', LOCAL4, 1, message);
+  icmp.encode({ type: IcmpType.DestinationUnreachable, code: 1, quoted }, message);
+  return ipv4Packet('10.9.9.9', LOCAL4, IpProtocol.Icmp, message);
 }
 
 const request4 = (i: number): Buffer =>
   ipv4Packet(
     LOCAL4,
     `10.1.${(i >> 8) & 255}.${i & 255}`,
-    1,
-    icmpEcho(8, randomInt(0, 0x10000), i, Buffer.alloc(56)),
+    IpProtocol.Icmp,
+    icmpEcho(IcmpType.EchoRequest, randomInt(0, 0x10000), i, Buffer.alloc(56)),
   );
 const request6 = (i: number): Buffer =>
   ipv6Packet(
     LOCAL6,
     `fd01::${i.toString(16)}`,
-    58,
-    icmpv6Echo(128, randomInt(0, 0x10000), i, Buffer.alloc(56), LOCAL6, `fd01::${i.toString(16)}`),
+    IpProtocol.Icmpv6,
+    icmpv6Echo(
+      Icmpv6Type.EchoRequest,
+      randomInt(0, 0x10000),
+      i,
+      Buffer.alloc(56),
+      LOCAL6,
+      `fd01::${i.toString(16)}`,
+    ),
   );
-const udp4 = (i: number): Buffer => ipv4Packet(LOCAL4, `10.1.0.${i & 255}`, 17, Buffer.alloc(8 + 24));
+const udp4 = (i: number): Buffer =>
+  ipv4Packet(LOCAL4, `10.1.0.${i & 255}`, IpProtocol.Udp, Buffer.alloc(8 + 24));
 
 const SHAPES: Shape[] = [
   { name: 'v4 error, echo quoted in 8 bytes', family: 4, packet: (i) => errorV4(request4(i), 28) },
@@ -85,7 +101,7 @@ function run(shape: Shape): { nsPerPacket: number; stats: IcmpSocket['stats'] } 
   const socket = new IcmpSocket(shape.family, {}, () => {
     const transport: RawTransport = {
       family: shape.family,
-      protocol: shape.family === 4 ? 1 : 58,
+      protocol: icmpProtocolOf(shape.family),
       headerIncluded: false,
       send: () => {},
       readNow: () => {},
@@ -95,7 +111,7 @@ function run(shape: Shape): { nsPerPacket: number; stats: IcmpSocket['stats'] } 
     return transport;
   });
   pendingProbes(socket, shape.family);
-  if (shape.udpHandler) socket.onQuotedError(17, () => 'foreign');
+  if (shape.udpHandler) socket.onQuotedError(IpProtocol.Udp, () => 'foreign');
   // Identifiers of the pending probes are 0..9999 with sequence 7; the flood quotes sequence i ≠ 7.
   const packets = Array.from({ length: DISTINCT }, (_, i) => shape.packet(i + 8));
   const source = shape.family === 4 ? '10.9.9.9' : 'fd09::9';

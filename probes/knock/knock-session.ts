@@ -97,15 +97,13 @@ export class KnockSession {
       if (!knock.inflight) return;
       let segment: Buffer;
       try {
-        segment = encodeSyn(
-          {
-            family: spec.family,
-            sourcePort: knock.localPort,
-            destinationPort: spec.port,
-            sequence: knock.sequence,
-          },
-          { source, destination: spec.destination },
-        );
+        segment = encodeSyn({
+          family: spec.family,
+          pseudo: { source, destination: spec.destination },
+          sourcePort: knock.localPort,
+          destinationPort: spec.port,
+          sequence: knock.sequence,
+        });
       } catch (error) {
         knock.onSendError(error as Error);
         return;

@@ -1,4 +1,4 @@
-import { encodeTcpSegment, mssOption, TcpFlag, type IpFamily, type PseudoHeader } from '../packet';
+import { mssOption, TcpFlag, tcpSegment, type IpFamily, type PseudoHeader } from '../packet';
 
 /** What a Linux client offers: Ethernet MTU minus the IP and TCP headers. */
 const MSS: Record<IpFamily, number> = { 4: 1460, 6: 1440 };
@@ -8,6 +8,8 @@ const WINDOW = 64240;
 
 export interface SynSpec {
   family: IpFamily;
+  /** The addresses of the IP packet, which the checksum covers. */
+  pseudo: PseudoHeader;
   sourcePort: number;
   destinationPort: number;
   sequence: number;
@@ -15,11 +17,13 @@ export interface SynSpec {
 
 /**
  * A SYN as a real client sends it (with an MSS option, so that middleboxes that drop option-less
- * SYNs let it through), checksummed over the pseudo-header of `addresses`.
+ * SYNs let it through), checksummed over the pseudo-header of `spec.pseudo`, written at buf[offset]
+ * (into a new Buffer when `buf` is absent): the codec shape of probes/packet.
  */
-export function encodeSyn(spec: SynSpec, addresses: PseudoHeader): Buffer {
-  return encodeTcpSegment(
+export function encodeSyn(spec: SynSpec, buf?: Buffer, offset = 0): Buffer {
+  return tcpSegment.encode(
     {
+      pseudo: spec.pseudo,
       sourcePort: spec.sourcePort,
       destinationPort: spec.destinationPort,
       sequence: spec.sequence,
@@ -27,6 +31,7 @@ export function encodeSyn(spec: SynSpec, addresses: PseudoHeader): Buffer {
       window: WINDOW,
       options: MSS_OPTION[spec.family],
     },
-    addresses,
+    buf,
+    offset,
   );
 }

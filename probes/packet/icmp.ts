@@ -1,26 +1,20 @@
 // ICMP for IPv4 (RFC 792), and the message types that ICMPv6 shares.
 import { internetChecksum } from './checksum';
+import type { DecodeOptions, PacketCodec } from './codec';
 import {
   ICMP_FIXED_LENGTH,
   badChecksum,
   badType,
   checkMessageBounds,
+  icmpEncodingLength,
   writeEcho,
   writeErrorFrame,
 } from './icmp-common';
 import { PacketEncodeError } from './errors';
-import { checkField } from './validate';
+import { IcmpType } from './protocol';
+import { checkField, decodedLength } from './validate';
 
 export const ICMP_HEADER_LENGTH = ICMP_FIXED_LENGTH;
-
-export const IcmpType = {
-  EchoReply: 0,
-  DestinationUnreachable: 3,
-  Redirect: 5,
-  EchoRequest: 8,
-  TimeExceeded: 11,
-  ParameterProblem: 12,
-} as const;
 
 /** Codes of IcmpType.DestinationUnreachable that a prober commonly meets. */
 export const IcmpUnreachableCode = {
@@ -91,7 +85,10 @@ export interface IcmpErrorInit {
   pointer?: number;
 }
 
-export interface IcmpDecodeOptions {
+/** An echo or an error message, told apart by `quoted`; ICMPv6 adds the addresses of its checksum. */
+export type IcmpInit = IcmpEchoInit | IcmpErrorInit;
+
+export interface IcmpDecodeOptions extends DecodeOptions {
   /** [true] */
   verifyChecksum?: boolean;
 }
@@ -108,21 +105,22 @@ function fieldNotAllowed(field: string, where: string): PacketEncodeError {
   );
 }
 
-/** Writes an echo request (type 8) or reply (type 0) with its checksum; returns the bytes written. */
-export function encodeIcmpEcho(msg: IcmpEchoInit, buf: Buffer, offset: number): number {
+/** An echo request (type 8) or reply (type 0), with its checksum. */
+function encodeEcho(msg: IcmpEchoInit, buf: Buffer | undefined, offset: number): Buffer {
   if (msg.type !== IcmpType.EchoRequest && msg.type !== IcmpType.EchoReply) {
     throw badType('icmpv4', 'echo', '8 or 0', msg.type);
   }
-  const length = writeEcho(msg, buf, offset, 'icmpv4');
-  buf.writeUInt16BE(internetChecksum(buf, offset, length), offset + 2);
-  return length;
+  const target = writeEcho(msg, buf, offset, 'icmpv4');
+  const length = ICMP_FIXED_LENGTH + msg.payload.length;
+  target.writeUInt16BE(internetChecksum(target, offset, length), offset + 2);
+  return target;
 }
 
 /**
- * Writes a destination unreachable (3), time exceeded (11) or parameter problem (12) message
- * with its checksum; returns the bytes written.
+ * A destination unreachable (3), time exceeded (11) or parameter problem (12) message, with its
+ * checksum.
  */
-export function encodeIcmpError(msg: IcmpErrorInit, buf: Buffer, offset: number): number {
+function encodeError(msg: IcmpErrorInit, buf: Buffer | undefined, offset: number): Buffer {
   const { type, mtu, pointer } = msg;
   if (
     type !== IcmpType.DestinationUnreachable &&
@@ -141,21 +139,22 @@ export function encodeIcmpError(msg: IcmpErrorInit, buf: Buffer, offset: number)
     if (type !== IcmpType.ParameterProblem) throw fieldNotAllowed('pointer', 'parameter problem (type 12)');
     checkField(pointer, 0xff, 'icmpv4', 'pointer');
   }
-  const length = writeErrorFrame(msg, buf, offset, 'icmpv4');
-  if (mtu !== undefined) buf.writeUInt16BE(mtu, offset + 6);
-  if (pointer !== undefined) buf[offset + 4] = pointer;
-  buf.writeUInt16BE(internetChecksum(buf, offset, length), offset + 2);
-  return length;
+  const target = writeErrorFrame(msg, buf, offset, 'icmpv4');
+  if (mtu !== undefined) target.writeUInt16BE(mtu, offset + 6);
+  if (pointer !== undefined) target[offset + 4] = pointer;
+  const length = ICMP_FIXED_LENGTH + msg.quoted.length;
+  target.writeUInt16BE(internetChecksum(target, offset, length), offset + 2);
+  return target;
+}
+
+function encode(msg: IcmpInit, buf?: Buffer, offset = 0): Buffer {
+  return 'quoted' in msg ? encodeError(msg, buf, offset) : encodeEcho(msg, buf, offset);
 }
 
 /** Decodes the ICMPv4 message in buf[offset, offset+length), e.g. the payload of an IPv4 packet. */
-export function decodeIcmp(
-  buf: Buffer,
-  offset: number,
-  length: number,
-  options?: IcmpDecodeOptions,
-): IcmpMessage {
-  checkMessageBounds(buf, offset, length, 'icmpv4');
+function decode(buf: Buffer, offset = 0, options?: IcmpDecodeOptions): IcmpMessage {
+  const length = decodedLength(buf, offset, options?.length, 'icmpv4', 'message');
+  checkMessageBounds(length, offset, 'icmpv4');
   if (options?.verifyChecksum !== false && internetChecksum(buf, offset, length) !== 0) {
     throw badChecksum('icmpv4', buf, offset);
   }
@@ -196,3 +195,13 @@ export function decodeIcmp(
       return { kind: 'other', type, code, checksum, body: buf.subarray(offset + 4, end) };
   }
 }
+
+/**
+ * ICMP for IPv4 (the codec shape is in codec.ts): encodes an echo (IcmpEchoInit) or an error
+ * (IcmpErrorInit, the one with `quoted`); decodes any message.
+ */
+export const icmp: PacketCodec<IcmpInit, IcmpMessage, IcmpDecodeOptions> = {
+  encode,
+  encodingLength: icmpEncodingLength,
+  decode,
+};

@@ -3,29 +3,22 @@
 // without its IPv6 header, so they come from the socket, not from the bytes.
 import { writeIpv6Address } from './address';
 import { internetChecksum, pseudoHeaderSum } from './checksum';
+import type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
 import { PacketEncodeError } from './errors';
-import type { IcmpEchoInit, IcmpErrorInit, IcmpMessage } from './icmp';
+import type { IcmpEchoInit, IcmpErrorInit, IcmpInit, IcmpMessage } from './icmp';
 import {
   ICMP_FIXED_LENGTH,
   badChecksum,
   badType,
   checkMessageBounds,
+  icmpEncodingLength,
   writeEcho,
   writeErrorFrame,
 } from './icmp-common';
-import { IpProtocol } from './protocol';
-import { checkField } from './validate';
+import { IpProtocol, Icmpv6Type } from './protocol';
+import { checkField, decodedLength } from './validate';
 
 export const ICMPV6_HEADER_LENGTH = ICMP_FIXED_LENGTH;
-
-export const Icmpv6Type = {
-  DestinationUnreachable: 1,
-  PacketTooBig: 2,
-  TimeExceeded: 3,
-  ParameterProblem: 4,
-  EchoRequest: 128,
-  EchoReply: 129,
-} as const;
 
 export const Icmpv6UnreachableCode = {
   NoRoute: 0,
@@ -37,15 +30,12 @@ export const Icmpv6UnreachableCode = {
   RejectRoute: 6,
 } as const;
 
-/** The IPv6 addresses of the packet: text, or 16-byte Buffers to skip the parsing. */
-export interface Icmpv6Addresses {
-  source: string | Buffer;
-  destination: string | Buffer;
-}
+/** An ICMP message and the IPv6 addresses its checksum covers: text, or 16-byte Buffers to skip the parsing. */
+export type Icmpv6Init = IcmpInit & { pseudo: PseudoHeader };
 
-export interface Icmpv6DecodeOptions {
+export interface Icmpv6DecodeOptions extends DecodeOptions {
   /** The checksum is verified only when these are given. */
-  addresses?: Icmpv6Addresses;
+  pseudo?: PseudoHeader;
 }
 
 const sourceScratch = Buffer.alloc(16);
@@ -64,22 +54,23 @@ function addressBytes(addr: string | Buffer, scratch: Buffer, field: string): Bu
   );
 }
 
-/** Writes an echo request (128) or reply (129) with its checksum; returns the bytes written. */
-export function encodeIcmpv6Echo(
+/** An echo request (128) or reply (129), with its checksum. */
+function encodeEcho(
   msg: IcmpEchoInit,
-  buf: Buffer,
+  pseudo: PseudoHeader,
+  buf: Buffer | undefined,
   offset: number,
-  addresses: Icmpv6Addresses,
-): number {
+): Buffer {
   if (msg.type !== Icmpv6Type.EchoRequest && msg.type !== Icmpv6Type.EchoReply) {
     throw badType('icmpv6', 'echo', '128 or 129', msg.type);
   }
-  const source = addressBytes(addresses.source, sourceScratch, 'source');
-  const destination = addressBytes(addresses.destination, destinationScratch, 'destination');
-  const length = writeEcho(msg, buf, offset, 'icmpv6');
+  const source = addressBytes(pseudo.source, sourceScratch, 'source');
+  const destination = addressBytes(pseudo.destination, destinationScratch, 'destination');
+  const target = writeEcho(msg, buf, offset, 'icmpv6');
+  const length = ICMP_FIXED_LENGTH + msg.payload.length;
   const sum = pseudoHeaderSum(source, destination, IpProtocol.Icmpv6, length);
-  buf.writeUInt16BE(internetChecksum(buf, offset, length, sum), offset + 2);
-  return length;
+  target.writeUInt16BE(internetChecksum(target, offset, length, sum), offset + 2);
+  return target;
 }
 
 function fieldNotAllowed(field: string, where: string): PacketEncodeError {
@@ -91,15 +82,15 @@ function fieldNotAllowed(field: string, where: string): PacketEncodeError {
 }
 
 /**
- * Writes a destination unreachable (1), packet too big (2), time exceeded (3) or parameter
- * problem (4) message with its checksum; returns the bytes written.
+ * A destination unreachable (1), packet too big (2), time exceeded (3) or parameter problem (4)
+ * message, with its checksum.
  */
-export function encodeIcmpv6Error(
+function encodeError(
   msg: IcmpErrorInit,
-  buf: Buffer,
+  pseudo: PseudoHeader,
+  buf: Buffer | undefined,
   offset: number,
-  addresses: Icmpv6Addresses,
-): number {
+): Buffer {
   const { type, mtu, pointer } = msg;
   if (
     type < Icmpv6Type.DestinationUnreachable ||
@@ -116,28 +107,31 @@ export function encodeIcmpv6Error(
     if (type !== Icmpv6Type.ParameterProblem) throw fieldNotAllowed('pointer', 'parameter problem (type 4)');
     checkField(pointer, 0xffffffff, 'icmpv6', 'pointer');
   }
-  const source = addressBytes(addresses.source, sourceScratch, 'source');
-  const destination = addressBytes(addresses.destination, destinationScratch, 'destination');
-  const length = writeErrorFrame(msg, buf, offset, 'icmpv6');
+  const source = addressBytes(pseudo.source, sourceScratch, 'source');
+  const destination = addressBytes(pseudo.destination, destinationScratch, 'destination');
+  const target = writeErrorFrame(msg, buf, offset, 'icmpv6');
   const parameter = mtu ?? pointer;
-  if (parameter !== undefined) buf.writeUInt32BE(parameter, offset + 4);
+  if (parameter !== undefined) target.writeUInt32BE(parameter, offset + 4);
+  const length = ICMP_FIXED_LENGTH + msg.quoted.length;
   const sum = pseudoHeaderSum(source, destination, IpProtocol.Icmpv6, length);
-  buf.writeUInt16BE(internetChecksum(buf, offset, length, sum), offset + 2);
-  return length;
+  target.writeUInt16BE(internetChecksum(target, offset, length, sum), offset + 2);
+  return target;
+}
+
+function encode(msg: Icmpv6Init, buf?: Buffer, offset = 0): Buffer {
+  return 'quoted' in msg
+    ? encodeError(msg, msg.pseudo, buf, offset)
+    : encodeEcho(msg, msg.pseudo, buf, offset);
 }
 
 /** Decodes the ICMPv6 message in buf[offset, offset+length). */
-export function decodeIcmpv6(
-  buf: Buffer,
-  offset: number,
-  length: number,
-  options?: Icmpv6DecodeOptions,
-): IcmpMessage {
-  checkMessageBounds(buf, offset, length, 'icmpv6');
-  const addresses = options?.addresses;
-  if (addresses !== undefined) {
-    const source = addressBytes(addresses.source, sourceScratch, 'source');
-    const destination = addressBytes(addresses.destination, destinationScratch, 'destination');
+function decode(buf: Buffer, offset = 0, options?: Icmpv6DecodeOptions): IcmpMessage {
+  const length = decodedLength(buf, offset, options?.length, 'icmpv6', 'message');
+  checkMessageBounds(length, offset, 'icmpv6');
+  const pseudo = options?.pseudo;
+  if (pseudo !== undefined) {
+    const source = addressBytes(pseudo.source, sourceScratch, 'source');
+    const destination = addressBytes(pseudo.destination, destinationScratch, 'destination');
     const sum = pseudoHeaderSum(source, destination, IpProtocol.Icmpv6, length);
     if (internetChecksum(buf, offset, length, sum) !== 0) throw badChecksum('icmpv6', buf, offset);
   }
@@ -188,3 +182,13 @@ export function decodeIcmpv6(
       return { kind: 'other', type, code, checksum, body: buf.subarray(offset + 4, end) };
   }
 }
+
+/**
+ * ICMPv6 (the codec shape is in codec.ts): encodes an echo or an error (the one with `quoted`),
+ * checksummed over the pseudo-header of `pseudo`; decodes any message.
+ */
+export const icmpv6: PacketCodec<Icmpv6Init, IcmpMessage, Icmpv6DecodeOptions> = {
+  encode,
+  encodingLength: icmpEncodingLength,
+  decode,
+};

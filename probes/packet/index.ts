@@ -1,6 +1,10 @@
-// Pure packet codecs: bytes in, values out, and back. No sockets, clocks or randomness.
+// Pure packet codecs: bytes in, values out, and back. No sockets, clocks or randomness. Every codec
+// has one shape, PacketCodec (codec.ts): encode(fields, buf?, offset?) → buf, encodingLength(fields),
+// decode(buf, offset?, options?) → fields.
 export { PacketDecodeError, PacketEncodeError } from './errors';
 export type { PacketErrorCode, PacketLayer } from './errors';
+
+export type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
 
 export { finishChecksum, internetChecksum, onesComplementSum } from './checksum';
 export { pseudoHeaderSum } from './pseudo-header';
@@ -17,61 +21,45 @@ export {
 } from './address';
 export type { IpFamily } from './address';
 
-export { IpProtocol } from './protocol';
+export { IcmpType, Icmpv6Type, IpProtocol, icmpProtocolOf } from './protocol';
+export type { IpProtocolNumber } from './protocol';
 
-export { IPV4_HEADER_LENGTH, IPV4_MAX_HEADER_LENGTH, decodeIpv4Header, encodeIpv4Header } from './ipv4';
+export { ipHeader, withIpHeader } from './ip-header';
+export type { IpHeader, IpHeaderDecodeOptions, IpHeaderFields } from './ip-header';
+
+export { IPV4_HEADER_LENGTH, IPV4_MAX_HEADER_LENGTH, ipv4Header } from './ipv4';
 export type { Ipv4DecodeOptions, Ipv4Header, Ipv4HeaderInit } from './ipv4';
 
-export { IPV6_HEADER_LENGTH, decodeIpv6Header, encodeIpv6Header } from './ipv6';
+export { IPV6_HEADER_LENGTH, ipv6Header } from './ipv6';
 export type { Ipv6DecodeOptions, Ipv6Header, Ipv6HeaderInit } from './ipv6';
 
-export {
-  ICMP_HEADER_LENGTH,
-  IcmpType,
-  IcmpUnreachableCode,
-  decodeIcmp,
-  encodeIcmpEcho,
-  encodeIcmpError,
-} from './icmp';
+export { ICMP_HEADER_LENGTH, IcmpUnreachableCode, icmp } from './icmp';
 export type {
   IcmpDecodeOptions,
   IcmpEcho,
   IcmpEchoInit,
   IcmpError,
   IcmpErrorInit,
+  IcmpInit,
   IcmpMessage,
   IcmpOther,
 } from './icmp';
 
-export {
-  ICMPV6_HEADER_LENGTH,
-  Icmpv6Type,
-  Icmpv6UnreachableCode,
-  decodeIcmpv6,
-  encodeIcmpv6Echo,
-  encodeIcmpv6Error,
-} from './icmpv6';
-export type { Icmpv6Addresses, Icmpv6DecodeOptions } from './icmpv6';
+export { ICMPV6_HEADER_LENGTH, Icmpv6UnreachableCode, icmpv6 } from './icmpv6';
+export type { Icmpv6DecodeOptions, Icmpv6Init } from './icmpv6';
 
 export {
   TCP_HEADER_LENGTH,
   TCP_MAX_HEADER_LENGTH,
   TcpFlag,
   TcpOptionKind,
-  decodeTcpSegment,
-  encodeTcpSegment,
   mssOf,
   mssOption,
   tcpChecksum,
   tcpFlagLetters,
+  tcpSegment,
 } from './tcp';
-export type { PseudoHeader, TcpDecodeOptions, TcpSegment, TcpSegmentFields } from './tcp';
+export type { TcpDecodeOptions, TcpSegment, TcpSegmentFields } from './tcp';
 
-export {
-  UDP_HEADER_LENGTH,
-  decodeUdpDatagram,
-  encodeUdpDatagram,
-  forceUdpChecksum,
-  udpChecksum,
-} from './udp';
+export { UDP_HEADER_LENGTH, forceUdpChecksum, udpChecksum, udpDatagram } from './udp';
 export type { UdpDatagram, UdpDatagramFields, UdpDecodeOptions } from './udp';

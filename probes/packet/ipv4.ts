@@ -1,8 +1,9 @@
 // IPv4 header (RFC 791).
 import { ipv4AddressValue, ipv4FromBytes } from './address';
 import { internetChecksum } from './checksum';
+import type { DecodeOptions, PacketCodec } from './codec';
 import { PacketDecodeError, PacketEncodeError, truncatedError } from './errors';
-import { assertIndex, checkField, checkRoom } from './validate';
+import { checkField, checkRoom, decodedLength } from './validate';
 
 export const IPV4_HEADER_LENGTH = 20;
 export const IPV4_MAX_HEADER_LENGTH = 60;
@@ -57,8 +58,7 @@ export interface Ipv4HeaderInit {
   options?: Buffer;
 }
 
-/** Writes the header with its checksum at offset; returns the bytes written. */
-export function encodeIpv4Header(h: Ipv4HeaderInit, buf: Buffer, offset: number): number {
+function encodingLength(h: Ipv4HeaderInit): number {
   const options = h.options ?? EMPTY;
   if (options.length % 4 !== 0 || options.length > IPV4_MAX_HEADER_LENGTH - IPV4_HEADER_LENGTH) {
     throw new PacketEncodeError(
@@ -67,7 +67,12 @@ export function encodeIpv4Header(h: Ipv4HeaderInit, buf: Buffer, offset: number)
       `ipv4: options must be a multiple of 4 bytes and at most 40, got ${options.length}`,
     );
   }
-  const headerLength = IPV4_HEADER_LENGTH + options.length;
+  return IPV4_HEADER_LENGTH + options.length;
+}
+
+function encode(h: Ipv4HeaderInit, buf?: Buffer, offset = 0): Buffer {
+  const options = h.options ?? EMPTY;
+  const headerLength = encodingLength(h);
   const tos = h.tos ?? 0;
   const identification = h.identification ?? 0;
   const fragmentOffset = h.fragmentOffset ?? 0;
@@ -87,6 +92,7 @@ export function encodeIpv4Header(h: Ipv4HeaderInit, buf: Buffer, offset: number)
   checkField(h.protocol, 0xff, 'ipv4', 'protocol');
   const source = ipv4AddressValue(h.source, 'ipv4', 'source');
   const destination = ipv4AddressValue(h.destination, 'ipv4', 'destination');
+  if (buf === undefined) buf = Buffer.alloc(offset + headerLength);
   checkRoom(buf, offset, headerLength, 'ipv4', 'header');
 
   let flags = fragmentOffset;
@@ -104,10 +110,10 @@ export function encodeIpv4Header(h: Ipv4HeaderInit, buf: Buffer, offset: number)
   buf.writeUInt32BE(destination, offset + 16);
   options.copy(buf, offset + IPV4_HEADER_LENGTH);
   buf.writeUInt16BE(internetChecksum(buf, offset, headerLength), offset + 10);
-  return headerLength;
+  return buf;
 }
 
-export interface Ipv4DecodeOptions {
+export interface Ipv4DecodeOptions extends DecodeOptions {
   /** [true] */
   verifyChecksum?: boolean;
   /**
@@ -117,9 +123,8 @@ export interface Ipv4DecodeOptions {
   allowTruncatedPayload?: boolean;
 }
 
-export function decodeIpv4Header(buf: Buffer, offset: number, options?: Ipv4DecodeOptions): Ipv4Header {
-  assertIndex(offset, 'offset');
-  const available = buf.length - offset;
+function decode(buf: Buffer, offset = 0, options?: Ipv4DecodeOptions): Ipv4Header {
+  const available = decodedLength(buf, offset, options?.length, 'ipv4', 'packet');
   if (available < IPV4_HEADER_LENGTH) {
     throw truncatedError('ipv4', 'header', IPV4_HEADER_LENGTH, offset, available);
   }
@@ -189,3 +194,13 @@ export function decodeIpv4Header(buf: Buffer, offset: number, options?: Ipv4Deco
         : buf.subarray(offset + IPV4_HEADER_LENGTH, offset + headerLength),
   };
 }
+
+/**
+ * The IPv4 header (the codec shape is in codec.ts): `totalLength` covers the payload that follows,
+ * which the caller writes after the header.
+ */
+export const ipv4Header: PacketCodec<Ipv4HeaderInit, Ipv4Header, Ipv4DecodeOptions> = {
+  encode,
+  encodingLength,
+  decode,
+};

@@ -3,8 +3,9 @@
 // upper-layer protocol. Jumbograms (payloadLength 0 plus a Jumbo Payload option) are not
 // supported either: payloadLength is taken as it is.
 import { ipv6FromBytes, writeIpv6Address } from './address';
+import type { DecodeOptions, PacketCodec } from './codec';
 import { PacketDecodeError, truncatedError } from './errors';
-import { assertIndex, checkField, checkRoom } from './validate';
+import { checkField, checkRoom, decodedLength } from './validate';
 
 export const IPV6_HEADER_LENGTH = 40;
 
@@ -35,8 +36,11 @@ export interface Ipv6HeaderInit {
 // Both addresses are parsed here first, so that a bad destination leaves `buf` untouched.
 const addressScratch = Buffer.alloc(32);
 
-/** Writes the 40-byte fixed header at offset; returns 40. */
-export function encodeIpv6Header(h: Ipv6HeaderInit, buf: Buffer, offset: number): number {
+function encodingLength(): number {
+  return IPV6_HEADER_LENGTH;
+}
+
+function encode(h: Ipv6HeaderInit, buf?: Buffer, offset = 0): Buffer {
   const trafficClass = h.trafficClass ?? 0;
   const flowLabel = h.flowLabel ?? 0;
   const hopLimit = h.hopLimit ?? 64;
@@ -47,6 +51,7 @@ export function encodeIpv6Header(h: Ipv6HeaderInit, buf: Buffer, offset: number)
   checkField(hopLimit, 0xff, 'ipv6', 'hopLimit');
   writeIpv6Address(h.source, addressScratch, 0, 'ipv6', 'source');
   writeIpv6Address(h.destination, addressScratch, 16, 'ipv6', 'destination');
+  if (buf === undefined) buf = Buffer.alloc(offset + IPV6_HEADER_LENGTH);
   checkRoom(buf, offset, IPV6_HEADER_LENGTH, 'ipv6', 'header');
 
   // trafficClass << 20 can reach bit 31, so multiply instead of shifting into the sign bit.
@@ -55,17 +60,16 @@ export function encodeIpv6Header(h: Ipv6HeaderInit, buf: Buffer, offset: number)
   buf[offset + 6] = h.nextHeader;
   buf[offset + 7] = hopLimit;
   addressScratch.copy(buf, offset + 8);
-  return IPV6_HEADER_LENGTH;
+  return buf;
 }
 
-export interface Ipv6DecodeOptions {
+export interface Ipv6DecodeOptions extends DecodeOptions {
   /** [false] Whether payloadLength may exceed the bytes available (a header quoted in an ICMPv6 error). */
   allowTruncatedPayload?: boolean;
 }
 
-export function decodeIpv6Header(buf: Buffer, offset: number, options?: Ipv6DecodeOptions): Ipv6Header {
-  assertIndex(offset, 'offset');
-  const available = buf.length - offset;
+function decode(buf: Buffer, offset = 0, options?: Ipv6DecodeOptions): Ipv6Header {
+  const available = decodedLength(buf, offset, options?.length, 'ipv6', 'packet');
   if (available < IPV6_HEADER_LENGTH) {
     throw truncatedError('ipv6', 'header', IPV6_HEADER_LENGTH, offset, available);
   }
@@ -98,3 +102,13 @@ export function decodeIpv6Header(buf: Buffer, offset: number, options?: Ipv6Deco
     destination: ipv6FromBytes(buf, offset + 24),
   };
 }
+
+/**
+ * The IPv6 fixed header (the codec shape is in codec.ts): `payloadLength` covers what follows,
+ * which the caller writes after the header.
+ */
+export const ipv6Header: PacketCodec<Ipv6HeaderInit, Ipv6Header, Ipv6DecodeOptions> = {
+  encode,
+  encodingLength,
+  decode,
+};

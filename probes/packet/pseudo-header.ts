@@ -1,6 +1,7 @@
 // The pseudo-header that TCP and UDP checksums cover (RFC 793 §3.1, RFC 768, RFC 8200 §8.1).
 import { ipFamily, writeIpv4Address, writeIpv6Address } from './address';
-import { pseudoHeaderSum as pseudoHeaderSumOfBytes } from './checksum';
+import { finishChecksum, onesComplementSum, pseudoHeaderSum as pseudoHeaderSumOfBytes } from './checksum';
+import type { PseudoHeader } from './codec';
 import { PacketEncodeError, type PacketLayer } from './errors';
 
 // Scratch space, safe to share because the sum is computed synchronously.
@@ -43,4 +44,21 @@ export function pseudoHeaderSum(
     protocol,
     length,
   );
+}
+
+/**
+ * The checksum of the upper-layer packet in buf[offset, offset+length) under the pseudo-header of
+ * `pseudo`, its checksum field counted as it stands: the value to write when the field holds zero,
+ * 0 when verifying a valid packet.
+ */
+export function upperLayerChecksum(
+  pseudo: PseudoHeader,
+  protocol: number,
+  buf: Buffer,
+  offset: number,
+  length: number,
+  layer: PacketLayer,
+): number {
+  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, protocol, length, layer);
+  return finishChecksum(onesComplementSum(buf, offset, length, initial));
 }

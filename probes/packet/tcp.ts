@@ -1,10 +1,11 @@
 // TCP header (RFC 9293 §3.1). The checksum covers the IPv4/IPv6 pseudo-header, so encoding and
 // verifying need the addresses of the enclosing IP packet.
 import { finishChecksum, onesComplementSum } from './checksum';
+import type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
 import { PacketDecodeError, PacketEncodeError } from './errors';
 import { IpProtocol } from './protocol';
-import { pseudoHeaderSum } from './pseudo-header';
-import { assertIndex, checkField, checkRoom } from './validate';
+import { pseudoHeaderSum, upperLayerChecksum } from './pseudo-header';
+import { checkField, checkRoom, decodedLength } from './validate';
 
 export const TCP_HEADER_LENGTH = 20;
 export const TCP_MAX_HEADER_LENGTH = 60;
@@ -49,10 +50,12 @@ export interface TcpSegment {
 }
 
 /**
- * What the encoder needs; defaults in brackets. A decoded TcpSegment is also valid
- * TcpSegmentFields: its checksum and headerLength are recomputed.
+ * What the encoder needs; defaults in brackets. A decoded TcpSegment with `pseudo` added is also
+ * valid TcpSegmentFields: its checksum and headerLength are recomputed.
  */
 export interface TcpSegmentFields {
+  /** The addresses of the IP packet carrying the segment, which its checksum covers. */
+  pseudo: PseudoHeader;
   sourcePort: number;
   destinationPort: number;
   sequence: number;
@@ -72,13 +75,7 @@ export interface TcpSegmentFields {
   payload?: Buffer;
 }
 
-/** The addresses of the IP packet carrying the segment: IPv4 or IPv6 literals of the same family. */
-export interface PseudoHeader {
-  source: string;
-  destination: string;
-}
-
-export interface TcpDecodeOptions {
+export interface TcpDecodeOptions extends DecodeOptions {
   /** The checksum is verified only when given (ERR_PACKET_BAD_CHECKSUM on mismatch). */
   pseudo?: PseudoHeader;
 }
@@ -118,22 +115,11 @@ export function mssOf(options: Buffer): number | undefined {
 
 /** Checksum value of a segment whose checksum field holds zero (or, if verifying, its value: 0 means valid). */
 export function tcpChecksum(segment: Buffer, pseudo: PseudoHeader): number {
-  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Tcp, segment.length, 'tcp');
-  return finishChecksum(onesComplementSum(segment, 0, segment.length, initial));
+  return upperLayerChecksum(pseudo, IpProtocol.Tcp, segment, 0, segment.length, 'tcp');
 }
 
-/**
- * Writes the segment with its checksum at buf[offset] (into a new Buffer when `buf` is absent) and
- * returns the segment's bytes: a view of `buf`, whose length is the number of bytes written.
- */
-export function encodeTcpSegment(
-  fields: TcpSegmentFields,
-  pseudo: PseudoHeader,
-  buf?: Buffer,
-  offset = 0,
-): Buffer {
+function encodingLength(fields: TcpSegmentFields): number {
   const options = fields.options ?? EMPTY;
-  const payload = fields.payload ?? EMPTY;
   if (options.length % 4 !== 0 || options.length > TCP_MAX_HEADER_LENGTH - TCP_HEADER_LENGTH) {
     throw new PacketEncodeError(
       'ERR_PACKET_BAD_FIELD',
@@ -141,6 +127,14 @@ export function encodeTcpSegment(
       `tcp: options must be a multiple of 4 bytes and at most 40, got ${options.length}`,
     );
   }
+  return TCP_HEADER_LENGTH + options.length + (fields.payload?.length ?? 0);
+}
+
+function encode(fields: TcpSegmentFields, buf?: Buffer, offset = 0): Buffer {
+  const options = fields.options ?? EMPTY;
+  const payload = fields.payload ?? EMPTY;
+  const length = encodingLength(fields);
+  const { pseudo } = fields;
   const acknowledgment = fields.acknowledgment ?? 0;
   const urgentPointer = fields.urgentPointer ?? 0;
   checkField(fields.sourcePort, 0xffff, 'tcp', 'sourcePort');
@@ -151,7 +145,6 @@ export function encodeTcpSegment(
   checkField(fields.window, 0xffff, 'tcp', 'window');
   checkField(urgentPointer, 0xffff, 'tcp', 'urgentPointer');
   const headerLength = TCP_HEADER_LENGTH + options.length;
-  const length = headerLength + payload.length;
   if (length > MAX_SEGMENT_LENGTH) {
     throw new PacketEncodeError(
       'ERR_PACKET_BAD_FIELD',
@@ -177,27 +170,12 @@ export function encodeTcpSegment(
   payload.copy(target, offset + headerLength);
   const checksum = finishChecksum(onesComplementSum(target, offset, length, initial));
   target.writeUInt16BE(checksum, offset + 16);
-  return target.subarray(offset, offset + length);
+  return target;
 }
 
 /** Decodes the segment in buf[offset, offset+length), e.g. the payload of an IP packet. */
-export function decodeTcpSegment(
-  buf: Buffer,
-  offset: number,
-  length: number,
-  options?: TcpDecodeOptions,
-): TcpSegment {
-  assertIndex(offset, 'offset');
-  assertIndex(length, 'length');
-  const available = buf.length - offset;
-  if (length > available) {
-    throw new PacketDecodeError(
-      'ERR_PACKET_TRUNCATED',
-      'tcp',
-      offset,
-      `tcp: segment of ${length} bytes at offset ${offset} overruns the buffer, which has ${Math.max(0, available)}`,
-    );
-  }
+function decode(buf: Buffer, offset = 0, options?: TcpDecodeOptions): TcpSegment {
+  const length = decodedLength(buf, offset, options?.length, 'tcp', 'segment');
   if (length < TCP_HEADER_LENGTH) {
     throw new PacketDecodeError(
       'ERR_PACKET_TRUNCATED',
@@ -220,8 +198,7 @@ export function decodeTcpSegment(
   const checksum = buf.readUInt16BE(offset + 16);
   const pseudo = options?.pseudo;
   if (pseudo !== undefined) {
-    const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Tcp, length, 'tcp');
-    if (finishChecksum(onesComplementSum(buf, offset, length, initial)) !== 0) {
+    if (upperLayerChecksum(pseudo, IpProtocol.Tcp, buf, offset, length, 'tcp') !== 0) {
       throw new PacketDecodeError(
         'ERR_PACKET_BAD_CHECKSUM',
         'tcp',
@@ -255,3 +232,10 @@ export function tcpFlagLetters(flags: number): string {
   for (let bit = 0; bit < 8; bit++) if ((flags & (1 << bit)) !== 0) text += letters[bit]!;
   return text;
 }
+
+/** TCP (the codec shape is in codec.ts); the checksum covers the pseudo-header of `pseudo`. */
+export const tcpSegment: PacketCodec<TcpSegmentFields, TcpSegment, TcpDecodeOptions> = {
+  encode,
+  encodingLength,
+  decode,
+};

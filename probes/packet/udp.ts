@@ -1,11 +1,11 @@
 // UDP header (RFC 768; RFC 8200 §8.1 for IPv6). The checksum covers the IPv4/IPv6 pseudo-header,
 // so encoding and verifying need the addresses of the enclosing IP packet.
 import { finishChecksum, onesComplementSum } from './checksum';
+import type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
 import { PacketDecodeError, PacketEncodeError, truncatedError } from './errors';
 import { IpProtocol } from './protocol';
-import { pseudoHeaderSum } from './pseudo-header';
-import type { PseudoHeader } from './tcp';
-import { assertIndex, checkField, checkRoom } from './validate';
+import { pseudoHeaderSum, upperLayerChecksum } from './pseudo-header';
+import { assertIndex, checkField, checkRoom, decodedLength } from './validate';
 
 export const UDP_HEADER_LENGTH = 8;
 
@@ -23,15 +23,17 @@ export interface UdpDatagram {
   payload: Buffer;
 }
 
-/** What the encoder needs; defaults in brackets. */
+/** What the encoder needs; defaults in brackets. A decoded UdpDatagram with `pseudo` added is also valid. */
 export interface UdpDatagramFields {
+  /** The addresses of the IP packet carrying the datagram, which its checksum covers. */
+  pseudo: PseudoHeader;
   sourcePort: number;
   destinationPort: number;
   /** [none] */
   payload?: Buffer;
 }
 
-export interface UdpDecodeOptions {
+export interface UdpDecodeOptions extends DecodeOptions {
   /** The checksum is verified when given (ERR_PACKET_BAD_CHECKSUM on mismatch); a zero IPv4 checksum passes. */
   pseudo?: PseudoHeader;
   /**
@@ -41,26 +43,28 @@ export interface UdpDecodeOptions {
   allowTruncatedPayload?: boolean;
 }
 
-/** Checksum value of a datagram whose checksum field holds zero (or, if verifying, its value: 0 means valid). */
-export function udpChecksum(datagram: Buffer, pseudo: PseudoHeader): number {
-  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Udp, datagram.length, 'udp');
-  return finishChecksum(onesComplementSum(datagram, 0, datagram.length, initial));
+/** IPv4 lets a datagram go without a checksum (0); IPv6 does not (RFC 8200 §8.1). */
+function isIpv4(pseudo: PseudoHeader): boolean {
+  const source = pseudo.source;
+  return typeof source === 'string' ? !source.includes(':') : source.length === 4;
 }
 
-/**
- * Writes the datagram with its checksum at buf[offset] (into a new Buffer when `buf` is absent) and
- * returns its bytes: a view of `buf`. A computed checksum of 0 is sent as 0xffff (RFC 768).
- */
-export function encodeUdpDatagram(
-  fields: UdpDatagramFields,
-  pseudo: PseudoHeader,
-  buf?: Buffer,
-  offset = 0,
-): Buffer {
+/** Checksum value of a datagram whose checksum field holds zero (or, if verifying, its value: 0 means valid). */
+export function udpChecksum(datagram: Buffer, pseudo: PseudoHeader): number {
+  return upperLayerChecksum(pseudo, IpProtocol.Udp, datagram, 0, datagram.length, 'udp');
+}
+
+function encodingLength(fields: UdpDatagramFields): number {
+  return UDP_HEADER_LENGTH + (fields.payload?.length ?? 0);
+}
+
+/** A computed checksum of 0 is sent as 0xffff (RFC 768). */
+function encode(fields: UdpDatagramFields, buf?: Buffer, offset = 0): Buffer {
+  const { pseudo } = fields;
   const payload = fields.payload ?? EMPTY;
   checkField(fields.sourcePort, 0xffff, 'udp', 'sourcePort');
   checkField(fields.destinationPort, 0xffff, 'udp', 'destinationPort');
-  const length = UDP_HEADER_LENGTH + payload.length;
+  const length = encodingLength(fields);
   if (length > MAX_DATAGRAM_LENGTH) {
     throw new PacketEncodeError(
       'ERR_PACKET_BAD_FIELD',
@@ -79,7 +83,7 @@ export function encodeUdpDatagram(
   payload.copy(target, offset + UDP_HEADER_LENGTH);
   const checksum = finishChecksum(onesComplementSum(target, offset, length, initial));
   target.writeUInt16BE(checksum === 0 ? 0xffff : checksum, offset + 6);
-  return target.subarray(offset, offset + length);
+  return target;
 }
 
 /**
@@ -99,33 +103,21 @@ export function forceUdpChecksum(datagram: Buffer, pseudo: PseudoHeader, wanted:
   }
   datagram.writeUInt16BE(wanted, 6);
   datagram.writeUInt16BE(0, at);
-  const initial = pseudoHeaderSum(pseudo.source, pseudo.destination, IpProtocol.Udp, datagram.length, 'udp');
   // A valid datagram sums to 0xffff (one's complement zero): the two bytes add what is missing.
-  const folded = 0xffff - finishChecksum(onesComplementSum(datagram, 0, datagram.length, initial));
+  const folded = 0xffff - upperLayerChecksum(pseudo, IpProtocol.Udp, datagram, 0, datagram.length, 'udp');
   datagram.writeUInt16BE(~folded & 0xffff, at);
 }
 
 /** Decodes the datagram in buf[offset, offset+length), e.g. the payload of an IP packet. */
-export function decodeUdpDatagram(
-  buf: Buffer,
-  offset: number,
-  length: number,
-  options?: UdpDecodeOptions,
-): UdpDatagram {
+function decode(buf: Buffer, offset = 0, options?: UdpDecodeOptions): UdpDatagram {
   assertIndex(offset, 'offset');
-  assertIndex(length, 'length');
+  if (options?.length !== undefined) assertIndex(options.length, 'length');
+  const length = options?.length ?? Math.max(0, buf.length - offset);
   const available = Math.min(length, buf.length - offset);
   if (available < UDP_HEADER_LENGTH) {
     throw truncatedError('udp', 'header', UDP_HEADER_LENGTH, offset, available);
   }
-  if (length > buf.length - offset) {
-    throw new PacketDecodeError(
-      'ERR_PACKET_TRUNCATED',
-      'udp',
-      offset,
-      `udp: datagram of ${length} bytes at offset ${offset} overruns the buffer, which has ${buf.length - offset}`,
-    );
-  }
+  decodedLength(buf, offset, length, 'udp', 'datagram');
   const declared = buf.readUInt16BE(offset + 4);
   const truncated = declared > length;
   if (declared < UDP_HEADER_LENGTH || (truncated && options?.allowTruncatedPayload !== true)) {
@@ -140,15 +132,8 @@ export function decodeUdpDatagram(
   }
   const checksum = buf.readUInt16BE(offset + 6);
   const end = offset + Math.min(declared, length);
-  if (options?.pseudo && !truncated && !(checksum === 0 && !options.pseudo.source.includes(':'))) {
-    const initial = pseudoHeaderSum(
-      options.pseudo.source,
-      options.pseudo.destination,
-      IpProtocol.Udp,
-      declared,
-      'udp',
-    );
-    if (finishChecksum(onesComplementSum(buf, offset, declared, initial)) !== 0) {
+  if (options?.pseudo && !truncated && !(checksum === 0 && isIpv4(options.pseudo))) {
+    if (upperLayerChecksum(options.pseudo, IpProtocol.Udp, buf, offset, declared, 'udp') !== 0) {
       throw new PacketDecodeError(
         'ERR_PACKET_BAD_CHECKSUM',
         'udp',
@@ -165,3 +150,10 @@ export function decodeUdpDatagram(
     payload: buf.subarray(offset + UDP_HEADER_LENGTH, end),
   };
 }
+
+/** UDP (the codec shape is in codec.ts); the checksum covers the pseudo-header of `pseudo`. */
+export const udpDatagram: PacketCodec<UdpDatagramFields, UdpDatagram, UdpDecodeOptions> = {
+  encode,
+  encodingLength,
+  decode,
+};

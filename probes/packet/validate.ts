@@ -1,5 +1,5 @@
 // Argument checks shared by the codecs. Not re-exported from index.ts.
-import { PacketEncodeError, type PacketLayer } from './errors';
+import { PacketDecodeError, PacketEncodeError, type PacketLayer } from './errors';
 
 /**
  * Offsets and lengths come from the calling code, not from the packet, so a bad one is a
@@ -38,4 +38,32 @@ export function checkRoom(
       `${layer}: ${what} needs ${needed} bytes at offset ${offset}, buffer has ${Math.max(0, buf.length - offset)}`,
     );
   }
+}
+
+/**
+ * The length of the packet a decoder reads at `offset`: `length` when given (it must fit in
+ * `buf`), else the rest of `buf`. Throws ERR_PACKET_TRUNCATED, naming the packet `what`, when
+ * `length` overruns the buffer.
+ */
+export function decodedLength(
+  buf: Buffer,
+  offset: number,
+  length: number | undefined,
+  layer: PacketLayer,
+  what: string,
+): number {
+  assertIndex(offset, 'offset');
+  const available = buf.length - offset;
+  // An offset past the end leaves 0 bytes: the decoder's own check then says what it needed.
+  if (length === undefined) return Math.max(0, available);
+  assertIndex(length, 'length');
+  if (length > available) {
+    throw new PacketDecodeError(
+      'ERR_PACKET_TRUNCATED',
+      layer,
+      offset,
+      `${layer}: ${what} of ${length} bytes at offset ${offset} overruns the buffer, which has ${Math.max(0, available)}`,
+    );
+  }
+  return length;
 }

@@ -1,15 +1,15 @@
 import {
-  encodeIcmpEcho,
-  encodeIcmpv6Echo,
-  encodeIpv4Header,
-  encodeIpv6Header,
   ICMP_HEADER_LENGTH,
-  internetChecksum,
+  icmp,
+  icmpv6,
   IcmpType,
   Icmpv6Type,
-  IPV4_HEADER_LENGTH,
-  IPV6_HEADER_LENGTH,
+  internetChecksum,
+  ipHeader,
+  icmpProtocolOf,
+  PacketEncodeError,
   type IpFamily,
+  type IpHeaderFields,
 } from '../packet';
 
 export interface EchoRequestSpec {
@@ -21,62 +21,77 @@ export interface EchoRequestSpec {
   destination: string;
   /** When set, the packet starts with an IP header carrying this source (IP_HDRINCL). */
   source?: string;
-  /** Only used in a header-included packet; otherwise the socket's hop limit applies. */
+  /** Only used in a header-included packet; otherwise the socket's hop limit applies. [64] */
   hopLimit?: number;
 }
 
-/** Builds an echo request, with its IP header when a source address is bound. */
-export function encodeEchoRequest(spec: EchoRequestSpec): Buffer {
+/** The bytes encodeEchoRequest writes: the ICMP message, behind its IP header when a source is bound. */
+export function echoRequestLength(spec: EchoRequestSpec): number {
   const icmpLength = ICMP_HEADER_LENGTH + spec.payload.length;
-  if (spec.family === 4 && spec.source === undefined) return encodePlainIcmpEcho(spec, icmpLength);
-  const echo = { identifier: spec.identifier, sequence: spec.sequence, payload: spec.payload };
+  return spec.source === undefined
+    ? icmpLength
+    : ipHeader.encodingLength(headerOf(spec, spec.source)) + icmpLength;
+}
+
+/**
+ * Writes an echo request, with its IP header when a source address is bound, at buf[offset] (into
+ * a new Buffer when `buf` is absent) and returns the buffer: the codec shape of probes/packet.
+ */
+export function encodeEchoRequest(spec: EchoRequestSpec, buf?: Buffer, offset = 0): Buffer {
+  const icmpLength = ICMP_HEADER_LENGTH + spec.payload.length;
+  const source = spec.source;
+  if (source === undefined) {
+    const packet = buf ?? Buffer.allocUnsafe(offset + icmpLength);
+    checkRoom(packet, offset, icmpLength, spec.family);
+    return spec.family === 4
+      ? writePlainIcmpEcho(spec, packet, offset, icmpLength)
+      : writePlainIcmpv6Echo(spec, packet, offset);
+  }
+  const header = headerOf(spec, source);
+  const headerLength = ipHeader.encodingLength(header);
+  const packet = buf ?? Buffer.allocUnsafe(offset + headerLength + icmpLength);
+  checkRoom(packet, offset, headerLength + icmpLength, spec.family);
+  ipHeader.encode(header, packet, offset);
+  const message = {
+    identifier: spec.identifier,
+    sequence: spec.sequence,
+    payload: spec.payload,
+  };
   if (spec.family === 4) {
-    const headerLength = spec.source === undefined ? 0 : IPV4_HEADER_LENGTH;
-    const packet = Buffer.allocUnsafe(headerLength + icmpLength);
-    if (spec.source !== undefined) {
-      encodeIpv4Header(
-        {
-          totalLength: packet.length,
-          protocol: 1,
-          ttl: spec.hopLimit ?? 64,
-          source: spec.source,
-          destination: spec.destination,
-        },
-        packet,
-        0,
-      );
-    }
-    encodeIcmpEcho({ type: IcmpType.EchoRequest, ...echo }, packet, headerLength);
-    return packet;
+    icmp.encode({ type: IcmpType.EchoRequest, ...message }, packet, offset + headerLength);
+  } else {
+    icmpv6.encode(
+      { type: Icmpv6Type.EchoRequest, ...message, pseudo: { source, destination: spec.destination } },
+      packet,
+      offset + headerLength,
+    );
   }
-  if (spec.source === undefined) {
-    // The kernel fills in the checksum of what a raw ICMPv6 socket sends, and only it knows the source.
-    const packet = Buffer.allocUnsafe(icmpLength);
-    packet[0] = Icmpv6Type.EchoRequest;
-    packet[1] = 0;
-    packet.writeUInt16BE(0, 2);
-    packet.writeUInt16BE(spec.identifier, 4);
-    packet.writeUInt16BE(spec.sequence, 6);
-    spec.payload.copy(packet, ICMP_HEADER_LENGTH);
-    return packet;
-  }
-  const packet = Buffer.allocUnsafe(IPV6_HEADER_LENGTH + icmpLength);
-  encodeIpv6Header(
-    {
-      payloadLength: icmpLength,
-      nextHeader: 58,
-      hopLimit: spec.hopLimit ?? 64,
-      source: spec.source,
-      destination: spec.destination,
-    },
-    packet,
-    0,
-  );
-  encodeIcmpv6Echo({ type: Icmpv6Type.EchoRequest, ...echo }, packet, IPV6_HEADER_LENGTH, {
-    source: spec.source,
-    destination: spec.destination,
-  });
   return packet;
+}
+
+/** Checked here because the plain writers below skip the codecs' own checks. */
+function checkRoom(packet: Buffer, offset: number, length: number, family: IpFamily): void {
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new RangeError(`offset must be a non-negative integer, got ${String(offset)}`);
+  }
+  if (offset + length > packet.length) {
+    throw new PacketEncodeError(
+      'ERR_PACKET_BUFFER_TOO_SMALL',
+      family === 4 ? 'icmpv4' : 'icmpv6',
+      `echo request needs ${length} bytes at offset ${offset}, buffer has ${Math.max(0, packet.length - offset)}`,
+    );
+  }
+}
+
+function headerOf(spec: EchoRequestSpec, source: string): IpHeaderFields {
+  return {
+    family: spec.family,
+    protocol: icmpProtocolOf(spec.family),
+    hopLimit: spec.hopLimit ?? 64,
+    source,
+    destination: spec.destination,
+    payloadLength: ICMP_HEADER_LENGTH + spec.payload.length,
+  };
 }
 
 /**
@@ -84,14 +99,29 @@ export function encodeEchoRequest(spec: EchoRequestSpec): Buffer {
  * general encoder's validation and option objects cost more than the packet here, and this
  * encoder's inputs are the session's own (identifier and sequence are 16-bit by construction).
  */
-function encodePlainIcmpEcho(spec: EchoRequestSpec, icmpLength: number): Buffer {
-  const packet = Buffer.allocUnsafe(icmpLength);
-  packet[0] = IcmpType.EchoRequest;
-  packet[1] = 0;
-  packet.writeUInt16BE(0, 2);
-  packet.writeUInt16BE(spec.identifier & 0xffff, 4);
-  packet.writeUInt16BE(spec.sequence & 0xffff, 6);
-  spec.payload.copy(packet, ICMP_HEADER_LENGTH);
-  packet.writeUInt16BE(internetChecksum(packet, 0, icmpLength), 2);
+function writePlainIcmpEcho(
+  spec: EchoRequestSpec,
+  packet: Buffer,
+  offset: number,
+  icmpLength: number,
+): Buffer {
+  writeEchoFields(spec, IcmpType.EchoRequest, packet, offset);
+  packet.writeUInt16BE(internetChecksum(packet, offset, icmpLength), offset + 2);
   return packet;
+}
+
+/** The kernel fills in the checksum of what a raw ICMPv6 socket sends, and only it knows the source. */
+function writePlainIcmpv6Echo(spec: EchoRequestSpec, packet: Buffer, offset: number): Buffer {
+  writeEchoFields(spec, Icmpv6Type.EchoRequest, packet, offset);
+  return packet;
+}
+
+/** Type, code, a zero checksum, identifier, sequence and payload. */
+function writeEchoFields(spec: EchoRequestSpec, type: number, packet: Buffer, offset: number): void {
+  packet[offset] = type;
+  packet[offset + 1] = 0;
+  packet.writeUInt16BE(0, offset + 2);
+  packet.writeUInt16BE(spec.identifier & 0xffff, offset + 4);
+  packet.writeUInt16BE(spec.sequence & 0xffff, offset + 6);
+  spec.payload.copy(packet, offset + ICMP_HEADER_LENGTH);
 }

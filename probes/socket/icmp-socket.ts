@@ -1,10 +1,12 @@
 import {
   canonicalAddress,
-  decodeIcmp,
+  icmp,
+  icmpProtocolOf,
+  icmpv6,
   internetChecksum,
-  decodeIcmpv6,
-  decodeIpv4Header,
-  decodeIpv6Header,
+  ipv4Header,
+  ipv6Header,
+  IpProtocol,
   finishChecksum,
   ICMP_HEADER_LENGTH,
   IcmpType,
@@ -14,6 +16,7 @@ import {
   pseudoHeaderSum,
   type IcmpError,
   type IpFamily,
+  type IpProtocolNumber,
 } from '../packet';
 import type { FamilyBinding } from './bind';
 import { ProbeTable } from './probe-table';
@@ -151,7 +154,7 @@ export class IcmpSocket {
   ) {
     const options = {
       family,
-      protocol: family === 4 ? 1 : 58,
+      protocol: icmpProtocolOf(family),
       headerIncluded: binding.source !== undefined,
       acceptIcmpTypes: family === 4 ? ACCEPT_V4 : ACCEPT_V6,
       onPacket: (packet: Buffer, source: string, receivedAt: bigint) =>
@@ -179,10 +182,11 @@ export class IcmpSocket {
   }
 
   /**
-   * Hands every ICMP error quoting a packet of IP protocol `protocol` (6 TCP, 17 UDP) to `handler`,
-   * after the handlers registered before it declined ("foreign"). Returns the unsubscribe function.
+   * Hands every ICMP error quoting a packet of IP protocol `protocol` (IpProtocol.Tcp or Udp) to
+   * `handler`, after the handlers registered before it declined ("foreign"). Returns the
+   * unsubscribe function.
    */
-  onQuotedError(protocol: number, handler: QuotedErrorHandler): () => void {
+  onQuotedError(protocol: IpProtocolNumber, handler: QuotedErrorHandler): () => void {
     const handlers = this.quotedHandlers.get(protocol) ?? [];
     handlers.push(handler);
     this.quotedHandlers.set(protocol, handlers);
@@ -232,12 +236,12 @@ export class IcmpSocket {
   private receiveV4(packet: Buffer, receivedAt: bigint): void {
     if (this.receiveEchoReplyV4(packet, receivedAt)) return;
     if (this.dropForeignErrorV4(packet)) return;
-    const ip = decodeIpv4Header(packet, 0, { verifyChecksum: false });
-    if (ip.protocol !== 1) {
+    const ip = ipv4Header.decode(packet, 0, { verifyChecksum: false });
+    if (ip.protocol !== IpProtocol.Icmp) {
       this.stats.foreign++;
       return;
     }
-    const message = decodeIcmp(packet, ip.headerLength, ip.totalLength - ip.headerLength);
+    const message = icmp.decode(packet, ip.headerLength, { length: ip.totalLength - ip.headerLength });
     if (message.kind === 'echo' && message.type === IcmpType.EchoReply) {
       this.deliverReply(message.identifier, message.sequence, ip.source, message.payload, receivedAt, {
         bytes: ip.totalLength - ip.headerLength,
@@ -263,7 +267,7 @@ export class IcmpSocket {
     if (versionAndIhl >> 4 !== 4 || headerLength < 20) return false;
     const totalLength = packet.readUInt16BE(2);
     if (totalLength > length || totalLength < headerLength + 8) return false;
-    if (packet[9] !== 1 || packet[headerLength] !== IcmpType.EchoReply) return false;
+    if (packet[9] !== IpProtocol.Icmp || packet[headerLength] !== IcmpType.EchoReply) return false;
     const icmpLength = totalLength - headerLength;
     if (internetChecksum(packet, headerLength, icmpLength) !== 0) return false;
     const key = echoKey(packet.readUInt16BE(headerLength + 4), packet.readUInt16BE(headerLength + 6));
@@ -322,7 +326,13 @@ export class IcmpSocket {
     const quotedHeaderLength = (quotedVersionAndIhl & 0x0f) * 4;
     if (quotedVersionAndIhl >> 4 !== 4 || quotedHeaderLength < 20) return false;
     if (
-      !this.quotesPendingOrHandled(packet, packet[quoted + 9]!, quoted + quotedHeaderLength, totalLength, 1)
+      !this.quotesPendingOrHandled(
+        packet,
+        packet[quoted + 9]!,
+        quoted + quotedHeaderLength,
+        totalLength,
+        IpProtocol.Icmp,
+      )
     ) {
       this.stats.foreign++;
       return true;
@@ -339,7 +349,13 @@ export class IcmpSocket {
     if (packet[ICMP_HEADER_LENGTH]! >> 4 !== 6) return false;
     const nextHeader = packet[ICMP_HEADER_LENGTH + 6]!;
     if (
-      !this.quotesPendingOrHandled(packet, nextHeader, ICMP_HEADER_LENGTH + IPV6_HEADER_LENGTH, length, 58)
+      !this.quotesPendingOrHandled(
+        packet,
+        nextHeader,
+        ICMP_HEADER_LENGTH + IPV6_HEADER_LENGTH,
+        length,
+        IpProtocol.Icmpv6,
+      )
     ) {
       this.stats.foreign++;
       return true;
@@ -360,7 +376,7 @@ export class IcmpSocket {
     echoProtocol: number,
   ): boolean {
     if (protocol !== echoProtocol) return (this.quotedHandlers.get(protocol)?.length ?? 0) > 0;
-    const requestType = echoProtocol === 1 ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest;
+    const requestType = echoProtocol === IpProtocol.Icmp ? IcmpType.EchoRequest : Icmpv6Type.EchoRequest;
     return (
       transport + ICMP_HEADER_LENGTH <= end &&
       packet[transport] === requestType &&
@@ -371,7 +387,7 @@ export class IcmpSocket {
   private receiveV6(packet: Buffer, source: string, receivedAt: bigint): void {
     if (this.dropForeignErrorV6(packet)) return;
     // The kernel has verified the ICMPv6 checksum of what a raw ICMPv6 socket receives.
-    const message = decodeIcmpv6(packet, 0, packet.length);
+    const message = icmpv6.decode(packet);
     if (message.kind === 'echo' && message.type === Icmpv6Type.EchoReply) {
       this.deliverReply(message.identifier, message.sequence, source, message.payload, receivedAt, {
         bytes: packet.length,
@@ -435,19 +451,19 @@ export class IcmpSocket {
     let originalLength: number | undefined;
     let laterFragment = false;
     if (this.family === 4) {
-      const ip = decodeIpv4Header(quoted, 0, { verifyChecksum: false, allowTruncatedPayload: true });
+      const ip = ipv4Header.decode(quoted, 0, { verifyChecksum: false, allowTruncatedPayload: true });
       ({ destination, source, protocol, ttl: hopLimit } = ip);
       ipId = ip.identification;
       offset = ip.headerLength;
       originalLength = ip.moreFragments ? undefined : ip.totalLength - ip.headerLength;
       laterFragment = ip.fragmentOffset !== 0;
     } else {
-      const ip = decodeIpv6Header(quoted, 0, { allowTruncatedPayload: true });
+      const ip = ipv6Header.decode(quoted, 0, { allowTruncatedPayload: true });
       ({ destination, source, nextHeader: protocol, hopLimit } = ip);
       offset = IPV6_HEADER_LENGTH;
       originalLength = ip.payloadLength;
     }
-    const echoProtocol = this.family === 4 ? 1 : 58;
+    const echoProtocol = icmpProtocolOf(this.family);
     if (protocol !== echoProtocol) {
       this.deliverQuoted(
         protocol,

@@ -1,6 +1,6 @@
 import * as raw from 'raw-socket';
 import { ProbeError, rawSocketPermissionError } from '../errors';
-import type { IpFamily } from '../packet';
+import { IpProtocol, type IpFamily, type IpProtocolNumber } from '../packet';
 import {
   ICMP6_FILTER,
   ICMP_FILTER,
@@ -25,8 +25,8 @@ export type RawPacketHandler = (packet: Buffer, source: string, receivedAt: bigi
 
 export interface RawTransportOptions {
   family: IpFamily;
-  /** IP protocol number: 1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6. */
-  protocol: number;
+  /** IP protocol number (IpProtocol). */
+  protocol: IpProtocolNumber;
   /** SO_BINDTODEVICE. */
   interface?: string;
   /** IP_HDRINCL / IPV6_HDRINCL: every packet sent carries its own IP header (how a source address is chosen). */
@@ -301,13 +301,13 @@ function ignoreSent(): void {}
 
 function protocolName(protocol: number): string {
   switch (protocol) {
-    case 1:
+    case IpProtocol.Icmp:
       return 'ICMP';
-    case 6:
+    case IpProtocol.Tcp:
       return 'TCP';
-    case 17:
+    case IpProtocol.Udp:
       return 'UDP';
-    case 58:
+    case IpProtocol.Icmpv6:
       return 'ICMPv6';
     default:
       return `protocol-${protocol}`;

@@ -1,14 +1,12 @@
 import {
   canonicalAddress,
-  decodeTcpSegment,
-  encodeIpv4Header,
-  encodeIpv6Header,
   IPV4_HEADER_LENGTH,
-  IPV6_HEADER_LENGTH,
   ipv4FromBytes,
   IpProtocol,
   PacketDecodeError,
   TcpFlag,
+  tcpSegment,
+  withIpHeader,
   type IpFamily,
 } from '../packet';
 import type { FamilyBinding } from './bind';
@@ -162,7 +160,17 @@ export class TcpSocket implements SharedSocket {
     }
     let packet: Buffer;
     try {
-      packet = wrapInIpHeader(this.family, segment, source, destination, hopLimit ?? 64);
+      packet = withIpHeader(
+        {
+          family: this.family,
+          protocol: IpProtocol.Tcp,
+          hopLimit: hopLimit ?? 64,
+          dontFragment: true,
+          source,
+          destination,
+        },
+        segment,
+      );
     } catch (error) {
       onError(error as Error);
       return;
@@ -226,7 +234,7 @@ export class TcpSocket implements SharedSocket {
     if (!isSynAck && (flags & TcpFlag.RST) === 0) return void this.stats.foreign++;
     const list = this.pending.get(portsKey(buf.readUInt16BE(offset + 2), buf.readUInt16BE(offset)));
     if (list === undefined) return void this.stats.foreign++;
-    const segment = decodeTcpSegment(buf, offset, length);
+    const segment = tcpSegment.decode(buf, offset, { length });
     const acknowledged = (segment.acknowledgment - 1) >>> 0;
     const expectation = list.find((e) => e.sequence === acknowledged && sameAddress(from, e.remoteAddress));
     // An RST answering a SYN carries ACK and acknowledges it (RFC 9293 §3.10.7.1); one without ACK is not an answer.
@@ -276,40 +284,6 @@ export function acquireTcpSocket(
     binding,
     () => new TcpSocket(family, binding, registry.openTransport, registry.onSocketError, registry),
   );
-}
-
-function wrapInIpHeader(
-  family: IpFamily,
-  segment: Buffer,
-  source: string,
-  destination: string,
-  hopLimit: number,
-): Buffer {
-  if (family === 4) {
-    const packet = Buffer.allocUnsafe(IPV4_HEADER_LENGTH + segment.length);
-    encodeIpv4Header(
-      {
-        totalLength: packet.length,
-        protocol: IpProtocol.Tcp,
-        ttl: hopLimit,
-        dontFragment: true,
-        source,
-        destination,
-      },
-      packet,
-      0,
-    );
-    segment.copy(packet, IPV4_HEADER_LENGTH);
-    return packet;
-  }
-  const packet = Buffer.allocUnsafe(IPV6_HEADER_LENGTH + segment.length);
-  encodeIpv6Header(
-    { payloadLength: segment.length, nextHeader: IpProtocol.Tcp, hopLimit, source, destination },
-    packet,
-    0,
-  );
-  segment.copy(packet, IPV6_HEADER_LENGTH);
-  return packet;
 }
 
 function sameAddress(received: string, expected: string): boolean {

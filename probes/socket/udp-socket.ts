@@ -1,4 +1,4 @@
-import type { IpFamily } from '../packet';
+import { IpProtocol, type IpFamily } from '../packet';
 import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
 import type { RawTransport } from './raw-transport';
@@ -52,7 +52,7 @@ export class UdpSocket implements SharedSocket {
     try {
       this.transport = registry.openTransport({
         family,
-        protocol: 17,
+        protocol: IpProtocol.Udp,
         headerIncluded: binding.source !== undefined,
         receiveBufferBytes: RECEIVE_BUFFER_BYTES,
         onPacket: () => void this.stats.received++,
@@ -63,7 +63,9 @@ export class UdpSocket implements SharedSocket {
       registry.release(this.icmp);
       throw error;
     }
-    this.unsubscribe = this.icmp.onQuotedError(17, (error, receivedAt) => this.deliver(error, receivedAt));
+    this.unsubscribe = this.icmp.onQuotedError(IpProtocol.Udp, (error, receivedAt) =>
+      this.deliver(error, receivedAt),
+    );
   }
 
   get headerIncluded(): boolean {

@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  encodeIcmpEcho,
-  encodeIcmpv6Echo,
-  ICMP_HEADER_LENGTH,
-  IcmpType,
-  Icmpv6Type,
-  IpProtocol,
-} from '../packet';
+import { ICMP_HEADER_LENGTH, icmp, icmpv6, IcmpType, Icmpv6Type, icmpProtocolOf, ipHeader } from '../packet';
 import type {
   EchoExpectation,
   FamilyBinding,
@@ -17,7 +10,6 @@ import type {
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
 import type { FlowTransport } from './flow-transport';
-import { withIpHeader } from './ip-header';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
@@ -105,15 +97,11 @@ export class IcmpFlowTransport implements FlowTransport {
 
   private encode(flow: IcmpFlow, sequence: number, ttl: number): Buffer {
     const { spec, source } = this;
+    const messageLength = ICMP_HEADER_LENGTH + PAYLOAD_BYTES;
     const echo = { identifier: flow.identifier, sequence, payload: flow.payload };
-    const message = Buffer.alloc(ICMP_HEADER_LENGTH + PAYLOAD_BYTES);
-    if (spec.family === 4) {
-      encodeIcmpEcho({ type: IcmpType.EchoRequest, ...echo }, message, 0);
-      return source === undefined
-        ? message
-        : withIpHeader(4, IpProtocol.Icmp, source, spec.destination, ttl, message);
-    }
     if (source === undefined) {
+      const message = Buffer.alloc(messageLength);
+      if (spec.family === 4) return icmp.encode({ type: IcmpType.EchoRequest, ...echo }, message);
       // The kernel computes the ICMPv6 checksum (it alone knows the source); the compensation keeps it constant.
       message[0] = Icmpv6Type.EchoRequest;
       message.writeUInt16BE(flow.identifier, 4);
@@ -121,11 +109,24 @@ export class IcmpFlowTransport implements FlowTransport {
       flow.payload.copy(message, ICMP_HEADER_LENGTH);
       return message;
     }
-    encodeIcmpv6Echo({ type: Icmpv6Type.EchoRequest, ...echo }, message, 0, {
+    const header = {
+      family: spec.family,
+      protocol: icmpProtocolOf(spec.family),
+      hopLimit: ttl,
       source,
       destination: spec.destination,
-    });
-    return withIpHeader(6, IpProtocol.Icmpv6, source, spec.destination, ttl, message);
+      payloadLength: messageLength,
+    };
+    const at = ipHeader.encodingLength(header);
+    const packet = Buffer.alloc(at + messageLength);
+    ipHeader.encode(header, packet);
+    if (spec.family === 4) {
+      icmp.encode({ type: IcmpType.EchoRequest, ...echo }, packet, at);
+    } else {
+      const pseudo = { source, destination: spec.destination };
+      icmpv6.encode({ type: Icmpv6Type.EchoRequest, ...echo, pseudo }, packet, at);
+    }
+    return packet;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { encodeTcpSegment, mssOption, TcpFlag, type IpFamily, type PseudoHeader } from '../packet';
+import { mssOption, TcpFlag, tcpSegment, type IpFamily, type PseudoHeader } from '../packet';
 import {
   acquireTcpSocket,
   reserveTcpPort,
@@ -92,17 +92,15 @@ export class TcpFlowTransport implements FlowTransport {
     const { spec, socket } = this;
     const sequence = state.nextSequence;
     state.nextSequence = (sequence + 1) >>> 0;
-    const segment = encodeTcpSegment(
-      {
-        sourcePort: state.reservation.port,
-        destinationPort: spec.port,
-        sequence,
-        flags: TcpFlag.SYN,
-        window: SYN_WINDOW,
-        options: SYN_OPTIONS,
-      },
-      this.pseudo,
-    );
+    const segment = tcpSegment.encode({
+      pseudo: this.pseudo,
+      sourcePort: state.reservation.port,
+      destinationPort: spec.port,
+      sequence,
+      flags: TcpFlag.SYN,
+      window: SYN_WINDOW,
+      options: SYN_OPTIONS,
+    });
     const probe = new TcpTraceProbe(this.inflight, spec, socket, state.reservation.port, sequence);
     if (!socket.expect(probe)) return Promise.resolve(null);
     probe.start();

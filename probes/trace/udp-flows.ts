@@ -1,4 +1,4 @@
-import { encodeUdpDatagram, forceUdpChecksum, IpProtocol, type PseudoHeader } from '../packet';
+import { forceUdpChecksum, IpProtocol, udpDatagram, withIpHeader } from '../packet';
 import {
   acquireUdpSocket,
   reserveUdpPort,
@@ -10,7 +10,6 @@ import {
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
 import type { FlowTransport } from './flow-transport';
-import { withIpHeader } from './ip-header';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
@@ -42,7 +41,7 @@ export class UdpFlowTransport implements FlowTransport {
     private readonly spec: TraceSpec,
     private readonly registry: SocketRegistry,
     private readonly socket: UdpSocket,
-    private readonly pseudo: PseudoHeader,
+    private readonly pseudo: { source: string; destination: string },
     private readonly flows: UdpFlow[],
     deadlines: DeadlineList,
   ) {
@@ -83,16 +82,18 @@ export class UdpFlowTransport implements FlowTransport {
     const { spec, socket, pseudo } = this;
     const checksum = state.nextId;
     state.nextId = state.nextId >= 0xfffe ? 1 : state.nextId + 1;
-    const datagram = encodeUdpDatagram(
-      { sourcePort: state.reservation.port, destinationPort: spec.port, payload: PAYLOAD },
+    const datagram = udpDatagram.encode({
       pseudo,
-    );
+      sourcePort: state.reservation.port,
+      destinationPort: spec.port,
+      payload: PAYLOAD,
+    });
     forceUdpChecksum(datagram, pseudo, checksum, CHECKSUM_BYTES_AT);
     const probe = new UdpTraceProbe(this.inflight, spec, socket, state.reservation.port, checksum);
     if (!socket.expect(probe)) return Promise.resolve(null);
     probe.start();
     const packet = socket.headerIncluded
-      ? withIpHeader(spec.family, IpProtocol.Udp, pseudo.source, spec.destination, ttl, datagram)
+      ? withIpHeader({ family: spec.family, protocol: IpProtocol.Udp, hopLimit: ttl, ...pseudo }, datagram)
       : datagram;
     socket.send(packet, spec.destination, probe.onSent, probe.onSendError, ttl);
     return probe.settled;

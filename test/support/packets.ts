@@ -1,12 +1,11 @@
 import {
-  encodeIcmpEcho,
-  encodeIcmpError,
-  encodeIcmpv6Echo,
-  encodeIcmpv6Error,
-  encodeIpv4Header,
-  encodeIpv6Header,
+  icmp,
+  icmpv6,
   IcmpType,
   Icmpv6Type,
+  IpProtocol,
+  withIpHeader,
+  type IpProtocolNumber,
 } from '../../probes/packet';
 
 /** Test fixtures: whole packets as a raw socket would read them. */
@@ -14,27 +13,24 @@ import {
 export function ipv4Packet(
   source: string,
   destination: string,
-  protocol: number,
+  protocol: IpProtocolNumber,
   body: Buffer,
   ttl = 64,
 ): Buffer {
-  const packet = Buffer.alloc(20 + body.length);
-  encodeIpv4Header({ totalLength: packet.length, protocol, source, destination, ttl }, packet, 0);
-  body.copy(packet, 20);
-  return packet;
+  return withIpHeader({ family: 4, protocol, hopLimit: ttl, source, destination }, body);
 }
 
-export function ipv6Packet(source: string, destination: string, nextHeader: number, body: Buffer): Buffer {
-  const packet = Buffer.alloc(40 + body.length);
-  encodeIpv6Header({ payloadLength: body.length, nextHeader, source, destination }, packet, 0);
-  body.copy(packet, 40);
-  return packet;
+export function ipv6Packet(
+  source: string,
+  destination: string,
+  nextHeader: IpProtocolNumber,
+  body: Buffer,
+): Buffer {
+  return withIpHeader({ family: 6, protocol: nextHeader, hopLimit: 64, source, destination }, body);
 }
 
 export function icmpEcho(type: number, identifier: number, sequence: number, payload: Buffer): Buffer {
-  const message = Buffer.alloc(8 + payload.length);
-  encodeIcmpEcho({ type, identifier, sequence, payload }, message, 0);
-  return message;
+  return icmp.encode({ type, identifier, sequence, payload });
 }
 
 export function icmpv6Echo(
@@ -45,9 +41,7 @@ export function icmpv6Echo(
   source: string,
   destination: string,
 ): Buffer {
-  const message = Buffer.alloc(8 + payload.length);
-  encodeIcmpv6Echo({ type, identifier, sequence, payload }, message, 0, { source, destination });
-  return message;
+  return icmpv6.encode({ type, identifier, sequence, payload, pseudo: { source, destination } });
 }
 
 /** An IPv4 echo reply from `from` to `to`, as read from a raw IPv4 socket (IP header included). */
@@ -58,7 +52,7 @@ export function echoReplyV4(
   sequence: number,
   payload: Buffer,
 ): Buffer {
-  return ipv4Packet(from, to, 1, icmpEcho(IcmpType.EchoReply, identifier, sequence, payload));
+  return ipv4Packet(from, to, IpProtocol.Icmp, icmpEcho(IcmpType.EchoReply, identifier, sequence, payload));
 }
 
 /**
@@ -74,9 +68,7 @@ export function icmpErrorV4(
   quotedBytes = 28,
 ): Buffer {
   const quoted = original.subarray(0, Math.min(original.length, quotedBytes));
-  const message = Buffer.alloc(8 + quoted.length);
-  encodeIcmpError({ type, code, quoted }, message, 0);
-  return ipv4Packet(router, to, 1, message);
+  return ipv4Packet(router, to, IpProtocol.Icmp, icmp.encode({ type, code, quoted }));
 }
 
 /** An ICMPv6 error message (no IPv6 header: raw IPv6 sockets do not see it), quoting as Linux does by default. */
@@ -89,9 +81,7 @@ export function icmpErrorV6(
   quotedBytes = 1232,
 ): Buffer {
   const quoted = original.subarray(0, Math.min(original.length, quotedBytes));
-  const message = Buffer.alloc(8 + quoted.length);
-  encodeIcmpv6Error({ type, code, quoted }, message, 0, { source: router, destination: to });
-  return message;
+  return icmpv6.encode({ type, code, quoted, pseudo: { source: router, destination: to } });
 }
 
 export { IcmpType, Icmpv6Type };

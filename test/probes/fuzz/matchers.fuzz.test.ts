@@ -11,7 +11,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { canonicalAddress, internetChecksum, ipv4FromBytes, ipv6FromBytes } from '../../../probes/packet';
+import {
+  IpProtocol,
+  canonicalAddress,
+  internetChecksum,
+  ipv4FromBytes,
+  ipv6FromBytes,
+} from '../../../probes/packet';
 import {
   SocketRegistry,
   acquireTcpSocket,
@@ -254,7 +260,7 @@ function deliver(setup: Setup, family: Family, packet: Buffer): void {
   const isTcp = family === 4 ? packet[9] === 6 : packet[6] === 6;
   const icmp = family === 4 ? 1 : 58;
   const transport =
-    (isTcp && setup.transports.find((t) => t.protocol === 6)) ||
+    (isTcp && setup.transports.find((t) => t.protocol === IpProtocol.Tcp)) ||
     setup.transports.find((t) => t.protocol === icmp);
   if (transport) transport.receive(bytes, source);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Knocker, SocketRegistry, type KnockResult } from '../../../probes';
-import { decodeTcpSegment, encodeTcpSegment, TcpFlag } from '../../../probes/packet';
+import { IpProtocol, TcpFlag, tcpSegment } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport } from '../../support/fake-transport';
 import { ipv4Packet } from '../../support/packets';
 
@@ -12,19 +12,17 @@ const PORT = 443;
 
 /** The target's SYN-ACK to `syn` (a TCP segment as sent: no IP header). */
 function synAckTo(syn: Buffer): Buffer {
-  const segment = decodeTcpSegment(syn, 0, syn.length);
-  const synAck = encodeTcpSegment(
-    {
-      sourcePort: PORT,
-      destinationPort: segment.sourcePort,
-      sequence: 7,
-      acknowledgment: (segment.sequence + 1) >>> 0,
-      flags: TcpFlag.SYN | TcpFlag.ACK,
-      window: 100,
-    },
-    { source: TARGET, destination: TARGET },
-  );
-  return ipv4Packet(TARGET, TARGET, 6, synAck, 64);
+  const segment = tcpSegment.decode(syn);
+  const synAck = tcpSegment.encode({
+    pseudo: { source: TARGET, destination: TARGET },
+    sourcePort: PORT,
+    destinationPort: segment.sourcePort,
+    sequence: 7,
+    acknowledgment: (segment.sequence + 1) >>> 0,
+    flags: TcpFlag.SYN | TcpFlag.ACK,
+    window: 100,
+  });
+  return ipv4Packet(TARGET, TARGET, IpProtocol.Tcp, synAck, 64);
 }
 
 const timers = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Knocker, SocketRegistry } from '../../../probes';
-import { decodeTcpSegment, encodeTcpSegment, TcpFlag } from '../../../probes/packet';
+import { IpProtocol, tcpSegment, TcpFlag } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport } from '../../support/fake-transport';
 import { ipv4Packet } from '../../support/packets';
 
@@ -12,20 +12,18 @@ const PORT = 443;
 /** Answers every SYN with a SYN-ACK, read `readDelayNs` after the send (a stalled event loop). */
 function answerSyns(transport: FakeTransport, readDelayNs: () => bigint): void {
   transport.onSend = (sent) => {
-    const syn = decodeTcpSegment(sent.packet, 0, sent.packet.length);
-    const synAck = encodeTcpSegment(
-      {
-        sourcePort: PORT,
-        destinationPort: syn.sourcePort,
-        sequence: 7,
-        acknowledgment: (syn.sequence + 1) >>> 0,
-        flags: TcpFlag.SYN | TcpFlag.ACK,
-        window: 100,
-      },
-      { source: TARGET, destination: TARGET },
-    );
+    const syn = tcpSegment.decode(sent.packet);
+    const synAck = tcpSegment.encode({
+      pseudo: { source: TARGET, destination: TARGET },
+      sourcePort: PORT,
+      destinationPort: syn.sourcePort,
+      sequence: 7,
+      acknowledgment: (syn.sequence + 1) >>> 0,
+      flags: TcpFlag.SYN | TcpFlag.ACK,
+      window: 100,
+    });
     const readAt = process.hrtime.bigint() + readDelayNs();
-    transport.receive(ipv4Packet(TARGET, TARGET, 6, synAck, 64), TARGET, readAt);
+    transport.receive(ipv4Packet(TARGET, TARGET, IpProtocol.Tcp, synAck, 64), TARGET, readAt);
   };
 }
 
@@ -33,7 +31,7 @@ describe('KnockSession: answers read after the timeout', () => {
   it('takes a SYN-ACK read 10.17 s after its SYN (timeout 200 ms, deadline not fired yet) for a loss', async () => {
     const factory = fakeFactory();
     const knocker = await Knocker.create({ sockets: new SocketRegistry(factory) });
-    const tcp = factory.opened.find((t) => t.protocol === 6)!;
+    const tcp = factory.opened.find((t) => t.protocol === IpProtocol.Tcp)!;
     let delay = 10_170_000_000n;
     answerSyns(tcp, () => delay);
     const session = knocker.session({ addr: TARGET, port: PORT, timeout: 0.2 });

@@ -6,10 +6,11 @@ import { describe, it } from 'node:test';
 
 import {
   PacketDecodeError,
-  decodeIcmp,
-  decodeIcmpv6,
-  decodeIpv4Header,
-  decodeIpv6Header,
+  icmp,
+  icmpv6,
+  ipHeader,
+  ipv4Header,
+  ipv6Header,
   ipv4FromBytes,
   ipv6FromBytes,
   type IcmpMessage,
@@ -75,14 +76,20 @@ function checkViews(msg: IcmpMessage, buf: Buffer, offset: number, length: numbe
 
 /**
  * Runs `decode`; returns whether it succeeded. Fails the test on anything but a
- * PacketDecodeError of the decoder's own layer.
+ * PacketDecodeError of the decoder's own layer (or layers).
  */
-function attempt(name: string, layer: PacketLayer, input: Buffer, decode: () => void): boolean {
+function attempt(
+  name: string,
+  layer: PacketLayer | PacketLayer[],
+  input: Buffer,
+  decode: () => void,
+): boolean {
+  const layers = Array.isArray(layer) ? layer : [layer];
   try {
     decode();
     return true;
   } catch (e) {
-    if (e instanceof PacketDecodeError && e.layer === layer) return false;
+    if (e instanceof PacketDecodeError && layers.includes(e.layer)) return false;
     assert.fail(`${name} threw ${String(e)} for ${input.toString('hex')}`);
   }
 }
@@ -106,8 +113,8 @@ describe('decoders on random and mutated input', () => {
 
       count(
         'ipv4',
-        attempt('decodeIpv4Header', 'ipv4', buf, () => {
-          const h = decodeIpv4Header(buf, offset, { verifyChecksum: next() % 2 === 0 });
+        attempt('ipv4Header.decode', 'ipv4', buf, () => {
+          const h = ipv4Header.decode(buf, offset, { verifyChecksum: next() % 2 === 0 });
           assert.ok(h.headerLength >= 20 && h.headerLength <= 60 && offset + h.headerLength <= buf.length);
           assert.ok(h.totalLength <= buf.length - offset);
           assert.equal(h.options.length, h.headerLength - 20);
@@ -115,23 +122,31 @@ describe('decoders on random and mutated input', () => {
       );
       count(
         'ipv4 quoted',
-        attempt('decodeIpv4Header', 'ipv4', buf, () => {
-          const h = decodeIpv4Header(buf, offset, { verifyChecksum: false, allowTruncatedPayload: true });
+        attempt('ipv4Header.decode', 'ipv4', buf, () => {
+          const h = ipv4Header.decode(buf, offset, { verifyChecksum: false, allowTruncatedPayload: true });
           assert.equal(h.options.length, h.headerLength - 20);
         }),
       );
       count(
         'ipv6',
-        attempt('decodeIpv6Header', 'ipv6', buf, () => {
-          const h = decodeIpv6Header(buf, offset, { allowTruncatedPayload: next() % 2 === 0 });
+        attempt('ipv6Header.decode', 'ipv6', buf, () => {
+          const h = ipv6Header.decode(buf, offset, { allowTruncatedPayload: next() % 2 === 0 });
           assert.ok(h.flowLabel <= 0xfffff && h.trafficClass <= 0xff);
         }),
       );
       count(
+        'ip',
+        attempt('ipHeader.decode', ['ipv4', 'ipv6'], buf, () => {
+          const h = ipHeader.decode(buf, offset, { length });
+          assert.ok(h.family === 4 ? h.headerLength >= 20 && h.headerLength <= 60 : h.headerLength === 40);
+          assert.ok(h.headerLength + h.payloadLength <= length);
+        }),
+      );
+      count(
         'icmpv4',
-        attempt('decodeIcmp', 'icmpv4', buf, () => {
+        attempt('icmp.decode', 'icmpv4', buf, () => {
           checkViews(
-            decodeIcmp(buf, offset, length, { verifyChecksum: next() % 2 === 0 }),
+            icmp.decode(buf, offset, { length, verifyChecksum: next() % 2 === 0 }),
             buf,
             offset,
             length,
@@ -140,9 +155,9 @@ describe('decoders on random and mutated input', () => {
       );
       count(
         'icmpv6',
-        attempt('decodeIcmpv6', 'icmpv6', buf, () => {
-          const options = next() % 2 === 0 ? { addresses: loopback } : {};
-          checkViews(decodeIcmpv6(buf, offset, length, options), buf, offset, length);
+        attempt('icmpv6.decode', 'icmpv6', buf, () => {
+          const options = next() % 2 === 0 ? { pseudo: loopback } : {};
+          checkViews(icmpv6.decode(buf, offset, { length, ...options }), buf, offset, length);
         }),
       );
       count(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { PacketDecodeError, PacketEncodeError, decodeIpv4Header } from '../../../probes/packet';
+import { PacketDecodeError, PacketEncodeError, ipv4Header } from '../../../probes/packet';
 
 describe('PacketDecodeError', () => {
   it('carries code, layer, offset and a name', () => {
@@ -17,7 +17,7 @@ describe('PacketDecodeError', () => {
   });
 
   it('is what the decoders throw', () => {
-    assert.throws(() => decodeIpv4Header(Buffer.alloc(3), 0), PacketDecodeError);
+    assert.throws(() => ipv4Header.decode(Buffer.alloc(3), 0), PacketDecodeError);
   });
 });
 

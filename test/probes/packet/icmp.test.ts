@@ -8,15 +8,14 @@ import {
   IpProtocol,
   PacketDecodeError,
   PacketEncodeError,
-  decodeIcmp,
-  decodeIpv4Header,
-  encodeIcmpEcho,
-  encodeIcmpError,
+  icmp,
+  ipv4Header,
   type IcmpEchoInit,
   type IcmpErrorInit,
   type IcmpMessage,
   type PacketErrorCode,
 } from '../../../probes/packet';
+import { assertRoundTrip } from '../../support/round-trip';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -49,15 +48,15 @@ const fragmentationNeeded = hex('0304e88400000578 4500003c424240003f010d3ac00002
 
 /** The ICMP message inside a captured IPv4 datagram. */
 function icmpOf(datagram: Buffer): Buffer {
-  const ip = decodeIpv4Header(datagram, 0);
+  const ip = ipv4Header.decode(datagram, 0);
   return datagram.subarray(ip.headerLength, ip.totalLength);
 }
 
-describe('decodeIcmp fixtures', () => {
+describe('icmp.decode fixtures', () => {
   it('decodes a captured echo request', () => {
-    const ip = decodeIpv4Header(capturedRequest, 0);
+    const ip = ipv4Header.decode(capturedRequest, 0);
     assert.equal(ip.protocol, IpProtocol.Icmp);
-    const msg = decodeIcmp(capturedRequest, ip.headerLength, ip.totalLength - ip.headerLength);
+    const msg = icmp.decode(capturedRequest, ip.headerLength, { length: ip.totalLength - ip.headerLength });
     assert.deepEqual(msg, {
       kind: 'echo',
       type: IcmpType.EchoRequest,
@@ -70,8 +69,8 @@ describe('decodeIcmp fixtures', () => {
   });
 
   it('decodes a captured echo reply', () => {
-    const icmp = icmpOf(capturedReply);
-    assert.deepEqual(decodeIcmp(icmp, 0, icmp.length), {
+    const message = icmpOf(capturedReply);
+    assert.deepEqual(icmp.decode(message), {
       kind: 'echo',
       type: IcmpType.EchoReply,
       code: 0,
@@ -84,7 +83,7 @@ describe('decodeIcmp fixtures', () => {
 
   it('returns the echo payload as a view, not a copy', () => {
     const copy = Buffer.from(capturedRequest);
-    const msg = decodeIcmp(copy, 20, 64);
+    const msg = icmp.decode(copy, 20, { length: 64 });
     assert.equal(msg.kind, 'echo');
     if (msg.kind !== 'echo') return;
     assert.equal(msg.payload.buffer, copy.buffer);
@@ -92,8 +91,8 @@ describe('decodeIcmp fixtures', () => {
   });
 
   it('decodes a captured port unreachable and the UDP datagram it quotes', () => {
-    const icmp = icmpOf(capturedPortUnreachable);
-    const msg = decodeIcmp(icmp, 0, icmp.length);
+    const message = icmpOf(capturedPortUnreachable);
+    const msg = icmp.decode(message);
     assert.equal(msg.kind, 'error');
     if (msg.kind !== 'error') return;
     assert.equal(msg.type, IcmpType.DestinationUnreachable);
@@ -101,7 +100,7 @@ describe('decodeIcmp fixtures', () => {
     assert.equal(msg.checksum, 0xc9e4);
     assert.equal(msg.mtu, undefined);
     assert.equal(msg.pointer, undefined);
-    const quotedIp = decodeIpv4Header(msg.quoted, 0, { allowTruncatedPayload: true });
+    const quotedIp = ipv4Header.decode(msg.quoted, 0, { allowTruncatedPayload: true });
     assert.equal(quotedIp.protocol, IpProtocol.Udp);
     assert.equal(quotedIp.ttl, 1);
     assert.equal(quotedIp.destination, '127.0.0.1');
@@ -109,9 +108,9 @@ describe('decodeIcmp fixtures', () => {
   });
 
   it('decodes a time exceeded quoting a whole UDP probe', () => {
-    const ip = decodeIpv4Header(timeExceeded, 0);
+    const ip = ipv4Header.decode(timeExceeded, 0);
     assert.equal(ip.source, '203.0.113.1');
-    const msg = decodeIcmp(timeExceeded, 20, ip.totalLength - 20);
+    const msg = icmp.decode(timeExceeded, 20, { length: ip.totalLength - 20 });
     assert.deepEqual(msg, {
       kind: 'error',
       type: IcmpType.TimeExceeded,
@@ -119,7 +118,7 @@ describe('decodeIcmp fixtures', () => {
       checksum: 0xe16a,
       quoted: timeExceeded.subarray(28),
     });
-    const quotedIp = decodeIpv4Header((msg as { quoted: Buffer }).quoted, 0);
+    const quotedIp = ipv4Header.decode((msg as { quoted: Buffer }).quoted, 0);
     assert.deepEqual(
       [quotedIp.source, quotedIp.destination, quotedIp.identification, quotedIp.ttl],
       ['192.0.2.10', '198.51.100.7', 0xbeef, 1],
@@ -127,21 +126,21 @@ describe('decodeIcmp fixtures', () => {
   });
 
   it('decodes a time exceeded quoting only header + 8 bytes', () => {
-    const msg = decodeIcmp(timeExceededShort, 0, timeExceededShort.length);
+    const msg = icmp.decode(timeExceededShort);
     assert.equal(msg.kind, 'error');
     if (msg.kind !== 'error') return;
     assert.equal(msg.quoted.length, 28);
     assert.throws(
-      () => decodeIpv4Header(msg.quoted, 0),
+      () => ipv4Header.decode(msg.quoted, 0),
       (e: unknown) => e instanceof PacketDecodeError && e.code === 'ERR_PACKET_BAD_LENGTH',
     );
-    const quotedIp = decodeIpv4Header(msg.quoted, 0, { allowTruncatedPayload: true });
+    const quotedIp = ipv4Header.decode(msg.quoted, 0, { allowTruncatedPayload: true });
     assert.equal(quotedIp.totalLength, 40);
     assert.equal(msg.quoted.readUInt16BE(20), 54321);
   });
 
   it('decodes fragmentation needed with its next-hop MTU', () => {
-    const msg = decodeIcmp(fragmentationNeeded, 0, fragmentationNeeded.length);
+    const msg = icmp.decode(fragmentationNeeded);
     assert.deepEqual(msg, {
       kind: 'error',
       type: 3,
@@ -154,7 +153,7 @@ describe('decodeIcmp fixtures', () => {
 
   it('decodes a parameter problem with its pointer', () => {
     const bytes = hex('0c00e7ff0c000000');
-    assert.deepEqual(decodeIcmp(bytes, 0, 8), {
+    assert.deepEqual(icmp.decode(bytes, 0, { length: 8 }), {
       kind: 'error',
       type: 12,
       code: 0,
@@ -179,7 +178,7 @@ describe('decodeIcmp fixtures', () => {
       for (let i = 0; i < bytes.length; i += 2) sum += bytes.readUInt16BE(i);
       while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
       bytes.writeUInt16BE(~sum & 0xffff, 2);
-      assert.deepEqual(decodeIcmp(bytes, 0, bytes.length), {
+      assert.deepEqual(icmp.decode(bytes), {
         kind: 'other',
         type: bytes[0],
         code: bytes[1],
@@ -190,25 +189,25 @@ describe('decodeIcmp fixtures', () => {
   }
 });
 
-describe('encodeIcmpEcho', () => {
+describe('icmp.encode of an echo', () => {
   it('reproduces the captured echo request byte for byte', () => {
     const buf = Buffer.alloc(64);
-    const written = encodeIcmpEcho(
+    const written = icmp.encode(
       { type: IcmpType.EchoRequest, identifier: 0x0fa7, sequence: 1, payload: PING_PAYLOAD },
       buf,
       0,
     );
-    assert.equal(written, 64);
+    assert.equal(written, buf);
     assert.deepEqual(buf, icmpOf(capturedRequest));
   });
 
   it('round-trips decode -> encode for the captured reply', () => {
-    const icmp = icmpOf(capturedReply);
-    const msg = decodeIcmp(icmp, 0, icmp.length);
+    const message = icmpOf(capturedReply);
+    const msg = icmp.decode(message);
     assert.equal(msg.kind, 'echo');
-    const out = Buffer.alloc(icmp.length + 10);
-    assert.equal(encodeIcmpEcho(msg as IcmpEchoInit, out, 5), icmp.length);
-    assert.deepEqual(out.subarray(5, 5 + icmp.length), icmp);
+    const out = Buffer.alloc(message.length + 10);
+    assert.equal(icmp.encode(msg as IcmpEchoInit, out, 5), out);
+    assert.deepEqual(out.subarray(5, 5 + message.length), message);
   });
 
   const echoes: IcmpEchoInit[] = [
@@ -220,9 +219,9 @@ describe('encodeIcmpEcho', () => {
   for (const init of echoes) {
     it(`round-trips encode -> decode: type ${init.type}, ${init.payload.length}-byte payload`, () => {
       const buf = Buffer.alloc(ICMP_HEADER_LENGTH + init.payload.length);
-      const written = encodeIcmpEcho(init, buf, 0);
-      assert.equal(written, buf.length);
-      const msg = decodeIcmp(buf, 0, written);
+      assert.equal(icmp.encode(init, buf, 0), buf);
+      assert.equal(icmp.encodingLength(init), buf.length);
+      const msg = icmp.decode(buf);
       assert.deepEqual(msg, {
         kind: 'echo',
         type: init.type,
@@ -236,7 +235,7 @@ describe('encodeIcmpEcho', () => {
   }
 });
 
-describe('encodeIcmpError', () => {
+describe('icmp.encode of an error', () => {
   const errors: { init: IcmpErrorInit; expected: Partial<IcmpMessage> }[] = [
     { init: { type: 11, code: 0, quoted: timeExceeded.subarray(28) }, expected: {} },
     { init: { type: 11, code: 1, quoted: Buffer.alloc(0) }, expected: {} },
@@ -252,8 +251,8 @@ describe('encodeIcmpError', () => {
   for (const { init, expected } of errors) {
     it(`round-trips type ${init.type} code ${init.code} with ${init.quoted.length} quoted bytes`, () => {
       const buf = Buffer.alloc(ICMP_HEADER_LENGTH + init.quoted.length);
-      assert.equal(encodeIcmpError(init, buf, 0), buf.length);
-      assert.deepEqual(decodeIcmp(buf, 0, buf.length), {
+      assert.equal(icmp.encode(init, buf, 0), buf);
+      assert.deepEqual(icmp.decode(buf), {
         kind: 'error',
         type: init.type,
         code: init.code,
@@ -266,18 +265,18 @@ describe('encodeIcmpError', () => {
 
   it('reproduces the hand-built time exceeded and fragmentation needed messages', () => {
     const buf = Buffer.alloc(timeExceeded.length - 20);
-    encodeIcmpError({ type: 11, code: 0, quoted: timeExceeded.subarray(28) }, buf, 0);
+    icmp.encode({ type: 11, code: 0, quoted: timeExceeded.subarray(28) }, buf, 0);
     assert.deepEqual(buf, timeExceeded.subarray(20));
-    const decoded = decodeIcmp(fragmentationNeeded, 0, fragmentationNeeded.length);
+    const decoded = icmp.decode(fragmentationNeeded);
     const out = Buffer.alloc(fragmentationNeeded.length);
-    encodeIcmpError(decoded as IcmpErrorInit, out, 0);
+    icmp.encode(decoded as IcmpErrorInit, out, 0);
     assert.deepEqual(out, fragmentationNeeded);
   });
 
   it('writes an unset frag-needed MTU as 0 (a pre-RFC 1191 router)', () => {
     const buf = Buffer.alloc(8);
-    encodeIcmpError({ type: 3, code: 4, quoted: Buffer.alloc(0) }, buf, 0);
-    assert.equal((decodeIcmp(buf, 0, 8) as { mtu?: number }).mtu, 0);
+    icmp.encode({ type: 3, code: 4, quoted: Buffer.alloc(0) }, buf, 0);
+    assert.equal((icmp.decode(buf, 0, { length: 8 }) as { mtu?: number }).mtu, 0);
   });
 });
 
@@ -286,75 +285,74 @@ describe('ICMP encoder argument checks', () => {
   const rows: [string, () => unknown, PacketErrorCode][] = [
     [
       'echo with type 3',
-      () => encodeIcmpEcho({ ...echo, type: 3 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ ...echo, type: 3 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'echo with ICMPv6 type 128',
-      () => encodeIcmpEcho({ ...echo, type: 128 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ ...echo, type: 128 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'identifier 65536',
-      () => encodeIcmpEcho({ ...echo, identifier: 65536 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ ...echo, identifier: 65536 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'sequence -1',
-      () => encodeIcmpEcho({ ...echo, sequence: -1 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ ...echo, sequence: -1 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
-    ['code 256', () => encodeIcmpEcho({ ...echo, code: 256 }, Buffer.alloc(64), 0), 'ERR_PACKET_BAD_FIELD'],
+    ['code 256', () => icmp.encode({ ...echo, code: 256 }, Buffer.alloc(64), 0), 'ERR_PACKET_BAD_FIELD'],
     [
       'payload over 65527 bytes',
-      () => encodeIcmpEcho({ ...echo, payload: Buffer.alloc(65528) }, Buffer.alloc(70000), 0),
+      () => icmp.encode({ ...echo, payload: Buffer.alloc(65528) }, Buffer.alloc(70000), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
-    ['echo into 11 bytes', () => encodeIcmpEcho(echo, Buffer.alloc(11), 0), 'ERR_PACKET_BUFFER_TOO_SMALL'],
+    ['echo into 11 bytes', () => icmp.encode(echo, Buffer.alloc(11), 0), 'ERR_PACKET_BUFFER_TOO_SMALL'],
     [
       'echo at offset 1 of 12 bytes',
-      () => encodeIcmpEcho(echo, Buffer.alloc(12), 1),
+      () => icmp.encode(echo, Buffer.alloc(12), 1),
       'ERR_PACKET_BUFFER_TOO_SMALL',
     ],
     [
       'error with echo type',
-      () => encodeIcmpError({ type: 8, code: 0, quoted: Buffer.alloc(0) }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 8, code: 0, quoted: Buffer.alloc(0) }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'error with redirect type',
-      () => encodeIcmpError({ type: 5, code: 0, quoted: Buffer.alloc(0) }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 5, code: 0, quoted: Buffer.alloc(0) }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'mtu on time exceeded',
-      () => encodeIcmpError({ type: 11, code: 0, quoted: Buffer.alloc(0), mtu: 1500 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 11, code: 0, quoted: Buffer.alloc(0), mtu: 1500 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'mtu on port unreachable',
-      () => encodeIcmpError({ type: 3, code: 3, quoted: Buffer.alloc(0), mtu: 1500 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 3, code: 3, quoted: Buffer.alloc(0), mtu: 1500 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'mtu 65536',
-      () => encodeIcmpError({ type: 3, code: 4, quoted: Buffer.alloc(0), mtu: 65536 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 3, code: 4, quoted: Buffer.alloc(0), mtu: 65536 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'pointer on destination unreachable',
-      () => encodeIcmpError({ type: 3, code: 1, quoted: Buffer.alloc(0), pointer: 1 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 3, code: 1, quoted: Buffer.alloc(0), pointer: 1 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'pointer 256',
-      () =>
-        encodeIcmpError({ type: 12, code: 0, quoted: Buffer.alloc(0), pointer: 256 }, Buffer.alloc(64), 0),
+      () => icmp.encode({ type: 12, code: 0, quoted: Buffer.alloc(0), pointer: 256 }, Buffer.alloc(64), 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'error into too small a buffer',
-      () => encodeIcmpError({ type: 11, code: 0, quoted: Buffer.alloc(20) }, Buffer.alloc(27), 0),
+      () => icmp.encode({ type: 11, code: 0, quoted: Buffer.alloc(20) }, Buffer.alloc(27), 0),
       'ERR_PACKET_BUFFER_TOO_SMALL',
     ],
   ];
@@ -369,12 +367,12 @@ describe('ICMP encoder argument checks', () => {
 
   it('leaves the buffer untouched when a field is invalid', () => {
     const buf = Buffer.alloc(16, 0xaa);
-    assert.throws(() => encodeIcmpEcho({ ...echo, sequence: 70000 }, buf, 0), PacketEncodeError);
+    assert.throws(() => icmp.encode({ ...echo, sequence: 70000 }, buf, 0), PacketEncodeError);
     assert.deepEqual(buf, Buffer.alloc(16, 0xaa));
   });
 });
 
-describe('decodeIcmp malformed input', () => {
+describe('icmp.decode malformed input', () => {
   const request = icmpOf(capturedRequest);
   const rows: {
     name: string;
@@ -438,7 +436,7 @@ describe('decodeIcmp malformed input', () => {
   for (const { name, bytes, offset = 0, length, code, errorOffset } of rows) {
     it(`${name} -> ${code}`, () => {
       assert.throws(
-        () => decodeIcmp(bytes, offset, length ?? bytes.length - offset),
+        () => icmp.decode(bytes, offset, { length: length ?? bytes.length - offset }),
         (e: unknown) =>
           e instanceof PacketDecodeError &&
           e.code === code &&
@@ -450,15 +448,30 @@ describe('decodeIcmp malformed input', () => {
 
   it('decodes a bad checksum when verifyChecksum is false', () => {
     const bytes = Buffer.concat([request.subarray(0, 2), hex('0000'), request.subarray(4)]);
-    const msg = decodeIcmp(bytes, 0, bytes.length, { verifyChecksum: false });
+    const msg = icmp.decode(bytes, 0, { verifyChecksum: false });
     assert.equal(msg.checksum, 0);
     assert.equal(msg.kind, 'echo');
   });
 
   it('words a short message error with what, where and how much', () => {
-    assert.throws(() => decodeIcmp(request, 10, 6), {
+    assert.throws(() => icmp.decode(request, 10, { length: 6 }), {
       name: 'PacketDecodeError',
       message: 'icmpv4: header needs 8 bytes at offset 10, message has 6',
     });
   });
+});
+
+describe('icmp round trip', () => {
+  const messages: (IcmpEchoInit | IcmpErrorInit)[] = [
+    { type: IcmpType.EchoRequest, identifier: 0x0fa7, sequence: 1, payload: PING_PAYLOAD },
+    { type: IcmpType.EchoReply, code: 0, identifier: 0xffff, sequence: 0, payload: Buffer.from('odd') },
+    { type: IcmpType.TimeExceeded, code: 0, quoted: timeExceeded.subarray(28) },
+    { type: IcmpType.DestinationUnreachable, code: 4, quoted: Buffer.alloc(28, 0x45), mtu: 1400 },
+    { type: IcmpType.ParameterProblem, code: 0, quoted: Buffer.alloc(28, 0x45), pointer: 8 },
+  ];
+  for (const fields of messages) {
+    it(`round-trips type ${fields.type}, ${icmp.encodingLength(fields)} bytes`, () => {
+      assertRoundTrip(icmp, fields);
+    });
+  }
 });

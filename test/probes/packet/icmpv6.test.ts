@@ -9,20 +9,20 @@ import {
   PacketDecodeError,
   PacketEncodeError,
   addressToBytes,
-  decodeIcmpv6,
-  decodeIpv6Header,
-  encodeIcmpv6Echo,
-  encodeIcmpv6Error,
+  icmpv6,
+  ipv6Header,
   type IcmpEchoInit,
   type IcmpErrorInit,
-  type Icmpv6Addresses,
+  type Icmpv6Init,
+  type PseudoHeader,
   type PacketErrorCode,
 } from '../../../probes/packet';
+import { assertRoundTrip } from '../../support/round-trip';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 const LOOPBACK = '00000000000000000000000000000001';
-const loopback: Icmpv6Addresses = { source: '::1', destination: '::1' };
+const loopback: PseudoHeader = { source: '::1', destination: '::1' };
 
 // Captured on a Linux loopback interface (`ping -6 -s 16 ::1`, and the port unreachable
 // answering a UDP datagram to a closed port), IPv6 header included.
@@ -41,15 +41,15 @@ const capturedPortUnreachable = hex(
 const QUOTED_ECHO =
   '6000000000183a40 20010db8000000000000000000000010 20010db8000100000000000000000007' +
   '80005fe500770003 78787878787878787878787878787878';
-const routerToHost: Icmpv6Addresses = { source: '2001:db8:ffff::1', destination: '2001:db8::10' };
+const routerToHost: PseudoHeader = { source: '2001:db8:ffff::1', destination: '2001:db8::10' };
 const packetTooBig = hex(`020002f400000500 ${QUOTED_ECHO}`);
 const timeExceeded = hex(`030006f400000000 ${QUOTED_ECHO}`);
 
 const PAYLOAD = hex('cbeb066b000000004b88080000000000');
 
 /** The ICMPv6 message inside a captured IPv6 packet, and its addresses. */
-function icmpv6Of(packet: Buffer): { message: Buffer; addresses: Icmpv6Addresses } {
-  const ip = decodeIpv6Header(packet, 0);
+function icmpv6Of(packet: Buffer): { message: Buffer; addresses: PseudoHeader } {
+  const ip = ipv6Header.decode(packet, 0);
   assert.equal(ip.nextHeader, IpProtocol.Icmpv6);
   return {
     message: packet.subarray(40, 40 + ip.payloadLength),
@@ -57,10 +57,10 @@ function icmpv6Of(packet: Buffer): { message: Buffer; addresses: Icmpv6Addresses
   };
 }
 
-describe('decodeIcmpv6 fixtures', () => {
+describe('icmpv6.decode fixtures', () => {
   it('decodes a captured echo request, verifying its checksum', () => {
     const { message, addresses } = icmpv6Of(capturedRequest);
-    assert.deepEqual(decodeIcmpv6(message, 0, message.length, { addresses }), {
+    assert.deepEqual(icmpv6.decode(message, 0, { pseudo: addresses }), {
       kind: 'echo',
       type: Icmpv6Type.EchoRequest,
       code: 0,
@@ -72,7 +72,7 @@ describe('decodeIcmpv6 fixtures', () => {
   });
 
   it('decodes a captured echo reply in place, after the IPv6 header', () => {
-    assert.deepEqual(decodeIcmpv6(capturedReply, 40, 24, { addresses: loopback }), {
+    assert.deepEqual(icmpv6.decode(capturedReply, 40, { length: 24, pseudo: loopback }), {
       kind: 'echo',
       type: Icmpv6Type.EchoReply,
       code: 0,
@@ -85,7 +85,7 @@ describe('decodeIcmpv6 fixtures', () => {
 
   it('decodes a captured port unreachable and the packet it quotes', () => {
     const { message, addresses } = icmpv6Of(capturedPortUnreachable);
-    const msg = decodeIcmpv6(message, 0, message.length, { addresses });
+    const msg = icmpv6.decode(message, 0, { pseudo: addresses });
     assert.deepEqual(msg, {
       kind: 'error',
       type: Icmpv6Type.DestinationUnreachable,
@@ -94,13 +94,13 @@ describe('decodeIcmpv6 fixtures', () => {
       quoted: message.subarray(8),
     });
     if (msg.kind !== 'error') return;
-    const quoted = decodeIpv6Header(msg.quoted, 0);
+    const quoted = ipv6Header.decode(msg.quoted, 0);
     assert.equal(quoted.nextHeader, IpProtocol.Udp);
     assert.equal(msg.quoted.readUInt16BE(42), 33435);
   });
 
   it('decodes packet too big with its MTU', () => {
-    assert.deepEqual(decodeIcmpv6(packetTooBig, 0, packetTooBig.length, { addresses: routerToHost }), {
+    assert.deepEqual(icmpv6.decode(packetTooBig, 0, { pseudo: routerToHost }), {
       kind: 'error',
       type: Icmpv6Type.PacketTooBig,
       code: 0,
@@ -111,7 +111,7 @@ describe('decodeIcmpv6 fixtures', () => {
   });
 
   it('decodes time exceeded', () => {
-    const msg = decodeIcmpv6(timeExceeded, 0, timeExceeded.length, { addresses: routerToHost });
+    const msg = icmpv6.decode(timeExceeded, 0, { pseudo: routerToHost });
     assert.deepEqual(msg, {
       kind: 'error',
       type: Icmpv6Type.TimeExceeded,
@@ -123,13 +123,12 @@ describe('decodeIcmpv6 fixtures', () => {
 
   it('decodes a parameter problem with its 32-bit pointer', () => {
     const buf = Buffer.alloc(48);
-    encodeIcmpv6Error(
-      { type: 4, code: 1, quoted: Buffer.alloc(40, 0x60), pointer: 0x12345678 },
+    icmpv6.encode(
+      { type: 4, code: 1, quoted: Buffer.alloc(40, 0x60), pointer: 0x12345678, pseudo: loopback },
       buf,
       0,
-      loopback,
     );
-    const msg = decodeIcmpv6(buf, 0, 48, { addresses: loopback });
+    const msg = icmpv6.decode(buf, 0, { length: 48, pseudo: loopback });
     assert.equal(msg.kind === 'error' && msg.pointer, 0x12345678);
   });
 
@@ -143,7 +142,7 @@ describe('decodeIcmpv6 fixtures', () => {
     }
     while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
     bytes.writeUInt16BE(~sum & 0xffff, 2);
-    assert.deepEqual(decodeIcmpv6(bytes, 0, 8, { addresses }), {
+    assert.deepEqual(icmpv6.decode(bytes, 0, { length: 8, pseudo: addresses }), {
       kind: 'other',
       type: 133,
       code: 0,
@@ -155,20 +154,20 @@ describe('decodeIcmpv6 fixtures', () => {
   it('does not verify the checksum without addresses', () => {
     const message = Buffer.from(capturedRequest.subarray(40));
     message.writeUInt16BE(0xdead, 2);
-    assert.equal(decodeIcmpv6(message, 0, message.length).checksum, 0xdead);
+    assert.equal(icmpv6.decode(message).checksum, 0xdead);
   });
 
   it('accepts pre-converted 16-byte Buffers as addresses', () => {
     const addresses = { source: addressToBytes('::1'), destination: addressToBytes('::1') };
-    assert.equal(decodeIcmpv6(capturedRequest, 40, 24, { addresses }).kind, 'echo');
+    assert.equal(icmpv6.decode(capturedRequest, 40, { length: 24, pseudo: addresses }).kind, 'echo');
   });
 });
 
-describe('encodeIcmpv6Echo', () => {
+describe('icmpv6.encode of an echo', () => {
   it('reproduces the captured echo request byte for byte', () => {
     const buf = Buffer.alloc(24);
     const init: IcmpEchoInit = { type: 128, identifier: 0x0fa8, sequence: 1, payload: PAYLOAD };
-    assert.equal(encodeIcmpv6Echo(init, buf, 0, loopback), 24);
+    assert.equal(icmpv6.encode({ ...init, pseudo: loopback }, buf, 0), buf);
     assert.deepEqual(buf, capturedRequest.subarray(40));
   });
 
@@ -176,15 +175,22 @@ describe('encodeIcmpv6Echo', () => {
     const init: IcmpEchoInit = { type: 129, identifier: 7, sequence: 9, payload: Buffer.from('hello') };
     const a = Buffer.alloc(13);
     const b = Buffer.alloc(13);
-    encodeIcmpv6Echo(init, a, 0, { source: '2001:db8::1', destination: 'fe80::2' });
-    encodeIcmpv6Echo(init, b, 0, {
-      source: addressToBytes('2001:db8::1'),
-      destination: addressToBytes('fe80::2'),
-    });
+    icmpv6.encode({ ...init, pseudo: { source: '2001:db8::1', destination: 'fe80::2' } }, a, 0);
+    icmpv6.encode(
+      {
+        ...init,
+        pseudo: {
+          source: addressToBytes('2001:db8::1'),
+          destination: addressToBytes('fe80::2'),
+        },
+      },
+      b,
+      0,
+    );
     assert.deepEqual(a, b);
   });
 
-  const echoes: [IcmpEchoInit, Icmpv6Addresses][] = [
+  const echoes: [IcmpEchoInit, PseudoHeader][] = [
     [{ type: 128, identifier: 0, sequence: 0, payload: Buffer.alloc(0) }, loopback],
     [{ type: 129, code: 3, identifier: 0xffff, sequence: 0xffff, payload: Buffer.from('odd') }, routerToHost],
     [
@@ -195,8 +201,9 @@ describe('encodeIcmpv6Echo', () => {
   for (const [init, addresses] of echoes) {
     it(`round-trips type ${init.type} with a ${init.payload.length}-byte payload`, () => {
       const buf = Buffer.alloc(ICMPV6_HEADER_LENGTH + init.payload.length + 3);
-      const written = encodeIcmpv6Echo(init, buf, 3, addresses);
-      assert.deepEqual(decodeIcmpv6(buf, 3, written, { addresses }), {
+      icmpv6.encode({ ...init, pseudo: addresses }, buf, 3);
+      const written = icmpv6.encodingLength({ ...init, pseudo: addresses });
+      assert.deepEqual(icmpv6.decode(buf, 3, { length: written, pseudo: addresses }), {
         kind: 'echo',
         type: init.type,
         code: init.code ?? 0,
@@ -207,29 +214,30 @@ describe('encodeIcmpv6Echo', () => {
       });
       // A checksum covers the pseudo-header: other addresses must fail it.
       assert.throws(
-        () => decodeIcmpv6(buf, 3, written, { addresses: { source: '2001:db8::99', destination: '::1' } }),
+        () =>
+          icmpv6.decode(buf, 3, { length: written, pseudo: { source: '2001:db8::99', destination: '::1' } }),
         (e: unknown) => e instanceof PacketDecodeError && e.code === 'ERR_PACKET_BAD_CHECKSUM',
       );
     });
   }
 });
 
-describe('encodeIcmpv6Error', () => {
+describe('icmpv6.encode of an error', () => {
   it('reproduces the hand-built packet too big and time exceeded', () => {
     const quoted = hex(QUOTED_ECHO);
     const ptb = Buffer.alloc(packetTooBig.length);
-    encodeIcmpv6Error({ type: 2, code: 0, quoted, mtu: 1280 }, ptb, 0, routerToHost);
+    icmpv6.encode({ type: 2, code: 0, quoted, mtu: 1280, pseudo: routerToHost }, ptb, 0);
     assert.deepEqual(ptb, packetTooBig);
     const te = Buffer.alloc(timeExceeded.length);
-    encodeIcmpv6Error({ type: 3, code: 0, quoted }, te, 0, routerToHost);
+    icmpv6.encode({ type: 3, code: 0, quoted, pseudo: routerToHost }, te, 0);
     assert.deepEqual(te, timeExceeded);
   });
 
   it('round-trips decode -> encode for the captured port unreachable', () => {
     const { message, addresses } = icmpv6Of(capturedPortUnreachable);
-    const msg = decodeIcmpv6(message, 0, message.length, { addresses });
+    const msg = icmpv6.decode(message, 0, { pseudo: addresses });
     const out = Buffer.alloc(message.length);
-    encodeIcmpv6Error(msg as IcmpErrorInit, out, 0, addresses);
+    icmpv6.encode({ ...(msg as IcmpErrorInit), pseudo: addresses }, out, 0);
     assert.deepEqual(out, message);
   });
 
@@ -243,7 +251,7 @@ describe('encodeIcmpv6Error', () => {
   for (const init of errors) {
     it(`round-trips type ${init.type} code ${init.code}`, () => {
       const buf = Buffer.alloc(8 + init.quoted.length);
-      encodeIcmpv6Error(init, buf, 0, routerToHost);
+      icmpv6.encode({ ...init, pseudo: routerToHost }, buf, 0);
       const expected: Record<string, unknown> = {
         kind: 'error',
         type: init.type,
@@ -253,7 +261,7 @@ describe('encodeIcmpv6Error', () => {
       };
       if (init.mtu !== undefined) expected['mtu'] = init.mtu;
       if (init.pointer !== undefined) expected['pointer'] = init.pointer;
-      assert.deepEqual(decodeIcmpv6(buf, 0, buf.length, { addresses: routerToHost }), expected);
+      assert.deepEqual(icmpv6.decode(buf, 0, { pseudo: routerToHost }), expected);
     });
   }
 });
@@ -265,62 +273,62 @@ describe('ICMPv6 encoder argument checks', () => {
   const rows: [string, () => unknown, PacketErrorCode][] = [
     [
       'echo with ICMPv4 type 8',
-      () => encodeIcmpv6Echo({ ...echo, type: 8 }, big, 0, loopback),
+      () => icmpv6.encode({ ...echo, type: 8, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'identifier 65536',
-      () => encodeIcmpv6Echo({ ...echo, identifier: 65536 }, big, 0, loopback),
+      () => icmpv6.encode({ ...echo, identifier: 65536, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'echo into 11 bytes',
-      () => encodeIcmpv6Echo(echo, Buffer.alloc(11), 0, loopback),
+      () => icmpv6.encode({ ...echo, pseudo: loopback }, Buffer.alloc(11), 0),
       'ERR_PACKET_BUFFER_TOO_SMALL',
     ],
     [
       'error with type 128',
-      () => encodeIcmpv6Error({ ...err, type: 128 }, big, 0, loopback),
+      () => icmpv6.encode({ ...err, type: 128, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'error with type 0',
-      () => encodeIcmpv6Error({ ...err, type: 0 }, big, 0, loopback),
+      () => icmpv6.encode({ ...err, type: 0, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'mtu on type 1',
-      () => encodeIcmpv6Error({ ...err, mtu: 1280 }, big, 0, loopback),
+      () => icmpv6.encode({ ...err, mtu: 1280, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'pointer on type 2',
-      () => encodeIcmpv6Error({ ...err, type: 2, pointer: 1 }, big, 0, loopback),
+      () => icmpv6.encode({ ...err, type: 2, pointer: 1, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'mtu 2^32',
-      () => encodeIcmpv6Error({ ...err, type: 2, mtu: 2 ** 32 }, big, 0, loopback),
+      () => icmpv6.encode({ ...err, type: 2, mtu: 2 ** 32, pseudo: loopback }, big, 0),
       'ERR_PACKET_BAD_FIELD',
     ],
     [
       'IPv4 source',
-      () => encodeIcmpv6Echo(echo, big, 0, { source: '192.0.2.1', destination: '::1' }),
+      () => icmpv6.encode({ ...echo, pseudo: { source: '192.0.2.1', destination: '::1' } }, big, 0),
       'ERR_PACKET_BAD_ADDRESS',
     ],
     [
       'zone id',
-      () => encodeIcmpv6Echo(echo, big, 0, { source: '::1', destination: 'fe80::1%eth0' }),
+      () => icmpv6.encode({ ...echo, pseudo: { source: '::1', destination: 'fe80::1%eth0' } }, big, 0),
       'ERR_PACKET_BAD_ADDRESS',
     ],
     [
       '4-byte Buffer address',
-      () => encodeIcmpv6Echo(echo, big, 0, { source: Buffer.alloc(4), destination: '::1' }),
+      () => icmpv6.encode({ ...echo, pseudo: { source: Buffer.alloc(4), destination: '::1' } }, big, 0),
       'ERR_PACKET_BAD_ADDRESS',
     ],
     [
       'error into too small a buffer',
-      () => encodeIcmpv6Error(err, Buffer.alloc(12), 1, loopback),
+      () => icmpv6.encode({ ...err, pseudo: loopback }, Buffer.alloc(12), 1),
       'ERR_PACKET_BUFFER_TOO_SMALL',
     ],
   ];
@@ -333,14 +341,14 @@ describe('ICMPv6 encoder argument checks', () => {
   it('leaves the buffer untouched when an address is invalid', () => {
     const buf = Buffer.alloc(16, 0xaa);
     assert.throws(
-      () => encodeIcmpv6Echo(echo, buf, 0, { source: '::1', destination: 'nope' }),
+      () => icmpv6.encode({ ...echo, pseudo: { source: '::1', destination: 'nope' } }, buf, 0),
       PacketEncodeError,
     );
     assert.deepEqual(buf, Buffer.alloc(16, 0xaa));
   });
 });
 
-describe('decodeIcmpv6 malformed input', () => {
+describe('icmpv6.decode malformed input', () => {
   const request = capturedRequest.subarray(40);
   const rows: { name: string; bytes: Buffer; offset?: number; length?: number; code: PacketErrorCode }[] = [
     { name: 'empty message', bytes: Buffer.alloc(0), code: 'ERR_PACKET_TRUNCATED' },
@@ -370,7 +378,7 @@ describe('decodeIcmpv6 malformed input', () => {
   for (const { name, bytes, offset = 0, length, code } of rows) {
     it(`${name} -> ${code}`, () => {
       assert.throws(
-        () => decodeIcmpv6(bytes, offset, length ?? bytes.length - offset, { addresses: loopback }),
+        () => icmpv6.decode(bytes, offset, { length: length ?? bytes.length - offset, pseudo: loopback }),
         (e: unknown) => e instanceof PacketDecodeError && e.code === code && e.layer === 'icmpv6',
       );
     });
@@ -378,8 +386,29 @@ describe('decodeIcmpv6 malformed input', () => {
 
   it('reports bad addresses given for verification as an argument error', () => {
     assert.throws(
-      () => decodeIcmpv6(request, 0, 24, { addresses: { source: '::1', destination: '127.0.0.1' } }),
+      () => icmpv6.decode(request, 0, { length: 24, pseudo: { source: '::1', destination: '127.0.0.1' } }),
       (e: unknown) => e instanceof PacketEncodeError && e.code === 'ERR_PACKET_BAD_ADDRESS',
     );
   });
+});
+
+describe('icmpv6 round trip', () => {
+  const messages: Icmpv6Init[] = [
+    { type: 128, identifier: 0x0fa8, sequence: 1, payload: PAYLOAD, pseudo: loopback },
+    { type: 129, code: 0, identifier: 0, sequence: 0xffff, payload: Buffer.alloc(0), pseudo: routerToHost },
+    { type: 3, code: 0, quoted: Buffer.alloc(48, 0x60), pseudo: routerToHost },
+    { type: 2, code: 0, quoted: Buffer.alloc(48, 0x60), mtu: 1280, pseudo: routerToHost },
+    {
+      type: 4,
+      code: 1,
+      quoted: Buffer.alloc(48, 0x60),
+      pointer: 40,
+      pseudo: { source: addressToBytes('2001:db8:ffff::1'), destination: addressToBytes('2001:db8::10') },
+    },
+  ];
+  for (const fields of messages) {
+    it(`round-trips type ${fields.type}, ${icmpv6.encodingLength(fields)} bytes, checksum verified`, () => {
+      assertRoundTrip(icmpv6, fields);
+    });
+  }
 });

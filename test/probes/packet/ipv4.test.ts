@@ -6,12 +6,12 @@ import {
   IpProtocol,
   PacketDecodeError,
   PacketEncodeError,
-  decodeIpv4Header,
-  encodeIpv4Header,
+  ipv4Header,
   type Ipv4Header,
   type Ipv4HeaderInit,
   type PacketErrorCode,
 } from '../../../probes/packet';
+import { assertRoundTrip } from '../../support/round-trip';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -152,22 +152,21 @@ const fixtures: Fixture[] = [
   },
 ];
 
-describe('decodeIpv4Header fixtures', () => {
+describe('ipv4Header.decode fixtures', () => {
   for (const { name, bytes, header } of fixtures) {
     it(`decodes ${name}`, () => {
-      assert.deepEqual(decodeIpv4Header(bytes, 0), header);
+      assert.deepEqual(ipv4Header.decode(bytes, 0), header);
     });
 
     it(`decodes ${name} at an offset`, () => {
       const framed = Buffer.concat([Buffer.alloc(14, 0xee), bytes]);
-      assert.deepEqual(decodeIpv4Header(framed, 14), header);
+      assert.deepEqual(ipv4Header.decode(framed, 14), header);
     });
 
     it(`re-encodes ${name} to the same bytes`, () => {
       const out = Buffer.alloc(header.headerLength + 4, 0xaa);
-      const written = encodeIpv4Header(decodeIpv4Header(bytes, 0), out, 2);
-      assert.equal(written, header.headerLength);
-      assert.deepEqual(out.subarray(2, 2 + written), bytes.subarray(0, header.headerLength));
+      assert.equal(ipv4Header.encode(ipv4Header.decode(bytes, 0), out, 2), out);
+      assert.deepEqual(out.subarray(2, 2 + header.headerLength), bytes.subarray(0, header.headerLength));
       assert.equal(out[0], 0xaa);
       assert.equal(out[out.length - 1], 0xaa);
     });
@@ -176,13 +175,13 @@ describe('decodeIpv4Header fixtures', () => {
   it('returns options as a view into the buffer, not a copy', () => {
     const fixture = fixtures.find((f) => f.header.headerLength === 24)!;
     const bytes = Buffer.from(fixture.bytes);
-    const header = decodeIpv4Header(bytes, 0);
+    const header = ipv4Header.decode(bytes, 0);
     bytes[20] = 0x01;
     assert.equal(header.options[0], 0x01);
   });
 });
 
-describe('encodeIpv4Header', () => {
+describe('ipv4Header.encode', () => {
   it('applies the documented defaults', () => {
     const buf = Buffer.alloc(20);
     const init: Ipv4HeaderInit = {
@@ -191,8 +190,9 @@ describe('encodeIpv4Header', () => {
       source: '192.0.2.1',
       destination: '198.51.100.2',
     };
-    assert.equal(encodeIpv4Header(init, buf, 0), IPV4_HEADER_LENGTH);
-    const header = decodeIpv4Header(buf, 0, { allowTruncatedPayload: true });
+    assert.equal(ipv4Header.encode(init, buf, 0), buf);
+    assert.equal(ipv4Header.encodingLength(init), IPV4_HEADER_LENGTH);
+    const header = ipv4Header.decode(buf, 0, { allowTruncatedPayload: true });
     assert.equal(header.tos, 0);
     assert.equal(header.identification, 0);
     assert.equal(header.dontFragment, false);
@@ -205,7 +205,7 @@ describe('encodeIpv4Header', () => {
 
   it('reproduces the classic header from values', () => {
     const buf = Buffer.alloc(20);
-    encodeIpv4Header(
+    ipv4Header.encode(
       {
         totalLength: 60,
         identification: 0x1c46,
@@ -247,8 +247,9 @@ describe('encodeIpv4Header', () => {
   for (const init of roundTrips) {
     it(`round-trips ${JSON.stringify({ ...init, options: init.options?.length })}`, () => {
       const buf = Buffer.alloc(60);
-      const written = encodeIpv4Header(init, buf, 0);
-      const header = decodeIpv4Header(buf, 0, { allowTruncatedPayload: true });
+      ipv4Header.encode(init, buf, 0);
+      const written = ipv4Header.encodingLength(init);
+      const header = ipv4Header.decode(buf, 0, { allowTruncatedPayload: true });
       assert.equal(header.headerLength, written);
       assert.equal(header.tos, init.tos ?? 0);
       assert.equal(header.totalLength, init.totalLength);
@@ -266,7 +267,7 @@ describe('encodeIpv4Header', () => {
 
   const base: Ipv4HeaderInit = {
     totalLength: 40,
-    protocol: 1,
+    protocol: IpProtocol.Icmp,
     source: '192.0.2.1',
     destination: '192.0.2.2',
   };
@@ -294,7 +295,7 @@ describe('encodeIpv4Header', () => {
     it(`rejects ${name} with ${code} and writes nothing`, () => {
       const buf = Buffer.alloc(64, 0xaa);
       assert.throws(
-        () => encodeIpv4Header({ ...base, ...change }, buf, 0),
+        () => ipv4Header.encode({ ...base, ...change }, buf, 0),
         (e: unknown) => e instanceof PacketEncodeError && e.code === code && e.layer === 'ipv4',
       );
       assert.deepEqual(buf, Buffer.alloc(64, 0xaa));
@@ -303,27 +304,27 @@ describe('encodeIpv4Header', () => {
 
   it('rejects a target buffer that is too small', () => {
     assert.throws(
-      () => encodeIpv4Header(base, Buffer.alloc(30), 11),
+      () => ipv4Header.encode(base, Buffer.alloc(30), 11),
       (e: unknown) => e instanceof PacketEncodeError && e.code === 'ERR_PACKET_BUFFER_TOO_SMALL',
     );
     assert.throws(
-      () => encodeIpv4Header({ ...base, options: Buffer.alloc(4) }, Buffer.alloc(23), 0),
+      () => ipv4Header.encode({ ...base, options: Buffer.alloc(4) }, Buffer.alloc(23), 0),
       (e: unknown) => e instanceof PacketEncodeError && e.code === 'ERR_PACKET_BUFFER_TOO_SMALL',
     );
   });
 
   it('says which field is wrong', () => {
-    assert.throws(() => encodeIpv4Header({ ...base, ttl: 300 }, Buffer.alloc(20), 0), {
+    assert.throws(() => ipv4Header.encode({ ...base, ttl: 300 }, Buffer.alloc(20), 0), {
       name: 'PacketEncodeError',
       message: 'ipv4: ttl must be an integer in 0..255, got 300',
     });
-    assert.throws(() => encodeIpv4Header({ ...base, source: 'nope' }, Buffer.alloc(20), 0), {
+    assert.throws(() => ipv4Header.encode({ ...base, source: 'nope' }, Buffer.alloc(20), 0), {
       message: "ipv4: source 'nope' is not a valid IPv4 address",
     });
   });
 });
 
-describe('decodeIpv4Header malformed input', () => {
+describe('ipv4Header.decode malformed input', () => {
   const valid = fixtures[1]!.bytes;
   /** A copy of the valid echo request with `change` applied and the header checksum fixed. */
   const variant = (change: (b: Buffer) => void, fixChecksum = true): Buffer => {
@@ -457,7 +458,7 @@ describe('decodeIpv4Header malformed input', () => {
   for (const { name, bytes, offset = 0, code, errorOffset } of rows) {
     it(`${name} -> ${code}`, () => {
       assert.throws(
-        () => decodeIpv4Header(bytes, offset),
+        () => ipv4Header.decode(bytes, offset),
         (e: unknown) =>
           e instanceof PacketDecodeError && e.code === code && e.layer === 'ipv4' && e.offset === errorOffset,
       );
@@ -465,7 +466,7 @@ describe('decodeIpv4Header malformed input', () => {
   }
 
   it('words a truncation error with what, where and how much', () => {
-    assert.throws(() => decodeIpv4Header(Buffer.alloc(12), 0), {
+    assert.throws(() => ipv4Header.decode(Buffer.alloc(12), 0), {
       name: 'PacketDecodeError',
       message: 'ipv4: header needs 20 bytes at offset 0, buffer has 12',
     });
@@ -473,16 +474,16 @@ describe('decodeIpv4Header malformed input', () => {
 
   it('skips the checksum when verifyChecksum is false', () => {
     const bytes = variant((b) => b.writeUInt16BE(0x1234, 10), false);
-    assert.equal(decodeIpv4Header(bytes, 0, { verifyChecksum: false }).checksum, 0x1234);
+    assert.equal(ipv4Header.decode(bytes, 0, { verifyChecksum: false }).checksum, 0x1234);
   });
 
   it('accepts a total length beyond the buffer when allowTruncatedPayload is set', () => {
-    const header = decodeIpv4Header(valid.subarray(0, 28), 0, { allowTruncatedPayload: true });
+    const header = ipv4Header.decode(valid.subarray(0, 28), 0, { allowTruncatedPayload: true });
     assert.equal(header.totalLength, 84);
     // ...but still not one below the header length.
     assert.throws(
       () =>
-        decodeIpv4Header(
+        ipv4Header.decode(
           variant((b) => b.writeUInt16BE(10, 2)),
           0,
           { allowTruncatedPayload: true },
@@ -492,7 +493,52 @@ describe('decodeIpv4Header malformed input', () => {
   });
 
   it('throws RangeError for an offset that is not an index', () => {
-    assert.throws(() => decodeIpv4Header(valid, -1), RangeError);
-    assert.throws(() => decodeIpv4Header(valid, 1.5), RangeError);
+    assert.throws(() => ipv4Header.decode(valid, -1), RangeError);
+    assert.throws(() => ipv4Header.decode(valid, 1.5), RangeError);
+  });
+});
+
+describe('ipv4Header round trip', () => {
+  const headers: Ipv4HeaderInit[] = [
+    { totalLength: 20, protocol: IpProtocol.Icmp, source: '0.0.0.0', destination: '255.255.255.255' },
+    {
+      tos: 0xb8,
+      totalLength: 24,
+      identification: 0xffff,
+      dontFragment: true,
+      ttl: 1,
+      protocol: IpProtocol.Udp,
+      source: '10.0.1.1',
+      destination: '10.0.7.2',
+      options: Buffer.from([0x94, 0x04, 0x00, 0x00]),
+    },
+    {
+      totalLength: 60,
+      moreFragments: true,
+      fragmentOffset: 0x1fff,
+      ttl: 255,
+      protocol: IpProtocol.Tcp,
+      source: '192.0.2.1',
+      destination: '198.51.100.2',
+      options: Buffer.alloc(40, 1),
+    },
+  ];
+  for (const fields of headers) {
+    it(`round-trips a ${ipv4Header.encodingLength(fields)}-byte header, total length ${fields.totalLength}`, () => {
+      assertRoundTrip(ipv4Header, fields, { allowTruncatedPayload: true });
+    });
+  }
+
+  it("writes what test/e2e/fixtures/ip_packets.py's ipv4_header (Python struct) writes", () => {
+    // ipv4_header(inet_aton('10.0.1.1'), inet_aton('10.0.7.2'), 17, 18): identification 0x4242, TTL 64.
+    const reference = hex('45000026 42420000 40111c83 0a000101 0a000702');
+    const fields = {
+      totalLength: 38,
+      identification: 0x4242,
+      protocol: IpProtocol.Udp,
+      source: '10.0.1.1',
+      destination: '10.0.7.2',
+    };
+    assert.deepEqual(ipv4Header.encode(fields), reference);
   });
 });

@@ -6,12 +6,12 @@ import {
   IpProtocol,
   PacketDecodeError,
   PacketEncodeError,
-  decodeIpv6Header,
-  encodeIpv6Header,
+  ipv6Header,
   type Ipv6Header,
   type Ipv6HeaderInit,
   type PacketErrorCode,
 } from '../../../probes/packet';
+import { assertRoundTrip } from '../../support/round-trip';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -91,19 +91,19 @@ const fixtures: { name: string; bytes: Buffer; header: Ipv6Header }[] = [
   },
 ];
 
-describe('decodeIpv6Header fixtures', () => {
+describe('ipv6Header.decode fixtures', () => {
   for (const { name, bytes, header } of fixtures) {
     it(`decodes ${name}`, () => {
-      assert.deepEqual(decodeIpv6Header(bytes, 0), header);
+      assert.deepEqual(ipv6Header.decode(bytes, 0), header);
     });
 
     it(`decodes ${name} at an offset`, () => {
-      assert.deepEqual(decodeIpv6Header(Buffer.concat([Buffer.alloc(3), bytes]), 3), header);
+      assert.deepEqual(ipv6Header.decode(Buffer.concat([Buffer.alloc(3), bytes]), 3), header);
     });
 
     it(`re-encodes ${name} to the same bytes`, () => {
       const out = Buffer.alloc(IPV6_HEADER_LENGTH + 2, 0xaa);
-      assert.equal(encodeIpv6Header(decodeIpv6Header(bytes, 0), out, 1), IPV6_HEADER_LENGTH);
+      assert.equal(ipv6Header.encode(ipv6Header.decode(bytes, 0), out, 1), out);
       assert.deepEqual(out.subarray(1, 41), bytes.subarray(0, IPV6_HEADER_LENGTH));
       assert.equal(out[0], 0xaa);
       assert.equal(out[41], 0xaa);
@@ -111,10 +111,14 @@ describe('decodeIpv6Header fixtures', () => {
   }
 });
 
-describe('encodeIpv6Header', () => {
+describe('ipv6Header.encode', () => {
   it('applies the documented defaults', () => {
     const buf = Buffer.alloc(40);
-    encodeIpv6Header({ payloadLength: 0, nextHeader: 58, source: '::1', destination: '::2' }, buf, 0);
+    ipv6Header.encode(
+      { payloadLength: 0, nextHeader: IpProtocol.Icmpv6, source: '::1', destination: '::2' },
+      buf,
+      0,
+    );
     assert.equal(
       buf.toString('hex'),
       `60000000 0000 3a 40 ${LOOPBACK} ${LOOPBACK.slice(0, -1)}2`.replace(/ /g, ''),
@@ -136,7 +140,7 @@ describe('encodeIpv6Header', () => {
       trafficClass: 0x10,
       flowLabel: 12345,
       payloadLength: 8,
-      nextHeader: 17,
+      nextHeader: IpProtocol.Udp,
       source: 'fe80::1',
       destination: '2001:db8::',
     },
@@ -144,8 +148,8 @@ describe('encodeIpv6Header', () => {
   for (const init of roundTrips) {
     it(`round-trips ${init.source} -> ${init.destination}`, () => {
       const buf = Buffer.alloc(40);
-      encodeIpv6Header(init, buf, 0);
-      assert.deepEqual(decodeIpv6Header(buf, 0, { allowTruncatedPayload: true }), {
+      ipv6Header.encode(init, buf, 0);
+      assert.deepEqual(ipv6Header.decode(buf, 0, { allowTruncatedPayload: true }), {
         trafficClass: init.trafficClass ?? 0,
         flowLabel: init.flowLabel ?? 0,
         payloadLength: init.payloadLength,
@@ -159,7 +163,7 @@ describe('encodeIpv6Header', () => {
 
   const base: Ipv6HeaderInit = {
     payloadLength: 8,
-    nextHeader: 58,
+    nextHeader: IpProtocol.Icmpv6,
     source: '2001:db8::1',
     destination: '2001:db8::2',
   };
@@ -177,7 +181,7 @@ describe('encodeIpv6Header', () => {
     it(`rejects ${name} with ${code} and writes nothing`, () => {
       const buf = Buffer.alloc(40, 0xaa);
       assert.throws(
-        () => encodeIpv6Header({ ...base, ...change }, buf, 0),
+        () => ipv6Header.encode({ ...base, ...change }, buf, 0),
         (e: unknown) => e instanceof PacketEncodeError && e.code === code && e.layer === 'ipv6',
       );
       assert.deepEqual(buf, Buffer.alloc(40, 0xaa));
@@ -186,13 +190,13 @@ describe('encodeIpv6Header', () => {
 
   it('rejects a target buffer that is too small', () => {
     assert.throws(
-      () => encodeIpv6Header(base, Buffer.alloc(40), 1),
+      () => ipv6Header.encode(base, Buffer.alloc(40), 1),
       (e: unknown) => e instanceof PacketEncodeError && e.code === 'ERR_PACKET_BUFFER_TOO_SMALL',
     );
   });
 });
 
-describe('decodeIpv6Header malformed input', () => {
+describe('ipv6Header.decode malformed input', () => {
   const valid = fixtures[0]!.bytes;
   const variant = (change: (b: Buffer) => void): Buffer => {
     const b = Buffer.from(valid);
@@ -257,7 +261,7 @@ describe('decodeIpv6Header malformed input', () => {
   for (const { name, bytes, offset = 0, code, errorOffset } of rows) {
     it(`${name} -> ${code}`, () => {
       assert.throws(
-        () => decodeIpv6Header(bytes, offset),
+        () => ipv6Header.decode(bytes, offset),
         (e: unknown) =>
           e instanceof PacketDecodeError && e.code === code && e.layer === 'ipv6' && e.offset === errorOffset,
       );
@@ -266,19 +270,39 @@ describe('decodeIpv6Header malformed input', () => {
 
   it('accepts a payload length beyond the buffer when allowTruncatedPayload is set', () => {
     assert.equal(
-      decodeIpv6Header(valid.subarray(0, 48), 0, { allowTruncatedPayload: true }).payloadLength,
+      ipv6Header.decode(valid.subarray(0, 48), 0, { allowTruncatedPayload: true }).payloadLength,
       24,
     );
   });
 
   it('accepts extra bytes after the payload (e.g. link-layer padding)', () => {
-    assert.equal(decodeIpv6Header(Buffer.concat([valid, Buffer.alloc(6)]), 0).payloadLength, 24);
+    assert.equal(ipv6Header.decode(Buffer.concat([valid, Buffer.alloc(6)]), 0).payloadLength, 24);
   });
 
   it('words a truncation error with what, where and how much', () => {
-    assert.throws(() => decodeIpv6Header(Buffer.alloc(50), 20), {
+    assert.throws(() => ipv6Header.decode(Buffer.alloc(50), 20), {
       name: 'PacketDecodeError',
       message: 'ipv6: header needs 40 bytes at offset 20, buffer has 30',
     });
   });
+});
+
+describe('ipv6Header round trip', () => {
+  const headers: Ipv6HeaderInit[] = [
+    { payloadLength: 0, nextHeader: IpProtocol.Icmpv6, source: '::', destination: '::1' },
+    {
+      trafficClass: 0xff,
+      flowLabel: 0xfffff,
+      payloadLength: 0xffff,
+      nextHeader: IpProtocol.Udp,
+      hopLimit: 1,
+      source: 'fd00:0:0:1::1',
+      destination: 'ff02::1',
+    },
+  ];
+  for (const fields of headers) {
+    it(`round-trips payload length ${fields.payloadLength}, next header ${fields.nextHeader}`, () => {
+      assertRoundTrip(ipv6Header, fields, { allowTruncatedPayload: true });
+    });
+  }
 });

@@ -6,10 +6,9 @@ import {
   PacketDecodeError,
   PacketEncodeError,
   TcpFlag,
-  decodeIpv4Header,
-  decodeIpv6Header,
-  decodeTcpSegment,
-  encodeTcpSegment,
+  ipv4Header,
+  ipv6Header,
+  tcpSegment,
   mssOf,
   mssOption,
   pseudoHeaderSum,
@@ -19,6 +18,7 @@ import {
   type PseudoHeader,
   type TcpSegmentFields,
 } from '../../../probes/packet';
+import { assertRoundTrip } from '../../support/round-trip';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -52,22 +52,22 @@ const captured = {
 /** The TCP segment of a captured IP packet and the pseudo-header of its addresses. */
 function split(packet: Buffer): { segment: Buffer; pseudo: PseudoHeader } {
   if (packet[0]! >> 4 === 4) {
-    const ip = decodeIpv4Header(packet, 0);
+    const ip = ipv4Header.decode(packet, 0);
     assert.equal(ip.protocol, IpProtocol.Tcp);
     return {
       segment: packet.subarray(ip.headerLength, ip.totalLength),
       pseudo: { source: ip.source, destination: ip.destination },
     };
   }
-  const ip = decodeIpv6Header(packet, 0);
+  const ip = ipv6Header.decode(packet, 0);
   assert.equal(ip.nextHeader, IpProtocol.Tcp);
   return { segment: packet.subarray(40), pseudo: { source: ip.source, destination: ip.destination } };
 }
 
-describe('decodeTcpSegment on captured segments', () => {
+describe('tcpSegment.decode on captured segments', () => {
   it('decodes the kernel SYN-ACK (IPv4) and verifies its checksum', () => {
     const { segment, pseudo } = split(captured.synAckV4);
-    const tcp = decodeTcpSegment(segment, 0, segment.length, { pseudo });
+    const tcp = tcpSegment.decode(segment, 0, { pseudo });
     assert.deepEqual(tcp, {
       sourcePort: 8080,
       destinationPort: 0xa519,
@@ -87,7 +87,7 @@ describe('decodeTcpSegment on captured segments', () => {
 
   it('decodes the kernel RST+ACK of a closed port (IPv6) and verifies its checksum', () => {
     const { segment, pseudo } = split(captured.rstAckV6);
-    const tcp = decodeTcpSegment(segment, 0, segment.length, { pseudo });
+    const tcp = tcpSegment.decode(segment, 0, { pseudo });
     assert.equal(tcp.flags, TcpFlag.RST | TcpFlag.ACK);
     assert.equal(tcpFlagLetters(tcp.flags), 'RA');
     assert.equal(tcp.sequence, 0);
@@ -99,7 +99,7 @@ describe('decodeTcpSegment on captured segments', () => {
   for (const [name, packet] of Object.entries(captured)) {
     it(`verifies the checksum of the captured ${name}, and tcpChecksum recomputes it`, () => {
       const { segment, pseudo } = split(packet);
-      assert.doesNotThrow(() => decodeTcpSegment(segment, 0, segment.length, { pseudo }));
+      assert.doesNotThrow(() => tcpSegment.decode(segment, 0, { pseudo }));
       assert.equal(tcpChecksum(segment, pseudo), 0, 'a valid segment sums to zero');
       const zeroed = Buffer.from(segment);
       zeroed.writeUInt16BE(0, 16);
@@ -108,31 +108,31 @@ describe('decodeTcpSegment on captured segments', () => {
   }
 
   it('the SYN-ACK acknowledges the captured SYN (sequence + 1), and the kernel RST takes that sequence', () => {
-    const syn = decodeTcpSegment(split(captured.synV4).segment, 0, 24);
-    const synAck = decodeTcpSegment(split(captured.synAckV4).segment, 0, 24);
-    const rst = decodeTcpSegment(split(captured.rstV4).segment, 0, 20);
+    const syn = tcpSegment.decode(split(captured.synV4).segment, 0, { length: 24 });
+    const synAck = tcpSegment.decode(split(captured.synAckV4).segment, 0, { length: 24 });
+    const rst = tcpSegment.decode(split(captured.rstV4).segment, 0, { length: 20 });
     assert.equal(synAck.acknowledgment, (syn.sequence + 1) >>> 0);
     assert.equal(rst.sequence, synAck.acknowledgment);
     assert.equal(rst.flags, TcpFlag.RST);
   });
 });
 
-describe('encodeTcpSegment', () => {
+describe('tcpSegment.encode', () => {
   it('re-encodes every captured segment byte for byte (our SYNs were accepted by the kernel)', () => {
     for (const packet of Object.values(captured)) {
       const { segment, pseudo } = split(packet);
-      const decoded = decodeTcpSegment(segment, 0, segment.length);
-      assert.deepEqual(encodeTcpSegment(decoded, pseudo), segment);
+      const decoded = tcpSegment.decode(segment);
+      assert.deepEqual(tcpSegment.encode({ pseudo, ...decoded }), segment);
     }
   });
 
-  it('writes at an offset into a given buffer and returns a view of the bytes written', () => {
+  it('writes at an offset into a given buffer and returns that buffer', () => {
     const { segment, pseudo } = split(captured.synV6);
-    const fields = decodeTcpSegment(segment, 0, segment.length);
+    const fields = tcpSegment.decode(segment);
     const buf = Buffer.alloc(100, 0xee);
-    const written = encodeTcpSegment(fields, pseudo, buf, 40);
-    assert.equal(written.length, 24);
-    assert.equal(written.buffer, buf.buffer);
+    const written = tcpSegment.encode({ pseudo, ...fields }, buf, 40);
+    assert.equal(written, buf);
+    assert.equal(tcpSegment.encodingLength({ pseudo, ...fields }), 24);
     assert.deepEqual(buf.subarray(40, 64), segment);
     assert.equal(buf[39], 0xee);
     assert.equal(buf[64], 0xee);
@@ -140,7 +140,7 @@ describe('encodeTcpSegment', () => {
 
   it('round-trips payload, options and every flag; acknowledgment and urgent pointer default to 0', () => {
     const pseudo = { source: '192.0.2.1', destination: '198.51.100.7' };
-    const fields: TcpSegmentFields = {
+    const fields: Omit<TcpSegmentFields, 'pseudo'> = {
       sourcePort: 1,
       destinationPort: 65535,
       sequence: 0xffffffff,
@@ -149,8 +149,8 @@ describe('encodeTcpSegment', () => {
       options: Buffer.concat([mssOption(536), hex('01010402')]),
       payload: Buffer.from('odd'),
     };
-    const bytes = encodeTcpSegment(fields, pseudo);
-    const tcp = decodeTcpSegment(bytes, 0, bytes.length, { pseudo });
+    const bytes = tcpSegment.encode({ pseudo, ...fields });
+    const tcp = tcpSegment.decode(bytes, 0, { pseudo });
     assert.equal(tcp.acknowledgment, 0);
     assert.equal(tcp.urgentPointer, 0);
     assert.equal(tcp.headerLength, 28);
@@ -192,7 +192,7 @@ describe('encodeTcpSegment', () => {
   ];
   for (const { name, fields, pseudo, code } of invalid) {
     it(`rejects ${name} with ${code}, leaving the buffer untouched`, () => {
-      const base: TcpSegmentFields = {
+      const base: Omit<TcpSegmentFields, 'pseudo'> = {
         sourcePort: 1,
         destinationPort: 2,
         sequence: 3,
@@ -202,9 +202,8 @@ describe('encodeTcpSegment', () => {
       const buf = Buffer.alloc(100, 0xaa);
       assert.throws(
         () =>
-          encodeTcpSegment(
-            { ...base, ...fields },
-            pseudo ?? { source: '192.0.2.1', destination: '192.0.2.2' },
+          tcpSegment.encode(
+            { pseudo: pseudo ?? { source: '192.0.2.1', destination: '192.0.2.2' }, ...base, ...fields },
             buf,
           ),
         (error: unknown) => error instanceof PacketEncodeError && error.code === code,
@@ -216,9 +215,15 @@ describe('encodeTcpSegment', () => {
   it('rejects a buffer too small', () => {
     assert.throws(
       () =>
-        encodeTcpSegment(
-          { sourcePort: 1, destinationPort: 2, sequence: 3, flags: TcpFlag.SYN, window: 4 },
-          { source: '192.0.2.1', destination: '192.0.2.2' },
+        tcpSegment.encode(
+          {
+            pseudo: { source: '192.0.2.1', destination: '192.0.2.2' },
+            sourcePort: 1,
+            destinationPort: 2,
+            sequence: 3,
+            flags: TcpFlag.SYN,
+            window: 4,
+          },
           Buffer.alloc(30),
           11,
         ),
@@ -227,7 +232,7 @@ describe('encodeTcpSegment', () => {
   });
 });
 
-describe('decodeTcpSegment on malformed input', () => {
+describe('tcpSegment.decode on malformed input', () => {
   const { segment: synAck, pseudo } = split(captured.synAckV4);
   const withByte = (index: number, value: number): Buffer => {
     const copy = Buffer.from(synAck);
@@ -273,7 +278,11 @@ describe('decodeTcpSegment on malformed input', () => {
       const offset = c.offset ?? 0;
       const length = c.length ?? c.buf.length - offset;
       assert.throws(
-        () => decodeTcpSegment(c.buf, offset, length, c.pseudo ? { pseudo: c.pseudo } : undefined),
+        () =>
+          tcpSegment.decode(c.buf, offset, {
+            length,
+            ...(c.pseudo ? { pseudo: c.pseudo } : undefined),
+          }),
         (error: unknown) =>
           error instanceof PacketDecodeError && error.code === c.code && error.layer === 'tcp',
       );
@@ -281,11 +290,11 @@ describe('decodeTcpSegment on malformed input', () => {
   }
 
   it('decodes a bad checksum when no pseudo-header is given', () => {
-    assert.equal(decodeTcpSegment(withByte(13, 0x13), 0, 24).flags, 0x13);
+    assert.equal(tcpSegment.decode(withByte(13, 0x13), 0, { length: 24 }).flags, 0x13);
   });
 
   it('throws RangeError for a negative offset (a caller bug, not a packet error)', () => {
-    assert.throws(() => decodeTcpSegment(synAck, -1, 20), RangeError);
+    assert.throws(() => tcpSegment.decode(synAck, -1, { length: 20 }), RangeError);
   });
 });
 
@@ -346,8 +355,8 @@ describe('TCP codec properties (seeded)', () => {
         options,
         payload,
       };
-      const bytes = encodeTcpSegment(fields, pseudo);
-      const decoded = decodeTcpSegment(bytes, 0, bytes.length, { pseudo });
+      const bytes = tcpSegment.encode({ pseudo, ...fields });
+      const decoded = tcpSegment.decode(bytes, 0, { pseudo });
       assert.deepEqual(
         { ...decoded, checksum: undefined, headerLength: undefined },
         { ...fields, checksum: undefined, headerLength: undefined },
@@ -378,7 +387,7 @@ describe('TCP codec properties (seeded)', () => {
       }
       const length = next() % 8 === 0 ? next() % (buf.length + 4) : buf.length;
       try {
-        decodeTcpSegment(buf, 0, length, next() % 2 === 0 ? { pseudo } : undefined);
+        tcpSegment.decode(buf, 0, { length, ...(next() % 2 === 0 ? { pseudo } : undefined) });
         decoded++;
       } catch (error) {
         assert.ok(error instanceof PacketDecodeError, `unexpected ${String(error)}`);
@@ -386,4 +395,35 @@ describe('TCP codec properties (seeded)', () => {
     }
     assert.ok(decoded > 100, `some inputs decode (${decoded})`);
   });
+});
+
+describe('tcpSegment round trip', () => {
+  const segments: TcpSegmentFields[] = [
+    {
+      pseudo: { source: '10.0.1.1', destination: '10.0.1.2' },
+      sourcePort: 0xa519,
+      destinationPort: 8080,
+      sequence: 0xbb7c793a,
+      flags: TcpFlag.SYN,
+      window: 64240,
+      options: mssOption(1460),
+    },
+    {
+      pseudo: { source: 'fd00:0:0:1::2', destination: 'fd00:0:0:1::1' },
+      sourcePort: 8080,
+      destinationPort: 0x9a85,
+      sequence: 0xffffffff,
+      acknowledgment: 1,
+      flags: TcpFlag.SYN | TcpFlag.ACK,
+      window: 0xffff,
+      urgentPointer: 7,
+      options: Buffer.concat([mssOption(1440), hex('01010402')]),
+      payload: Buffer.from('odd'),
+    },
+  ];
+  for (const fields of segments) {
+    it(`round-trips ${tcpFlagLetters(fields.flags)} over ${String(fields.pseudo.source)}, checksum verified`, () => {
+      assertRoundTrip(tcpSegment, fields);
+    });
+  }
 });

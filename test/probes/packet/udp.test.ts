@@ -5,14 +5,15 @@ import {
   PacketDecodeError,
   PacketEncodeError,
   UDP_HEADER_LENGTH,
-  decodeIpv4Header,
-  decodeUdpDatagram,
-  encodeUdpDatagram,
+  ipv4Header,
+  udpDatagram,
   forceUdpChecksum,
   udpChecksum,
   type PacketErrorCode,
   type PseudoHeader,
+  type UdpDatagramFields,
 } from '../../../probes/packet';
+import { assertRoundTrip } from '../../support/round-trip';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -29,8 +30,9 @@ function decodeError(code: PacketErrorCode): (e: unknown) => boolean {
 
 describe('UDP codec', () => {
   it('decodes a captured probe and verifies its checksum over the IPv4 pseudo-header', () => {
-    const ip = decodeIpv4Header(capturedV4, 0);
-    const udp = decodeUdpDatagram(capturedV4, ip.headerLength, ip.totalLength - ip.headerLength, {
+    const ip = ipv4Header.decode(capturedV4, 0);
+    const udp = udpDatagram.decode(capturedV4, ip.headerLength, {
+      length: ip.totalLength - ip.headerLength,
       pseudo: V4,
     });
     assert.deepEqual(
@@ -48,45 +50,52 @@ describe('UDP codec', () => {
   it('round-trips IPv4 and IPv6 datagrams, the checksum valid for the pseudo-header', () => {
     for (const pseudo of [V4, V6]) {
       const payload = Buffer.from('netdiag-tr');
-      const bytes = encodeUdpDatagram({ sourcePort: 40000, destinationPort: 33434, payload }, pseudo);
+      const bytes = udpDatagram.encode({
+        pseudo,
+        sourcePort: 40000,
+        destinationPort: 33434,
+        payload,
+      });
       assert.equal(bytes.length, UDP_HEADER_LENGTH + payload.length);
       assert.equal(udpChecksum(bytes, pseudo), 0, 'a valid datagram sums to zero');
-      const decoded = decodeUdpDatagram(bytes, 0, bytes.length, { pseudo });
+      const decoded = udpDatagram.decode(bytes, 0, { pseudo });
       assert.deepEqual([decoded.sourcePort, decoded.destinationPort, decoded.length], [40000, 33434, 18]);
       assert.deepEqual(decoded.payload, payload);
     }
   });
 
-  it('encodes at an offset of a given buffer and returns a view of it', () => {
+  it('encodes at an offset of a given buffer and returns that buffer', () => {
     const buf = Buffer.alloc(64, 0xee);
-    const view = encodeUdpDatagram({ sourcePort: 1, destinationPort: 2 }, V4, buf, 20);
-    assert.equal(view.buffer, buf.buffer);
-    assert.equal(view.byteOffset, buf.byteOffset + 20);
-    assert.equal(view.length, 8);
+    const fields = { pseudo: V4, sourcePort: 1, destinationPort: 2 };
+    assert.equal(udpDatagram.encode(fields, buf, 20), buf);
+    assert.equal(udpDatagram.encodingLength(fields), 8);
+    assert.deepEqual(udpDatagram.decode(buf, 20, { length: 8, pseudo: V4 }).sourcePort, 1);
     assert.equal(buf[19], 0xee);
     assert.equal(buf[28], 0xee);
   });
 
   it('decodes a captured IPv6 probe and verifies its checksum over the IPv6 pseudo-header', () => {
-    const udp = decodeUdpDatagram(capturedV6, 0, capturedV6.length, { pseudo: V6 });
+    const udp = udpDatagram.decode(capturedV6, 0, { pseudo: V6 });
     assert.deepEqual([udp.sourcePort, udp.destinationPort, udp.checksum], [58090, 33434, 1]);
     const moved = { source: 'fd00:0:0:1::2', destination: V6.destination };
     assert.throws(
-      () => decodeUdpDatagram(capturedV6, 0, capturedV6.length, { pseudo: moved }),
+      () => udpDatagram.decode(capturedV6, 0, { pseudo: moved }),
       decodeError('ERR_PACKET_BAD_CHECKSUM'),
     );
   });
 
   it('forces the checksum to the wanted probe id through two payload bytes', () => {
     for (const pseudo of [V4, V6]) {
-      const bytes = encodeUdpDatagram(
-        { sourcePort: 52577, destinationPort: 33434, payload: Buffer.alloc(12) },
+      const bytes = udpDatagram.encode({
         pseudo,
-      );
+        sourcePort: 52577,
+        destinationPort: 33434,
+        payload: Buffer.alloc(12),
+      });
       for (const wanted of [1, 2, 0x7fff, 0xfffe]) {
         forceUdpChecksum(bytes, pseudo, wanted, 8);
         assert.equal(bytes.readUInt16BE(6), wanted);
-        assert.doesNotThrow(() => decodeUdpDatagram(bytes, 0, bytes.length, { pseudo }));
+        assert.doesNotThrow(() => udpDatagram.decode(bytes, 0, { pseudo }));
       }
     }
     const captured = Buffer.from(capturedV4.subarray(20));
@@ -99,7 +108,12 @@ describe('UDP codec', () => {
   });
 
   it('rejects a checksum that cannot be forced, and odd or header offsets', () => {
-    const bytes = encodeUdpDatagram({ sourcePort: 1, destinationPort: 2, payload: Buffer.alloc(4) }, V4);
+    const bytes = udpDatagram.encode({
+      pseudo: V4,
+      sourcePort: 1,
+      destinationPort: 2,
+      payload: Buffer.alloc(4),
+    });
     for (const wanted of [0, 0xffff, 1.5, -1]) {
       assert.throws(() => forceUdpChecksum(bytes, V4, wanted, 8), RangeError);
     }
@@ -109,22 +123,27 @@ describe('UDP codec', () => {
   it('sends a computed checksum of zero as 0xffff', () => {
     // Find a payload word that makes the computed checksum 0.
     const payload = Buffer.alloc(2);
-    const probe = encodeUdpDatagram({ sourcePort: 7, destinationPort: 9, payload }, V4);
+    const probe = udpDatagram.encode({ pseudo: V4, sourcePort: 7, destinationPort: 9, payload });
     forceUdpChecksum(probe, V4, 0xfffe, 8);
     const word = probe.readUInt16BE(8);
     // Checksum 0xfffe with word w; adding 0xfffe to the word lowers the checksum by as much, to 0.
     payload.writeUInt16BE((word + 0xfffe) % 0xffff, 0);
-    const bytes = encodeUdpDatagram({ sourcePort: 7, destinationPort: 9, payload }, V4);
+    const bytes = udpDatagram.encode({ pseudo: V4, sourcePort: 7, destinationPort: 9, payload });
     assert.equal(bytes.readUInt16BE(6), 0xffff);
-    assert.doesNotThrow(() => decodeUdpDatagram(bytes, 0, bytes.length, { pseudo: V4 }));
+    assert.doesNotThrow(() => udpDatagram.decode(bytes, 0, { pseudo: V4 }));
   });
 
   it('accepts a zero IPv4 checksum (none) and decodes the header of a truncated quote', () => {
-    const bytes = encodeUdpDatagram({ sourcePort: 1, destinationPort: 2, payload: Buffer.alloc(4) }, V4);
+    const bytes = udpDatagram.encode({
+      pseudo: V4,
+      sourcePort: 1,
+      destinationPort: 2,
+      payload: Buffer.alloc(4),
+    });
     bytes.writeUInt16BE(0, 6);
-    assert.equal(decodeUdpDatagram(bytes, 0, bytes.length, { pseudo: V4 }).checksum, 0);
+    assert.equal(udpDatagram.decode(bytes, 0, { pseudo: V4 }).checksum, 0);
     const quoted = capturedV4.subarray(20, 28);
-    const header = decodeUdpDatagram(quoted, 0, 8, { allowTruncatedPayload: true, pseudo: V4 });
+    const header = udpDatagram.decode(quoted, 0, { length: 8, allowTruncatedPayload: true, pseudo: V4 });
     assert.deepEqual(
       [header.sourcePort, header.checksum, header.length, header.payload.length],
       [52577, 1, 20, 0],
@@ -135,26 +154,28 @@ describe('UDP codec', () => {
     const cases: Array<[string, () => unknown, string]> = [
       [
         'port above 65535',
-        () => encodeUdpDatagram({ sourcePort: 70000, destinationPort: 1 }, V4),
+        () => udpDatagram.encode({ pseudo: V4, sourcePort: 70000, destinationPort: 1 }),
         'ERR_PACKET_BAD_FIELD',
       ],
       [
         'payload too long',
-        () => encodeUdpDatagram({ sourcePort: 1, destinationPort: 1, payload: Buffer.alloc(65528) }, V4),
+        () =>
+          udpDatagram.encode({ pseudo: V4, sourcePort: 1, destinationPort: 1, payload: Buffer.alloc(65528) }),
         'ERR_PACKET_BAD_FIELD',
       ],
       [
         'mixed families',
         () =>
-          encodeUdpDatagram(
-            { sourcePort: 1, destinationPort: 1 },
-            { source: '10.0.0.1', destination: '::1' },
-          ),
+          udpDatagram.encode({
+            pseudo: { source: '10.0.0.1', destination: '::1' },
+            sourcePort: 1,
+            destinationPort: 1,
+          }),
         'ERR_PACKET_BAD_ADDRESS',
       ],
       [
         'buffer too small',
-        () => encodeUdpDatagram({ sourcePort: 1, destinationPort: 1 }, V4, Buffer.alloc(10), 4),
+        () => udpDatagram.encode({ pseudo: V4, sourcePort: 1, destinationPort: 1 }, Buffer.alloc(10), 4),
         'ERR_PACKET_BUFFER_TOO_SMALL',
       ],
     ];
@@ -191,7 +212,7 @@ describe('UDP codec', () => {
     ];
     for (const [name, buf, length, code, options] of table) {
       it(`${name}: ${code}`, () => {
-        assert.throws(() => decodeUdpDatagram(buf, 0, length, options), decodeError(code));
+        assert.throws(() => udpDatagram.decode(buf, 0, { length, ...options }), decodeError(code));
       });
     }
   });
@@ -214,7 +235,7 @@ describe('UDP codec', () => {
       const length = next() % 3 === 0 ? next() % 40 : buf.length;
       const options = next() % 2 === 0 ? { pseudo: V4 } : { allowTruncatedPayload: true };
       try {
-        const udp = decodeUdpDatagram(buf, 0, length, options);
+        const udp = udpDatagram.decode(buf, 0, { length, ...options });
         assert.ok(udp.payload.length <= udp.length - 8);
         assert.equal(udp.payload.buffer, buf.buffer);
         decoded++;
@@ -224,4 +245,17 @@ describe('UDP codec', () => {
     }
     assert.ok(decoded > 100, `some inputs decode (${decoded})`);
   });
+});
+
+describe('udpDatagram round trip', () => {
+  const datagrams: UdpDatagramFields[] = [
+    { pseudo: V4, sourcePort: 40000, destinationPort: 33434 },
+    { pseudo: V6, sourcePort: 0xffff, destinationPort: 1, payload: Buffer.from('netdiag-tr') },
+    { pseudo: V4, sourcePort: 1, destinationPort: 0xffff, payload: Buffer.from('odd') },
+  ];
+  for (const fields of datagrams) {
+    it(`round-trips ${udpDatagram.encodingLength(fields)} bytes over ${String(fields.pseudo.source)}, checksum verified`, () => {
+      assertRoundTrip(udpDatagram, fields);
+    });
+  }
 });

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pinger, SocketRegistry, type PingResult } from '../../../probes';
-import { decodeIcmp, decodeIcmpv6, type IcmpEcho } from '../../../probes/packet';
+import { IpProtocol, icmp, icmpv6, type IcmpEcho } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport, type SentPacket } from '../../support/fake-transport';
 import {
   echoReplyV4,
@@ -24,10 +24,7 @@ const ROUTER = { 4: '10.0.0.254', 6: 'fd00::fe' } as const;
 const UNREACHABLE = { 4: IcmpType.DestinationUnreachable, 6: Icmpv6Type.DestinationUnreachable } as const;
 
 function echoOf(family: 4 | 6, sent: SentPacket): IcmpEcho {
-  const message =
-    family === 4
-      ? decodeIcmp(sent.packet, 0, sent.packet.length)
-      : decodeIcmpv6(sent.packet, 0, sent.packet.length);
+  const message = family === 4 ? icmp.decode(sent.packet) : icmpv6.decode(sent.packet);
   assert.equal(message.kind, 'echo');
   return message as IcmpEcho;
 }
@@ -42,10 +39,10 @@ function requestAsSent(family: 4 | 6, echo: IcmpEcho, payload: Buffer): Buffer {
 /** A "destination unreachable" from a router, quoting the request's ICMP header only or whole. */
 function unreachable(family: 4 | 6, request: Buffer, quote: 'header' | 'whole'): Buffer {
   if (family === 4) {
-    const original = ipv4Packet(LOCAL[4], TARGET[4], 1, request);
+    const original = ipv4Packet(LOCAL[4], TARGET[4], IpProtocol.Icmp, request);
     return icmpErrorV4(ROUTER[4], LOCAL[4], UNREACHABLE[4], 1, original, quote === 'header' ? 28 : 576);
   }
-  const original = ipv6Packet(LOCAL[6], TARGET[6], 58, request);
+  const original = ipv6Packet(LOCAL[6], TARGET[6], IpProtocol.Icmpv6, request);
   return icmpErrorV6(ROUTER[6], LOCAL[6], UNREACHABLE[6], 3, original, quote === 'header' ? 48 : 1232);
 }
 

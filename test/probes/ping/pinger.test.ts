@@ -1,13 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pinger, ProbeError, SocketRegistry, summarizeRtts } from '../../../probes';
-import {
-  decodeIcmp,
-  decodeIcmpv6,
-  decodeIpv4Header,
-  decodeIpv6Header,
-  type IcmpEcho,
-} from '../../../probes/packet';
+import { icmp, icmpv6, ipv4Header, ipv6Header, type IcmpEcho } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport, type SentPacket } from '../../support/fake-transport';
 import { echoReplyV4, icmpv6Echo, Icmpv6Type } from '../../support/packets';
 
@@ -39,11 +33,11 @@ function answer(
 function requestOf(transport: FakeTransport, sent: SentPacket): IcmpEcho {
   let message;
   if (transport.family === 4) {
-    const offset = transport.headerIncluded ? decodeIpv4Header(sent.packet, 0).headerLength : 0;
-    message = decodeIcmp(sent.packet, offset, sent.packet.length - offset);
+    const offset = transport.headerIncluded ? ipv4Header.decode(sent.packet, 0).headerLength : 0;
+    message = icmp.decode(sent.packet, offset, { length: sent.packet.length - offset });
   } else {
     const offset = transport.headerIncluded ? 40 : 0;
-    message = decodeIcmpv6(sent.packet, offset, sent.packet.length - offset);
+    message = icmpv6.decode(sent.packet, offset, { length: sent.packet.length - offset });
   }
   assert.equal(message.kind, 'echo');
   return message as IcmpEcho;
@@ -185,11 +179,12 @@ describe('Pinger (fake sockets)', () => {
     const transport = factory.opened.find((t) => t.family === 6)!;
     assert.equal(transport.headerIncluded, true);
     const packet = transport.sent[0]!.packet;
-    const ip = decodeIpv6Header(packet, 0);
+    const ip = ipv6Header.decode(packet, 0);
     assert.equal(ip.source, LOCAL6);
     assert.equal(ip.destination, 'fd00::2');
-    const echo = decodeIcmpv6(packet, 40, packet.length - 40, {
-      addresses: { source: LOCAL6, destination: 'fd00::2' },
+    const echo = icmpv6.decode(packet, 40, {
+      length: packet.length - 40,
+      pseudo: { source: LOCAL6, destination: 'fd00::2' },
     });
     assert.equal(echo.kind, 'echo');
     await pinger.close();

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IcmpSocket, type EchoExpectation, type IcmpErrorInfo } from '../../../probes/socket';
-import { onesComplementSum } from '../../../probes/packet';
+import { IpProtocol, onesComplementSum } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport } from '../../support/fake-transport';
 import {
   echoReplyV4,
@@ -79,7 +79,7 @@ function errorQuoting(family: 4 | 6, message: Buffer, quotedBytes: number): Buff
         LOCAL4,
         IcmpType.DestinationUnreachable,
         1,
-        ipv4Packet(LOCAL4, TARGET4, 1, message),
+        ipv4Packet(LOCAL4, TARGET4, IpProtocol.Icmp, message),
         quotedBytes,
       )
     : icmpErrorV6(
@@ -87,7 +87,7 @@ function errorQuoting(family: 4 | 6, message: Buffer, quotedBytes: number): Buff
         LOCAL6,
         Icmpv6Type.DestinationUnreachable,
         3,
-        ipv6Packet(LOCAL6, TARGET6, 58, message),
+        ipv6Packet(LOCAL6, TARGET6, IpProtocol.Icmpv6, message),
         quotedBytes,
       );
 }
@@ -191,8 +191,8 @@ for (const family of [4, 6] as const) {
       }
       const udp =
         family === 4
-          ? ipv4Packet(LOCAL4, TARGET4, 17, Buffer.alloc(8 + 24))
-          : ipv6Packet(LOCAL6, TARGET6, 17, Buffer.alloc(8 + 24));
+          ? ipv4Packet(LOCAL4, TARGET4, IpProtocol.Udp, Buffer.alloc(8 + 24))
+          : ipv6Packet(LOCAL6, TARGET6, IpProtocol.Udp, Buffer.alloc(8 + 24));
       const udpError =
         family === 4
           ? icmpErrorV4(ROUTER4, LOCAL4, IcmpType.DestinationUnreachable, 3, udp, 576)
@@ -209,14 +209,14 @@ for (const family of [4, 6] as const) {
     it('still hands errors quoting UDP to a registered handler', () => {
       const { socket, transport } = open(family);
       const seen: number[] = [];
-      socket.onQuotedError(17, (error) => {
+      socket.onQuotedError(IpProtocol.Udp, (error) => {
         seen.push(error.type);
         return 'matched';
       });
       const udp =
         family === 4
-          ? ipv4Packet(LOCAL4, TARGET4, 17, Buffer.alloc(8 + 24))
-          : ipv6Packet(LOCAL6, TARGET6, 17, Buffer.alloc(8 + 24));
+          ? ipv4Packet(LOCAL4, TARGET4, IpProtocol.Udp, Buffer.alloc(8 + 24))
+          : ipv6Packet(LOCAL6, TARGET6, IpProtocol.Udp, Buffer.alloc(8 + 24));
       transport.receive(
         family === 4
           ? icmpErrorV4(ROUTER4, LOCAL4, IcmpType.TimeExceeded, 0, udp)
@@ -232,7 +232,7 @@ for (const family of [4, 6] as const) {
 describe('IcmpSocket: errors quoting a fragmented IPv4 echo request', () => {
   /** The request of a ping of 1400 bytes, as the first fragment (1000 bytes) and the second left the host. */
   function fragments(p: Buffer): { first: Buffer; second: Buffer } {
-    const whole = ipv4Packet(LOCAL4, TARGET4, 1, request(4, p));
+    const whole = ipv4Packet(LOCAL4, TARGET4, IpProtocol.Icmp, request(4, p));
     const first = Buffer.from(whole.subarray(0, 1000));
     first.writeUInt16BE(1000, 2);
     first.writeUInt16BE(0x2000, 6); // more fragments, offset 0

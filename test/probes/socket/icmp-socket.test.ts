@@ -6,6 +6,7 @@ import {
   type EchoReplyInfo,
   type IcmpErrorInfo,
 } from '../../../probes/socket';
+import { IpProtocol } from '../../../probes/packet';
 import { fakeFactory, type FakeTransport } from '../../support/fake-transport';
 import {
   echoReplyV4,
@@ -99,10 +100,10 @@ describe('IcmpSocket over IPv4', () => {
     const { socket, transport } = open(4);
     transport.receive(echoReplyV4(TARGET4, LOCAL4, 9, 9, payload(4)), TARGET4);
     transport.receive(
-      ipv4Packet(LOCAL4, TARGET4, 1, icmpEcho(IcmpType.EchoRequest, 9, 9, payload(4))),
+      ipv4Packet(LOCAL4, TARGET4, IpProtocol.Icmp, icmpEcho(IcmpType.EchoRequest, 9, 9, payload(4))),
       LOCAL4,
     );
-    transport.receive(ipv4Packet(TARGET4, LOCAL4, 17, Buffer.alloc(8)), TARGET4);
+    transport.receive(ipv4Packet(TARGET4, LOCAL4, IpProtocol.Udp, Buffer.alloc(8)), TARGET4);
     assert.equal(socket.stats.foreign, 3);
   });
 
@@ -111,8 +112,13 @@ describe('IcmpSocket over IPv4', () => {
     const p = payload(5);
     const { e, seen } = expectation(TARGET4, 11, 12, p);
     socket.expect(e);
-    const request = ipv4Packet(LOCAL4, TARGET4, 1, icmpEcho(IcmpType.EchoRequest, 11, 12, p));
-    const otherRequest = ipv4Packet(LOCAL4, '10.9.9.9', 1, icmpEcho(IcmpType.EchoRequest, 11, 12, p));
+    const request = ipv4Packet(LOCAL4, TARGET4, IpProtocol.Icmp, icmpEcho(IcmpType.EchoRequest, 11, 12, p));
+    const otherRequest = ipv4Packet(
+      LOCAL4,
+      '10.9.9.9',
+      IpProtocol.Icmp,
+      icmpEcho(IcmpType.EchoRequest, 11, 12, p),
+    );
     transport.receive(
       icmpErrorV4('10.0.0.254', LOCAL4, IcmpType.TimeExceeded, 0, otherRequest),
       '10.0.0.254',
@@ -159,7 +165,7 @@ describe('IcmpSocket over IPv6', () => {
     const request = ipv6Packet(
       LOCAL6,
       TARGET6,
-      58,
+      IpProtocol.Icmpv6,
       icmpv6Echo(Icmpv6Type.EchoRequest, 5, 7, p, LOCAL6, TARGET6),
     );
     transport.receive(icmpErrorV6('fd00::fe', LOCAL6, Icmpv6Type.TimeExceeded, 0, request), 'fd00::fe');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeTcpSegment, TcpFlag } from '../../../probes/packet';
+import { IpProtocol, tcpSegment, TcpFlag } from '../../../probes/packet';
 import {
   SocketRegistry,
   acquireTcpSocket,
@@ -22,11 +22,16 @@ function segment(
   sourcePort = 443,
   destinationPort = 40000,
 ): Buffer {
-  const tcp = encodeTcpSegment(
-    { sourcePort, destinationPort, sequence: 7, acknowledgment: ack, flags, window: 100 },
-    { source: from, destination: LOCAL },
-  );
-  return ipv4Packet(from, LOCAL, 6, tcp, 57);
+  const tcp = tcpSegment.encode({
+    pseudo: { source: from, destination: LOCAL },
+    sourcePort,
+    destinationPort,
+    sequence: 7,
+    acknowledgment: ack,
+    flags,
+    window: 100,
+  });
+  return ipv4Packet(from, LOCAL, IpProtocol.Tcp, tcp, 57);
 }
 
 function setup(): {
@@ -55,7 +60,7 @@ describe('TcpSocket', () => {
   it('delivers the SYN-ACK acknowledging sequence + 1 (mod 2^32) and counts the rest', () => {
     const { registry, factory, answers, expectation } = setup();
     const socket = acquireTcpSocket(registry, 4, {});
-    const transport = factory.opened.find((t) => t.protocol === 6)!;
+    const transport = factory.opened.find((t) => t.protocol === IpProtocol.Tcp)!;
     assert.equal(socket.expect(expectation), true);
     assert.equal(socket.expect({ ...expectation }), false, 'same key pending');
     transport.receive(segment(TcpFlag.ACK, 0), REMOTE); // a plain ACK: foreign
@@ -75,7 +80,7 @@ describe('TcpSocket', () => {
   it('an RST+ACK means closed; IPv6 segments come without an IP header', () => {
     const { registry, factory, answers } = setup();
     const socket = acquireTcpSocket(registry, 6, {});
-    const transport = factory.opened.find((t) => t.protocol === 6)!;
+    const transport = factory.opened.find((t) => t.protocol === IpProtocol.Tcp)!;
     socket.expect({
       remoteAddress: 'fd00::2',
       remotePort: 22,
@@ -83,17 +88,15 @@ describe('TcpSocket', () => {
       sequence: 41,
       onAnswer: (_at, a) => answers.push(a),
     });
-    const rst = encodeTcpSegment(
-      {
-        sourcePort: 22,
-        destinationPort: 50000,
-        sequence: 0,
-        acknowledgment: 42,
-        flags: TcpFlag.RST | TcpFlag.ACK,
-        window: 0,
-      },
-      { source: 'fd00::2', destination: 'fd00::1' },
-    );
+    const rst = tcpSegment.encode({
+      pseudo: { source: 'fd00::2', destination: 'fd00::1' },
+      sourcePort: 22,
+      destinationPort: 50000,
+      sequence: 0,
+      acknowledgment: 42,
+      flags: TcpFlag.RST | TcpFlag.ACK,
+      window: 0,
+    });
     transport.receive(rst, 'fd00:0::2');
     assert.deepEqual(answers, [{ kind: 'rst', flags: 0x14, window: 0, bytes: 20 }]);
   });
@@ -105,13 +108,17 @@ describe('TcpSocket', () => {
     const syn = ipv4Packet(
       LOCAL,
       REMOTE,
-      6,
-      encodeTcpSegment(
-        { sourcePort: 40000, destinationPort: 443, sequence: 0xffffffff, flags: TcpFlag.SYN, window: 1 },
-        { source: LOCAL, destination: REMOTE },
-      ),
+      IpProtocol.Tcp,
+      tcpSegment.encode({
+        pseudo: { source: LOCAL, destination: REMOTE },
+        sourcePort: 40000,
+        destinationPort: 443,
+        sequence: 0xffffffff,
+        flags: TcpFlag.SYN,
+        window: 1,
+      }),
     );
-    const icmp = factory.opened.find((t) => t.protocol === 1)!;
+    const icmp = factory.opened.find((t) => t.protocol === IpProtocol.Icmp)!;
     icmp.receive(icmpErrorV4('10.0.0.254', LOCAL, IcmpType.DestinationUnreachable, 13, syn), '10.0.0.254');
     assert.equal(errors.length, 1);
     assert.equal(errors[0]!.from, '10.0.0.254');
@@ -129,7 +136,7 @@ describe('TcpSocket', () => {
     const { registry, factory } = setup();
     const socket = acquireTcpSocket(registry, 4, { source: '192.0.2.9' });
     socket.send(Buffer.alloc(20), REMOTE, () => {}, assert.fail, 3);
-    const sent = factory.opened.find((t) => t.protocol === 6)!.sent[0]!;
+    const sent = factory.opened.find((t) => t.protocol === IpProtocol.Tcp)!.sent[0]!;
     assert.equal(sent.packet.length, 40);
     assert.equal(sent.packet.subarray(12, 16).join('.'), '192.0.2.9');
     assert.equal(sent.packet[8], 3, 'TTL in the header');

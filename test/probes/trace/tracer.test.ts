@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { SocketRegistry, Tracer, type TraceHop } from '../../../probes';
+import { IpProtocol } from '../../../probes/packet';
 import { fakeFactory } from '../../support/fake-transport';
 
 const timers = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
@@ -26,11 +27,11 @@ describe('Tracer: probes in flight', () => {
       signal: controller.signal,
     });
     const first: Promise<IteratorResult<TraceHop, void>> = hops.next();
-    await until(() => (factory.opened.find((t) => t.protocol === 17)?.sent.length ?? 0) === 36);
+    await until(() => (factory.opened.find((t) => t.protocol === IpProtocol.Udp)?.sent.length ?? 0) === 36);
     assert.equal(timers() - before, 1, 'one timer for the 36 deadlines');
     controller.abort();
     assert.equal((await first).done, true);
-    const udp = factory.opened.find((t) => t.protocol === 17)!;
+    const udp = factory.opened.find((t) => t.protocol === IpProtocol.Udp)!;
     assert.equal(udp.closed, true, 'the trace released its socket: nothing left in flight');
     await tracer.close();
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { decodeUdpDatagram } from '../../../probes/packet';
+import { IpProtocol, udpDatagram } from '../../../probes/packet';
 import { DeadlineList } from '../../../probes/inflight';
 import { SocketRegistry } from '../../../probes/socket';
 import { runTrace, summarizeTrace, validateTraceRequest, type TraceHop } from '../../../probes/trace';
@@ -24,7 +24,7 @@ function simulate(udp: FakeTransport, icmp: FakeTransport, silent: number[] = []
     const branch = flowOfPort.get(port)! % 2;
     const from = ttl === 1 ? '10.0.1.2' : ttl === 2 ? `10.0.${2 + branch}.2` : TARGET;
     // The quoted packet as the router saw it: the kernel's IP header (TTL 1 left), then our datagram.
-    const quoted = ipv4Packet(CLIENT, TARGET, 17, packet, 1);
+    const quoted = ipv4Packet(CLIENT, TARGET, IpProtocol.Udp, packet, 1);
     const answer =
       ttl < 3 ? icmpErrorV4(from, CLIENT, 11, 0, quoted) : icmpErrorV4(from, CLIENT, 3, 3, quoted);
     setImmediate(() => icmp.receive(answer, from));
@@ -38,8 +38,8 @@ async function run(
   const registry = new SocketRegistry(factory);
   const spec = validateTraceRequest({ addr: TARGET, flows: 6, probes: 2, timeout: 0.05 });
   const transport = await UdpFlowTransport.open(spec, registry, {}, CLIENT, new DeadlineList(spec.timeoutMs));
-  const udp = factory.opened.find((t) => t.protocol === 17)!;
-  const icmp = factory.opened.find((t) => t.protocol === 1)!;
+  const udp = factory.opened.find((t) => t.protocol === IpProtocol.Udp)!;
+  const icmp = factory.opened.find((t) => t.protocol === IpProtocol.Icmp)!;
   simulate(udp, icmp, silent);
   const hops: TraceHop[] = [];
   for await (const hop of runTrace(transport, spec)) hops.push(hop);
@@ -51,7 +51,8 @@ describe('UDP flows (fake raw sockets)', () => {
     const { hops, udp, registry } = await run();
     const byPort = new Map<number, SentPacket[]>();
     for (const sent of udp.sent) {
-      const datagram = decodeUdpDatagram(sent.packet, 0, sent.packet.length, {
+      const datagram = udpDatagram.decode(sent.packet, 0, {
+        length: sent.packet.length,
         pseudo: { source: CLIENT, destination: TARGET },
       });
       assert.equal(datagram.destinationPort, 33434, 'the destination port is fixed, not incremented');
