@@ -1,6 +1,6 @@
 // IP address text <-> bytes, without regexes or intermediate arrays: these run for every
 // encoded and decoded packet.
-import { PacketEncodeError, truncatedError, type PacketLayer } from './errors';
+import { PacketArgumentError, PacketEncodeError, type PacketLayer, truncatedError } from './errors';
 import { assertIndex, checkRoom } from './validate';
 
 export type IpFamily = 4 | 6;
@@ -254,7 +254,7 @@ function unparsableReason(addr: string): string {
 export function addressFromBytes(buf: Buffer, offset: number, family: IpFamily): string {
   if (family === 4) return ipv4FromBytes(buf, offset);
   if (family === 6) return ipv6FromBytes(buf, offset);
-  throw new RangeError(`family must be 4 or 6, got ${String(family)}`);
+  throw new PacketArgumentError(`family must be 4 or 6, got ${String(family)}`);
 }
 
 /** Canonical text form of an IP literal (round trip through bytes). */

@@ -1,7 +1,7 @@
 // RFC 1071 Internet checksum. Sums are kept as plain (double) numbers: 16-bit words add up
 // exactly until 2^53, i.e. for buffers far larger than any Buffer can be, so no intermediate
 // folding is needed and nothing is truncated to 32 bits.
-import { PacketEncodeError } from './errors';
+import { PacketArgumentError, PacketEncodeError } from './errors';
 import { assertIndex } from './validate';
 
 /**
@@ -13,7 +13,9 @@ export function onesComplementSum(buf: Buffer, offset: number, length: number, i
   assertIndex(length, 'length');
   const end = offset + length;
   if (end > buf.length) {
-    throw new RangeError(`checksum range ${offset}..${end} is beyond the buffer (${buf.length} bytes)`);
+    throw new PacketArgumentError(
+      `checksum range ${offset}..${end} is beyond the buffer (${buf.length} bytes)`,
+    );
   }
   let sum = initial;
   const evenEnd = end - (length & 1);
@@ -64,10 +66,12 @@ export function pseudoHeaderSum(
   // its word either way, so both add up the same.
   const maxLength = size === 4 ? 0xffff : 0xffffffff;
   if (!Number.isInteger(upperLayerLength) || upperLayerLength < 0 || upperLayerLength > maxLength) {
-    throw new RangeError(`upper-layer length must be an integer in 0..${maxLength}, got ${upperLayerLength}`);
+    throw new PacketArgumentError(
+      `upper-layer length must be an integer in 0..${maxLength}, got ${upperLayerLength}`,
+    );
   }
   if (!Number.isInteger(protocol) || protocol < 0 || protocol > 0xff) {
-    throw new RangeError(`protocol must be an integer in 0..255, got ${protocol}`);
+    throw new PacketArgumentError(`protocol must be an integer in 0..255, got ${protocol}`);
   }
   let sum = onesComplementSum(source, 0, size);
   sum = onesComplementSum(destination, 0, size, sum);

@@ -12,6 +12,7 @@ export const PACKET_ERROR_CODES = [
   'ERR_PACKET_BAD_ADDRESS', // unparsable IP address string given to an encoder
   'ERR_PACKET_BUFFER_TOO_SMALL', // encoder target buffer too small
   'ERR_PACKET_BAD_FIELD', // encoder field out of range (e.g. ttl 300)
+  'ERR_PACKET_BAD_ARGUMENT', // an offset, length or family from the calling code out of range
 ] as const;
 
 export type PacketErrorCode = (typeof PACKET_ERROR_CODES)[number];
@@ -39,10 +40,23 @@ export class PacketEncodeError extends CodedError<PacketErrorCode> {
   }
 }
 
+/**
+ * An offset, length or family the calling code passed is out of range: a programming error, not a
+ * packet error, so it stays a RangeError (as Node's own argument checks are), with a code.
+ */
+export class PacketArgumentError extends RangeError {
+  readonly code = 'ERR_PACKET_BAD_ARGUMENT' satisfies PacketErrorCode;
+}
+
 // On the prototype rather than per instance, so the stack trace, which V8 captures
 // while Error's constructor runs, already starts with the right name.
 Object.defineProperty(PacketDecodeError.prototype, 'name', {
   value: 'PacketDecodeError',
+  writable: true,
+  configurable: true,
+});
+Object.defineProperty(PacketArgumentError.prototype, 'name', {
+  value: 'PacketArgumentError',
   writable: true,
   configurable: true,
 });

@@ -1,7 +1,7 @@
 // Pure packet codecs: bytes in, values out, and back. No sockets, clocks or randomness. Every codec
 // has one shape, PacketCodec (codec.ts): encode(fields, buf?, offset?) → buf, encodingLength(fields),
 // decode(buf, offset?, options?) → fields.
-export { PacketDecodeError, PacketEncodeError } from './errors';
+export { PacketArgumentError, PacketDecodeError, PacketEncodeError } from './errors';
 export type { PacketErrorCode, PacketLayer } from './errors';
 
 export type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';

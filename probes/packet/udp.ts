@@ -2,7 +2,7 @@
 // so encoding and verifying need the addresses of the enclosing IP packet.
 import { finishChecksum, onesComplementSum } from './checksum';
 import type { DecodeOptions, PacketCodec, PseudoHeader } from './codec';
-import { PacketDecodeError, PacketEncodeError, truncatedError } from './errors';
+import { PacketArgumentError, PacketDecodeError, PacketEncodeError, truncatedError } from './errors';
 import { IpProtocol } from './protocol';
 import { pseudoHeaderSum, upperLayerChecksum } from './pseudo-header';
 import { assertIndex, checkField, checkRoom, decodedLength } from './validate';
@@ -93,11 +93,11 @@ function encode(fields: UdpDatagramFields, buf?: Buffer, offset = 0): Buffer {
  */
 export function forceUdpChecksum(datagram: Buffer, pseudo: PseudoHeader, wanted: number, at: number): void {
   if (!Number.isInteger(wanted) || wanted < 1 || wanted > 0xfffe) {
-    throw new RangeError(`wanted checksum must be an integer in 1..0xfffe, got ${String(wanted)}`);
+    throw new PacketArgumentError(`wanted checksum must be an integer in 1..0xfffe, got ${String(wanted)}`);
   }
   assertIndex(at, 'at');
   if (at % 2 !== 0 || at < UDP_HEADER_LENGTH || at + 2 > datagram.length) {
-    throw new RangeError(
+    throw new PacketArgumentError(
       `at must be an even payload offset of the ${datagram.length}-byte datagram, got ${at}`,
     );
   }

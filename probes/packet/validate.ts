@@ -1,5 +1,5 @@
 // Argument checks shared by the codecs. Not re-exported from index.ts.
-import { PacketDecodeError, PacketEncodeError, type PacketLayer } from './errors';
+import { PacketArgumentError, PacketDecodeError, PacketEncodeError, type PacketLayer } from './errors';
 
 /**
  * Offsets and lengths come from the calling code, not from the packet, so a bad one is a
@@ -7,7 +7,7 @@ import { PacketDecodeError, PacketEncodeError, type PacketLayer } from './errors
  */
 export function assertIndex(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+    throw new PacketArgumentError(`${name} must be a non-negative integer, got ${String(value)}`);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type IpFamily,
   type IpHeaderFields,
 } from '../packet';
+import { PacketArgumentError } from '../packet/errors';
 
 export interface EchoRequestSpec {
   family: IpFamily;
@@ -72,7 +73,7 @@ export function encodeEchoRequest(spec: EchoRequestSpec, buf?: Buffer, offset = 
 /** Checked here because the plain writers below skip the codecs' own checks. */
 function checkRoom(packet: Buffer, offset: number, length: number, family: IpFamily): void {
   if (!Number.isInteger(offset) || offset < 0) {
-    throw new RangeError(`offset must be a non-negative integer, got ${String(offset)}`);
+    throw new PacketArgumentError(`offset must be a non-negative integer, got ${String(offset)}`);
   }
   if (offset + length > packet.length) {
     throw new PacketEncodeError(

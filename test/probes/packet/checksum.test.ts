@@ -30,9 +30,13 @@ describe('onesComplementSum', () => {
     assert.equal(onesComplementSum(buf, 3, 0), 0);
   });
 
-  it('rejects ranges outside the buffer', () => {
+  it('rejects ranges outside the buffer: a RangeError with its catalogue code', () => {
     const buf = Buffer.alloc(4);
     assert.throws(() => onesComplementSum(buf, 2, 3), RangeError);
+    assert.throws(() => onesComplementSum(buf, 2, 3), {
+      name: 'PacketArgumentError',
+      code: 'ERR_PACKET_BAD_ARGUMENT',
+    });
     assert.throws(() => onesComplementSum(buf, -1, 2), RangeError);
     assert.throws(() => onesComplementSum(buf, 0.5, 2), RangeError);
   });
