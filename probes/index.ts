@@ -1,7 +1,7 @@
 export type { ProbeErrorCode } from './errors';
 export { CodedError } from './coded-error';
 export { ProbeError } from './errors';
-export { tcpFlagLetters } from './packet';
+export { IpProtocol, tcpFlagLetters, type IpProtocolNumber } from './packet';
 export type {
   EchoSessionSpec,
   PingerOptions,

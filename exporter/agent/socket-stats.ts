@@ -1,4 +1,5 @@
 import {
+  IpProtocol,
   KernelDrops,
   type IcmpSocket,
   type SocketRegistry,
@@ -67,12 +68,12 @@ function readKernelDrops(drops: KernelDrops): KernelDropsSource[] | undefined {
 
 function protocolName(protocol: number): string {
   switch (protocol) {
-    case 1:
-    case 58:
+    case IpProtocol.Icmp:
+    case IpProtocol.Icmpv6:
       return 'icmp';
-    case 6:
+    case IpProtocol.Tcp:
       return 'tcp';
-    case 17:
+    case IpProtocol.Udp:
       return 'udp';
     default:
       return String(protocol);
