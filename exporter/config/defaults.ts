@@ -59,16 +59,17 @@ export const DEFAULT_HISTOGRAM_BUCKETS: readonly number[] = Object.freeze(
 
 /**
  * Series one probe may need per probed address in each of its metrics (its own series and the
- * `reason` values of netdiag_probe_errors_total), and the headroom for target-less series.
+ * `reason` values of netdiag_probe_errors_total: the five exported at 0 from a target's start,
+ * exporter/metrics/probe-error-reasons.ts), and the headroom for target-less series.
  */
-const SERIES_PER_ADDRESS = 4;
+const SERIES_PER_ADDRESS = 5;
 const SERIES_HEADROOM = 100;
 const MIN_CARDINALITY_LIMIT = 2000;
 
 /**
  * The cardinality limit used when `cardinality_limit` is not set:
  *
- *   max(2000, 100 + Σ targets addresses × (4 [ping] + 4 × knock ports + (4 + max_hops × max_hop_addresses) [trace]))
+ *   max(2000, 100 + Σ targets addresses × (5 [ping] + 5 × knock ports + (5 + max_hops × max_hop_addresses) [trace]))
  *
  * where a `dual` target probes two addresses, every other one. The limit holds per metric; summing
  * over the probes bounds metrics shared by them too. A trace's netdiag_trace_hop_rtt_seconds has a

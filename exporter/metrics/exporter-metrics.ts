@@ -5,7 +5,9 @@ import { KnockMetrics } from './knock-metrics';
 import { createHistogramSink, createObserved, type HistogramSink, type MetricStore } from './metric-store';
 import { METRIC } from './names';
 import type { Emit, ObservedBinding, ObservedSpec } from './observed';
+import { PROBE_ERROR_REASONS } from './probe-error-reasons';
 import { expectedResults, RollingWindow } from './rolling-window';
+import { TargetUp } from './target-up';
 import { TraceMetrics } from './trace-metrics';
 
 export type ProbeName = 'ping' | 'knock' | 'trace';
@@ -83,11 +85,6 @@ const SPEC = {
     kind: 'counter',
   },
   targets: { name: METRIC.targets, description: 'Targets with the probe enabled.', kind: 'gauge' },
-  addresses: {
-    name: METRIC.targetAddresses,
-    description: 'Addresses a target resolved to (0: unresolved).',
-    kind: 'gauge',
-  },
   reloadSuccessful: {
     name: METRIC.reloadSuccessful,
     description: 'Whether the last configuration load succeeded.',
@@ -154,7 +151,7 @@ export class ExporterMetrics {
   private readonly targetCounts = new Map<ProbeName, number>();
   /** Per probe kind: not per target (10,000 targets × 3 probes more series), a stall hits every job alike. */
   private readonly stalls = new Map<ProbeName, { ticksSkipped: number; lateReplies: number }>();
-  private readonly addressCounts = new Map<string, { attributes: Attributes; count: number }>();
+  private readonly targetUp = new TargetUp();
   private readonly eventLoop: IntervalHistogram;
   private readonly binding: ObservedBinding;
   private reload = { successful: 0, timestamp: 0 };
@@ -183,7 +180,7 @@ export class ExporterMetrics {
     this.binding = createObserved(
       meter,
       options.store,
-      [...Object.values(SPEC), ...KnockMetrics.specs, ...TraceMetrics.specs],
+      [...Object.values(SPEC), ...KnockMetrics.specs, ...TraceMetrics.specs, ...TargetUp.specs],
       (emit) => this.collect(emit),
     );
   }
@@ -196,12 +193,16 @@ export class ExporterMetrics {
       emit(SPEC.pingSent, series.sent, attributes);
       emit(SPEC.pingReceived, series.received, attributes);
       const ratio = series.window.loss(now);
-      if (ratio !== undefined) emit(SPEC.pingLoss, ratio, attributes);
+      if (ratio !== undefined) {
+        emit(SPEC.pingLoss, ratio, attributes);
+        this.targetUp.observe(attributes.target as string, true, ratio < 1);
+      }
       const spread = series.window.jitter(now);
       if (spread !== undefined) emit(SPEC.pingJitter, spread, attributes);
     }
-    this.knock.collect(emit, now);
-    this.trace.collect(emit);
+    this.knock.collect(emit, now, this.observeWindow);
+    this.trace.collect(emit, this.observeWindow);
+    this.targetUp.collect(emit);
     for (const counts of this.errorCounts.values()) {
       for (const { attributes, count } of counts.values()) emit(SPEC.probeErrors, count, attributes);
     }
@@ -210,7 +211,6 @@ export class ExporterMetrics {
       emit(SPEC.ticksSkipped, ticksSkipped, { probe });
       emit(SPEC.lateReplies, lateReplies, { probe });
     }
-    for (const { attributes, count } of this.addressCounts.values()) emit(SPEC.addresses, count, attributes);
     emit(SPEC.reloadSuccessful, this.reload.successful, {});
     emit(SPEC.reloadTimestamp, this.reload.timestamp, {});
     const loop = this.eventLoop;
@@ -270,12 +270,34 @@ export class ExporterMetrics {
   }
 
   probeError(target: string, probe: ProbeName, reason: string): void {
-    let counts = this.errorCounts.get(target);
-    if (!counts) this.errorCounts.set(target, (counts = new Map()));
+    const counts = this.probeErrorsOf(target, probe);
     const key = `${probe}\u0000${reason}`;
     const entry = counts.get(key);
     if (entry) entry.count++;
     else counts.set(key, { attributes: { target, probe, reason }, count: 1 });
+  }
+
+  /**
+   * The target runs `probe` (a prober opened it on an address): its error counters of every reason
+   * the probe reports (PROBE_ERROR_REASONS) are exported from now on, at 0 until they count.
+   */
+  probing(target: string, probe: ProbeName): void {
+    this.probeErrorsOf(target, probe);
+  }
+
+  /** The error counters of `target`, those of `probe` made at 0 the first time the probe is seen. */
+  private probeErrorsOf(
+    target: string,
+    probe: ProbeName,
+  ): Map<string, { attributes: Attributes; count: number }> {
+    let counts = this.errorCounts.get(target);
+    if (!counts) this.errorCounts.set(target, (counts = new Map()));
+    const first = `${probe}\u0000${PROBE_ERROR_REASONS[probe][0]}`;
+    if (!counts.has(first)) {
+      for (const reason of PROBE_ERROR_REASONS[probe])
+        counts.set(`${probe}\u0000${reason}`, { attributes: { target, probe, reason }, count: 0 });
+    }
+    return counts;
   }
 
   setTargets(probe: ProbeName, count: number): void {
@@ -300,14 +322,15 @@ export class ExporterMetrics {
     return stalls;
   }
 
+  /** `attributes`: the target's name and static labels, those of its up and addresses gauges. */
   setAddresses(target: string, attributes: SeriesLabels, count: number): void {
-    this.addressCounts.set(target, { attributes, count });
+    this.targetUp.setAddresses(target, attributes, count);
   }
 
-  /** Drops the per-target series that belong to no probe series (addresses, errors): a removed target. */
+  /** Drops the per-target series that belong to no probe series (addresses, up, errors): a removed target. */
   forgetTarget(target: string): void {
     this.errorCounts.delete(target);
-    this.addressCounts.delete(target);
+    this.targetUp.forget(target);
   }
 
   configLoaded(successful: boolean, unixSeconds: number): void {
@@ -328,7 +351,12 @@ export class ExporterMetrics {
     this.livePingSeries.clear();
     this.knock.clear();
     this.trace.clear();
+    this.targetUp.clear();
   }
+
+  /** A knock or trace window's outcome, for its target's up gauge. */
+  private readonly observeWindow = (attributes: Attributes, results: boolean, answered: boolean): void =>
+    this.targetUp.observe(attributes.target as string, results, answered);
 }
 
 class PingSeriesImpl implements PingSeries {

@@ -13,6 +13,9 @@ export interface KnockOutcome {
   readonly failure?: { readonly reason: string; readonly lateRtt?: number };
 }
 
+/** Told, during a collection, what one series' latest window holds: a result at all, an answer. */
+export type WindowObserver = (attributes: Attributes, results: boolean, answered: boolean) => void;
+
 /** Where one (target, address, port)'s knocks go. */
 export interface KnockSeries {
   record(outcome: KnockOutcome): void;
@@ -62,13 +65,17 @@ export class KnockMetrics {
     private readonly onLateAnswer: () => void = () => {},
   ) {}
 
-  collect(emit: Emit, now: number): void {
+  /** `observe` is told each series' window: whether it holds a result, and an answer (SYN-ACK or RST). */
+  collect(emit: Emit, now: number, observe: WindowObserver = () => {}): void {
     for (const series of this.live) {
       const { attributes } = series;
       emit(SPEC.sent, series.sent, attributes);
       emit(SPEC.received, series.received, attributes);
       const ratio = series.window.loss(now);
-      if (ratio !== undefined) emit(SPEC.loss, ratio, attributes);
+      if (ratio !== undefined) {
+        emit(SPEC.loss, ratio, attributes);
+        observe(attributes, true, ratio < 1);
+      }
       if (series.open !== undefined) emit(SPEC.portOpen, series.open, attributes);
     }
   }

@@ -23,6 +23,7 @@ export const METRIC = {
   probeLateReplies: 'netdiag_probe_late_replies_total',
   targets: 'netdiag_targets',
   targetAddresses: 'netdiag_target_addresses',
+  targetUp: 'netdiag_target_up',
   reloadSuccessful: 'netdiag_config_last_reload_successful',
   reloadTimestamp: 'netdiag_config_last_reload_success_timestamp_seconds',
   eventLoopDelay: 'netdiag_event_loop_delay_seconds',

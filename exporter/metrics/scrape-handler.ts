@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as zlib } from 'node:zlib';
+import { acceptsGzip } from './accept-encoding';
 import { silentLogger, type Logger } from '../logging';
 import { ConnectionTurns } from './connection-turns';
 import { PrometheusTextWriter } from './prometheus-text';
@@ -38,6 +40,12 @@ export interface ScrapeHandlerOptions {
   logger?: Logger;
   /** Renders the text; default a new PrometheusTextWriter (it caches label text per attribute set). */
   writer?: PrometheusTextWriter;
+  /**
+   * zlib level of the gzip copy sent to scrapes whose Accept-Encoding allows it (Prometheus always
+   * does); default 1, the fastest: the metrics text is repetitive enough that higher levels gain
+   * little, and each rendering compresses its text once for all such scrapes.
+   */
+  gzipLevel?: number;
 }
 
 /** The /metrics handler, with what it counted. */
@@ -64,6 +72,7 @@ export const SCRAPE_LOG_CODES = {
  * Serves /metrics with bounded work whatever clients send:
  * - one scrape at a time per connection, at most `maxPipelined` waiting behind it (they start
  *   rendering only once they reach the head); the others get 429 and the connection is closed;
+ * - the text is gzipped when the client's Accept-Encoding allows it, once per rendering;
  * - scrapes that arrive together share one collection and one text (SharedRendering), at most
  *   `maxRenderings` at once, at most `maxScrapes` taking part (`maxScrapesPerClient` per client
  *   address); the others get 503 with Retry-After;
@@ -89,6 +98,7 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
       stallTimeoutMs,
       stalled,
       now,
+      gzipLevel: options.gzipLevel ?? zlib.Z_BEST_SPEED,
     },
     options.maxRenderings ?? 2,
   );
@@ -148,6 +158,7 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
       schedule.join({
         response,
         connection,
+        gzip: acceptsGzip((request.headers as IncomingMessage['headers'] | undefined)?.['accept-encoding']),
         settle: (outcome) => {
           active--;
           const left = (byClient.get(client) ?? 1) - 1;

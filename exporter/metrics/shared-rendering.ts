@@ -7,6 +7,7 @@ import type { PrometheusTextWriter } from './prometheus-text';
 import { waitForResponse, type WaitOutcome } from './response-wait';
 import type { StalledResponses } from './stalled-responses';
 import type { StoreSnapshot } from './store-snapshot';
+import { GzipCopy } from './gzip-copy';
 import { ChunkHolders, TextChunks, type ChunkPool } from './text-chunks';
 import { ExporterError } from '../errors';
 
@@ -34,6 +35,8 @@ export interface Subscriber {
   readonly connection?: { readonly destroyed: boolean } | undefined;
   /** Called once, when the response is done with (see ScrapeOutcome). */
   readonly settle: (outcome: ScrapeOutcome) => void;
+  /** The client accepts gzip (Accept-Encoding): it gets the rendering's one compressed copy. */
+  readonly gzip?: boolean;
 }
 
 export interface RenderingContext {
@@ -55,6 +58,8 @@ export interface RenderingContext {
   readonly othersWaiting: () => boolean;
   /** Monotonic milliseconds. */
   readonly now: () => number;
+  /** zlib level of the compressed copy (1 fastest to 9 smallest). */
+  readonly gzipLevel: number;
 }
 
 /** Points serialized per piece of text (a histogram point is a line per bucket, each with every label). */
@@ -77,6 +82,10 @@ const STEP_MS = 250;
  * `stallTimeoutMs` when it holds back others (responses of the rendering ready for more, or scrapes
  * waiting for a rendering); a response whose client left is dropped; with no response left the
  * rendering stops, before the next slice (or before collecting at all).
+ *
+ * Responses that accept gzip get the same text compressed once for all of them (GzipCopy): each
+ * slice goes through zlib before the next is rendered, and the compressed bytes are paced as the
+ * text is. The others get the text as it is.
  */
 export class SharedRendering {
   private readonly live = new Set<Subscriber>();
@@ -106,8 +115,12 @@ export class SharedRendering {
     } catch (error) {
       for (const subscriber of this.live) {
         const { response } = subscriber;
-        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        response.end(`# collection failed: ${String(error)}\n`);
+        // A line appended to compressed bytes would not decompress: the client sees the cut instead.
+        if (subscriber.gzip && response.headersSent) response.destroy();
+        else {
+          if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          response.end(`# collection failed: ${String(error)}\n`);
+        }
         this.settle(subscriber, 'failed');
       }
     }
@@ -120,17 +133,30 @@ export class SharedRendering {
     // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
     const snapshot = source.store?.snapshot();
     if (this.prune() === 0) return;
-    for (const { response } of this.live) {
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    for (const { response, gzip } of this.live) {
+      response.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        vary: 'Accept-Encoding',
+        ...(gzip && { 'content-encoding': 'gzip' }),
+      });
     }
     const full = new Set<Subscriber>();
+    const compressed = this.anyGzip()
+      ? new GzipCopy((bytes) => {
+          for (const subscriber of this.live) {
+            if (!subscriber.gzip || this.gone(subscriber)) continue;
+            if (!subscriber.response.write(bytes)) full.add(subscriber);
+          }
+        }, this.context.gzipLevel)
+      : undefined;
     const text = new TextChunks((chunk, release) => {
       const holders = new ChunkHolders(release);
       for (const subscriber of this.live) {
-        if (this.gone(subscriber)) continue;
+        if (subscriber.gzip || this.gone(subscriber)) continue;
         // Sent (or failed for good): that socket holds the chunk no longer.
         if (!subscriber.response.write(chunk, holders.hold())) full.add(subscriber);
       }
+      if (compressed && this.anyGzip()) compressed.write(chunk, holders.hold());
       holders.seal();
     }, pool);
     try {
@@ -147,6 +173,7 @@ export class SharedRendering {
           if (budget > 0) continue;
           // A slice per turn; past a socket's high-water mark, wait for it to drain.
           text.flush();
+          await compressed?.consumed();
           if (this.prune() === 0) return;
           await this.drain(full);
           if (this.live.size === 0) return;
@@ -156,8 +183,11 @@ export class SharedRendering {
         }
       }
       if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
+      text.flush();
+      await compressed?.end();
     } finally {
       text.close();
+      compressed?.destroy();
     }
     for (const subscriber of this.live) {
       if (this.gone(subscriber)) continue;
@@ -229,6 +259,12 @@ export class SharedRendering {
   private cut(subscriber: Subscriber): void {
     subscriber.response.destroy();
     this.settle(subscriber, 'unread');
+  }
+
+  /** Whether a live response takes the compressed copy. */
+  private anyGzip(): boolean {
+    for (const subscriber of this.live) if (subscriber.gzip) return true;
+    return false;
   }
 
   /** Drops the responses whose client left; returns how many are left. */

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { METRIC } from './names';
+import type { WindowObserver } from './knock-metrics';
 import type { Emit, ObservedSpec } from './observed';
 
 /** One hop of a trace round, as the trace metrics need it. */
@@ -99,12 +100,14 @@ export class TraceMetrics {
     private readonly onHopAddressLimit: (attributes: Attributes) => void,
   ) {}
 
-  collect(emit: Emit): void {
+  /** `observe` is told each series' latest round: whether there is one, and whether it reached the destination. */
+  collect(emit: Emit, observe: WindowObserver = () => {}): void {
     for (const series of this.live) {
       const { attributes, summary } = series;
       emit(SPEC.rounds, series.rounds, attributes);
       emit(SPEC.pathChanges, series.pathChanges, attributes);
       if (!summary) continue;
+      observe(attributes, true, summary.reached === 1);
       for (const [hopAttributes, value] of series.hopRtts) emit(SPEC.hopRtt, value, hopAttributes);
       for (const [hopAttributes, value] of series.hopLosses) emit(SPEC.hopLoss, value, hopAttributes);
       if (summary.hops !== undefined) emit(SPEC.hops, summary.hops, attributes);

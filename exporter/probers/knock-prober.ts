@@ -26,6 +26,7 @@ export class KnockProber implements Prober {
     const settings = subject.target.knock?.find((knock) => String(knock.port) === plan.id);
     if (!settings)
       throw new ExporterError('ERR_INTERNAL', `target ${subject.target.name} does not knock port ${plan.id}`);
+    this.metrics.probing(subject.target.name, this.name);
     const session = this.knocker.session({
       addr: subject.address,
       port: settings.port,

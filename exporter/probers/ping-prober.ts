@@ -26,6 +26,7 @@ export class PingProber implements Prober {
     const settings = subject.target.ping;
     if (!settings)
       throw new ExporterError('ERR_INTERNAL', `target ${subject.target.name} does not enable ping`);
+    this.metrics.probing(subject.target.name, this.name);
     const session = this.pinger.session({
       addr: subject.address,
       timeout: settings.timeout,

@@ -27,6 +27,7 @@ export class TraceProber implements Prober {
     const settings = subject.target.trace;
     if (!settings)
       throw new ExporterError('ERR_INTERNAL', `target ${subject.target.name} does not enable trace`);
+    this.metrics.probing(subject.target.name, this.name);
     const series = this.metrics.trace.series(
       { ...seriesAttributes(subject), protocol: settings.protocol },
       settings.maxHopAddresses,

@@ -5,6 +5,7 @@ import type { Logger } from '../logging';
 import { connectionLimits, type ConnectionLimits } from './connection-limits';
 import { rejectClient, type RejectionReason } from './connection-rejection';
 import { ConnectionTracker } from './connection-tracker';
+import { landingPage } from './landing-page';
 import type { ListenAddress } from './listen-address';
 import { announcesBody, refuseBody } from './request-body';
 
@@ -45,11 +46,14 @@ export interface ExporterServerOptions {
   connections?: Partial<ConnectionLimits>;
   /** TLS and basic auth for every endpoint; default none (plain HTTP, open). */
   protection?: EndpointProtection;
+  /** Shown on the page `GET /` answers; default none (the line is left out). */
+  version?: string;
 }
 
-/** The HTTP endpoint: /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
+/** The HTTP endpoint: / (a page of links), /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
 export class ExporterServer {
   private closing: Promise<void> | undefined;
+  private landingText: string | undefined;
   private readonly rejected: Record<RejectionReason, number> = { timeout: 0, bad_request: 0 };
 
   private constructor(
@@ -120,6 +124,14 @@ export class ExporterServer {
     );
     options.logger.info('listening', { address: instance.url });
     return instance;
+  }
+
+  /** The page of `GET /`: fixed for the server's life, so rendered once. */
+  private get landing(): string {
+    return (this.landingText ??= landingPage({
+      version: this.options.version,
+      reload: this.options.reload !== undefined,
+    }));
   }
 
   get port(): number {
@@ -200,6 +212,9 @@ export class ExporterServer {
       return;
     }
     switch (path) {
+      case '/':
+        reply(response, 200, this.landing, { 'content-type': 'text/html; charset=utf-8' });
+        return;
       case '/metrics':
         this.options.metrics(request, response);
         return;

@@ -1,14 +1,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { useLab, requireTools, type Netns } from '../lab';
 import { startExporter, type ExporterProcess } from '../support/exporter-process';
+import { repoRoot } from '../support/paths';
 
 const EXPORTER_PORT = 9469;
 const PROMETHEUS_PORT = 9090;
 const DROPPED = '10.200.0.9';
+
+/** The fenced blocks of `lang` in the README section that starts with `heading`. */
+function readmeBlocks(heading: string, lang: string): string[] {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README section ${heading}`);
+  // Up to the next heading (## or ###: the PromQL comments start with a single #).
+  const section = readme.slice(start + 1).split(/\n(?=#{2,3} )/)[0]!;
+  return [...section.matchAll(new RegExp(`^\`\`\`${lang}\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
+}
 
 interface VectorSample {
   metric: Record<string, string>;
@@ -73,7 +84,7 @@ describe('a real Prometheus scraping the exporter (lab namespaces)', () => {
 defaults:
   ping: { interval: 200ms, timeout: 200ms, window: 10s }
 targets:
-  - { name: ams-v4, host: 10.200.0.1, labels: { site: ams }, ping: {} }
+  - { name: ams-v4, host: 10.200.0.1, labels: { site: ams }, ping: {}, trace: { protocol: icmp, interval: 1s, max_hops: 3 } }
   - { name: fra-v6, host: "fd00:200::1", labels: { site: fra }, ping: {} }
   - { name: both, host: dual.lab, family: dual, labels: { site: lon }, ping: {} }
   - { name: dropped, host: ${DROPPED}, labels: { site: ams }, ping: {} }
@@ -82,13 +93,15 @@ targets:
     );
     workdir = mkdtempSync(path.join(tmpdir(), 'netdiag-prom-'));
     const config = path.join(workdir, 'prometheus.yml');
+    // The README's scrape_config, scraping every second here and pointed at the lab's exporter.
+    const [scrapeConfig] = readmeBlocks('### Scraping with Prometheus', 'yaml');
+    if (!scrapeConfig?.includes('job_name: netdiag')) assert.fail("the README's scrape_config");
     writeFileSync(
       config,
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: netdiag
-    static_configs: [{ targets: ["127.0.0.1:${EXPORTER_PORT}"] }]
-`,
+      `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${scrapeConfig
+        .replace(/scrape_interval: \S+/, 'scrape_interval: 1s')
+        .replace(/scrape_timeout: \S+/, 'scrape_timeout: 1s')
+        .replace(/targets: \[[^\]]*\]/, `targets: ['127.0.0.1:${EXPORTER_PORT}']`)}`,
     );
     client.spawn([
       'prometheus',
@@ -139,7 +152,27 @@ scrape_configs:
     assert.deepEqual(byTarget, { 'ams-v4': 0, 'fra-v6': 0, both: 0, dropped: 1 });
     const gauge = await query('netdiag_ping_loss_ratio{target="dropped"}');
     assert.equal(gauge[0]?.value[1], '1');
-    const errors = await query('sum by (reason) (netdiag_probe_errors_total{target="dropped"})');
-    assert.equal(errors[0]?.metric.reason, 'timeout');
+    const errors = await query('sum by (reason) (netdiag_probe_errors_total{target="dropped"}) > 0');
+    assert.deepEqual(
+      errors.map((e) => e.metric.reason),
+      ['timeout'],
+    );
+  });
+
+  it('answers every PromQL example of the README with data', async () => {
+    const [block] = readmeBlocks('### PromQL examples', 'promql');
+    const examples = (block ?? '').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    assert.ok(examples.length >= 6, `${examples.length} examples`);
+    // Prometheus has scraped for seconds here, not minutes: the ranges shrink to what it holds.
+    for (const example of examples) {
+      const promql = example.replace(/\[\d+[mh]\]/g, '[10s]');
+      const result = await eventually(promql, (r) => r.length > 0);
+      assert.ok(result.length > 0, example);
+    }
+    const down = await query('netdiag_target_up == 0');
+    assert.deepEqual(
+      down.map((s) => s.metric.target),
+      ['dropped'],
+    );
   });
 });

@@ -71,35 +71,35 @@ describe('defaults', () => {
 describe('defaultCardinalityLimit', () => {
   it('is at least 2000', () => {
     assert.equal(defaultCardinalityLimit([]), 2000);
-    assert.equal(defaultCardinalityLimit(targets(475, 'auto')), 2000);
+    assert.equal(defaultCardinalityLimit(targets(380, 'auto')), 2000);
   });
 
-  it('grows by 4 per address probed, 2 addresses for dual, plus 100', () => {
-    assert.equal(defaultCardinalityLimit(targets(476, 'ipv4')), 2004);
-    assert.equal(defaultCardinalityLimit(targets(1000, 'auto')), 4100);
-    assert.equal(defaultCardinalityLimit(targets(1000, 'dual')), 8100);
-    assert.equal(defaultCardinalityLimit([...targets(500, 'ipv6'), ...targets(500, 'dual')]), 6100);
+  it('grows by 5 per address probed, 2 addresses for dual, plus 100', () => {
+    assert.equal(defaultCardinalityLimit(targets(381, 'ipv4')), 2005);
+    assert.equal(defaultCardinalityLimit(targets(1000, 'auto')), 5100);
+    assert.equal(defaultCardinalityLimit(targets(1000, 'dual')), 10100);
+    assert.equal(defaultCardinalityLimit([...targets(500, 'ipv6'), ...targets(500, 'dual')]), 7600);
   });
 
-  it('grows by 4 per knocked port of each address', () => {
-    assert.equal(defaultCardinalityLimit(targets(1000, 'auto', knock(443))), 4100);
-    assert.equal(defaultCardinalityLimit(targets(1000, 'auto', knock(22, 80, 443))), 12100);
+  it('grows by 5 per knocked port of each address', () => {
+    assert.equal(defaultCardinalityLimit(targets(1000, 'auto', knock(443))), 5100);
+    assert.equal(defaultCardinalityLimit(targets(1000, 'auto', knock(22, 80, 443))), 15100);
     assert.equal(
       defaultCardinalityLimit(targets(1000, 'dual', { ...knock(80, 443), ping: DEFAULT_PING })),
-      24100,
+      30100,
     );
   });
 
-  it('grows by 4 + max_hops × max_hop_addresses per traced address', () => {
-    assert.equal(defaultCardinalityLimit(targets(1, 'auto', trace(30, 64))), 2024);
-    assert.equal(defaultCardinalityLimit(targets(10, 'auto', trace(30, 64))), 100 + 10 * 1924);
-    assert.equal(defaultCardinalityLimit(targets(10, 'dual', trace(10, 100))), 100 + 20 * 1004);
-    assert.equal(defaultCardinalityLimit(targets(500, 'auto', trace(1, 1))), 2600);
+  it('grows by 5 + max_hops × max_hop_addresses per traced address', () => {
+    assert.equal(defaultCardinalityLimit(targets(1, 'auto', trace(30, 64))), 2025);
+    assert.equal(defaultCardinalityLimit(targets(10, 'auto', trace(30, 64))), 100 + 10 * 1925);
+    assert.equal(defaultCardinalityLimit(targets(10, 'dual', trace(10, 100))), 100 + 20 * 1005);
+    assert.equal(defaultCardinalityLimit(targets(500, 'auto', trace(1, 1))), 3100);
   });
 
   it('adds up the probes of a target', () => {
     const all = { ping: DEFAULT_PING, ...knock(80, 443), ...trace(20, 50) };
-    assert.equal(defaultCardinalityLimit(targets(3, 'dual', all)), 100 + 6 * (4 + 8 + 4 + 1000));
+    assert.equal(defaultCardinalityLimit(targets(3, 'dual', all)), 100 + 6 * (5 + 10 + 5 + 1000));
   });
 
   it('is what parseConfig uses when cardinality_limit is not set', () => {
@@ -107,6 +107,6 @@ describe('defaultCardinalityLimit', () => {
       { length: 600 },
       (_, i) => `  - { name: t${i}, host: h${i}.example, family: dual, ping: {} }`,
     );
-    assert.equal(parseConfig(`targets:\n${lines.join('\n')}\n`, 'c.yaml').cardinalityLimit, 4900);
+    assert.equal(parseConfig(`targets:\n${lines.join('\n')}\n`, 'c.yaml').cardinalityLimit, 6100);
   });
 });

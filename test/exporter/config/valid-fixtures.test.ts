@@ -59,8 +59,8 @@ const trace = (parts: Partial<TraceProbeConfig> = {}): TraceProbeConfig => ({
   ...parts,
 });
 
-/** defaultCardinalityLimit: per address 4 for ping, 4 per knock port, 4 + max_hops × max_hop_addresses for trace. */
-const TRACE_SERIES = 4 + 30 * 64;
+/** defaultCardinalityLimit: per address 5 for ping, 5 per knock port, 5 + max_hops × max_hop_addresses for trace. */
+const TRACE_SERIES = 5 + 30 * 64;
 
 const EXPECTED: Record<string, Partial<Config>> = {
   minimal: { targets: [target('gateway', '10.0.6.2')] },
@@ -130,7 +130,7 @@ const EXPECTED: Record<string, Partial<Config>> = {
     ],
   },
   'trace-protocols': {
-    cardinalityLimit: 100 + 4 * TRACE_SERIES + (4 + 16 * 128),
+    cardinalityLimit: 100 + 4 * TRACE_SERIES + (5 + 16 * 128),
     targets: [
       without('udp', '10.0.6.2', { trace: trace() }),
       without('tcp', '10.0.6.3', { trace: trace({ protocol: 'tcp', port: 443 }) }),
@@ -152,7 +152,7 @@ const EXPECTED: Record<string, Partial<Config>> = {
     ],
   },
   'trace-defaults': {
-    cardinalityLimit: 100 + 4 * TRACE_SERIES + (4 + 8 * 64),
+    cardinalityLimit: 100 + 4 * TRACE_SERIES + (5 + 8 * 64),
     targets: [
       without('inherits', '10.0.6.2', {
         trace: trace({ protocol: 'tcp', port: 8443, interval: 120, timeout: 2, flows: 16 }),
@@ -172,7 +172,7 @@ const EXPECTED: Record<string, Partial<Config>> = {
     ],
   },
   'all-probes': {
-    cardinalityLimit: 100 + 2 * (4 + 2 * 4 + 4 + 20 * 100),
+    cardinalityLimit: 100 + 2 * (5 + 2 * 5 + 5 + 20 * 100),
     targets: [
       target('website', 'www.example.com', {
         family: 'dual',

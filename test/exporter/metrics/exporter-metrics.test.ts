@@ -181,4 +181,45 @@ describe('ExporterMetrics', () => {
     metrics.close();
     await pipeline.shutdown();
   });
+
+  it('derives netdiag_target_up from every probe window of the target, and 0 when it resolves to nothing', async () => {
+    // The exporter's own store: series of the SDK's observable instruments outlive their target.
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 100 });
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: BUCKETS,
+      store: pipeline.store,
+    });
+    const up = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        select(parseSamples(await scrapeText(pipeline)), 'netdiag_target_up').map((s) => [
+          s.labels.target,
+          s.value,
+        ]),
+      );
+    const round = { hops: [], paths: 1, pathSetHash: 'a', duration: 0.1 };
+    for (const target of ['traced', 'lost', 'knocked', 'fresh']) metrics.setAddresses(target, { target }, 1);
+    const attributes = (target: string) => ({ target, address: '10.0.0.1', family: 'ipv4' });
+    metrics.trace.series({ ...attributes('traced'), protocol: 'udp' }, 8).record({ ...round, reached: true });
+    metrics
+      .pingSeries(attributes('traced'), 60)
+      .record({ seq: 0, rtt: null, failure: { reason: 'timeout' } });
+    metrics.trace.series({ ...attributes('lost'), protocol: 'udp' }, 8).record({ ...round, reached: false });
+    metrics.pingSeries(attributes('lost'), 60).record({ seq: 0, rtt: null, failure: { reason: 'timeout' } });
+    const knock = metrics.knock.series({ ...attributes('knocked'), port: '22' }, 60);
+    knock.record({ rtt: null, failure: { reason: 'timeout' } });
+    knock.record({ rtt: 0.001, state: 'closed' });
+    metrics.pingSeries(attributes('fresh'), 60);
+    // A trace that reached, an RST: answers. Every window lost: down. No result yet: no verdict.
+    assert.deepEqual(await up(), { traced: 1, lost: 0, knocked: 1 });
+    metrics.setAddresses('knocked', { target: 'knocked' }, 0);
+    assert.deepEqual(
+      await up(),
+      { traced: 1, lost: 0, knocked: 0 },
+      'resolving to nothing is down, whatever the window holds',
+    );
+    metrics.forgetTarget('lost');
+    assert.deepEqual(await up(), { traced: 1, knocked: 0 });
+    metrics.close();
+    await pipeline.shutdown();
+  });
 });

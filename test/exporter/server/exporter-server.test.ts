@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { createLogger, silentLogger } from '../../../exporter/logging';
 
 describe('ExporterServer', () => {
-  it('serves /metrics and /-/healthy, 404 elsewhere, 405 for other methods', async () => {
+  it('serves /, /metrics and /-/healthy, 404 elsewhere, 405 for other methods', async () => {
     const server = await ExporterServer.listen({
       listen: { host: '127.0.0.1', port: 0 },
       logger: silentLogger,
@@ -18,7 +18,8 @@ describe('ExporterServer', () => {
       assert.equal(await metrics.text(), 'netdiag_up 1\n');
       assert.equal((await get('/-/healthy')).status, 200);
       assert.equal((await get('/metrics?x=1')).status, 200);
-      assert.equal((await get('/')).status, 404);
+      assert.equal((await get('/')).status, 200);
+      assert.equal((await get('/index.html')).status, 404);
       assert.equal((await get('/probe?target=10.0.0.1')).status, 404);
       const post = await get('/metrics', { method: 'POST' });
       assert.equal(post.status, 405);
