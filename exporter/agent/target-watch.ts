@@ -50,6 +50,10 @@ export class TargetWatch {
   }
 
   start(): void {
+    // The error counters exist from the start, at 0, even while a slow name is still resolving:
+    // rate() and increase() alerts then have a series to evaluate.
+    for (const prober of this.context.probers)
+      if (prober.plansOf(this.target).length > 0) this.context.metrics.probing(this.target.name, prober.name);
     this.resolver.start();
   }
 

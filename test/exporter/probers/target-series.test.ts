@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startAgent, type Agent } from '../../../exporter/agent';
 import { parseConfig, type Config } from '../../../exporter/config';
 import { createPrometheusPipeline } from '../../../exporter/metrics';
+import type { LookupAll } from '../../../exporter/resolver';
 import { SocketRegistry } from '../../../probes';
 import { fakeFactory, type FakeTransport } from '../../support/fake-transport';
 import { echoReplyV4 } from '../../support/packets';
@@ -40,7 +41,13 @@ function answerPings(transport: FakeTransport): void {
   };
 }
 
-async function withAgent(body: (agent: Agent, scrape: () => Promise<Sample[]>) => Promise<void>) {
+const refuse: LookupAll = () =>
+  Promise.reject(Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' }));
+
+async function withAgent(
+  body: (agent: Agent, scrape: () => Promise<Sample[]>) => Promise<void>,
+  lookup: LookupAll = refuse,
+) {
   const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
   const factory = fakeFactory();
   const sockets = new SocketRegistry((options) => {
@@ -53,7 +60,7 @@ async function withAgent(body: (agent: Agent, scrape: () => Promise<Sample[]>) =
     meterProvider: pipeline.meterProvider,
     store: pipeline.store,
     sockets,
-    lookup: () => Promise.reject(Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' })),
+    lookup,
   });
   try {
     await body(agent, async () => parseSamples(await scrapeText(pipeline)));
@@ -95,6 +102,18 @@ describe('per-target series from the first collection', () => {
       );
       assert.deepEqual(errors(first, 'answering', 'trace'), {});
     });
+  });
+
+  it('exports them while a name is still resolving (a resolver that never answers)', async () => {
+    await withAgent(
+      async (_agent, scrape) => {
+        const zeros = { timeout: 0, unreachable: 0, send: 0, resolve: 0, start: 0 };
+        const first = await scrape();
+        assert.deepEqual(errors(first, 'nameless', 'ping'), zeros);
+        assert.deepEqual(errors(first, 'nameless', 'knock'), zeros);
+      },
+      () => new Promise(() => undefined),
+    );
   });
 
   it('says which targets answered: 1 for an answered window, 0 for a lost one and for a name that does not resolve', async () => {
