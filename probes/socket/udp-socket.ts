@@ -1,7 +1,7 @@
 import type { IpFamily } from '../packet';
 import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
-import type { RawTransport } from './raw-transport';
+import type { RawTransport, TimestampSource } from './raw-transport';
 import type { SharedSocket, SocketRegistry } from './socket-registry';
 
 /** A UDP probe in flight, waiting for the ICMP error that quotes it. */
@@ -68,6 +68,11 @@ export class UdpSocket implements SharedSocket {
 
   get headerIncluded(): boolean {
     return this.transport.headerIncluded;
+  }
+
+  /** Where the RTTs' times come from (see TimestampSource). */
+  get timestampSource(): TimestampSource {
+    return this.transport.timestampSource ?? 'user';
   }
 
   get pendingCount(): number {
