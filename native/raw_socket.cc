@@ -176,16 +176,22 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     return env.Undefined();
   }
 
-  // enableTimestamps(): asks for kernel receive stamps (SO_TIMESTAMPNS), software transmit stamps on the
-  // error queue (SO_TIMESTAMPING, keyed by OPT_ID, without the packet: OPT_TSONLY) and, for IPv6, the hop
-  // limit of each datagram. Returns what the kernel accepted, as kRxKernel | kTxKernel | kHopLimit bits.
+  // enableTimestamps(): asks for kernel receive stamps (SO_TIMESTAMPNS), transmit stamps on the error
+  // queue (SO_TIMESTAMPING, keyed by OPT_ID, without the packet: OPT_TSONLY) and, for IPv6, the hop limit
+  // of each datagram. Returns what the kernel accepted, as kRxKernel | kTxKernel | kHopLimit bits.
+  //
+  // The transmit stamp is TX_SCHED's, taken as the packet enters the device's queueing discipline
+  // (__dev_queue_xmit), not TX_SOFTWARE's, taken by the driver: the sending system call makes the former
+  // for every device, so it is on the error queue when sendto returns, where the latter waits for the
+  // queue to drain on devices with one; and a capture's transmit time (dev_queue_xmit_nit) comes after
+  // the former and before the latter, whose wait includes delivering the copy to the capturing process.
   Napi::Value EnableTimestamps(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
     int accepted = 0;
     int on = 1;
     if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0) accepted |= kRxKernel;
-    int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+    int flags = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
                 SOF_TIMESTAMPING_OPT_TSONLY;
     if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0) {
       accepted |= kTxKernel;
@@ -198,8 +204,9 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
 
   // send(packet: Buffer, length, address: string, times: BigInt64Array): sendto(2). Returns 0, or the errno
   // (EAGAIN when the socket buffer is full). On success times[0] is when the packet left: the kernel's
-  // software transmit stamp when the error queue holds it by the time sendto returns (a device without a
-  // queue: veth, loopback), else uv_hrtime read just before sendto; times[1] is 1 for a kernel stamp.
+  // transmit stamp when the error queue holds it by the time sendto returns (the usual case; not when the
+  // packet waits for address resolution), else uv_hrtime read just before sendto; times[1] is 1 for a
+  // kernel stamp.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -245,7 +252,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       for (int i = 0; i < kErrorQueueReadsPerSend && ReadError(&entry); i++) {
         if (!entry.timestamp) continue;
         // Keys count sends. One at or past ours is ours: no later send exists yet. One before is a late
-        // stamp of an earlier packet (it waited in a queue) whose send already reported the user-space time.
+        // stamp of an earlier packet (it waited for address resolution) whose send already reported the
+        // user-space time.
         if (static_cast<int32_t>(entry.key - key) < 0) continue;
         next_tx_key_ = entry.key + 1;
         KernelClock clock = KernelClock::Now();
@@ -276,7 +284,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         error = reinterpret_cast<const struct sock_extended_err*>(CMSG_DATA(c));
     }
     if (stamps != nullptr && error != nullptr && error->ee_origin == SO_EE_ORIGIN_TIMESTAMPING &&
-        error->ee_info == SCM_TSTAMP_SND) {
+        error->ee_info == SCM_TSTAMP_SCHED) {
       entry->timestamp = true;
       entry->key = error->ee_data;
       entry->stamp = ToNs(stamps->ts[0]);
