@@ -40,8 +40,10 @@ constexpr size_t kAddressBytes = 16;
 // Control-message space for one datagram: a timestamp, a hop limit, an extended error with its offender.
 constexpr size_t kControlBytes = 256;
 
+// An Error as Node's system errors carry it (code, errno, syscall), its message strerror(3)'s text, as
+// raw-socket words its errors ("No buffer space available"): the CLI prints it after "send failed: ".
 Napi::Error ErrnoError(Napi::Env env, int errnum, const char* what) {
-  Napi::Error error = Napi::Error::New(env, std::string(what) + ": " + strerror(errnum));
+  Napi::Error error = Napi::Error::New(env, strerror(errnum));
   error.Set("code", Napi::String::New(env, uv_err_name(-errnum)));
   error.Set("errno", Napi::Number::New(env, errnum));
   error.Set("syscall", Napi::String::New(env, what));
@@ -202,8 +204,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     return Napi::Number::New(env, accepted);
   }
 
-  // send(packet: Buffer, length, address: string, times: BigInt64Array): sendto(2). Returns 0, or the errno
-  // (EAGAIN when the socket buffer is full). On success times[0] is when the packet left: the kernel's
+  // send(packet: Buffer, length, address: string, times: BigInt64Array): sendto(2). Returns 0, EAGAIN (the
+  // socket buffer is full), or the Error of any other errno (code, errno, syscall, strerror's message). On success times[0] is when the packet left: the kernel's
   // transmit stamp when the error queue holds it by the time sendto returns (the usual case; not when the
   // packet waits for address resolution), else uv_hrtime read just before sendto; times[1] is 1 for a
   // kernel stamp.
@@ -225,12 +227,13 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       auto* in = reinterpret_cast<struct sockaddr_in*>(&to);
       in->sin_family = AF_INET;
       to_length = sizeof *in;
-      if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) != 1) return Napi::Number::New(env, EINVAL);
+      if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) != 1) return ErrnoError(env, EINVAL, "sendto").Value();
     } else {
       auto* in6 = reinterpret_cast<struct sockaddr_in6*>(&to);
       in6->sin6_family = AF_INET6;
       to_length = sizeof *in6;
-      if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) != 1) return Napi::Number::New(env, EINVAL);
+      if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) != 1)
+        return ErrnoError(env, EINVAL, "sendto").Value();
     }
     int64_t before = static_cast<int64_t>(uv_hrtime());
     ssize_t sent = sendto(fd_, packet.Data(), length, 0, reinterpret_cast<struct sockaddr*>(&to), to_length);
@@ -241,7 +244,10 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       before = static_cast<int64_t>(uv_hrtime());
       sent = sendto(fd_, packet.Data(), length, 0, reinterpret_cast<struct sockaddr*>(&to), to_length);
     }
-    if (sent < 0) return Napi::Number::New(env, errno);
+    if (sent < 0) {
+      if (errno == EAGAIN) return Napi::Number::New(env, EAGAIN);
+      return ErrnoError(env, errno, "sendto").Value();
+    }
     int64_t* out = times.Data();
     out[0] = before;
     out[1] = 0;
@@ -310,7 +316,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   // receive(buffer, slotBytes, lengths: Int32Array, times: BigInt64Array, details: Int32Array,
   //         addresses: Buffer): up to lengths.length datagrams in one recvmmsg(2), datagram i at
   // buffer[i * slotBytes], its source address at addresses[i * 16]. Returns how many (0: nothing queued),
-  // or -errno. times[i] is the kernel's receive stamp made monotonic, or uv_hrtime after the call when the
+  // or the Error of the errno. times[i] is the kernel's receive stamp made monotonic, or uv_hrtime after the call when the
   // kernel gave none; details[2i] is the IPv6 hop limit (-1 when not given), details[2i + 1] is 1 for a
   // kernel stamp.
   Napi::Value Receive(const Napi::CallbackInfo& info) {
@@ -347,7 +353,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       count = recvmmsg(fd_, messages_.data(), static_cast<unsigned>(slots), MSG_DONTWAIT, nullptr);
       if (count < 0 && (errno == EAGAIN || errno == EINTR)) return Napi::Number::New(env, 0);
     }
-    if (count < 0) return Napi::Number::New(env, -errno);
+    if (count < 0) return ErrnoError(env, errno, "recvmmsg").Value();
     KernelClock clock = KernelClock::Now();
     int64_t* out_times = times.Data();
     int32_t* out_lengths = lengths.Data();
@@ -387,9 +393,9 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     control_.assign(slots * kControlBytes, 0);
   }
 
-  // startReading(onReady: (status, events) => void): calls onReady from the event loop whenever the socket
+  // startReading(onReady: (error, events) => void): calls onReady from the event loop whenever the socket
   // has datagrams or error-queue entries (events & 1), or, while watchWritable(true), room to send
-  // (events & 2). Level-triggered: what is not read calls again. status < 0 is a libuv error.
+  // (events & 2). Level-triggered: what is not read calls again. error is null, or libuv's.
   Napi::Value StartReading(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -424,7 +430,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     if (self->fd_ < 0 || self->on_ready_.IsEmpty()) return;
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
-    self->on_ready_.MakeCallback(env.Global(), {Napi::Number::New(env, status), Napi::Number::New(env, events)});
+    Napi::Value error = status < 0 ? ErrnoError(env, -status, "uv_poll").Value() : env.Null();
+    self->on_ready_.MakeCallback(env.Global(), {error, Napi::Number::New(env, events)});
     if (env.IsExceptionPending()) {
       Napi::Error error = env.GetAndClearPendingException();
       napi_fatal_exception(env, error.Value());
@@ -461,14 +468,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   std::vector<char> control_;
 };
 
-// errorText(errno): strerror(3)'s text, as raw-socket words its errors ("No buffer space available").
-Napi::Value ErrorText(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("RawSocket", RawSocket::Define(env));
-  exports.Set("errorText", Napi::Function::New<ErrorText>(env, "errorText"));
   return exports;
 }
 

@@ -16,14 +16,14 @@ export interface NativeRawSocket {
   /** Asks the kernel for timestamps; returns the TIMESTAMPS_* bits it accepted. */
   enableTimestamps(): number;
   /**
-   * sendto(2) of packet[0, length). Returns 0, or the errno (EAGAIN: the socket buffer is full). On
-   * success times[0] is when the packet left (process.hrtime domain) and times[1] 1 when that is the
-   * kernel's transmit stamp, 0 when it is the time read just before sendto.
+   * sendto(2) of packet[0, length). Returns 0, SEND_WOULD_BLOCK (EAGAIN: the socket buffer is full),
+   * or the errno's Error. On success times[0] is when the packet left (process.hrtime domain) and
+   * times[1] 1 when that is the kernel's transmit stamp, 0 when it is the time read before sendto.
    */
-  send(packet: Buffer, length: number, address: string, times: BigInt64Array): number;
+  send(packet: Buffer, length: number, address: string, times: BigInt64Array): number | Error;
   /**
    * recvmmsg(2) of up to lengths.length datagrams, datagram i at buffer[i * slotBytes] with its source
-   * at addresses[i * 16]. Returns how many (0: none queued) or -errno. times[i] is its receive time
+   * at addresses[i * 16]. Returns how many (0: none queued) or the errno's Error. times[i] is its receive time
    * (process.hrtime domain), details[2i] its IPv6 hop limit or -1, details[2i + 1] 1 for a kernel stamp.
    */
   receive(
@@ -33,11 +33,11 @@ export interface NativeRawSocket {
     times: BigInt64Array,
     details: Int32Array,
     addresses: Buffer,
-  ): number;
+  ): number | Error;
   /** Empties the error queue; returns the entries other than transmit stamps read since the last call. */
   drainErrors(): number;
   /** Calls onReady from the event loop: events & READY_READABLE, or READY_WRITABLE while watched. */
-  startReading(onReady: (status: number, events: number) => void): void;
+  startReading(onReady: (error: Error | null, events: number) => void): void;
   watchWritable(on: boolean): void;
   /** Idempotent. */
   close(): void;
@@ -45,9 +45,10 @@ export interface NativeRawSocket {
 
 export interface NativeAddon {
   RawSocket: new (family: IpFamily, protocol: number) => NativeRawSocket;
-  /** strerror(3)'s text for an errno. */
-  errorText(errno: number): string;
 }
+
+/** What send() returns when the socket buffer is full (EAGAIN). */
+export const SEND_WOULD_BLOCK = 11;
 
 /** Bits of NativeRawSocket.enableTimestamps(). */
 export const TIMESTAMPS_RECEIVE = 1;
@@ -59,10 +60,11 @@ export const READY_WRITABLE = 2;
 /** dist/probes/socket/ -> the package root, where node-gyp builds. */
 const ADDON_FILE = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'netdiag_raw_socket.node');
 
-/** The addon, or the Error that says why it cannot be used here. */
+/**
+ * The addon, or the Error that says why it cannot be used here (node-gyp builds it on Linux only:
+ * elsewhere the file is missing).
+ */
 export function loadNativeAddon(file: string = ADDON_FILE): NativeAddon | Error {
-  if (process.platform !== 'linux')
-    return new Error(`the native socket module is Linux only, not ${process.platform}`);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as NativeAddon;

@@ -4,6 +4,7 @@ import { openFailure } from './open-failure';
 import {
   READY_READABLE,
   READY_WRITABLE,
+  SEND_WOULD_BLOCK,
   TIMESTAMPS_RECEIVE,
   TIMESTAMPS_SEND,
   type NativeAddon,
@@ -19,7 +20,6 @@ const RECEIVE_SLOTS = 16;
 const SLOT_BYTES = 65536;
 /** Bytes of source address per slot, as the addon writes them. */
 const ADDRESS_BYTES = 16;
-const EAGAIN = 11;
 
 interface QueuedSend {
   packet: Buffer;
@@ -63,7 +63,7 @@ export class NativeTransport implements RawTransport {
   private closed = false;
 
   constructor(
-    private readonly addon: NativeAddon,
+    addon: NativeAddon,
     private readonly options: RawTransportOptions,
   ) {
     this.family = options.family;
@@ -88,10 +88,10 @@ export class NativeTransport implements RawTransport {
     this.socket.startReading(this.onReady);
   }
 
-  private readonly onReady = (status: number, events: number): void => {
+  private readonly onReady = (error: Error | null, events: number): void => {
     if (this.closed) return;
-    if (status < 0) {
-      this.options.onError?.(new Error(`raw socket poll failed: ${this.addon.errorText(-status)}`));
+    if (error !== null) {
+      this.options.onError?.(error);
       return;
     }
     if (events & READY_WRITABLE) this.flush();
@@ -110,8 +110,8 @@ export class NativeTransport implements RawTransport {
     try {
       for (let read = 0; read < max && !this.closed;) {
         const count = this.socket.receive(receiveBuffer, SLOT_BYTES, lengths, times, details, addresses);
-        if (count < 0) {
-          options.onError?.(new Error(`raw socket receive failed: ${this.addon.errorText(-count)}`));
+        if (count instanceof Error) {
+          options.onError?.(count);
           return;
         }
         for (let i = 0; i < count && !this.closed; i++) {
@@ -153,7 +153,7 @@ export class NativeTransport implements RawTransport {
       return;
     }
     const result = this.sendNow(packet, destination, hopLimit);
-    if (result === EAGAIN) {
+    if (result === SEND_WOULD_BLOCK) {
       this.enqueue({ packet: Buffer.from(packet), destination, onSent, onError, hopLimit });
     } else if (result instanceof Error) {
       onError(result);
@@ -162,8 +162,12 @@ export class NativeTransport implements RawTransport {
     }
   }
 
-  /** The send time, EAGAIN, or the error of this one packet. */
-  private sendNow(packet: Buffer, destination: string, hopLimit: number | undefined): bigint | Error | 11 {
+  /** The send time, SEND_WOULD_BLOCK, or the error of this one packet. */
+  private sendNow(
+    packet: Buffer,
+    destination: string,
+    hopLimit: number | undefined,
+  ): bigint | Error | typeof SEND_WOULD_BLOCK {
     try {
       if (hopLimit !== undefined && !this.headerIncluded && hopLimit !== this.currentHopLimit) {
         if (this.family === 6) this.socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hopLimit);
@@ -173,17 +177,9 @@ export class NativeTransport implements RawTransport {
     } catch (error) {
       return error as Error;
     }
-    const errno = this.socket.send(packet, packet.length, destination, this.sendTimes);
-    if (errno === 0) return this.sendTimes[0]!;
-    if (errno === EAGAIN) return EAGAIN;
-    return this.sendError(errno);
-  }
-
-  private sendError(errno: number): Error {
-    const error = new Error(this.addon.errorText(errno)) as NodeJS.ErrnoException;
-    error.errno = errno;
-    error.syscall = 'sendto';
-    return error;
+    const result = this.socket.send(packet, packet.length, destination, this.sendTimes);
+    if (result === 0) return this.sendTimes[0]!;
+    return result === SEND_WOULD_BLOCK ? SEND_WOULD_BLOCK : (result as Error);
   }
 
   private enqueue(send: QueuedSend): void {
@@ -196,7 +192,7 @@ export class NativeTransport implements RawTransport {
     while (this.queue.length > 0 && !this.closed) {
       const next = this.queue[0]!;
       const result = this.sendNow(next.packet, next.destination, next.hopLimit);
-      if (result === EAGAIN) return;
+      if (result === SEND_WOULD_BLOCK) return;
       this.queue.shift();
       if (result instanceof Error) next.onError(result);
       else next.onSent(result);

@@ -89,9 +89,9 @@ targets:
       const name = family === 'ipv4' ? 'slow-v4' : 'slow-v6';
       await sleep(500);
       const before = await exporter.scrape();
-      // -U: iputils times replies in user space too, like every raw-socket prober; by default it
-      // reads kernel receive timestamps, which raw-socket cannot (the gap is in bench/results.md).
-      const iputils = await client.exec(['ping', '-U', '-q', '-c', '50', '-i', '0.02', slow.b[family]]);
+      // iputils' default: kernel receive timestamps, like ours (with -U it times replies after its
+      // wake-up, which on a loaded VM can read milliseconds over the link: bench/results.md).
+      const iputils = await client.exec(['ping', '-q', '-c', '50', '-i', '0.02', slow.b[family]]);
       const after = await exporter.scrape();
       const delta = (metric: string): number =>
         sum(select(after, metric, { target: name })) - sum(select(before, metric, { target: name }));

@@ -1,7 +1,7 @@
 // RTTs at light load from kernel timestamps (issue 20): one target per family one veth hop away,
 // pinged once a second, side by side with iputils ping (its default: kernel receive stamps) and
 // under a capture. The process sleeps between requests, so a reply wakes it from idle: with times
-// read in JavaScript after that wake-up, RTTs read 0.1-0.15 ms over the truth (see the issue); with
+// read in JavaScript after that wake-up, RTTs read several times the truth (see the issue); with
 // the kernel's stamps the wake-up is outside the measurement, whatever the machine's load.
 //
 // The truth is the wire: the times tcpdump saw on the client's interface, each RTT within 50 µs.

@@ -20,7 +20,6 @@ function fakeAddon(
 ): NativeAddon & { closed: number } {
   const addon = {
     closed: 0,
-    errorText: (n: number) => `errno ${n}`,
     RawSocket: class {
       constructor() {
         if (openError) throw openError;
