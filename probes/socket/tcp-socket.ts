@@ -15,7 +15,7 @@ import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
 import type { RawTransport, RawTransportFactory, TimestampSource } from './raw-transport';
 import type { SharedSocket, SocketRegistry } from './socket-registry';
-import { tcpAnswerFilter } from './tcp-answer-filter';
+import { tcpAnswerFilter } from './socket-filters';
 
 /** A SYN waiting for its answer: the SYN-ACK or RST that acknowledges it, or an ICMP error quoting it. */
 export interface TcpExpectation {

@@ -1,4 +1,4 @@
-// The classic BPF filter on the raw TCP socket (issue 20): a raw IPPROTO_TCP socket gets a copy of
+// The classic BPF filters on the raw TCP and UDP sockets (issue 20): a raw IPPROTO_TCP socket gets a copy of
 // every TCP segment of its namespace, so a bulk transfer beside the exporter used to be read, decoded
 // and counted `foreign` segment by segment. With the filter only SYN-ACKs and RSTs reach user space.
 // The truth is an unfiltered raw TCP socket beside it, which sees every segment the namespace carried.
@@ -11,6 +11,7 @@ import { fixturePath } from '../support/paths';
 const BULK_BYTES = 128 * 1024 * 1024;
 const CLOSED_CONNECTS = 5;
 const KNOCKS = 10;
+const DATAGRAMS = 2000;
 
 interface Stats {
   received: number;
@@ -22,17 +23,18 @@ interface Stats {
 interface Run {
   knocks: Record<'4' | '6', Array<{ rtt: number | null; state?: string }>>;
   stats: Record<'4' | '6', Stats>;
-  seen: Record<'4' | '6', { segments: number; answers: number }>;
+  udpStats: Record<'4' | '6', { received: number }>;
+  seen: Record<'4' | '6', { segments: number; answers: number; datagrams: number }>;
 }
 
-describe('TCP socket filter: a bulk transfer on the host does not reach the knocker', () => {
+describe('socket filters: bulk TCP and UDP traffic on the host does not reach the probes', () => {
   const lab = useLab();
   let ns: Netns;
   let run: Run;
 
   before(async () => {
     ns = await lab().namespace('tcpfilter');
-    const args = [String(BULK_BYTES), String(CLOSED_CONNECTS), String(KNOCKS)];
+    const args = [String(BULK_BYTES), String(CLOSED_CONNECTS), String(KNOCKS), String(DATAGRAMS)];
     const { stdout } = await ns.exec(['node', fixturePath('tcp-bulk-filter'), ...args], {
       timeoutMs: 120_000,
     });
@@ -58,6 +60,12 @@ describe('TCP socket filter: a bulk transfer on the host does not reach the knoc
       assert.equal(knocks.length, KNOCKS);
       for (const knock of knocks)
         assert.ok(knock.state === 'open' && knock.rtt !== null, JSON.stringify(knock));
+    });
+
+    it(`the send-only UDP socket reads none of the namespace's datagrams (IPv${family})`, () => {
+      // The unfiltered socket saw the test's datagrams (and whatever else UDP the namespace carried).
+      assert.ok(run.seen[family].datagrams >= DATAGRAMS, `${run.seen[family].datagrams} datagrams`);
+      assert.equal(run.udpStats[family].received, 0);
     });
   }
 });

@@ -1,3 +1,6 @@
+// Classic BPF programs (SO_ATTACH_FILTER) for the raw sockets: a raw socket of a transport protocol
+// gets a copy of every datagram of that protocol in its namespace, and a filter drops what the socket
+// has no use for before it is queued, read and counted.
 import { endianness } from 'node:os';
 
 import type { IpFamily } from '../packet';
@@ -49,6 +52,12 @@ export function tcpAnswerFilter(family: IpFamily): Buffer {
   ];
   return encodeProgram(program);
 }
+
+/**
+ * For the raw UDP socket, which only sends: answers to UDP probes are ICMP errors, read by the ICMP
+ * socket, so every datagram it would read is a copy of other programs' traffic.
+ */
+export const RECEIVE_NOTHING_FILTER: Buffer = encodeProgram([[RET_K, 0, 0, 0]]);
 
 /** struct sock_filter in the host's byte order: u16 code, u8 jt, u8 jf, u32 k. */
 function encodeProgram(program: readonly Instruction[]): Buffer {
