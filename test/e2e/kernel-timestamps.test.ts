@@ -66,6 +66,8 @@ describe('kernel timestamps: light-load RTTs agree with iputils and with the wir
         throw new Error(`tcpdump did not start: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // Margin: tcpdump reports "listening" a moment before its capture really starts.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const { stdout } = await client.exec(
       [
         'node',
