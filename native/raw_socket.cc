@@ -58,11 +58,30 @@ int64_t RealtimeNs() {
 
 int64_t ToNs(const struct timespec& ts) { return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec; }
 
+// Reads of the clock pair tried at most, and the spread below which one is taken at once.
+constexpr int kClockPairTries = 4;
+constexpr int64_t kClockPairSpreadNs = 2000;
+
 struct KernelClock {
   int64_t real;
   int64_t mono;
-  // Read right after the call that returned the stamps: the realtime clock, then the monotonic one.
-  static KernelClock Now() { return {RealtimeNs(), static_cast<int64_t>(uv_hrtime())}; }
+  // Read right after the call that returned the stamps. The realtime read is bracketed by two monotonic
+  // ones and paired with their middle: a preemption between the reads would otherwise shift every time
+  // converted with the pair by its length. The tightest bracket of a few tries is kept.
+  static KernelClock Now() {
+    KernelClock best{0, 0};
+    int64_t best_spread = INT64_MAX;
+    for (int i = 0; i < kClockPairTries && best_spread > kClockPairSpreadNs; i++) {
+      int64_t before = static_cast<int64_t>(uv_hrtime());
+      int64_t real = RealtimeNs();
+      int64_t after = static_cast<int64_t>(uv_hrtime());
+      if (after - before < best_spread) {
+        best_spread = after - before;
+        best = {real, before + (after - before) / 2};
+      }
+    }
+    return best;
+  }
   int64_t Monotonic(int64_t stamp) const { return mono - (real - stamp); }
 };
 
@@ -87,6 +106,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
                            InstanceMethod<&RawSocket::DrainErrors>("drainErrors"),
                            InstanceMethod<&RawSocket::StartReading>("startReading"),
                            InstanceMethod<&RawSocket::WatchWritable>("watchWritable"),
+                           InstanceMethod<&RawSocket::ReportSendErrors>("reportSendErrors"),
                            InstanceMethod<&RawSocket::Close>("close"),
                        });
   }
@@ -204,6 +224,27 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     return Napi::Number::New(env, accepted);
   }
 
+  // reportSendErrors(): IPv4 only. IP_RECVERR is what makes raw_sendmsg() report ENOBUFS (a full egress
+  // queue) instead of hiding it, but set for good it also queues every ICMP error quoting a packet of the
+  // socket's protocol, anyone's (a forged flood included), on the error queue, and leaves its errno on the
+  // socket for the next call. So it is set only while sendto runs, and cleared after (which empties the
+  // error queue) once this send's transmit stamp is read.
+  Napi::Value ReportSendErrors(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    int off = 0;
+    if (family_ != AF_INET || setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &off, sizeof off) < 0) {
+      ErrnoError(env, family_ != AF_INET ? EINVAL : errno, "setsockopt(IP_RECVERR)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    recverr_during_send_ = true;
+    return env.Undefined();
+  }
+
+  void SetRecvErr(int on) {
+    if (recverr_during_send_) setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+  }
+
   // send(packet: Buffer, length, address: string, times: BigInt64Array): sendto(2). Returns 0, EAGAIN (the
   // socket buffer is full), or the Error of any other errno (code, errno, syscall, strerror's message). On success times[0] is when the packet left: the kernel's
   // transmit stamp when the error queue holds it by the time sendto returns (the usual case; not when the
@@ -235,6 +276,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) != 1)
         return ErrnoError(env, EINVAL, "sendto").Value();
     }
+    SetRecvErr(1);
     int64_t before = static_cast<int64_t>(uv_hrtime());
     ssize_t sent = sendto(fd_, packet.Data(), length, 0, reinterpret_cast<struct sockaddr*>(&to), to_length);
     if (sent < 0 && errno != EAGAIN && errno != ENOBUFS) {
@@ -245,9 +287,12 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       sent = sendto(fd_, packet.Data(), length, 0, reinterpret_cast<struct sockaddr*>(&to), to_length);
     }
     if (sent < 0) {
-      if (errno == EAGAIN) return Napi::Number::New(env, EAGAIN);
-      return ErrnoError(env, errno, "sendto").Value();
+      int failure = errno;
+      SetRecvErr(0);
+      if (failure == EAGAIN) return Napi::Number::New(env, EAGAIN);
+      return ErrnoError(env, failure, "sendto").Value();
     }
+    int64_t returned = static_cast<int64_t>(uv_hrtime());
     int64_t* out = times.Data();
     out[0] = before;
     out[1] = 0;
@@ -262,12 +307,17 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         // user-space time.
         if (static_cast<int32_t>(entry.key - key) < 0) continue;
         next_tx_key_ = entry.key + 1;
-        KernelClock clock = KernelClock::Now();
-        out[0] = clock.Monotonic(entry.stamp);
-        out[1] = 1;
+        int64_t stamped = KernelClock::Now().Monotonic(entry.stamp);
+        // The stamp is made inside this sendto: one outside it is not this packet's (or the clocks
+        // stepped), and the time read before the call stands.
+        if (stamped >= before && stamped <= returned) {
+          out[0] = stamped;
+          out[1] = 1;
+        }
         break;
       }
     }
+    SetRecvErr(0);
     return Napi::Number::New(env, 0);
   }
 
@@ -369,8 +419,12 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
           struct timespec stamp;
           memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-          out_times[i] = clock.Monotonic(ToNs(stamp));
-          kernel = true;
+          int64_t received = clock.Monotonic(ToNs(stamp));
+          // A stamp from after the read is no receive time (the wall clock stepped back): keep the read's.
+          if (received <= clock.mono) {
+            out_times[i] = received;
+            kernel = true;
+          }
         } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
           memcpy(&hop, CMSG_DATA(c), sizeof hop);
         }
@@ -457,6 +511,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   int fd_ = -1;
   int family_ = AF_INET;
   bool tx_stamps_ = false;
+  bool recverr_during_send_ = false;
   uint32_t next_tx_key_ = 0;
   uint64_t errors_read_ = 0;
   uv_poll_t* poll_ = nullptr;

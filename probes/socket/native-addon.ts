@@ -39,6 +39,11 @@ export interface NativeRawSocket {
   /** Calls onReady from the event loop: events & READY_READABLE, or READY_WRITABLE while watched. */
   startReading(onReady: (error: Error | null, events: number) => void): void;
   watchWritable(on: boolean): void;
+  /**
+   * IPv4: IP_RECVERR only while each sendto runs (so that ENOBUFS is reported), not for good (so that
+   * ICMP errors quoting anyone's packets are not queued on the socket). Throws when refused.
+   */
+  reportSendErrors(): void;
   /** Idempotent. */
   close(): void;
 }

@@ -37,10 +37,11 @@ interface QueuedSend {
  * process.hrtime's domain (see the clock invariant in native/raw_socket.cc). How late the process wakes
  * up for a reply then no longer shows in its RTT.
  *
- * IPv4 sockets set IP_RECVERR: without it raw_sendmsg() hides ENOBUFS (a full egress queue) and the
- * loss shows as a timeout. IPv6 sockets report it anyway, so IPV6_RECVERR is not set: with either, every
- * ICMP error quoting one of our packets is queued on the error queue as well and leaves its errno on the
- * socket for the next call (which the addon absorbs), work the ICMP socket already does once.
+ * IPv4 sockets set IP_RECVERR while each sendto runs: without it raw_sendmsg() hides ENOBUFS (a full
+ * egress queue) and the loss shows as a timeout; set for good, every ICMP error quoting a packet of the
+ * socket's protocol (a forged flood's included) would be queued on the error queue and leave its errno
+ * on the socket for the next call (see reportSendErrors). IPv6 sockets report ENOBUFS anyway, so
+ * IPV6_RECVERR is not set.
  */
 export class NativeTransport implements RawTransport {
   readonly family: IpFamily;
@@ -76,7 +77,10 @@ export class NativeTransport implements RawTransport {
     }
     try {
       configureSocket(this.socket, options);
-      if (options.family === 4) this.socket.setOption(IPPROTO_IP, IP_RECVERR, 1);
+      if (options.family === 4) {
+        this.socket.setOption(IPPROTO_IP, IP_RECVERR, 1); // refused: raw-socket is as good (open-transport.ts)
+        this.socket.reportSendErrors();
+      }
       if (options.filter !== undefined) this.socket.attachFilter(options.filter);
     } catch (error) {
       this.socket.close();

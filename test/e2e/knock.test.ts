@@ -111,7 +111,7 @@ describe('knock end to end (lab namespaces)', () => {
   });
 
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`open port: SYN-ACK within 0.6 ms of 2·D; closed port: RST; dropped SYNs: loss 1 (${family})`, async (t) => {
+    it(`open port: SYN-ACK within 1 ms of 2·D; closed port: RST; dropped SYNs: loss 1 (${family})`, async (t) => {
       const addr = link.b[family];
       const run = { addr, count: COUNT, interval: 0.05, timeout: 0.5 };
       const { results, stats } = await knockMany(client, [
@@ -131,10 +131,11 @@ describe('knock end to end (lab namespaces)', () => {
       const openRtt = summarizeRtts(open.slice(1).map((r) => r.rtt));
       assert.equal(openRtt.received, COUNT - 1);
       const openMedian = median(open.slice(1).map((r) => r.rtt!));
-      // 0.6 ms: the delay link's own excess over 2·D (its wake-up per packet, test/lab/README.md). The
-      // knock's times are the kernel's (issue 20): the process's wake-up latency is not in them.
+      // 1 ms: the delay link's own excess over 2·D (its wake-up per packet, test/lab/README.md), which
+      // grows in the loaded phases of this VM. The knock's times are the kernel's (issue 20): the
+      // process's wake-up latency is not in them.
       assert.ok(
-        Math.abs(openMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.0006,
+        Math.abs(openMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.001,
         `open: median RTT ${(openMedian * 1e3).toFixed(3)} ms (mean ${(openRtt.avg! * 1e3).toFixed(3)}) vs 2·D = ${2 * ONE_WAY_DELAY_MS} ms: ${open.map((r) => r.rtt).join(' ')}`,
       );
       assert.ok(
@@ -146,7 +147,7 @@ describe('knock end to end (lab namespaces)', () => {
         `open median ${(openMedian * 1e3).toFixed(3)} ms, closed median ${(closedMedian * 1e3).toFixed(3)} ms`,
       );
       assert.ok(
-        Math.abs(closedMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.0006,
+        Math.abs(closedMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.001,
         `closed: median RTT ${(closedMedian * 1e3).toFixed(3)} ms`,
       );
       assert.equal(summarizeRtts(dropped.map((r) => r.rtt)).loss, 1);

@@ -97,6 +97,11 @@ describe('native raw socket addon', { timeout: 10_000 }, () => {
     assert.equal(socket.drainErrors(), 0);
   });
 
+  it('reports send errors for IPv4 sockets only (IPv6 ones report ENOBUFS without IP_RECVERR)', () => {
+    open(4).reportSendErrors();
+    assert.throws(() => open(6).reportSendErrors(), { code: 'EINVAL' });
+  });
+
   it('refuses a filter that is not whole 8-byte instructions', () => {
     const socket = open();
     assert.throws(() => socket.attachFilter(Buffer.alloc(0)), RangeError);

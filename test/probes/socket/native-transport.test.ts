@@ -73,6 +73,10 @@ class ScriptedSocket implements NativeRawSocket {
   startReading(onReady: (error: Error | null, events: number) => void): void {
     this.onReady = onReady;
   }
+  sendErrorsReported = false;
+  reportSendErrors(): void {
+    this.sendErrorsReported = true;
+  }
   watchWritable(on: boolean): void {
     this.writableWatched = on;
   }
@@ -109,11 +113,19 @@ describe('NativeTransport', () => {
     assert.equal(open({}, 2).transport.timestampSource, 'user');
   });
 
-  it('sets IP_RECVERR on IPv4 sockets only (IPv6 reports ENOBUFS without it)', () => {
-    const v4 = open({ family: 4 }).socket.options.filter(([level, name]) => level === 0 && name === 11);
-    const v6 = open({ family: 6 }).socket.options.filter(([, name]) => name === 25);
-    assert.deepEqual(v4, [[0, 11, 1]]);
-    assert.deepEqual(v6, []);
+  it('reports send errors (IP_RECVERR) on IPv4 sockets only (IPv6 reports ENOBUFS without it)', () => {
+    const v4 = open({ family: 4 }).socket;
+    const v6 = open({ family: 6 }).socket;
+    assert.deepEqual(
+      v4.options.filter(([level, name]) => level === 0 && name === 11),
+      [[0, 11, 1]],
+    );
+    assert.equal(v4.sendErrorsReported, true);
+    assert.deepEqual(
+      v6.options.filter(([, name]) => name === 25),
+      [],
+    );
+    assert.equal(v6.sendErrorsReported, false);
   });
 
   it("hands onSent the socket's send time, and sets the hop limit only when it changes", () => {

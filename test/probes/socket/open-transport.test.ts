@@ -35,6 +35,7 @@ function fakeAddon(
       drainErrors = () => 0;
       startReading(): void {}
       watchWritable(): void {}
+      reportSendErrors(): void {}
       close(): void {
         addon.closed++;
       }
