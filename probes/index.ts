@@ -33,6 +33,7 @@ export type {
   RawSocketLine,
   RawTransport,
   RawTransportFactory,
+  TimestampSource,
 } from './socket';
 export {
   IcmpSocket,

@@ -20,7 +20,7 @@ import {
 } from '../packet';
 import type { FamilyBinding } from './bind';
 import { ProbeTable } from './probe-table';
-import type { RawTransport, RawTransportFactory } from './raw-transport';
+import type { RawTransport, RawTransportFactory, TimestampSource } from './raw-transport';
 
 /** A pending echo request, waiting for the one reply (or ICMP error) that belongs to it. */
 export interface EchoExpectation {
@@ -167,6 +167,11 @@ export class IcmpSocket {
 
   get headerIncluded(): boolean {
     return this.transport.headerIncluded;
+  }
+
+  /** Where the RTTs' times come from (see TimestampSource). */
+  get timestampSource(): TimestampSource {
+    return this.transport.timestampSource ?? 'user';
   }
 
   get pendingCount(): number {

@@ -18,6 +18,7 @@ export type {
   RawTransport,
   RawTransportFactory,
   RawTransportOptions,
+  TimestampSource,
 } from './raw-transport';
 export { openRawTransport } from './raw-transport';
 export type { SharedSocket } from './socket-registry';

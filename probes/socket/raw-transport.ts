@@ -1,27 +1,28 @@
 import * as raw from 'raw-socket';
-import { ProbeError, rawSocketPermissionError } from '../errors';
-import { IpProtocol, type IpFamily, type IpProtocolNumber } from '../packet';
-import {
-  ICMP6_FILTER,
-  ICMP_FILTER,
-  IP_HDRINCL,
-  IP_TTL,
-  IPPROTO_ICMPV6,
-  IPPROTO_IP,
-  IPPROTO_IPV6,
-  IPV6_HDRINCL,
-  IPV6_UNICAST_HOPS,
-  SO_BINDTODEVICE,
-  SO_RCVBUF,
-  SO_RCVBUFFORCE,
-  SO_SNDBUF,
-  SO_SNDBUFFORCE,
-  SOL_RAW,
-  SOL_SOCKET,
-} from './socket-options';
+import { ProbeError } from '../errors';
+import type { IpFamily, IpProtocolNumber } from '../packet';
+import { configureSocket } from './configure-socket';
+import { openFailure } from './open-failure';
+import { IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS } from './socket-options';
 
-/** Called for every datagram read; `packet` is only valid during the call (the buffer is reused). */
-export type RawPacketHandler = (packet: Buffer, source: string, receivedAt: bigint) => void;
+/**
+ * Called for every datagram read; `packet` is only valid during the call (the buffer is reused).
+ * `hopLimit` is the IPv6 hop limit of the datagram when the transport can read it (IPv6 raw sockets
+ * do not see the IP header; for IPv4 the TTL is in the packet).
+ */
+export type RawPacketHandler = (
+  packet: Buffer,
+  source: string,
+  receivedAt: bigint,
+  hopLimit?: number,
+) => void;
+
+/**
+ * Where a transport's times come from: `kernel`, the kernel's receive stamp of each datagram and the
+ * software transmit stamp of each packet where the device makes one at once; `user`, the process's
+ * clock read around sendto and after the read, which adds how late the process woke up for a reply.
+ */
+export type TimestampSource = 'kernel' | 'user';
 
 export interface RawTransportOptions {
   family: IpFamily;
@@ -35,6 +36,12 @@ export interface RawTransportOptions {
   acceptIcmpTypes?: readonly number[];
   /** SO_RCVBUF in bytes; default 4 MiB, forced past rmem_max when privileged. */
   receiveBufferBytes?: number;
+  /**
+   * A classic BPF program (SO_ATTACH_FILTER, 8-byte instructions) deciding which datagrams reach user
+   * space. Only a transport that can attach one applies it (not raw-socket's): a filter saves work, the
+   * receive path must not depend on it.
+   */
+  filter?: Buffer;
   onPacket: RawPacketHandler;
   onError?: (error: Error) => void;
 }
@@ -43,6 +50,8 @@ export interface RawTransport {
   readonly family: IpFamily;
   readonly protocol: number;
   readonly headerIncluded: boolean;
+  /** Where the times handed to onSent and onPacket come from; `user` when absent. */
+  readonly timestampSource?: TimestampSource;
   /**
    * Sends a packet at once, or queues it (in order) while the socket buffer is full. `onSent` gets
    * the high-resolution time taken just before sendto(2), and like `onError` may run before send()
@@ -63,7 +72,6 @@ export interface RawTransport {
 
 export type RawTransportFactory = (options: RawTransportOptions) => RawTransport;
 
-const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Packets drained per readiness event: raw-socket reads one per event, which lags under bursts. */
 const MAX_READS_PER_EVENT = 256;
 /**
@@ -76,12 +84,13 @@ const AFTER_SEND_MIN_HIT_RATE = 0.1;
 const AFTER_SEND_PROBE_EVERY = 16;
 
 /** Opens a real raw socket through the `raw-socket` addon. */
-export const openRawTransport: RawTransportFactory = (options) => new NativeRawTransport(options);
+export const openRawTransport: RawTransportFactory = (options) => new RawSocketTransport(options);
 
-class NativeRawTransport implements RawTransport {
+class RawSocketTransport implements RawTransport {
   readonly family: IpFamily;
   readonly protocol: number;
   readonly headerIncluded: boolean;
+  readonly timestampSource = 'user';
   private readonly socket: raw.Socket;
   private readonly receiveBuffer = Buffer.alloc(65536);
   private currentHopLimit = -1;
@@ -99,26 +108,25 @@ class NativeRawTransport implements RawTransport {
     this.family = options.family;
     this.protocol = options.protocol;
     this.headerIncluded = options.headerIncluded ?? false;
-    const what = `${protocolName(options.protocol)}${options.family === 6 ? ' IPv6' : ' IPv4'}`;
     try {
       this.socket = raw.createSocket({
         protocol: options.protocol,
         addressFamily: options.family === 6 ? raw.AddressFamily.IPv6 : raw.AddressFamily.IPv4,
       });
     } catch (error) {
-      if (/not permitted|permission denied/i.test(String((error as Error).message))) {
-        throw rawSocketPermissionError(what, error);
-      }
-      throw new ProbeError(
-        'ERR_RAW_SOCKET_OPEN',
-        `cannot open a raw ${what} socket: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      throw openFailure(options, error);
     }
     try {
-      this.configure();
+      const socket = this.socket;
+      configureSocket(
+        {
+          setOption: (level, name, value) =>
+            typeof value === 'number'
+              ? socket.setOption(level, name, value)
+              : socket.setOption(level, name, value, value.length),
+        },
+        options,
+      );
     } catch (error) {
       this.socket.close();
       throw error;
@@ -126,60 +134,6 @@ class NativeRawTransport implements RawTransport {
     this.socket.wrap.removeAllListeners('recvReady');
     this.socket.wrap.on('recvReady', () => this.readNow());
     this.socket.on('error', (error: Error) => this.options.onError?.(error));
-  }
-
-  private configure(): void {
-    const { options, socket } = this;
-    const bufferBytes = options.receiveBufferBytes ?? 4 * 1024 * 1024;
-    try {
-      socket.setOption(SOL_SOCKET, SO_RCVBUFFORCE, bufferBytes);
-    } catch {
-      socket.setOption(SOL_SOCKET, SO_RCVBUF, bufferBytes);
-    }
-    // Packets waiting in an egress queue count against the sending socket's buffer, shared by every
-    // target of the family: at the kernel's default size a stalled interface holding a few hundred
-    // probes made every other send fail with ENOBUFS (test/e2e/send-faults.test.ts).
-    try {
-      socket.setOption(SOL_SOCKET, SO_SNDBUFFORCE, SEND_BUFFER_BYTES);
-    } catch {
-      socket.setOption(SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_BYTES);
-    }
-    if (options.interface) {
-      const name = Buffer.from(`${options.interface}\0`);
-      try {
-        socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
-      } catch (error) {
-        throw new ProbeError(
-          'ERR_BIND_INTERFACE',
-          `cannot bind to interface "${options.interface}": ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-    }
-    if (this.headerIncluded) {
-      if (options.family === 6) socket.setOption(IPPROTO_IPV6, IPV6_HDRINCL, 1);
-      else socket.setOption(IPPROTO_IP, IP_HDRINCL, 1);
-    }
-    if (options.acceptIcmpTypes) this.setIcmpFilter(options.acceptIcmpTypes);
-  }
-
-  private setIcmpFilter(accept: readonly number[]): void {
-    if (this.family === 4) {
-      // ICMP_FILTER: a 32-bit mask of the types to drop (types above 31 always pass).
-      let drop = 0xffffffff;
-      for (const type of accept) if (type < 32) drop &= ~(1 << type);
-      const value = Buffer.alloc(4);
-      value.writeUInt32LE(drop >>> 0);
-      this.socket.setOption(SOL_RAW, ICMP_FILTER, value, 4);
-    } else {
-      // ICMP6_FILTER: 256 bits, a set bit blocks that type.
-      const value = Buffer.alloc(32, 0xff);
-      for (const type of accept) {
-        const word = type >> 5;
-        value.writeUInt32LE((value.readUInt32LE(word * 4) & ~(1 << (type & 31))) >>> 0, word * 4);
-      }
-      this.socket.setOption(IPPROTO_ICMPV6, ICMP6_FILTER, value, 32);
-    }
   }
 
   /** Reads what the socket holds, up to `max` packets. */
@@ -298,18 +252,3 @@ class NativeRawTransport implements RawTransport {
 }
 
 function ignoreSent(): void {}
-
-function protocolName(protocol: number): string {
-  switch (protocol) {
-    case IpProtocol.Icmp:
-      return 'ICMP';
-    case IpProtocol.Tcp:
-      return 'TCP';
-    case IpProtocol.Udp:
-      return 'UDP';
-    case IpProtocol.Icmpv6:
-      return 'ICMPv6';
-    default:
-      return `protocol-${protocol}`;
-  }
-}

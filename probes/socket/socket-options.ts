@@ -1,4 +1,4 @@
-// Linux setsockopt(2) levels and options the raw transport sets. raw-socket passes the numbers through to
+// Linux setsockopt(2) levels and options the raw transports set. raw-socket passes the numbers through to
 // setsockopt unchanged and names only some of them (raw.SocketLevel, raw.SocketOption); the others (the
 // FORCE variants, SOL_RAW, the ICMP filters, and IPV6_HDRINCL, which it names on Windows only) it does not
 // know, so all are written here, from the kernel's uapi headers. Each one raw-socket also names is checked
@@ -29,3 +29,6 @@ export const IPV6_HDRINCL = 36;
 /** SOL_RAW option of a raw ICMP socket, and IPPROTO_ICMPV6 option of a raw ICMPv6 socket. */
 export const ICMP_FILTER = 1;
 export const ICMP6_FILTER = 1;
+
+/** IPPROTO_IP option: report errors, ENOBUFS of a full egress queue included (raw_sendmsg hides it otherwise). */
+export const IP_RECVERR = 11;

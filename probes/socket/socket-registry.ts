@@ -2,7 +2,8 @@ import type { IpFamily } from '../packet';
 import type { FamilyBinding } from './bind';
 import { IcmpSocket } from './icmp-socket';
 import { IdentifierPool } from './identifier-pool';
-import { openRawTransport, type RawTransportFactory } from './raw-transport';
+import { openBestTransport } from './open-transport';
+import type { RawTransportFactory } from './raw-transport';
 
 /** What every shared socket of the registry can do: be closed by its last user. */
 export interface SharedSocket {
@@ -29,7 +30,7 @@ export class SocketRegistry {
   };
 
   constructor(
-    readonly openTransport: RawTransportFactory = openRawTransport,
+    readonly openTransport: RawTransportFactory = openBestTransport,
     readonly onSocketError?: (error: Error) => void,
   ) {}
 

@@ -11,8 +11,9 @@ import {
 } from '../packet';
 import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
-import type { RawTransport, RawTransportFactory } from './raw-transport';
+import type { RawTransport, RawTransportFactory, TimestampSource } from './raw-transport';
 import type { SharedSocket, SocketRegistry } from './socket-registry';
+import { tcpAnswerFilter } from './socket-filters';
 
 /** A SYN waiting for its answer: the SYN-ACK or RST that acknowledges it, or an ICMP error quoting it. */
 export interface TcpExpectation {
@@ -89,6 +90,7 @@ export class TcpSocket implements SharedSocket {
       family,
       protocol: IpProtocol.Tcp,
       headerIncluded: binding.source !== undefined,
+      filter: tcpAnswerFilter(family),
       onPacket: (packet, source, receivedAt) => this.receive(packet, source, receivedAt),
       ...(binding.interface !== undefined && { interface: binding.interface }),
       ...(onSocketError && { onError: onSocketError }),
@@ -108,6 +110,11 @@ export class TcpSocket implements SharedSocket {
 
   get headerIncluded(): boolean {
     return this.transport.headerIncluded;
+  }
+
+  /** Where the RTTs' times come from (see TimestampSource). */
+  get timestampSource(): TimestampSource {
+    return this.transport.timestampSource ?? 'user';
   }
 
   get pendingCount(): number {

@@ -1,7 +1,8 @@
 import { IpProtocol, type IpFamily } from '../packet';
 import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
-import type { RawTransport } from './raw-transport';
+import type { RawTransport, TimestampSource } from './raw-transport';
+import { RECEIVE_NOTHING_FILTER } from './socket-filters';
 import type { SharedSocket, SocketRegistry } from './socket-registry';
 
 /** A UDP probe in flight, waiting for the ICMP error that quotes it. */
@@ -17,14 +18,17 @@ export interface UdpExpectation {
 }
 
 export interface UdpSocketStats {
-  /** Datagrams the raw UDP socket read: copies of the namespace's UDP traffic, never our answers. */
+  /**
+   * Datagrams the raw UDP socket read: copies of the namespace's UDP traffic, never our answers. Zero
+   * on the native transport, whose filter keeps them in the kernel (RECEIVE_NOTHING_FILTER).
+   */
   received: number;
   /** ICMP errors quoting UDP handed to this socket: matched a probe, or named one with a wrong destination. */
   matched: number;
   mismatched: number;
 }
 
-/** Copies of incoming UDP traffic are never needed: a small buffer lets the kernel drop most of them. */
+/** Copies of incoming UDP traffic are never needed: where no filter drops them, a small buffer lets the kernel drop most. */
 const RECEIVE_BUFFER_BYTES = 4096;
 
 const probeKey = (sourcePort: number, checksum: number): number => sourcePort * 0x10000 + checksum;
@@ -55,6 +59,7 @@ export class UdpSocket implements SharedSocket {
         protocol: IpProtocol.Udp,
         headerIncluded: binding.source !== undefined,
         receiveBufferBytes: RECEIVE_BUFFER_BYTES,
+        filter: RECEIVE_NOTHING_FILTER,
         onPacket: () => void this.stats.received++,
         ...(binding.interface !== undefined && { interface: binding.interface }),
         ...(registry.onSocketError && { onError: registry.onSocketError }),
@@ -70,6 +75,11 @@ export class UdpSocket implements SharedSocket {
 
   get headerIncluded(): boolean {
     return this.transport.headerIncluded;
+  }
+
+  /** Where the RTTs' times come from (see TimestampSource). */
+  get timestampSource(): TimestampSource {
+    return this.transport.timestampSource ?? 'user';
   }
 
   get pendingCount(): number {

@@ -85,13 +85,13 @@ targets:
   });
 
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`records a mean RTT within 1.5 ms of iputils ping through the delay link (${family})`, async () => {
+    it(`records a mean RTT within 1.5 ms of iputils ping through the delay link (${family})`, async (t) => {
       const name = family === 'ipv4' ? 'slow-v4' : 'slow-v6';
       await sleep(500);
       const before = await exporter.scrape();
-      // -U: iputils times replies in user space too, like every raw-socket prober; by default it
-      // reads kernel receive timestamps, which raw-socket cannot (the gap is in bench/results.md).
-      const iputils = await client.exec(['ping', '-U', '-q', '-c', '50', '-i', '0.02', slow.b[family]]);
+      // iputils' default: kernel receive timestamps, like ours (with -U it times replies after its
+      // wake-up, which on a loaded VM can read milliseconds over the link: bench/results.md).
+      const iputils = await client.exec(['ping', '-q', '-c', '50', '-i', '0.02', slow.b[family]]);
       const after = await exporter.scrape();
       const delta = (metric: string): number =>
         sum(select(after, metric, { target: name })) - sum(select(before, metric, { target: name }));
@@ -99,11 +99,12 @@ targets:
       const mean = delta('netdiag_ping_rtt_seconds_sum') / count;
       const theirs = parseIputilsSummary(iputils.stdout).avg!;
       assert.ok(count >= 30, `${count} RTTs recorded meanwhile`);
+      t.diagnostic(`exporter mean ${(mean * 1e3).toFixed(3)} ms, iputils ${(theirs * 1e3).toFixed(3)} ms`);
       assert.ok(mean > (2 * DELAY_MS) / 1000, `mean ${mean} includes the delay`);
-      // 1.5 ms, not tighter: both sides time replies after a wake-up, and on this 2-vCPU VM the
-      // wake-up latency has phases where the exporter's mean runs 0.6-1.4 ms above iputils' (all RTT
-      // tests of one CI run at once, then not again; the same on the code before); in quiet phases
-      // the offset is 0.1-0.5 ms. Kernel timestamps (issue 20) take this gap out and tighten it.
+      // Both sides read kernel receive stamps, so our wake-up latency is out of both; what is left is
+      // iputils' user-space send stamp, which in a loaded phase of this VM puts its mean above ours by
+      // more than half a millisecond, and the delay link's own outliers, which reach either side's
+      // mean through single replies (bench/results.md for the offsets measured).
       assert.ok(
         Math.abs(mean - theirs) < 0.0015,
         `exporter ${(mean * 1e3).toFixed(3)} ms vs iputils ${(theirs * 1e3).toFixed(3)} ms`,

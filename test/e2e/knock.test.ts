@@ -111,7 +111,7 @@ describe('knock end to end (lab namespaces)', () => {
   });
 
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`open port: SYN-ACK within 2 ms of 2·D; closed port: RST; dropped SYNs: loss 1 (${family})`, async () => {
+    it(`open port: SYN-ACK within 1 ms of 2·D; closed port: RST; dropped SYNs: loss 1 (${family})`, async (t) => {
       const addr = link.b[family];
       const run = { addr, count: COUNT, interval: 0.05, timeout: 0.5 };
       const { results, stats } = await knockMany(client, [
@@ -131,10 +131,11 @@ describe('knock end to end (lab namespaces)', () => {
       const openRtt = summarizeRtts(open.slice(1).map((r) => r.rtt));
       assert.equal(openRtt.received, COUNT - 1);
       const openMedian = median(open.slice(1).map((r) => r.rtt!));
-      // 2 ms: the delay link's own overhead (iputils reads 10.2-11 ms through it) plus the wake-up
-      // latency phases of this VM (see test/e2e/ping.test.ts); kernel timestamps (issue 20) tighten it.
+      // 1 ms: the delay link's own excess over 2·D (its wake-up per packet, test/lab/README.md), which
+      // grows in the loaded phases of this VM. The knock's times are the kernel's (issue 20): the
+      // process's wake-up latency is not in them.
       assert.ok(
-        Math.abs(openMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.002,
+        Math.abs(openMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.001,
         `open: median RTT ${(openMedian * 1e3).toFixed(3)} ms (mean ${(openRtt.avg! * 1e3).toFixed(3)}) vs 2·D = ${2 * ONE_WAY_DELAY_MS} ms: ${open.map((r) => r.rtt).join(' ')}`,
       );
       assert.ok(
@@ -142,6 +143,9 @@ describe('knock end to end (lab namespaces)', () => {
         'every knock of the closed port is an RST-ACK',
       );
       const closedMedian = median(closed.slice(1).map((r) => r.rtt!));
+      t.diagnostic(
+        `open median ${(openMedian * 1e3).toFixed(3)} ms, closed median ${(closedMedian * 1e3).toFixed(3)} ms`,
+      );
       assert.ok(
         Math.abs(closedMedian - (2 * ONE_WAY_DELAY_MS) / 1000) < 0.001,
         `closed: median RTT ${(closedMedian * 1e3).toFixed(3)} ms`,

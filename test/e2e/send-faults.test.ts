@@ -1,10 +1,9 @@
 // Send-side faults while the exporter runs: an egress queue that stops draining (a tbf qdisc at
 // 100 bit/s on the link to the stalled targets: one frame leaves every ~2 minutes), as on a hung
 // interface. What a raw socket's sendto(2) does then (measured on Linux 6.18):
-// - once the queue is full it drops (NET_XMIT_DROP): IPv6 raw sockets fail with ENOBUFS; IPv4 ones
-//   return success, as raw_sendmsg() hides ENOBUFS unless IP_RECVERR is set, so the loss counts as
-//   a timeout (IP_RECVERR is not an option: raw-socket cannot read the error queue, and the POLLERR
-//   of the first ICMP error queued there makes raw-socket close the socket);
+// - once the queue is full it drops (NET_XMIT_DROP) and sendto fails with ENOBUFS, on IPv6 always,
+//   on IPv4 only with IP_RECVERR set (raw_sendmsg() hides it otherwise, and the loss would count as
+//   a timeout): the native transport sets it, so both families count the loss as `send`;
 // - packets waiting in a queue count against the socket's send buffer, shared by every target of
 //   the family; when the queue holds all of it (2 x SO_SNDBUF), sendto fails with ENOBUFS whatever
 //   the destination. The transport's 4 MiB SO_SNDBUF keeps a queue of ordinary depth (the first
@@ -205,7 +204,7 @@ targets:
     assert.equal(await exporter?.stop(), 0);
   });
 
-  it('a full queue: IPv6 sends fail with ENOBUFS (reason send), IPv4 drops count as timeouts; nothing else is lost', async () => {
+  it('a full queue: IPv4 and IPv6 sends fail with ENOBUFS (reason send); nothing else is lost', async () => {
     const base = await snapshot();
     await stall(link4, '400kb');
     await stall(link6, '400kb');
@@ -229,22 +228,14 @@ targets:
       assert.equal(o.traceReached, 0, 'the last trace round did not reach trace6');
       assertLossless(d('healthy4'), 'healthy4', 10);
       assertLossless(d('healthy6'), 'healthy6', 10);
-      assertRefused(d('stalled6'), 'stalled6');
-      for (const target of ['stalled4', 'bulk4'] as const) {
-        const { sent, received, send, timeout } = d(target);
-        assert.ok(
-          sent > 0 && timeout === sent && send === 0 && received === 0,
-          `${target}: ${JSON.stringify(d(target))}`,
-        );
-      }
+      for (const target of ['stalled4', 'stalled6', 'bulk4'] as const) assertRefused(d(target), target);
       // The queues overflowed: the kernel dropped there.
       for (const link of [link4, link6]) assert.ok((await queue(link)).drops > 0);
-      // The errno behind `send`, and IPv4's silence, in the one-shot CLI's words.
+      // The errno behind `send`, in the one-shot CLI's words, for both families.
       const six = await cliPing(link6.b.ipv6, ['-c', '3', '-i', '0.05', '-W', '0.05', '-s', '65499']);
       assert.equal(six.match(/send failed: No buffer space available/g)?.length, 3, six);
       const four = await cliPing(link4.b.ipv4, ['-c', '3', '-i', '0.05', '-W', '0.05', '-s', '65499']);
-      assert.doesNotMatch(four, /send failed/);
-      assert.match(four, /3 packets transmitted, 0 received/);
+      assert.equal(four.match(/send failed: No buffer space available/g)?.length, 3, four);
     } finally {
       await unstall(link4, link6);
     }

@@ -34,7 +34,7 @@ async function until(condition: () => boolean): Promise<void> {
 async function knockerOnFakes(): Promise<{ knocker: Knocker; tcp: FakeTransport }> {
   const factory = fakeFactory();
   const knocker = await Knocker.create({ sockets: new SocketRegistry(factory) });
-  return { knocker, tcp: factory.opened.find((t) => t.protocol === 6)! };
+  return { knocker, tcp: factory.opened.find((t) => t.protocol === IpProtocol.Tcp)! };
 }
 
 describe('KnockSession: knocks in flight', () => {

@@ -1,0 +1,214 @@
+import { ProbeError } from '../errors';
+import { ipv4FromBytes, ipv6FromBytes, type IpFamily } from '../packet';
+import { openFailure } from './open-failure';
+import {
+  READY_READABLE,
+  READY_WRITABLE,
+  SEND_WOULD_BLOCK,
+  TIMESTAMPS_RECEIVE,
+  TIMESTAMPS_SEND,
+  type NativeAddon,
+  type NativeRawSocket,
+} from './native-addon';
+import type { RawTransport, RawTransportOptions, TimestampSource } from './raw-transport';
+import { configureSocket } from './configure-socket';
+import { IP_RECVERR, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS } from './socket-options';
+
+/** Datagrams one recvmmsg(2) reads at most; a readiness event reads batches until the socket is empty. */
+const RECEIVE_SLOTS = 16;
+/** Bytes per datagram slot: an IP datagram's largest size, so that nothing is truncated. */
+const SLOT_BYTES = 65536;
+/** Bytes of source address per slot, as the addon writes them. */
+const ADDRESS_BYTES = 16;
+
+interface QueuedSend {
+  packet: Buffer;
+  destination: string;
+  onSent: (sentAt: bigint) => void;
+  onError: (error: Error) => void;
+  hopLimit: number | undefined;
+}
+
+/**
+ * A RawTransport on the project's own addon (native/raw_socket.cc): the contract of raw-transport.ts,
+ * with times from the kernel. A datagram's receive time is its SO_TIMESTAMPNS stamp, and a packet's send
+ * time its software transmit stamp when the kernel has made it by the time sendto(2) returns (devices
+ * without a queue: veth, loopback), else the time read in C just before sendto; both are in
+ * process.hrtime's domain (see the clock invariant in native/raw_socket.cc). How late the process wakes
+ * up for a reply then no longer shows in its RTT.
+ *
+ * IPv4 sockets set IP_RECVERR while each sendto runs: without it raw_sendmsg() hides ENOBUFS (a full
+ * egress queue) and the loss shows as a timeout; set for good, every ICMP error quoting a packet of the
+ * socket's protocol (a forged flood's included) would be queued on the error queue and leave its errno
+ * on the socket for the next call (see reportSendErrors). IPv6 sockets report ENOBUFS anyway, so
+ * IPV6_RECVERR is not set.
+ */
+export class NativeTransport implements RawTransport {
+  readonly family: IpFamily;
+  readonly protocol: number;
+  readonly headerIncluded: boolean;
+  readonly timestampSource: TimestampSource;
+  /** Error-queue entries other than transmit stamps: ICMP errors quoting our packets, local errors. */
+  errorQueueEntries = 0;
+  private readonly socket: NativeRawSocket;
+  private readonly receiveBuffer = Buffer.allocUnsafeSlow(RECEIVE_SLOTS * SLOT_BYTES);
+  private readonly lengths = new Int32Array(RECEIVE_SLOTS);
+  private readonly times = new BigInt64Array(RECEIVE_SLOTS);
+  private readonly details = new Int32Array(2 * RECEIVE_SLOTS);
+  private readonly addresses = Buffer.alloc(RECEIVE_SLOTS * ADDRESS_BYTES);
+  private readonly sendTimes = new BigInt64Array(2);
+  private readonly queue: QueuedSend[] = [];
+  private currentHopLimit = -1;
+  /** Inside readNow: a handler's readNow must not overwrite the buffer being handled. */
+  private reading = false;
+  private closed = false;
+
+  constructor(
+    addon: NativeAddon,
+    private readonly options: RawTransportOptions,
+  ) {
+    this.family = options.family;
+    this.protocol = options.protocol;
+    this.headerIncluded = options.headerIncluded ?? false;
+    try {
+      this.socket = new addon.RawSocket(options.family, options.protocol);
+    } catch (error) {
+      throw openFailure(options, error);
+    }
+    try {
+      configureSocket(this.socket, options);
+      if (options.family === 4) {
+        this.socket.setOption(IPPROTO_IP, IP_RECVERR, 1); // refused: raw-socket is as good (open-transport.ts)
+        this.socket.reportSendErrors();
+      }
+      if (options.filter !== undefined) this.socket.attachFilter(options.filter);
+    } catch (error) {
+      this.socket.close();
+      throw error;
+    }
+    const stamps = this.socket.enableTimestamps();
+    const both = TIMESTAMPS_RECEIVE | TIMESTAMPS_SEND;
+    this.timestampSource = (stamps & both) === both ? 'kernel' : 'user';
+    this.socket.startReading(this.onReady);
+  }
+
+  private readonly onReady = (error: Error | null, events: number): void => {
+    if (this.closed) return;
+    if (error !== null) {
+      this.options.onError?.(error);
+      return;
+    }
+    if (events & READY_WRITABLE) this.flush();
+    if (events & READY_READABLE) {
+      // The error queue also makes the socket readable: empty it, or the poll reports it again.
+      this.errorQueueEntries += this.socket.drainErrors();
+      this.readNow();
+    }
+  };
+
+  /** Reads what the socket holds now, in batches, until it is empty or `max` datagrams were read. */
+  readNow(max = Infinity): void {
+    if (this.reading || this.closed) return;
+    const { receiveBuffer, lengths, times, details, addresses, options } = this;
+    this.reading = true;
+    try {
+      for (let read = 0; read < max && !this.closed;) {
+        const count = this.socket.receive(receiveBuffer, SLOT_BYTES, lengths, times, details, addresses);
+        if (count instanceof Error) {
+          options.onError?.(count);
+          return;
+        }
+        for (let i = 0; i < count && !this.closed; i++) {
+          const source =
+            this.family === 4
+              ? ipv4FromBytes(addresses, i * ADDRESS_BYTES)
+              : ipv6FromBytes(addresses, i * ADDRESS_BYTES);
+          const start = i * SLOT_BYTES;
+          const hopLimit = details[2 * i]!;
+          options.onPacket(
+            receiveBuffer.subarray(start, start + lengths[i]!),
+            source,
+            times[i]!,
+            hopLimit >= 0 ? hopLimit : undefined,
+          );
+        }
+        read += count;
+        if (count < RECEIVE_SLOTS) return;
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  send(
+    packet: Buffer,
+    destination: string,
+    onSent: (sentAt: bigint) => void,
+    onError: (error: Error) => void,
+    hopLimit?: number,
+  ): void {
+    if (this.closed) {
+      onError(new ProbeError('ERR_CLOSED', 'the raw socket is closed'));
+      return;
+    }
+    // Once a packet waits (the socket buffer was full), later ones wait behind it, in order.
+    if (this.queue.length > 0) {
+      this.enqueue({ packet: Buffer.from(packet), destination, onSent, onError, hopLimit });
+      return;
+    }
+    const result = this.sendNow(packet, destination, hopLimit);
+    if (result === SEND_WOULD_BLOCK) {
+      this.enqueue({ packet: Buffer.from(packet), destination, onSent, onError, hopLimit });
+    } else if (result instanceof Error) {
+      onError(result);
+    } else {
+      onSent(result);
+    }
+  }
+
+  /** The send time, SEND_WOULD_BLOCK, or the error of this one packet. */
+  private sendNow(
+    packet: Buffer,
+    destination: string,
+    hopLimit: number | undefined,
+  ): bigint | Error | typeof SEND_WOULD_BLOCK {
+    try {
+      if (hopLimit !== undefined && !this.headerIncluded && hopLimit !== this.currentHopLimit) {
+        if (this.family === 6) this.socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hopLimit);
+        else this.socket.setOption(IPPROTO_IP, IP_TTL, hopLimit);
+        this.currentHopLimit = hopLimit;
+      }
+    } catch (error) {
+      return error as Error;
+    }
+    const result = this.socket.send(packet, packet.length, destination, this.sendTimes);
+    if (result === 0) return this.sendTimes[0]!;
+    return result === SEND_WOULD_BLOCK ? SEND_WOULD_BLOCK : (result as Error);
+  }
+
+  private enqueue(send: QueuedSend): void {
+    this.queue.push(send);
+    if (this.queue.length === 1) this.socket.watchWritable(true);
+  }
+
+  /** The socket has room again: sends what waits, in order, until it is full again. */
+  private flush(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const next = this.queue[0]!;
+      const result = this.sendNow(next.packet, next.destination, next.hopLimit);
+      if (result === SEND_WOULD_BLOCK) return;
+      this.queue.shift();
+      if (result instanceof Error) next.onError(result);
+      else next.onSent(result);
+    }
+    if (!this.closed) this.socket.watchWritable(false);
+  }
+
+  /** Idempotent. Packets still waiting are dropped without a callback, as raw-socket's close does. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket.close();
+  }
+}

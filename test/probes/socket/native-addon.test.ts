@@ -1,0 +1,176 @@
+// The edges of native/raw_socket.cc, through its typed door. The sockets need CAP_NET_RAW (the tests
+// run as root) and use IP protocol 253 (RFC 3692, experimentation) on loopback, which nothing else on
+// the host sends: a raw socket of that protocol receives exactly the packets the test sends.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+
+import {
+  loadNativeAddon,
+  READY_READABLE,
+  TIMESTAMPS_RECEIVE,
+  TIMESTAMPS_SEND,
+  type NativeAddon,
+  type NativeRawSocket,
+} from '../../../probes/socket/native-addon';
+import { IPPROTO_IP, IP_TTL, SOL_SOCKET } from '../../../probes/socket/socket-options';
+
+const EXPERIMENTAL_PROTOCOL = 253;
+const SLOT_BYTES = 2048;
+const SLOTS = 4;
+
+const loaded = loadNativeAddon();
+if (loaded instanceof Error) throw loaded; // the build is part of `npm ci`: a missing addon is a failure here
+const addon: NativeAddon = loaded;
+
+/** What one receive() call gives back, copied out of the reused arrays. */
+function receiveAll(socket: NativeRawSocket) {
+  const buffer = Buffer.alloc(SLOTS * SLOT_BYTES);
+  const lengths = new Int32Array(SLOTS);
+  const times = new BigInt64Array(SLOTS);
+  const details = new Int32Array(2 * SLOTS);
+  const addresses = Buffer.alloc(16 * SLOTS);
+  const count = socket.receive(buffer, SLOT_BYTES, lengths, times, details, addresses);
+  if (count instanceof Error) throw count;
+  return {
+    count,
+    packets: Array.from({ length: Math.max(count, 0) }, (_, i) => ({
+      bytes: buffer.subarray(i * SLOT_BYTES, i * SLOT_BYTES + lengths[i]!),
+      receivedAt: times[i]!,
+      hopLimit: details[2 * i]!,
+      kernelStamp: details[2 * i + 1] === 1,
+      address: addresses.subarray(i * 16, i * 16 + 16),
+    })),
+  };
+}
+
+describe('native raw socket addon', { timeout: 10_000 }, () => {
+  const opened: NativeRawSocket[] = [];
+  const open = (family: 4 | 6 = 4): NativeRawSocket => {
+    const socket = new addon.RawSocket(family, EXPERIMENTAL_PROTOCOL);
+    opened.push(socket);
+    return socket;
+  };
+  afterEach(() => {
+    for (const socket of opened.splice(0)) socket.close();
+  });
+
+  it('refuses a family other than 4 or 6 and a protocol outside 1..255, before any system call', () => {
+    assert.throws(() => new addon.RawSocket(5 as 4, 1), RangeError);
+    assert.throws(() => new addon.RawSocket(4, 0), RangeError);
+    assert.throws(() => new addon.RawSocket(6, 256), RangeError);
+    assert.throws(() => new addon.RawSocket('4' as unknown as 4, 1), TypeError);
+  });
+
+  it('reports a refused option with its errno code, and the socket stays usable', () => {
+    const socket = open();
+    assert.throws(() => socket.setOption(SOL_SOCKET, 9999, 1), { code: 'ENOPROTOOPT' });
+    socket.setOption(IPPROTO_IP, IP_TTL, 7);
+    assert.equal(socket.getOption(IPPROTO_IP, IP_TTL), 7);
+  });
+
+  it('an empty socket reads nothing (EAGAIN is 0, not an exception); a bad address is an EINVAL Error', () => {
+    const socket = open();
+    assert.equal(receiveAll(socket).count, 0);
+    const times = new BigInt64Array(2);
+    const invalid = { code: 'EINVAL', syscall: 'sendto', message: 'Invalid argument' };
+    for (const address of ['not-an-address', '::1']) {
+      const result = socket.send(Buffer.alloc(4), 4, address, times);
+      assert.ok(result instanceof Error, `${address}: an Error, not thrown`);
+      assert.deepEqual(
+        {
+          code: (result as NodeJS.ErrnoException).code,
+          syscall: (result as NodeJS.ErrnoException).syscall,
+          message: result.message,
+        },
+        invalid,
+      );
+    }
+    assert.throws(() => socket.send(Buffer.alloc(4), 5, '127.0.0.1', times), RangeError);
+  });
+
+  it('a closed socket throws EBADF on use, and closes again without effect', () => {
+    const socket = open();
+    socket.close();
+    socket.close();
+    assert.throws(() => socket.setOption(IPPROTO_IP, IP_TTL, 1), { code: 'EBADF' });
+    assert.throws(() => receiveAll(socket), { code: 'EBADF' });
+    assert.equal(socket.drainErrors(), 0);
+  });
+
+  it('reports send errors for IPv4 sockets only (IPv6 ones report ENOBUFS without IP_RECVERR)', () => {
+    open(4).reportSendErrors();
+    assert.throws(() => open(6).reportSendErrors(), { code: 'EINVAL' });
+  });
+
+  it('refuses a filter that is not whole 8-byte instructions', () => {
+    const socket = open();
+    assert.throws(() => socket.attachFilter(Buffer.alloc(0)), RangeError);
+    assert.throws(() => socket.attachFilter(Buffer.alloc(12)), RangeError);
+  });
+
+  it('a filter returning 0 keeps every packet from user space', () => {
+    const socket = open();
+    const dropAll = Buffer.alloc(8);
+    dropAll.writeUInt16LE(0x06, 0); // BPF_RET | BPF_K, k = 0
+    socket.attachFilter(dropAll);
+    const times = new BigInt64Array(2);
+    assert.equal(socket.send(Buffer.from('dropped'), 7, '127.0.0.1', times), 0);
+    assert.equal(receiveAll(socket).count, 0);
+  });
+
+  for (const family of [4, 6] as const) {
+    it(`stamps a loopback round trip in process.hrtime's clock, send before receive (IPv${family})`, () => {
+      const socket = open(family);
+      const accepted = socket.enableTimestamps();
+      assert.equal(accepted & (TIMESTAMPS_RECEIVE | TIMESTAMPS_SEND), TIMESTAMPS_RECEIVE | TIMESTAMPS_SEND);
+      const times = new BigInt64Array(2);
+      const payload = Buffer.from(`netdiag native ${family}`);
+      const before = process.hrtime.bigint();
+      assert.equal(socket.send(payload, payload.length, family === 4 ? '127.0.0.1' : '::1', times), 0);
+      const { count, packets } = receiveAll(socket);
+      const after = process.hrtime.bigint();
+      assert.equal(count, 1);
+      const [packet] = packets;
+      // IPv4 raw sockets see the IP header, IPv6 ones the payload only.
+      assert.deepEqual(packet!.bytes.subarray(family === 4 ? 20 : 0), payload);
+      assert.equal(times[1], 1n, 'the transmit stamp is the kernel one');
+      assert.ok(packet!.kernelStamp, 'the receive stamp is the kernel one');
+      const sentAt = times[0]!;
+      assert.ok(
+        before <= sentAt && sentAt <= packet!.receivedAt && packet!.receivedAt <= after,
+        `${before} ${sentAt} ${packet!.receivedAt} ${after}`,
+      );
+      if (family === 6) {
+        assert.equal(packet!.hopLimit, 64, "IPV6_RECVHOPLIMIT gives the datagram's hop limit");
+        assert.equal(packet!.address.toString('hex'), '0'.repeat(31) + '1');
+      } else {
+        assert.equal(packet!.hopLimit, -1);
+        assert.equal(packet!.address.subarray(0, 4).toString('hex'), '7f000001');
+      }
+    });
+  }
+
+  it('reads several queued datagrams in one call, and calls back from the event loop when readable', async () => {
+    const socket = open();
+    const times = new BigInt64Array(2);
+    let ready = 0;
+    const readable = new Promise<void>((resolve) =>
+      socket.startReading((error, events) => {
+        assert.equal(error, null);
+        if (events & READY_READABLE) {
+          ready++;
+          resolve();
+        }
+      }),
+    );
+    for (let i = 0; i < 3; i++) assert.equal(socket.send(Buffer.from([i]), 1, '127.0.0.1', times), 0);
+    await readable;
+    const { count, packets } = receiveAll(socket);
+    assert.equal(count, 3);
+    assert.deepEqual(
+      packets.map((p) => p.bytes[20]),
+      [0, 1, 2],
+    );
+    assert.ok(ready >= 1);
+  });
+});

@@ -1,0 +1,87 @@
+// Reads what the tests capture with `tcpdump -w FILE --time-stamp-precision=nano` on an Ethernet
+// (veth) interface: the pcap format (libpcap's savefile: a 24-byte header, then per packet a 16-byte
+// record header and the captured bytes), and the ICMP echo messages in it.
+
+/** One ICMP or ICMPv6 echo request or reply seen on the wire. */
+export interface WireEcho {
+  family: 4 | 6;
+  kind: 'request' | 'reply';
+  identifier: number;
+  sequence: number;
+  /** Bytes of echo payload (after the 8-byte ICMP header). */
+  payloadBytes: number;
+  /** Capture time, nanoseconds since the epoch (CLOCK_REALTIME). */
+  at: bigint;
+}
+
+const NANO_MAGIC = 0xa1b23c4d;
+const LINKTYPE_ETHERNET = 1;
+const ETHERNET_HEADER = 14;
+
+/** Every echo request and reply of a nanosecond pcap of an Ethernet interface, in capture order. */
+export function readEchoes(file: Buffer): WireEcho[] {
+  if (file.length < 24) throw new Error(`pcap: ${file.length} bytes, shorter than its header`);
+  const little = file.readUInt32LE(0) === NANO_MAGIC;
+  if (!little && file.readUInt32BE(0) !== NANO_MAGIC) {
+    throw new Error('pcap: not a nanosecond-precision capture (tcpdump --time-stamp-precision=nano)');
+  }
+  const u32 = (at: number): number => (little ? file.readUInt32LE(at) : file.readUInt32BE(at));
+  if (u32(20) !== LINKTYPE_ETHERNET) throw new Error(`pcap: link type ${u32(20)}, expected Ethernet`);
+  const echoes: WireEcho[] = [];
+  for (let at = 24; at + 16 <= file.length;) {
+    const time = BigInt(u32(at)) * 1_000_000_000n + BigInt(u32(at + 4));
+    const captured = u32(at + 8);
+    const frame = file.subarray(at + 16, at + 16 + captured);
+    at += 16 + captured;
+    const echo = echoOf(frame);
+    if (echo) echoes.push({ ...echo, at: time });
+  }
+  return echoes;
+}
+
+function echoOf(frame: Buffer): Omit<WireEcho, 'at'> | undefined {
+  if (frame.length < ETHERNET_HEADER + 40) return undefined;
+  const etherType = frame.readUInt16BE(12);
+  let family: 4 | 6;
+  let icmp: number;
+  let end: number;
+  if (etherType === 0x0800 && frame[ETHERNET_HEADER + 9] === 1) {
+    family = 4;
+    icmp = ETHERNET_HEADER + (frame[ETHERNET_HEADER]! & 0x0f) * 4;
+    end = ETHERNET_HEADER + frame.readUInt16BE(ETHERNET_HEADER + 2);
+  } else if (etherType === 0x86dd && frame[ETHERNET_HEADER + 6] === 58) {
+    family = 6;
+    icmp = ETHERNET_HEADER + 40;
+    end = icmp + frame.readUInt16BE(ETHERNET_HEADER + 4);
+  } else {
+    return undefined;
+  }
+  const type = frame[icmp];
+  const [request, reply] = family === 4 ? [8, 0] : [128, 129];
+  if (type !== request && type !== reply) return undefined;
+  return {
+    family,
+    kind: type === request ? 'request' : 'reply',
+    identifier: frame.readUInt16BE(icmp + 4),
+    sequence: frame.readUInt16BE(icmp + 6),
+    payloadBytes: Math.min(end, frame.length) - icmp - 8,
+  };
+}
+
+/** RTTs in seconds of the requests with `payloadBytes` of one family, in sending order (null: no reply seen). */
+export function wireRtts(
+  echoes: readonly WireEcho[],
+  family: 4 | 6,
+  payloadBytes: number,
+): Array<number | null> {
+  const key = (e: WireEcho): string => `${e.identifier}/${e.sequence}`;
+  const replies = new Map<string, WireEcho>();
+  for (const e of echoes)
+    if (e.family === family && e.kind === 'reply' && e.payloadBytes === payloadBytes) replies.set(key(e), e);
+  return echoes
+    .filter((e) => e.family === family && e.kind === 'request' && e.payloadBytes === payloadBytes)
+    .map((request) => {
+      const reply = replies.get(key(request));
+      return reply ? Number(reply.at - request.at) / 1e9 : null;
+    });
+}
