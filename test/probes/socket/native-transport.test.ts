@@ -7,6 +7,7 @@ import type { NativeAddon, NativeRawSocket } from '../../../probes/socket/native
 import { READY_READABLE, READY_WRITABLE, SEND_WOULD_BLOCK } from '../../../probes/socket/native-addon';
 import { NativeTransport } from '../../../probes/socket/native-transport';
 import type { RawTransportOptions } from '../../../probes/socket/raw-transport';
+import { IpProtocol } from '../../../probes/packet';
 import { IP_TTL, IPPROTO_IP } from '../../../probes/socket/socket-options';
 
 /** A datagram the scripted socket hands out: its bytes, source, receive time and hop limit. */
