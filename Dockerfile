@@ -4,15 +4,18 @@
 # (docker run --cap-drop=ALL --cap-add=NET_RAW; the Helm chart's default). Why this works even with
 # allowPrivilegeEscalation: false, and what fails without NET_RAW: docs/deployment.md.
 
-# --- build: the toolchain for raw-socket's node-gyp addon, the TypeScript build, then dev dependencies pruned.
+# --- build: the toolchain for the node-gyp addons (ours in native/, raw-socket's), the TypeScript build,
+# then dev dependencies pruned.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` would run tsc before the sources are here; the one native addon is built next.
-RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild raw-socket
+COPY package.json package-lock.json binding.gyp ./
+COPY native ./native
+# --ignore-scripts: `prepare` would run tsc before the sources are here; the native addons are built next:
+# raw-socket's, and ours by the package's own install script (node-gyp, into build/Release).
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild raw-socket && npm run install
 COPY tsconfig.json index.ts ./
 COPY types ./types
 COPY probes ./probes
@@ -35,6 +38,8 @@ WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The native socket module (kernel timestamps); without it the exporter falls back to raw-socket.
+COPY --from=build /src/build/Release/netdiag_raw_socket.node ./build/Release/netdiag_raw_socket.node
 COPY config.example.yaml /etc/netdiag-exporter/config.yaml
 USER 65534:65534
 EXPOSE 9469

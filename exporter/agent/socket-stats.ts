@@ -31,6 +31,7 @@ function registryStats(registry: SocketRegistry): SocketStatsSource[] {
       protocol: 'icmp',
       stats: socket.stats,
       pending: socket.pendingCount,
+      timestamps: socket.timestampSource,
     });
   }
   for (const socket of registry.socketsOf<TcpSocket>('tcp')) {
@@ -39,6 +40,7 @@ function registryStats(registry: SocketRegistry): SocketStatsSource[] {
       protocol: 'tcp',
       stats: socket.stats,
       pending: socket.pendingCount,
+      timestamps: socket.timestampSource,
     });
   }
   // The raw UDP socket only sends: whatever it reads is a copy of other traffic (answers to UDP
@@ -50,6 +52,7 @@ function registryStats(registry: SocketRegistry): SocketStatsSource[] {
       protocol: 'udp',
       stats: { received, matched: 0, mismatched: 0, malformed: 0, foreign: received },
       pending: socket.pendingCount,
+      timestamps: socket.timestampSource,
     });
   }
   return sources;

@@ -51,6 +51,8 @@ export interface SocketStatsSource {
   readonly stats: IcmpSocketStats;
   /** Probes waiting for their answer on this socket now. */
   readonly pending?: number;
+  /** Where its RTTs' times come from: the kernel's packet timestamps, or the clock read in user space. */
+  readonly timestamps?: 'kernel' | 'user';
 }
 
 /** Where one target's ping results go: its histogram, counters and window gauges. */
@@ -124,6 +126,12 @@ const SPEC = {
     description:
       'Answers read after their timeout, by probe: a stalled exporter; each counts as a loss (reason timeout), not an RTT.',
     kind: 'counter',
+  },
+  socketTimestamps: {
+    name: METRIC.socketTimestamps,
+    description:
+      "1 per raw socket kind open: where its probes' send and receive times come from (source: kernel timestamps, or user: the clock read around the system calls).",
+    kind: 'gauge',
   },
   socketPackets: {
     name: METRIC.socketPackets,
@@ -224,13 +232,11 @@ export class ExporterMetrics {
     for (const { family, protocol, drops } of snapshot?.kernelDrops ?? []) {
       emit(SPEC.socketKernelDrops, drops, { family: family === 4 ? 'ipv4' : 'ipv6', protocol });
     }
-    for (const socket of snapshot?.sockets ?? []) {
-      const family = socket.family === 4 ? 'ipv4' : 'ipv6';
-      const protocol = socket.protocol ?? 'icmp';
-      for (const outcome of ['matched', 'foreign', 'mismatched', 'malformed'] as const) {
-        emit(SPEC.socketPackets, socket.stats[outcome], { family, protocol, outcome });
-      }
-      if (socket.pending !== undefined) emit(SPEC.socketPending, socket.pending, { family, protocol });
+    for (const { family, protocol, packets, pending, timestamps } of socketKinds(snapshot?.sockets ?? [])) {
+      for (const outcome of SOCKET_OUTCOMES)
+        emit(SPEC.socketPackets, packets[outcome], { family, protocol, outcome });
+      if (pending !== undefined) emit(SPEC.socketPending, pending, { family, protocol });
+      for (const source of timestamps) emit(SPEC.socketTimestamps, 1, { family, protocol, source });
     }
   }
 
@@ -378,4 +384,37 @@ class PingSeriesImpl implements PingSeries {
   remove(): void {
     this.metrics.removeSeries(this);
   }
+}
+
+const SOCKET_OUTCOMES = ['matched', 'foreign', 'mismatched', 'malformed'] as const;
+
+/** The sockets of one (family, protocol), whose series they share. */
+interface SocketKind {
+  readonly family: 'ipv4' | 'ipv6';
+  readonly protocol: string;
+  readonly packets: Record<(typeof SOCKET_OUTCOMES)[number], number>;
+  pending: number | undefined;
+  readonly timestamps: Set<'kernel' | 'user'>;
+}
+
+/**
+ * Sums the sockets of each (family, protocol): sockets bound to other sources or devices (while a
+ * reload changes `bind`) would otherwise write the same series twice, the last one winning.
+ */
+function socketKinds(sockets: ReadonlyArray<SocketStatsSource>): Iterable<SocketKind> {
+  const kinds = new Map<string, SocketKind>();
+  for (const socket of sockets) {
+    const family = socket.family === 4 ? 'ipv4' : 'ipv6';
+    const protocol = socket.protocol ?? 'icmp';
+    const key = `${family}|${protocol}`;
+    let kind = kinds.get(key);
+    if (!kind) {
+      const packets = { matched: 0, foreign: 0, mismatched: 0, malformed: 0 };
+      kinds.set(key, (kind = { family, protocol, packets, pending: undefined, timestamps: new Set() }));
+    }
+    for (const outcome of SOCKET_OUTCOMES) kind.packets[outcome] += socket.stats[outcome];
+    if (socket.pending !== undefined) kind.pending = (kind.pending ?? 0) + socket.pending;
+    if (socket.timestamps !== undefined) kind.timestamps.add(socket.timestamps);
+  }
+  return kinds.values();
 }

@@ -32,6 +32,7 @@ export const METRIC = {
   socketPackets: 'netdiag_socket_packets_total',
   socketPending: 'netdiag_socket_pending_probes',
   socketKernelDrops: 'netdiag_socket_kernel_drops_total',
+  socketTimestamps: 'netdiag_socket_timestamps_info',
   logLinesSuppressed: 'netdiag_log_lines_suppressed_total',
   httpConnections: 'netdiag_http_connections',
   httpConnectionsMax: 'netdiag_http_connections_max',

@@ -36,22 +36,28 @@ describe('Dockerfile', () => {
     assert.equal(stage('runtime').base, 'node:20-bookworm-slim');
   });
 
-  it('builds the raw-socket addon with the node-gyp toolchain in the build stage only', () => {
+  it('builds the native addons (raw-socket, native/) with the node-gyp toolchain in the build stage only', () => {
     const build = runs(stage('build'));
     const installed = /apt-get install (.*?)(&&|$)/m.exec(build)?.[1]?.split(/\s+/) ?? [];
     for (const tool of ['python3', 'make', 'g++']) assert.ok(installed.includes(tool), tool);
     assert.match(build, /npm ci\b/);
     assert.match(build, /npm rebuild raw-socket/);
+    assert.match(build, /npm run install\b/, "the package's own install script builds native/");
     assert.match(build, /tsc\b/);
     assert.match(build, /npm prune --omit=dev/);
     const runtime = runs(stage('runtime'));
     assert.doesNotMatch(runtime, /\b(g\+\+|make|python3|npm (ci|install))\b/);
   });
 
-  it('copies only production node_modules, dist and package.json from the build stage, and the example config', () => {
+  it('copies only production node_modules, dist, package.json and the native module from the build stage, and the example config', () => {
     const copies = instructionsOf(stage('runtime'), 'COPY').map((i) => splitFlags(i.args));
     const fromBuild = copies.filter((c) => c.flags.from === 'build').map((c) => c.rest.split(/\s+/)[0]);
-    assert.deepEqual(fromBuild.sort(), ['/src/dist', '/src/node_modules', '/src/package.json']);
+    assert.deepEqual(fromBuild.sort(), [
+      '/src/build/Release/netdiag_raw_socket.node',
+      '/src/dist',
+      '/src/node_modules',
+      '/src/package.json',
+    ]);
     const fromContext = copies.filter((c) => c.flags.from === undefined).map((c) => c.rest);
     assert.deepEqual(fromContext, ['config.example.yaml /etc/netdiag-exporter/config.yaml']);
   });

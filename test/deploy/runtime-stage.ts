@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../support/paths';
@@ -37,6 +37,10 @@ export function replayRuntimeStage(): ReplayedImage {
   for (const file of ['package.json', 'package-lock.json'])
     copyFileSync(path.join(repoRoot, file), path.join(buildDir, file));
   cpSync(path.join(repoRoot, 'node_modules'), path.join(buildDir, 'node_modules'), { recursive: true });
+  // What the build stage's `npm run install` leaves: node-gyp's output of this checkout's `npm ci`.
+  cpSync(path.join(repoRoot, 'build', 'Release'), path.join(buildDir, 'build', 'Release'), {
+    recursive: true,
+  });
   for (const source of compiledSources(build))
     cpSync(path.join(repoRoot, 'dist', source), path.join(buildDir, 'dist', source), { recursive: true });
   const prune = /npm prune[^&]*/.exec(
@@ -113,6 +117,8 @@ function compiledSources(build: Stage): string[] {
   return sources.flatMap((source) => {
     if (source.endsWith('.ts')) return [source.replace(/\.ts$/, '.js')];
     if (source === 'types' || source.includes('.')) return []; // declarations and config: nothing emitted
+    // A folder without TypeScript (native/: C++ for node-gyp) emits nothing either.
+    if (!readdirSync(path.join(repoRoot, source)).some((file) => file.endsWith('.ts'))) return [];
     return [source];
   });
 }

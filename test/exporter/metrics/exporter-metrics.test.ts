@@ -5,6 +5,9 @@ import { parseSamples, scrapeText, select } from '../../support/scrape';
 
 const BUCKETS = [0.001, 0.01, 0.1];
 
+const IDLE_SOCKET = { received: 0, matched: 0, foreign: 0, mismatched: 0, malformed: 0 };
+const ONE_FOREIGN = { ...IDLE_SOCKET, received: 1, foreign: 1 };
+
 function setup(cardinalityLimit = 10_000) {
   const pipeline = createPrometheusPipeline({ cardinalityLimit });
   let now = 0;
@@ -17,7 +20,11 @@ function setup(cardinalityLimit = 10_000) {
           family: 4,
           stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 },
           pending: 3,
+          timestamps: 'kernel',
         },
+        // A second ICMP socket (another bind): its counts add up, the info series is written once.
+        { family: 4, stats: ONE_FOREIGN, pending: 1, timestamps: 'kernel' },
+        { family: 6, protocol: 'tcp', stats: IDLE_SOCKET, timestamps: 'user' },
       ],
       kernelDrops: [
         { family: 4, protocol: 'icmp', drops: 602 },
@@ -62,7 +69,7 @@ describe('ExporterMetrics', () => {
     );
     assert.equal(
       select(samples, 'netdiag_socket_pending_probes', { family: 'ipv4', protocol: 'icmp' })[0]?.value,
-      3,
+      4,
     );
     assert.equal(
       select(samples, 'netdiag_socket_packets_total', {
@@ -118,6 +125,29 @@ describe('ExporterMetrics', () => {
     assert.equal(select(samples, 'netdiag_targets', { probe: 'ping' })[0]?.value, 7);
     const p99 = select(samples, 'netdiag_event_loop_delay_seconds', { stat: 'p99' })[0];
     assert.ok(p99 && p99.value > 0 && p99.value < 1, `event loop p99 ${p99?.value}`);
+    metrics.close();
+    await pipeline.shutdown();
+  });
+
+  it('says where each socket kind takes its times from, once per family, protocol and source', async () => {
+    const { pipeline, metrics } = setup();
+    const samples = parseSamples(await scrapeText(pipeline));
+    assert.equal(
+      select(samples, 'netdiag_socket_packets_total', {
+        family: 'ipv4',
+        protocol: 'icmp',
+        outcome: 'foreign',
+      })[0]?.value,
+      3,
+      'the foreign packets of both ICMP sockets',
+    );
+    assert.deepEqual(
+      select(samples, 'netdiag_socket_timestamps_info').map((s) => [s.labels, s.value]),
+      [
+        [{ family: 'ipv4', protocol: 'icmp', source: 'kernel' }, 1],
+        [{ family: 'ipv6', protocol: 'tcp', source: 'user' }, 1],
+      ],
+    );
     metrics.close();
     await pipeline.shutdown();
   });
