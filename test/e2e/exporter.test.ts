@@ -191,6 +191,15 @@ targets:
     assert.match(exporter.logs(), /level=warn msg="cannot resolve target" target=unresolvable/);
   });
 
+  it('takes its RTTs from kernel timestamps on every socket kind it opened (the native module is built)', async () => {
+    const sources = select(await exporter.scrape(), 'netdiag_socket_timestamps_info').map(
+      (s) => `${s.labels.family} ${s.labels.protocol} ${s.labels.source}`,
+    );
+    // The exporter starts as root and pins every socket it may need (ICMP, TCP, UDP) before dropping to nobody.
+    const kinds = ['icmp', 'tcp', 'udp'].flatMap((protocol) => [`ipv4 ${protocol}`, `ipv6 ${protocol}`]);
+    assert.deepEqual(sources.sort(), kinds.map((kind) => `${kind} kernel`).sort());
+  });
+
   it('serves output that passes promtool check metrics', async () => {
     const { stdout, stderr, code } = await client.exec(
       ['sh', '-c', `curl -sf ${exporter.url}/metrics | promtool check metrics`],
