@@ -14,7 +14,7 @@ export interface PingResult {
   rtt: number | null;
   /** ICMP bytes of the reply. */
   bytes?: number;
-  /** TTL of the reply (IPv4 only). */
+  /** TTL (IPv4) or hop limit (IPv6) of the reply; IPv6 only with the native socket module. */
   ttl?: number;
   failure?: PingFailure;
 }

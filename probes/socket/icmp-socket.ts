@@ -57,7 +57,10 @@ export interface EchoExpectation {
 export interface EchoReplyInfo {
   /** ICMP message bytes (header and payload). */
   bytes: number;
-  /** IPv4 TTL of the reply; IPv6 raw sockets do not see the header, so absent there. */
+  /**
+   * TTL (IPv4) or hop limit (IPv6) of the reply. IPv6 raw sockets do not see the header: the hop
+   * limit comes from the native transport's control message, and is absent on raw-socket.
+   */
   ttl?: number;
 }
 
@@ -157,8 +160,8 @@ export class IcmpSocket {
       protocol: icmpProtocolOf(family),
       headerIncluded: binding.source !== undefined,
       acceptIcmpTypes: family === 4 ? ACCEPT_V4 : ACCEPT_V6,
-      onPacket: (packet: Buffer, source: string, receivedAt: bigint) =>
-        this.receive(packet, source, receivedAt),
+      onPacket: (packet: Buffer, source: string, receivedAt: bigint, hopLimit?: number) =>
+        this.receive(packet, source, receivedAt, hopLimit),
       ...(binding.interface !== undefined && { interface: binding.interface }),
       ...(onSocketError && { onError: onSocketError }),
     };
@@ -226,12 +229,15 @@ export class IcmpSocket {
     this.transport.close();
   }
 
-  /** The receive path: never throws, whatever the bytes. */
-  receive(packet: Buffer, source: string, receivedAt: bigint): void {
+  /**
+   * The receive path: never throws, whatever the bytes. `hopLimit`: an IPv6 datagram's, when the
+   * transport read it (IPv4's TTL is in the packet).
+   */
+  receive(packet: Buffer, source: string, receivedAt: bigint, hopLimit?: number): void {
     this.stats.received++;
     try {
       if (this.family === 4) this.receiveV4(packet, receivedAt);
-      else this.receiveV6(packet, source, receivedAt);
+      else this.receiveV6(packet, source, receivedAt, hopLimit);
     } catch (error) {
       if (error instanceof PacketDecodeError) this.stats.malformed++;
       else throw error;
@@ -389,13 +395,14 @@ export class IcmpSocket {
     );
   }
 
-  private receiveV6(packet: Buffer, source: string, receivedAt: bigint): void {
+  private receiveV6(packet: Buffer, source: string, receivedAt: bigint, hopLimit: number | undefined): void {
     if (this.dropForeignErrorV6(packet)) return;
     // The kernel has verified the ICMPv6 checksum of what a raw ICMPv6 socket receives.
     const message = icmpv6.decode(packet);
     if (message.kind === 'echo' && message.type === Icmpv6Type.EchoReply) {
       this.deliverReply(message.identifier, message.sequence, source, message.payload, receivedAt, {
         bytes: packet.length,
+        ...(hopLimit !== undefined && { ttl: hopLimit }),
       });
     } else if (message.kind === 'error') {
       this.deliverError(message, source, receivedAt);

@@ -41,9 +41,14 @@ export class FakeTransport implements RawTransport {
   }
 
   /** Delivers bytes as if read from the socket. */
-  receive(packet: Buffer, source: string, receivedAt: bigint = process.hrtime.bigint()): void {
+  receive(
+    packet: Buffer,
+    source: string,
+    receivedAt: bigint = process.hrtime.bigint(),
+    hopLimit?: number,
+  ): void {
     const handler: RawPacketHandler = this.options.onPacket;
-    handler(packet, source, receivedAt);
+    handler(packet, source, receivedAt, hopLimit);
   }
 
   /** Packets that arrived but were not read yet (the event loop was busy): readNow() delivers them. */

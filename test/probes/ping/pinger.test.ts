@@ -190,6 +190,28 @@ describe('Pinger (fake sockets)', () => {
     await pinger.close();
   });
 
+  it('gives IPv6 replies the hop limit the transport read (the native module reads it; raw-socket cannot)', async () => {
+    const factory = fakeFactory();
+    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const results = pinger.pingDetailed({ addr: 'fd00::2', count: 1, timeout: 1 });
+    const pending = results.next();
+    const transport = factory.opened.find((t) => t.family === 6)!;
+    await new Promise((resolve) => setImmediate(resolve));
+    const sent = transport.sent[0]!;
+    const echo = requestOf(transport, sent);
+    transport.receive(
+      reply(transport, 'fd00::2', echo, echo.payload),
+      'fd00::2',
+      process.hrtime.bigint(),
+      57,
+    );
+    const first = (await pending).value;
+    assert.equal(first?.ttl, 57);
+    assert.equal(first?.bytes, 8 + echo.payload.length);
+    await results.return();
+    await pinger.close();
+  });
+
   it('shares one socket per family between pingers and closes it with the last one', async () => {
     const factory = fakeFactory();
     const registry = new SocketRegistry(factory);
