@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import {
   Knocker,
@@ -12,6 +11,7 @@ import { usageError } from '../errors';
 import type { Output } from './ping-command';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
+import { parseFlags } from './parse-flags';
 
 export const KNOCK_USAGE = `usage: netdiag-exporter knock HOST PORT [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-4|-6]
                               [--bind ADDR] [--interface IF] [--json]
@@ -30,16 +30,19 @@ const SYN_TCP_BYTES = 24;
 
 /** `netdiag-exporter knock`: hping3 -S-like output, or JSON lines. Returns the exit code. */
 export async function knockCommand(argv: string[], out: Output, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      count: { type: 'string', short: 'c' },
-      interval: { type: 'string', short: 'i' },
-      timeout: { type: 'string', short: 'W' },
-      ...PROBE_OPTIONS,
+  const { values, positionals } = parseFlags(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        count: { type: 'string', short: 'c' },
+        interval: { type: 'string', short: 'i' },
+        timeout: { type: 'string', short: 'W' },
+        ...PROBE_OPTIONS,
+      },
     },
-  });
+    'netdiag-exporter knock --help',
+  );
   const [host, portText, ...extra] = positionals;
   if (host === undefined || portText === undefined || extra.length > 0) {
     throw usageError(`knock takes a HOST and a PORT\n${KNOCK_USAGE}`);

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { Pinger, summarizeRtts, type BindOptions, type PingResult, type RttSummary } from '../../probes';
 import { usageError } from '../errors';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
+import { parseFlags } from './parse-flags';
 
 export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-4|-6] [-q]
                              [--bind ADDR] [--interface IF] [--json]
@@ -23,18 +23,21 @@ export interface Output {
 
 /** `netdiag-exporter ping`: iputils-like output, or JSON lines. Returns the exit code. */
 export async function pingCommand(argv: string[], out: Output, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      count: { type: 'string', short: 'c' },
-      interval: { type: 'string', short: 'i' },
-      timeout: { type: 'string', short: 'W' },
-      size: { type: 'string', short: 's' },
-      ...PROBE_OPTIONS,
-      quiet: { type: 'boolean', short: 'q' },
+  const { values, positionals } = parseFlags(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        count: { type: 'string', short: 'c' },
+        interval: { type: 'string', short: 'i' },
+        timeout: { type: 'string', short: 'W' },
+        size: { type: 'string', short: 's' },
+        ...PROBE_OPTIONS,
+        quiet: { type: 'boolean', short: 'q' },
+      },
     },
-  });
+    'netdiag-exporter ping --help',
+  );
   const [host, ...extra] = positionals;
   if (host === undefined || extra.length > 0) throw usageError(`ping takes one HOST\n${PING_USAGE}`);
   if (values.ipv4 && values.ipv6) throw usageError('-4 and -6 exclude each other');

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import {
   checkIdentifierCapacity,
   ConfigReloader,
@@ -34,13 +33,15 @@ import {
   observeLogSuppression,
 } from '../metrics';
 import { CONNECTION_LIMIT_DEFAULTS, ExporterServer, parseListenAddress, WebProtection } from '../server';
+import { observeBuildInfo } from '../metrics/build-info';
 import { agentInstanceName, agentResource } from './agent-resource';
 import { resolveOtlpSettings } from './otlp-settings';
-import { packageVersion } from './package-version';
+import { buildIdentity } from './build-identity';
 import { dropPrivileges, lookupAccount, type Account } from './privileges';
 import { resolveShard } from './shard-flags';
 import { runShutdown } from './shutdown';
 import { parseMaxConnections } from './web-flags';
+import { parseFlags } from './parse-flags';
 
 /** What shutdown may take beyond the HTTP close deadline and the last OTLP push. */
 const SHUTDOWN_MARGIN_MS = 5_000;
@@ -80,24 +81,27 @@ export interface RunIo {
 
 /** The exporter's main job (or --config.check). Resolves with the exit code once stopped by `signal`. */
 export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      'config.file': { type: 'string', default: 'config.yaml' },
-      'config.check': { type: 'boolean', default: false },
-      'web.listen-address': { type: 'string', default: ':9469' },
-      'web.config.file': { type: 'string' },
-      'web.max-connections': { type: 'string' },
-      'log.level': { type: 'string', default: 'info' },
-      'log.format': { type: 'string', default: 'logfmt' },
-      'config.watch-interval': { type: 'string', default: '0s' },
-      user: { type: 'string' },
-      'shard.index': { type: 'string' },
-      'shard.count': { type: 'string' },
-      'shard.from-hostname': { type: 'boolean', default: false },
+  const { values } = parseFlags(
+    {
+      args: argv,
+      strict: true,
+      options: {
+        'config.file': { type: 'string', default: 'config.yaml' },
+        'config.check': { type: 'boolean', default: false },
+        'web.listen-address': { type: 'string', default: ':9469' },
+        'web.config.file': { type: 'string' },
+        'web.max-connections': { type: 'string' },
+        'log.level': { type: 'string', default: 'info' },
+        'log.format': { type: 'string', default: 'logfmt' },
+        'config.watch-interval': { type: 'string', default: '0s' },
+        user: { type: 'string' },
+        'shard.index': { type: 'string' },
+        'shard.count': { type: 'string' },
+        'shard.from-hostname': { type: 'boolean', default: false },
+      },
     },
-  });
+    '--help',
+  );
   const level = values['log.level'] as LogLevel;
   if (!LOG_LEVELS.includes(level))
     throw usageError(`--log.level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
@@ -180,7 +184,7 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     resource: agentResource({
       env,
       hostname: instance,
-      version: packageVersion(),
+      version: buildIdentity().version,
       ...(config.otlp && { configured: config.otlp.resourceAttributes }),
       ...(shard && { shard }),
     }),
@@ -198,6 +202,12 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   observeLogSuppression(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, (level) =>
     logLimit.suppressed(level),
   );
+  const { version, revision, nodeVersion } = buildIdentity();
+  observeBuildInfo(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, {
+    version,
+    revision,
+    nodejs_version: nodeVersion,
+  });
   if (otlp) {
     for (const warning of otlp.warnings) logger.warn(redactUrls(warning));
     logger.info('OTLP push enabled', {
