@@ -21,6 +21,8 @@ export const EXPORTER_ERROR_CODES = [
   'ERR_CLOSED',
   /** A reload changes `bind`, whose new raw sockets this process can no longer open. */
   'ERR_RELOAD_NEEDS_RESTART',
+  /** The HTTP server cannot listen on --web.listen-address: in use, a privileged port, no such address. */
+  'ERR_LISTEN',
   /** An OTLP push failed without an error of its own. */
   'ERR_OTLP_EXPORT',
   /** An invariant of the code does not hold: a bug, never bad input. */

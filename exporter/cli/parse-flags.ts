@@ -30,7 +30,8 @@ export function parseFlags<T extends FlagsConfig>(config: T, help: string): Retu
     return parseArgs({ ...config, args } as T);
   } catch (error) {
     const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
-    if ((error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown)
+    // Node's own parseArgs error (codes ERR_PARSE_ARGS_*), the unknown-option one told by its text.
+    if (String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_') && unknown)
       throw unknownFlag(unknown[1] ?? '', options, help);
     throw error;
   }
