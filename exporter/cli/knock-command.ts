@@ -9,6 +9,7 @@ import {
 } from '../../probes';
 import { usageError } from '../errors';
 import type { Output } from './ping-command';
+import { bindFlagFamily } from './bind-flag';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
@@ -52,10 +53,8 @@ export async function knockCommand(argv: string[], out: Output, signal?: AbortSi
   const count = values.count === undefined ? Infinity : number('-c', values.count, { integer: true, min: 1 });
   const interval = values.interval === undefined ? 1 : number('-i', values.interval, { min: 0 });
   const timeout = values.timeout === undefined ? 1 : number('-W', values.timeout, { min: Number.MIN_VALUE });
-  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0)
-    throw usageError(`--bind: "${values.bind}" is not an IP address`);
-  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+  const bindFamily = await bindFlagFamily(values.bind);
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : bindFamily;
 
   const addr = await resolveHost(host, family);
   const bind: BindOptions = {};

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Pinger, summarizeRtts, type BindOptions, type PingResult, type RttSummary } from '../../probes';
 import { usageError } from '../errors';
+import { bindFlagFamily } from './bind-flag';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
@@ -45,10 +46,8 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
   const interval = values.interval === undefined ? 1 : number('-i', values.interval, { min: 0 });
   const timeout = values.timeout === undefined ? 1 : number('-W', values.timeout, { min: Number.MIN_VALUE });
   const size = values.size === undefined ? 56 : number('-s', values.size, { integer: true, min: 8 });
-  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0)
-    throw usageError(`--bind: "${values.bind}" is not an IP address`);
-  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+  const bindFamily = await bindFlagFamily(values.bind);
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : bindFamily;
 
   const addr = await resolveHost(host, family);
   const bind: BindOptions = {};

@@ -35,6 +35,7 @@ import {
   WebProtection,
   type ListenAddress,
 } from '../server';
+import { checkBindOnHost } from '../config/bind-on-host';
 import { observeBuildInfo } from '../metrics/build-info';
 import { listenError } from './listen-error';
 import { TeardownStack } from './teardown-stack';
@@ -208,9 +209,15 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
   // Parsing a large file takes seconds of CPU: off the event loop, which times the probes on reloads.
   const loader = new WorkerConfigLoader();
   teardown.defer('config loader', () => loader.close());
+  // Checked where the exporter runs, at start and on each reload: bind addresses this host lacks.
+  const load = async (f: string): Promise<Config> => {
+    const loaded = await loader.load(f);
+    await checkBindOnHost(loaded);
+    return loaded;
+  };
   let config: Config;
   try {
-    config = await loader.load(file);
+    config = await load(file);
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       // The worker could not run (EMFILE, out of memory): one line and exit 2, nothing started.
@@ -223,7 +230,9 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     // --config.check is asked for by someone who may read the file; a start's errors go to logs,
     // which must not carry the text of whatever file the path points at.
     io.err(flags.check ? formatIssues(error) : formatPublicIssues(error));
-    return 1;
+    // A start refused for its config is a setup error, as a bad web config or flag: exit 2, which
+    // a service manager can tell from a crash (the systemd unit does not restart on it).
+    return flags.check ? 1 : 2;
   }
   // Before anything starts (and in --config.check): a config this process could not run whole is
   // refused with one line, rather than started in part.
@@ -347,7 +356,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     const { name, uid, gid } = flags.account;
     logger.info('switched user', { user: name, uid, gid });
   }
-  const running = new ConfigReloader({ file, agent, logger, load: (f) => loader.load(f).then(select) });
+  const running = new ConfigReloader({ file, agent, logger, load: (f) => load(f).then(select) });
   reloader = running;
   teardown.defer('config reloads', () => running.close());
   // reload() never rejects: each failure is an outcome, logged and counted by the reloader.

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import {
   summarizeTrace,
   Tracer,
@@ -9,6 +8,7 @@ import {
   type TraceProtocol,
 } from '../../probes';
 import { usageError } from '../errors';
+import { bindFlagFamily } from './bind-flag';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
@@ -67,11 +67,8 @@ export async function traceCommand(argv: string[], out: Output, signal?: AbortSi
   if (values.timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
     throw usageError(`-w: "${values.timeout}" is not a number of seconds > 0`);
   }
-  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0) {
-    throw usageError(`--bind: "${values.bind}" is not an IP address`);
-  }
-  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+  const bindFamily = await bindFlagFamily(values.bind);
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : bindFamily;
 
   const addr = await resolveHost(host, family);
   const bind: BindOptions = {};

@@ -135,3 +135,60 @@ describe('exporter start-up failures and shutdown: one teardown, in reverse orde
     ]);
   });
 });
+
+describe('bind addresses the host lacks, in the exporter’s config', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'netdiag-bind-start-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const targets = 'targets:\n  - { name: lo, host: 127.0.0.1, ping: { interval: 200ms, timeout: 100ms } }\n';
+
+  it('stop the start with the located error, exit 2, nothing opened but the loader', async () => {
+    const file = path.join(dir, 'absent.yaml');
+    writeFileSync(file, `bind: { ipv4: 192.0.2.10 }\n${targets}`);
+    const out = await run([`--config.file=${file}`, '--web.listen-address=127.0.0.1:0', '--user=']);
+    assert.equal(out.code, 2, out.stderr);
+    assert.deepEqual(out.plain, [
+      `${file}:1:15: bind.ipv4: 192.0.2.10 is not an address of this host (bind: EADDRNOTAVAIL): probes from it would get no answer; give one of the host's addresses or leave bind.ipv4 unset`,
+    ]);
+    assert.deepEqual(stops(out.events), ['stopped: config loader']);
+  });
+
+  it('are refused on reload, located, and the running config stays', async () => {
+    const file = path.join(dir, 'reload.yaml');
+    writeFileSync(file, targets);
+    const child = spawn(
+      process.execPath,
+      [cliPath, `--config.file=${file}`, '--web.listen-address=127.0.0.1:0', '--user='],
+      {
+        cwd: repoRoot,
+      },
+    );
+    let stderr = '';
+    const listening = new Promise<string>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const url = /msg=listening address=(\S+)/.exec(stderr)?.[1];
+        if (url && stderr.includes('netdiag-exporter started')) resolve(url);
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const url = await listening;
+      writeFileSync(file, `bind: { ipv4: 192.0.2.10 }\n${targets}`);
+      const reply = await fetch(`${url}/-/reload`, { method: 'POST' });
+      assert.equal(reply.status, 500);
+      assert.match(
+        await reply.text(),
+        /:1:15: bind\.ipv4: 192\.0\.2\.10 is not an address of this host \(bind: EADDRNOTAVAIL\)/,
+      );
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      assert.match(metrics, /^netdiag_config_last_reload_successful 0$/m);
+      assert.match(metrics, /^netdiag_ping_sent_total\{[^}]*target="lo"[^}]*\} [1-9]/m);
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+    }
+  });
+});
