@@ -44,10 +44,16 @@ describe('the package installed from its tarball', { timeout: 600_000 }, () => {
     app = path.join(dir, 'app');
     mkdirSync(app);
     // What the README tells a user whose npm reviews install scripts (npm 11 warns, 12 blocks):
-    // raw-socket's node-gyp build is approved in the user's own package.json.
+    // approve, in the project's own package.json, raw-socket (its node-gyp build) and the tarball,
+    // a non-registry source approved by its path (npm lists its prepare script, which does not
+    // run from a tarball: dist is in it; an addon of our own would build there).
     writeFileSync(
       path.join(app, 'package.json'),
-      JSON.stringify({ name: 'netdiag-install-test', private: true, allowScripts: { 'raw-socket': true } }),
+      JSON.stringify({
+        name: 'netdiag-install-test',
+        private: true,
+        allowScripts: { 'raw-socket': true, [`file:${tarball}`]: true },
+      }),
     );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
