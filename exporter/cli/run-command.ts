@@ -43,6 +43,7 @@ import { agentInstanceName, agentResource } from './agent-resource';
 import { resolveOtlpSettings } from './otlp-settings';
 import { buildIdentity } from './build-identity';
 import { dropPrivileges, lookupAccount, type Account } from './privileges';
+import { warnUnreadableAfterSwitch } from './readable-after-switch';
 import { resolveShard } from './shard-flags';
 import { parseMaxConnections } from './web-flags';
 import { parseFlags } from './parse-flags';
@@ -355,6 +356,22 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     dropPrivileges(flags.account);
     const { name, uid, gid } = flags.account;
     logger.info('switched user', { user: name, uid, gid });
+    warnUnreadableAfterSwitch(
+      [
+        { file, what: 'the config file', effect: 'every reload will fail until it is' },
+        ...(flags.webConfigFile === undefined
+          ? []
+          : [
+              {
+                file: flags.webConfigFile,
+                what: 'the web config file',
+                effect: 'its changes and renewed certificates will not be picked up',
+              },
+            ]),
+      ],
+      flags.account,
+      logger,
+    );
   }
   const running = new ConfigReloader({ file, agent, logger, load: (f) => load(f).then(select) });
   reloader = running;
