@@ -10,6 +10,7 @@ import {
 import { usageError } from '../errors';
 import type { Output } from './ping-command';
 import { bindFlagFamily } from './bind-flag';
+import { icmpErrorText } from './icmp-error-text';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
@@ -109,7 +110,8 @@ function knockLine(addr: string, port: number, ipHeader: number, result: KnockRe
   }
   const failure = result.failure;
   if (failure?.reason === 'unreachable') {
-    return `ICMP error type ${failure.type} code ${failure.code} from ip=${failure.from} seq=${result.seq}`;
+    const family = isIP(failure.from) === 6 ? 6 : 4;
+    return `${icmpErrorText(family, failure.type, failure.code)} from ip=${failure.from} seq=${result.seq}`;
   }
   if (failure?.reason === 'send') return `seq=${result.seq}: send failed: ${failure.message}`;
   return `no answer from ${addr}: seq=${result.seq}`;

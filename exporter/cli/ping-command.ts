@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Pinger, summarizeRtts, type BindOptions, type PingResult, type RttSummary } from '../../probes';
 import { usageError } from '../errors';
 import { bindFlagFamily } from './bind-flag';
+import { icmpErrorText } from './icmp-error-text';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
@@ -85,7 +86,8 @@ function probeLine(addr: string, result: PingResult): string {
   }
   const failure = result.failure;
   if (failure?.reason === 'unreachable') {
-    return `From ${failure.from} icmp_seq=${seq} ICMP error type ${failure.type} code ${failure.code}`;
+    const family = isIP(failure.from) === 6 ? 6 : 4;
+    return `From ${failure.from} icmp_seq=${seq} ${icmpErrorText(family, failure.type, failure.code)}`;
   }
   if (failure?.reason === 'send') return `icmp_seq=${seq}: send failed: ${failure.message}`;
   return `no answer from ${addr}: icmp_seq=${seq}`;
@@ -93,6 +95,7 @@ function probeLine(addr: string, result: PingResult): string {
 
 function summaryLines(host: string, s: RttSummary, elapsedMs: number): string[] {
   const lines = [
+    '',
     `--- ${host} ping statistics ---`,
     `${s.sent} packets transmitted, ${s.received} received, ${round(s.loss * 100)}% packet loss, time ${Math.round(elapsedMs)}ms`,
   ];
