@@ -57,6 +57,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
 
   const pinger = await Pinger.create({ bind });
   const rtts: Array<number | null> = [];
+  let errors = 0;
   const started = performance.now();
   const ipHeader = isIP(addr) === 6 ? 40 : 20;
   if (!values.json) out.write(`PING ${host} (${addr}) ${size}(${size + 8 + ipHeader}) bytes of data.`);
@@ -64,6 +65,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
     const request = { addr, count, interval, timeout, size, ...(signal && { signal }) };
     for await (const result of pinger.pingDetailed(request)) {
       rtts.push(result.rtt);
+      if (result.failure?.reason === 'unreachable') errors++;
       if (values.quiet) continue;
       out.write(
         values.json ? JSON.stringify({ seq: result.seq + 1, rtt: result.rtt }) : probeLine(addr, result),
@@ -74,7 +76,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
   }
   const summary = summarizeRtts(rtts);
   if (values.json) out.write(JSON.stringify(summary));
-  else for (const line of summaryLines(host, summary, performance.now() - started)) out.write(line);
+  else for (const line of summaryLines(host, summary, errors, performance.now() - started)) out.write(line);
   return summary.received > 0 ? 0 : 1;
 }
 
@@ -93,11 +95,13 @@ function probeLine(addr: string, result: PingResult): string {
   return `no answer from ${addr}: icmp_seq=${seq}`;
 }
 
-function summaryLines(host: string, s: RttSummary, elapsedMs: number): string[] {
+/** As iputils prints them, `+N errors` counting the requests answered by an ICMP error. */
+function summaryLines(host: string, s: RttSummary, errors: number, elapsedMs: number): string[] {
   const lines = [
     '',
     `--- ${host} ping statistics ---`,
-    `${s.sent} packets transmitted, ${s.received} received, ${round(s.loss * 100)}% packet loss, time ${Math.round(elapsedMs)}ms`,
+    `${s.sent} packets transmitted, ${s.received} received${errors > 0 ? `, +${errors} errors` : ''}, ` +
+      `${round(s.loss * 100)}% packet loss, time ${Math.round(elapsedMs)}ms`,
   ];
   if (s.min !== null && s.avg !== null && s.max !== null && s.stddev !== null) {
     lines.push(`rtt min/avg/max/mdev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms`);

@@ -71,6 +71,11 @@ describe('ping prints ICMP errors and its statistics as iputils ping does', () =
       };
       assert.ok(blankBefore(reference.stdout), reference.stdout);
       assert.ok(blankBefore(ours.stdout), ours.stdout);
+      // The statistics line up to the elapsed time: `1 packets transmitted, 0 received, +1 errors, 100% packet loss`.
+      const counts = (stdout: string): string | undefined =>
+        /^\d+ packets transmitted, .*(?=, time )/m.exec(stdout)?.[0];
+      assert.equal(counts(ours.stdout), counts(reference.stdout));
+      assert.match(counts(reference.stdout) ?? '', /, \+1 errors, 100% packet loss$/);
     });
   }
 });
