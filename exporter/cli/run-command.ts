@@ -109,16 +109,40 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     await teardown.unwind(shutdown);
     return early;
   }
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  logger.info('shutting down');
+  const fatal = await untilStopped(signal);
+  if (fatal) logger.error('fatal error: shutting down', { code: 'ERR_INTERNAL', err: fatal });
+  else logger.info('shutting down');
   // Each step is bounded on its own (the HTTP close destroys every connection at its deadline); the
   // overall deadline catches what is not, so that SIGTERM always ends the process.
   const outcome = await teardown.unwind(shutdown);
   if (outcome === 'timeout') (io.exit ?? process.exit)(1);
+  if (fatal) return INTERNAL_ERROR_EXIT;
   return outcome === 'done' ? 0 : 1;
+}
+
+/** main's exit code for a bug (EX_SOFTWARE), as for an error that escapes the command. */
+const INTERNAL_ERROR_EXIT = 70;
+
+/**
+ * Resolves once `signal` aborts (undefined), or with the first exception nothing caught while the
+ * exporter runs: such a fatal error ends it through the same teardown as SIGTERM (the port
+ * released, the last OTLP push sent, the raw sockets closed) rather than killing it with them
+ * open. Only the first is caught: another one during the teardown ends the process as Node does.
+ */
+function untilStopped(signal: AbortSignal): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined);
+    const onFatal = (error: Error): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(error);
+    };
+    const onAbort = (): void => {
+      process.off('uncaughtException', onFatal);
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    process.once('uncaughtException', onFatal);
+  });
 }
 
 interface RunFlags {

@@ -19,19 +19,32 @@ interface Outcome {
   plain: string[];
 }
 
-function run(
-  args: string[],
-  options: { uid?: number; gid?: number; stopAfter?: string } = {},
-): Promise<Outcome> {
-  const child = spawn(process.execPath, [cliPath, '--log.level=debug', '--log.format=json', ...args], {
-    cwd: repoRoot,
-    ...(options.uid !== undefined && { uid: options.uid, gid: options.gid ?? options.uid }),
-  });
+interface RunOptions {
+  uid?: number;
+  gid?: number;
+  /** Once stderr has this text, send `signal` (default SIGTERM), once. */
+  stopAfter?: string;
+  signal?: NodeJS.Signals;
+  /** A script node loads before the CLI (`-r`). */
+  preload?: string;
+}
+
+function run(args: string[], options: RunOptions = {}): Promise<Outcome> {
+  const node = options.preload ? ['-r', options.preload] : [];
+  const child = spawn(
+    process.execPath,
+    [...node, cliPath, '--log.level=debug', '--log.format=json', ...args],
+    {
+      cwd: repoRoot,
+      ...(options.uid !== undefined && { uid: options.uid, gid: options.gid ?? options.uid }),
+    },
+  );
   let stderr = '';
   let stopped = false; // once: a second SIGTERM would end the process at once, as Node's default does
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
-    if (options.stopAfter && !stopped && stderr.includes(options.stopAfter)) stopped = child.kill('SIGTERM');
+    if (options.stopAfter && !stopped && stderr.includes(options.stopAfter))
+      stopped = child.kill(options.signal ?? 'SIGTERM');
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   return new Promise((resolve) =>
@@ -124,6 +137,31 @@ describe('exporter start-up failures and shutdown: one teardown, in reverse orde
     assert.equal(out.code, 0, out.stderr);
     const started = out.events.indexOf('netdiag-exporter started');
     assert.ok(out.events.indexOf('listening') < started && out.events.indexOf('switched user') < started);
+    assert.deepEqual(stops(out.events), [
+      'stopped: SIGHUP handler',
+      'stopped: config reloads',
+      'stopped: HTTP server and last OTLP push',
+      'stopped: agent',
+      'stopped: HTTP server',
+      'stopped: metrics pipeline',
+      'stopped: config loader',
+    ]);
+  });
+
+  it('a fatal error while running (an uncaught exception) takes the same teardown, then exit 70', async () => {
+    const preload = path.join(dir, 'plant-fatal-error.js');
+    writeFileSync(
+      preload,
+      "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('planted fatal error'); }));\n",
+    );
+    const out = await run([`--config.file=${config}`, '--web.listen-address=127.0.0.1:0', '--user='], {
+      stopAfter: '"msg":"netdiag-exporter started"',
+      signal: 'SIGUSR2',
+      preload,
+    });
+    assert.equal(out.code, 70, out.stderr);
+    assert.ok(out.events.includes('fatal error: shutting down'), out.stderr);
+    assert.match(out.stderr, /"code":"ERR_INTERNAL","err":"planted fatal error"/);
     assert.deepEqual(stops(out.events), [
       'stopped: SIGHUP handler',
       'stopped: config reloads',
