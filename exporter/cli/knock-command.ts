@@ -12,7 +12,7 @@ import type { Output } from './ping-command';
 import { bindFlagFamily } from './bind-flag';
 import { icmpErrorText } from './icmp-error-text';
 import { resolveHost } from './resolve-host';
-import { PROBE_OPTIONS } from './probe-options';
+import { PROBE_OPTIONS, REPEAT_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
 
 export const KNOCK_USAGE = `usage: netdiag-exporter knock HOST PORT [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-4|-6]
@@ -37,9 +37,7 @@ export async function knockCommand(argv: string[], out: Output, signal?: AbortSi
       args: argv,
       allowPositionals: true,
       options: {
-        count: { type: 'string', short: 'c' },
-        interval: { type: 'string', short: 'i' },
-        timeout: { type: 'string', short: 'W' },
+        ...REPEAT_OPTIONS,
         ...PROBE_OPTIONS,
       },
     },

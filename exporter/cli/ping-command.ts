@@ -4,7 +4,7 @@ import { usageError } from '../errors';
 import { bindFlagFamily } from './bind-flag';
 import { icmpErrorText } from './icmp-error-text';
 import { resolveHost } from './resolve-host';
-import { PROBE_OPTIONS } from './probe-options';
+import { PROBE_OPTIONS, REPEAT_OPTIONS } from './probe-options';
 import { parseFlags } from './parse-flags';
 
 export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-4|-6] [-q]
@@ -30,9 +30,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
       args: argv,
       allowPositionals: true,
       options: {
-        count: { type: 'string', short: 'c' },
-        interval: { type: 'string', short: 'i' },
-        timeout: { type: 'string', short: 'W' },
+        ...REPEAT_OPTIONS,
         size: { type: 'string', short: 's' },
         ...PROBE_OPTIONS,
         quiet: { type: 'boolean', short: 'q' },

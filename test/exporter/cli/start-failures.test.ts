@@ -65,6 +65,17 @@ function run(args: string[], options: RunOptions = {}): Promise<Outcome> {
   );
 }
 
+/** What a full start opened, undone: the last opened first. */
+const FULL_TEARDOWN = [
+  'stopped: SIGHUP handler',
+  'stopped: config reloads',
+  'stopped: HTTP server and last OTLP push',
+  'stopped: agent',
+  'stopped: HTTP server',
+  'stopped: metrics pipeline',
+  'stopped: config loader',
+];
+
 const stops = (events: string[]): string[] => events.filter((e) => e.startsWith('stopped: '));
 
 describe('exporter start-up failures and shutdown: one teardown, in reverse order', () => {
@@ -137,15 +148,7 @@ describe('exporter start-up failures and shutdown: one teardown, in reverse orde
     assert.equal(out.code, 0, out.stderr);
     const started = out.events.indexOf('netdiag-exporter started');
     assert.ok(out.events.indexOf('listening') < started && out.events.indexOf('switched user') < started);
-    assert.deepEqual(stops(out.events), [
-      'stopped: SIGHUP handler',
-      'stopped: config reloads',
-      'stopped: HTTP server and last OTLP push',
-      'stopped: agent',
-      'stopped: HTTP server',
-      'stopped: metrics pipeline',
-      'stopped: config loader',
-    ]);
+    assert.deepEqual(stops(out.events), FULL_TEARDOWN);
   });
 
   it('a fatal error while running (an uncaught exception) takes the same teardown, then exit 70', async () => {
@@ -162,15 +165,7 @@ describe('exporter start-up failures and shutdown: one teardown, in reverse orde
     assert.equal(out.code, 70, out.stderr);
     assert.ok(out.events.includes('fatal error: shutting down'), out.stderr);
     assert.match(out.stderr, /"code":"ERR_INTERNAL","err":"planted fatal error"/);
-    assert.deepEqual(stops(out.events), [
-      'stopped: SIGHUP handler',
-      'stopped: config reloads',
-      'stopped: HTTP server and last OTLP push',
-      'stopped: agent',
-      'stopped: HTTP server',
-      'stopped: metrics pipeline',
-      'stopped: config loader',
-    ]);
+    assert.deepEqual(stops(out.events), FULL_TEARDOWN);
   });
 });
 
