@@ -27,6 +27,8 @@ export const EXPORTER_ERROR_CODES = [
   'ERR_NOT_REGULAR_FILE',
   /** An option given in code is out of range: the same meaning as the library's code. */
   'ERR_INVALID_OPTION',
+  /** The HTTP server cannot listen on --web.listen-address: in use, a privileged port, no such address. */
+  'ERR_LISTEN',
   /** An OTLP push failed without an error of its own. */
   'ERR_OTLP_EXPORT',
   /** An invariant of the code does not hold: a bug, never bad input. */

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { parseArgs } from 'node:util';
 import { parseListenAddress } from '../server';
+import { parseFlags } from './parse-flags';
 
 export const HEALTHCHECK_USAGE = `usage: netdiag-exporter healthcheck [--web.listen-address=[HOST]:PORT] [--timeout=SECONDS]
   Asks a local exporter's /-/healthy over HTTP, then HTTPS (certificate not checked: it is this
@@ -34,14 +34,17 @@ export async function healthcheckCommand(
   argv: string[],
   out: { write(line: string): void },
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      'web.listen-address': { type: 'string', default: ':9469' },
-      timeout: { type: 'string', default: '3' },
+  const { values } = parseFlags(
+    {
+      args: argv,
+      strict: true,
+      options: {
+        'web.listen-address': { type: 'string', default: ':9469' },
+        timeout: { type: 'string', default: '3' },
+      },
     },
-  });
+    'netdiag-exporter healthcheck --help',
+  );
   const listen = parseListenAddress(values['web.listen-address']);
   const host =
     listen.host === undefined || listen.host === '' || listen.host === '::' || listen.host === '0.0.0.0'

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import {
   Knocker,
@@ -10,8 +9,11 @@ import {
 } from '../../probes';
 import { usageError } from '../errors';
 import type { Output } from './ping-command';
+import { bindFlagFamily } from './bind-flag';
+import { icmpErrorText } from './icmp-error-text';
 import { resolveHost } from './resolve-host';
-import { PROBE_OPTIONS } from './probe-options';
+import { PROBE_OPTIONS, REPEAT_OPTIONS } from './probe-options';
+import { parseFlags } from './parse-flags';
 
 export const KNOCK_USAGE = `usage: netdiag-exporter knock HOST PORT [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-4|-6]
                               [--bind ADDR] [--interface IF] [--json]
@@ -30,16 +32,17 @@ const SYN_TCP_BYTES = 24;
 
 /** `netdiag-exporter knock`: hping3 -S-like output, or JSON lines. Returns the exit code. */
 export async function knockCommand(argv: string[], out: Output, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      count: { type: 'string', short: 'c' },
-      interval: { type: 'string', short: 'i' },
-      timeout: { type: 'string', short: 'W' },
-      ...PROBE_OPTIONS,
+  const { values, positionals } = parseFlags(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...REPEAT_OPTIONS,
+        ...PROBE_OPTIONS,
+      },
     },
-  });
+    'netdiag-exporter knock --help',
+  );
   const [host, portText, ...extra] = positionals;
   if (host === undefined || portText === undefined || extra.length > 0) {
     throw usageError(`knock takes a HOST and a PORT\n${KNOCK_USAGE}`);
@@ -49,10 +52,8 @@ export async function knockCommand(argv: string[], out: Output, signal?: AbortSi
   const count = values.count === undefined ? Infinity : number('-c', values.count, { integer: true, min: 1 });
   const interval = values.interval === undefined ? 1 : number('-i', values.interval, { min: 0 });
   const timeout = values.timeout === undefined ? 1 : number('-W', values.timeout, { min: Number.MIN_VALUE });
-  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0)
-    throw usageError(`--bind: "${values.bind}" is not an IP address`);
-  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+  const bindFamily = await bindFlagFamily(values.bind);
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : bindFamily;
 
   const addr = await resolveHost(host, family);
   const bind: BindOptions = {};
@@ -107,7 +108,8 @@ function knockLine(addr: string, port: number, ipHeader: number, result: KnockRe
   }
   const failure = result.failure;
   if (failure?.reason === 'unreachable') {
-    return `ICMP error type ${failure.type} code ${failure.code} from ip=${failure.from} seq=${result.seq}`;
+    const family = isIP(failure.from) === 6 ? 6 : 4;
+    return `${icmpErrorText(family, failure.type, failure.code)} from ip=${failure.from} seq=${result.seq}`;
   }
   if (failure?.reason === 'send') return `seq=${result.seq}: send failed: ${failure.message}`;
   return `no answer from ${addr}: seq=${result.seq}`;

@@ -10,7 +10,8 @@ const usage = async (): Promise<string> => `${(await import('./run-command')).RU
 netdiag-exporter ping HOST [options]   one-shot ICMP echo, like iputils ping (see: netdiag-exporter ping --help)
 netdiag-exporter knock HOST PORT [options]  TCP SYN RTT and port state, like hping3 -S (see: netdiag-exporter knock --help)
 netdiag-exporter trace HOST [options]  multipath traceroute, like traceroute -n (see: netdiag-exporter trace --help)
-netdiag-exporter healthcheck [options]  exit 0 if the local exporter serves (for container health checks)`;
+netdiag-exporter healthcheck [options]  exit 0 if the local exporter serves (for container health checks)
+netdiag-exporter --version             version, git revision, Node.js version`;
 
 /** Runs the CLI and returns the exit code: 0 success, 1 no reply, 2 bad usage or setup error. */
 export async function main(argv: string[]): Promise<number> {
@@ -48,13 +49,21 @@ export async function main(argv: string[]): Promise<number> {
         return await traceCommand(rest, out, controller.signal);
       }
       case '--help':
+      case '-help':
       case '-h':
         return help(await usage());
+      case '--version':
+      case '-version': {
+        const { buildIdentity, versionText } = await import('./build-identity');
+        return help(versionText(buildIdentity()));
+      }
       default: {
         if (command !== undefined && !command.startsWith('-')) {
           err(`netdiag-exporter: unknown command "${command}"\n${await usage()}`);
           return 2;
         }
+        if (argv.includes('--help') || argv.includes('-help') || argv.includes('-h'))
+          return help(await usage());
         const { runCommand } = await import('./run-command');
         return await runCommand(argv, { out: out.write, err }, controller.signal);
       }

@@ -1,9 +1,11 @@
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { Pinger, summarizeRtts, type BindOptions, type PingResult, type RttSummary } from '../../probes';
 import { usageError } from '../errors';
+import { bindFlagFamily } from './bind-flag';
+import { icmpErrorText } from './icmp-error-text';
 import { resolveHost } from './resolve-host';
-import { PROBE_OPTIONS } from './probe-options';
+import { PROBE_OPTIONS, REPEAT_OPTIONS } from './probe-options';
+import { parseFlags } from './parse-flags';
 
 export const PING_USAGE = `usage: netdiag-exporter ping HOST [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-4|-6] [-q]
                              [--bind ADDR] [--interface IF] [--json]
@@ -23,18 +25,19 @@ export interface Output {
 
 /** `netdiag-exporter ping`: iputils-like output, or JSON lines. Returns the exit code. */
 export async function pingCommand(argv: string[], out: Output, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      count: { type: 'string', short: 'c' },
-      interval: { type: 'string', short: 'i' },
-      timeout: { type: 'string', short: 'W' },
-      size: { type: 'string', short: 's' },
-      ...PROBE_OPTIONS,
-      quiet: { type: 'boolean', short: 'q' },
+  const { values, positionals } = parseFlags(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...REPEAT_OPTIONS,
+        size: { type: 'string', short: 's' },
+        ...PROBE_OPTIONS,
+        quiet: { type: 'boolean', short: 'q' },
+      },
     },
-  });
+    'netdiag-exporter ping --help',
+  );
   const [host, ...extra] = positionals;
   if (host === undefined || extra.length > 0) throw usageError(`ping takes one HOST\n${PING_USAGE}`);
   if (values.ipv4 && values.ipv6) throw usageError('-4 and -6 exclude each other');
@@ -42,10 +45,8 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
   const interval = values.interval === undefined ? 1 : number('-i', values.interval, { min: 0 });
   const timeout = values.timeout === undefined ? 1 : number('-W', values.timeout, { min: Number.MIN_VALUE });
   const size = values.size === undefined ? 56 : number('-s', values.size, { integer: true, min: 8 });
-  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0)
-    throw usageError(`--bind: "${values.bind}" is not an IP address`);
-  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+  const bindFamily = await bindFlagFamily(values.bind);
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : bindFamily;
 
   const addr = await resolveHost(host, family);
   const bind: BindOptions = {};
@@ -54,6 +55,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
 
   const pinger = await Pinger.create({ bind });
   const rtts: Array<number | null> = [];
+  let errors = 0;
   const started = performance.now();
   const ipHeader = isIP(addr) === 6 ? 40 : 20;
   if (!values.json) out.write(`PING ${host} (${addr}) ${size}(${size + 8 + ipHeader}) bytes of data.`);
@@ -61,6 +63,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
     const request = { addr, count, interval, timeout, size, ...(signal && { signal }) };
     for await (const result of pinger.pingDetailed(request)) {
       rtts.push(result.rtt);
+      if (result.failure?.reason === 'unreachable') errors++;
       if (values.quiet) continue;
       out.write(
         values.json ? JSON.stringify({ seq: result.seq + 1, rtt: result.rtt }) : probeLine(addr, result),
@@ -71,7 +74,7 @@ export async function pingCommand(argv: string[], out: Output, signal?: AbortSig
   }
   const summary = summarizeRtts(rtts);
   if (values.json) out.write(JSON.stringify(summary));
-  else for (const line of summaryLines(host, summary, performance.now() - started)) out.write(line);
+  else for (const line of summaryLines(host, summary, errors, performance.now() - started)) out.write(line);
   return summary.received > 0 ? 0 : 1;
 }
 
@@ -83,16 +86,20 @@ function probeLine(addr: string, result: PingResult): string {
   }
   const failure = result.failure;
   if (failure?.reason === 'unreachable') {
-    return `From ${failure.from} icmp_seq=${seq} ICMP error type ${failure.type} code ${failure.code}`;
+    const family = isIP(failure.from) === 6 ? 6 : 4;
+    return `From ${failure.from} icmp_seq=${seq} ${icmpErrorText(family, failure.type, failure.code)}`;
   }
   if (failure?.reason === 'send') return `icmp_seq=${seq}: send failed: ${failure.message}`;
   return `no answer from ${addr}: icmp_seq=${seq}`;
 }
 
-function summaryLines(host: string, s: RttSummary, elapsedMs: number): string[] {
+/** As iputils prints them, `+N errors` counting the requests answered by an ICMP error. */
+function summaryLines(host: string, s: RttSummary, errors: number, elapsedMs: number): string[] {
   const lines = [
+    '',
     `--- ${host} ping statistics ---`,
-    `${s.sent} packets transmitted, ${s.received} received, ${round(s.loss * 100)}% packet loss, time ${Math.round(elapsedMs)}ms`,
+    `${s.sent} packets transmitted, ${s.received} received${errors > 0 ? `, +${errors} errors` : ''}, ` +
+      `${round(s.loss * 100)}% packet loss, time ${Math.round(elapsedMs)}ms`,
   ];
   if (s.min !== null && s.avg !== null && s.max !== null && s.stddev !== null) {
     lines.push(`rtt min/avg/max/mdev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms`);

@@ -6,3 +6,10 @@ export const PROBE_OPTIONS = {
   interface: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/** The repetition flags of ping and knock, spelt as iputils ping spells them. */
+export const REPEAT_OPTIONS = {
+  count: { type: 'string', short: 'c' },
+  interval: { type: 'string', short: 'i' },
+  timeout: { type: 'string', short: 'W' },
+} as const;

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ExporterError } from '../errors';
+import { hostMistake } from '../config/host-mistake';
+import { ExporterError, usageError } from '../errors';
 
 /** Resolves a host name or IP literal to one address of the wanted family (0: any, IPv4 first). */
 export async function resolveHost(host: string, family: 0 | 4 | 6): Promise<string> {
@@ -14,6 +15,8 @@ export async function resolveHost(host: string, family: 0 | 4 | 6): Promise<stri
     }
     return host;
   }
+  const mistake = hostMistake(host);
+  if (mistake) throw usageError(`HOST ${JSON.stringify(host)} ${mistake}`);
   try {
     const { address } = await lookup(host, { family, order: 'ipv4first' });
     return address;

@@ -1,12 +1,5 @@
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import {
-  checkIdentifierCapacity,
-  ConfigReloader,
-  ICMP_IDENTIFIERS_PER_FAMILY,
-  startAgent,
-  type Agent,
-} from '../agent';
+import { checkIdentifierCapacity, ConfigReloader, ICMP_IDENTIFIERS_PER_FAMILY, startAgent } from '../agent';
 import {
   ConfigError,
   formatIssues,
@@ -17,6 +10,7 @@ import {
   selectShard,
   WorkerConfigLoader,
   type Config,
+  type Shard,
 } from '../config';
 import { errorCode, ExporterError, usageError } from '../errors';
 import {
@@ -25,6 +19,7 @@ import {
   LogRateLimiter,
   redactedErrorFields,
   type LogFormat,
+  type Logger,
   type LogLevel,
 } from '../logging';
 import {
@@ -33,14 +28,25 @@ import {
   observeHttpConnections,
   observeLogSuppression,
 } from '../metrics';
-import { CONNECTION_LIMIT_DEFAULTS, ExporterServer, parseListenAddress, WebProtection } from '../server';
+import {
+  CONNECTION_LIMIT_DEFAULTS,
+  ExporterServer,
+  parseListenAddress,
+  WebProtection,
+  type ListenAddress,
+} from '../server';
+import { checkBindOnHost } from '../config/bind-on-host';
+import { observeBuildInfo } from '../metrics/build-info';
+import { listenError } from './listen-error';
+import { TeardownStack } from './teardown-stack';
 import { agentInstanceName, agentResource } from './agent-resource';
 import { resolveOtlpSettings } from './otlp-settings';
-import { packageVersion } from './package-version';
+import { buildIdentity } from './build-identity';
 import { dropPrivileges, lookupAccount, type Account } from './privileges';
+import { warnUnreadableAfterSwitch } from './readable-after-switch';
 import { resolveShard } from './shard-flags';
-import { runShutdown } from './shutdown';
 import { parseMaxConnections } from './web-flags';
+import { parseFlags } from './parse-flags';
 
 /** What shutdown may take beyond the HTTP close deadline and the last OTLP push. */
 const SHUTDOWN_MARGIN_MS = 5_000;
@@ -80,55 +86,166 @@ export interface RunIo {
 
 /** The exporter's main job (or --config.check). Resolves with the exit code once stopped by `signal`. */
 export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      'config.file': { type: 'string', default: 'config.yaml' },
-      'config.check': { type: 'boolean', default: false },
-      'web.listen-address': { type: 'string', default: ':9469' },
-      'web.config.file': { type: 'string' },
-      'web.max-connections': { type: 'string' },
-      'log.level': { type: 'string', default: 'info' },
-      'log.format': { type: 'string', default: 'logfmt' },
-      'config.watch-interval': { type: 'string', default: '0s' },
-      user: { type: 'string' },
-      'shard.index': { type: 'string' },
-      'shard.count': { type: 'string' },
-      'shard.from-hostname': { type: 'boolean', default: false },
-    },
+  const flags = parseRunFlags(argv);
+  const logLimit = new LogRateLimiter();
+  const logger = createLogger({
+    level: flags.level,
+    format: flags.format,
+    write: io.err,
+    rateLimit: logLimit,
   });
+  // Everything opened from here on defers its close to this one stack, unwound once on every path.
+  const teardown = new TeardownStack();
+  const shutdown = { deadlineMs: CONNECTION_LIMIT_DEFAULTS.closeTimeoutMs + SHUTDOWN_MARGIN_MS, logger };
+  let early: number | undefined;
+  try {
+    early = await startExporter(flags, { io, logger, logLimit, teardown, shutdown });
+  } catch (error) {
+    // A failed start leaves nothing behind (no half-alive process without HTTP or probing): main exits 2.
+    await teardown.unwind(shutdown);
+    throw error;
+  }
+  if (early !== undefined) {
+    await teardown.unwind(shutdown);
+    return early;
+  }
+  const fatal = await untilStopped(signal);
+  if (fatal) logger.error('fatal error: shutting down', { code: 'ERR_INTERNAL', err: fatal });
+  else logger.info('shutting down');
+  // Each step is bounded on its own (the HTTP close destroys every connection at its deadline); the
+  // overall deadline catches what is not, so that SIGTERM always ends the process.
+  const outcome = await teardown.unwind(shutdown);
+  if (outcome === 'timeout') (io.exit ?? process.exit)(1);
+  if (fatal) return INTERNAL_ERROR_EXIT;
+  return outcome === 'done' ? 0 : 1;
+}
+
+/** main's exit code for a bug (EX_SOFTWARE), as for an error that escapes the command. */
+const INTERNAL_ERROR_EXIT = 70;
+
+/**
+ * Resolves once `signal` aborts (undefined), or with the first exception nothing caught while the
+ * exporter runs: such a fatal error ends it through the same teardown as SIGTERM (the port
+ * released, the last OTLP push sent, the raw sockets closed) rather than killing it with them
+ * open. Only the first is caught: another one during the teardown ends the process as Node does.
+ */
+function untilStopped(signal: AbortSignal): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined);
+    const onFatal = (error: Error): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(error);
+    };
+    const onAbort = (): void => {
+      process.off('uncaughtException', onFatal);
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    process.once('uncaughtException', onFatal);
+  });
+}
+
+interface RunFlags {
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+  readonly file: string;
+  readonly check: boolean;
+  readonly listen: ListenAddress | undefined;
+  readonly webConfigFile: string | undefined;
+  readonly maxConnections: number | undefined;
+  readonly watchInterval: number;
+  readonly account: Account | undefined;
+  readonly instance: string;
+  readonly shard: Shard | undefined;
+}
+
+function parseRunFlags(argv: string[]): RunFlags {
+  const { values } = parseFlags(
+    {
+      args: argv,
+      strict: true,
+      options: {
+        'config.file': { type: 'string', default: 'config.yaml' },
+        'config.check': { type: 'boolean', default: false },
+        'web.listen-address': { type: 'string', default: ':9469' },
+        'web.config.file': { type: 'string' },
+        'web.max-connections': { type: 'string' },
+        'log.level': { type: 'string', default: 'info' },
+        'log.format': { type: 'string', default: 'logfmt' },
+        'config.watch-interval': { type: 'string', default: '0s' },
+        user: { type: 'string' },
+        'shard.index': { type: 'string' },
+        'shard.count': { type: 'string' },
+        'shard.from-hostname': { type: 'boolean', default: false },
+      },
+    },
+    '--help',
+  );
   const level = values['log.level'] as LogLevel;
   if (!LOG_LEVELS.includes(level))
     throw usageError(`--log.level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
   const format = values['log.format'] as LogFormat;
   if (format !== 'logfmt' && format !== 'json')
     throw usageError(`--log.format: "${format}" is not logfmt or json`);
-  const file = values['config.file'];
-  const maxConnections = parseMaxConnections(values['web.max-connections']);
-  const watchInterval = parseWatchInterval(values['config.watch-interval']);
-  const account = accountToRun(values.user);
-  const env = process.env;
-  const instance = agentInstanceName(env, hostname());
-  const shard = resolveShard(
-    {
-      index: values['shard.index'],
-      count: values['shard.count'],
-      fromHostname: values['shard.from-hostname'],
-    },
-    env,
+  const listenText = values['web.listen-address'];
+  const instance = agentInstanceName(process.env, hostname());
+  return {
+    level,
+    format,
+    file: values['config.file'],
+    check: values['config.check'],
+    listen: listenText === 'off' ? undefined : parseListenAddress(listenText),
+    webConfigFile: values['web.config.file'],
+    maxConnections: parseMaxConnections(values['web.max-connections']),
+    watchInterval: parseWatchInterval(values['config.watch-interval']),
+    account: accountToRun(values.user),
     instance,
-  );
+    shard: resolveShard(
+      {
+        index: values['shard.index'],
+        count: values['shard.count'],
+        fromHostname: values['shard.from-hostname'],
+      },
+      process.env,
+      instance,
+    ),
+  };
+}
 
+interface StartContext {
+  readonly io: RunIo;
+  readonly logger: Logger;
+  readonly logLimit: LogRateLimiter;
+  readonly teardown: TeardownStack;
+  /** Its deadline grows by the OTLP push timeout once that is known. */
+  readonly shutdown: { deadlineMs: number };
+}
+
+/**
+ * Loads the config, then opens in order: the metrics pipeline, the HTTP port (first, so that a port
+ * in use stops the start before any probe is sent), the agent and its raw sockets, the switch of
+ * user, reloads. Each defers its close to `teardown`. Resolves with an exit code when the command
+ * ends before serving (--config.check, an invalid config), else undefined once everything runs.
+ */
+async function startExporter(flags: RunFlags, context: StartContext): Promise<number | undefined> {
+  const { io, logger, teardown } = context;
+  const { file, shard } = flags;
+  const env = process.env;
   // Parsing a large file takes seconds of CPU: off the event loop, which times the probes on reloads.
   const loader = new WorkerConfigLoader();
+  teardown.defer('config loader', () => loader.close());
+  // Checked where the exporter runs, at start and on each reload: bind addresses this host lacks.
+  const load = async (f: string): Promise<Config> => {
+    const loaded = await loader.load(f);
+    await checkBindOnHost(loaded);
+    return loaded;
+  };
   let config: Config;
   try {
-    config = await loader.load(file);
+    config = await load(file);
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       // The worker could not run (EMFILE, out of memory): one line and exit 2, nothing started.
-      await loader.close();
       throw new ExporterError(
         'ERR_CONFIG_LOAD',
         `cannot load ${file} (${errorCode(error)}): ${redactUrls((error as Error).message)}`,
@@ -137,8 +254,10 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     }
     // --config.check is asked for by someone who may read the file; a start's errors go to logs,
     // which must not carry the text of whatever file the path points at.
-    io.err(values['config.check'] ? formatIssues(error) : formatPublicIssues(error));
-    return 1;
+    io.err(flags.check ? formatIssues(error) : formatPublicIssues(error));
+    // A start refused for its config is a setup error, as a bad web config or flag: exit 2, which
+    // a service manager can tell from a crash (the systemd unit does not restart on it).
+    return flags.check ? 1 : 2;
   }
   // Before anything starts (and in --config.check): a config this process could not run whole is
   // refused with one line, rather than started in part.
@@ -146,31 +265,29 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
   try {
     checkIdentifierCapacity(shard ? selectShard(config, shard) : config, full);
   } catch (error) {
-    if (!values['config.check']) throw error;
+    if (!flags.check) throw error;
     io.err((error as Error).message);
     return 1;
   }
-  if (values['config.check']) {
+  if (flags.check) {
     io.out(`${file}: valid, ${config.targets.length} target(s)`);
     return 0;
   }
 
-  const listenText = values['web.listen-address'];
-  const listen = listenText === 'off' ? undefined : parseListenAddress(listenText);
+  const { listen } = flags;
   const otlp = resolveOtlpSettings(config.otlp, env);
   if (!listen && !otlp)
     throw usageError(
       '--web.listen-address=off leaves no way to export: add an otlp block or set OTEL_EXPORTER_OTLP_ENDPOINT',
     );
-  const logLimit = new LogRateLimiter();
-  const logger = createLogger({ level, format, write: io.err, rateLimit: logLimit });
-  const webConfigFile = values['web.config.file'];
+  context.shutdown.deadlineMs += otlp?.timeoutMs ?? 0;
   // A bad web config: exit 2 with every problem (as key paths, no text of the file), before anything starts.
   let protection: WebProtection | undefined;
   try {
-    protection = webConfigFile ? await WebProtection.load({ file: webConfigFile, logger }) : undefined;
+    protection = flags.webConfigFile
+      ? await WebProtection.load({ file: flags.webConfigFile, logger })
+      : undefined;
   } catch (error) {
-    await loader.close();
     if (!(error instanceof ConfigError)) throw error;
     // As for the main config: no text of the file in what is logged.
     throw new ExporterError('ERR_CONFIG', formatPublicIssues(error), { cause: error });
@@ -179,8 +296,8 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
     cardinalityLimit: config.cardinalityLimit,
     resource: agentResource({
       env,
-      hostname: instance,
-      version: packageVersion(),
+      hostname: flags.instance,
+      version: buildIdentity().version,
       ...(config.otlp && { configured: config.otlp.resourceAttributes }),
       ...(shard && { shard }),
     }),
@@ -195,9 +312,11 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       },
     }),
   });
-  observeLogSuppression(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, (level) =>
-    logLimit.suppressed(level),
-  );
+  teardown.defer('metrics pipeline', () => pipeline.shutdown());
+  const meter = pipeline.meterProvider.getMeter('netdiag-exporter');
+  observeLogSuppression(meter, pipeline.store, (level) => context.logLimit.suppressed(level));
+  const { version, revision, nodeVersion } = buildIdentity();
+  observeBuildInfo(meter, pipeline.store, { version, revision, nodejs_version: nodeVersion });
   if (otlp) {
     for (const warning of otlp.warnings) logger.warn(redactUrls(warning));
     logger.info('OTLP push enabled', {
@@ -216,89 +335,82 @@ export async function runCommand(argv: string[], io: RunIo, signal: AbortSignal)
       logger.warn('the otlp block changed: it takes effect at restart, the running push is unchanged');
     return shard ? selectShard(next, shard) : next;
   };
-  let agent: Agent;
-  try {
-    agent = await startAgent({
-      config: select(config),
-      meterProvider: pipeline.meterProvider,
-      store: pipeline.store,
-      logger,
-      // After the switch no raw socket could be opened again: open them all now, keep them open.
-      pinSockets: account !== undefined,
-    });
-  } catch (error) {
-    // Nothing may stay behind (a half-alive process with no HTTP and no probing): main exits 2.
-    await pipeline.shutdown();
-    await loader.close();
-    throw error;
-  }
-  const reloader = new ConfigReloader({ file, agent, logger, load: (f) => loader.load(f).then(select) });
+
+  // The port first: a port in use is one line and exit 2 before any probe goes out. Until the
+  // agent runs, /-/ready answers 503 and a reload is refused.
+  let reloader: ConfigReloader | undefined = undefined;
   let server: ExporterServer | undefined;
-  try {
-    if (listen)
+  if (listen) {
+    try {
       server = await ExporterServer.listen({
         listen,
         logger,
         metrics: createScrapeHandler(pipeline, { logger }),
-        reload: () => reloader.reload('http'),
+        reload: () =>
+          reloader?.reload('http') ??
+          Promise.resolve({ ok: false, message: 'starting: the agent is not running yet' }),
+        ready: () => reloader !== undefined,
         ...(protection && { protection }),
-        connections: maxConnections === undefined ? {} : { maxConnections },
+        connections: flags.maxConnections === undefined ? {} : { maxConnections: flags.maxConnections },
       });
-  } catch (error) {
-    await agent.close();
-    await pipeline.shutdown();
-    throw error;
-  }
-  const web = server;
-  if (web)
-    observeHttpConnections(pipeline.meterProvider.getMeter('netdiag-exporter'), pipeline.store, () =>
-      web.connectionStats(),
-    );
-  if (account) {
-    try {
-      dropPrivileges(account);
     } catch (error) {
-      await server?.close();
-      await agent.close();
-      await pipeline.shutdown();
-      throw error;
+      throw listenError(error, listen);
     }
-    logger.info('switched user', { user: account.name, uid: account.uid, gid: account.gid });
+    const web = server;
+    teardown.defer('HTTP server', () => web.close());
+    observeHttpConnections(meter, pipeline.store, () => web.connectionStats());
   }
+  const agent = await startAgent({
+    config: select(config),
+    meterProvider: pipeline.meterProvider,
+    store: pipeline.store,
+    logger,
+    // After the switch no raw socket could be opened again: open them all now, keep them open.
+    pinSockets: flags.account !== undefined,
+  });
+  teardown.defer('agent', () => agent.close());
+  // On the way down, before the agent drops its series: the server stops taking scrapes, then the
+  // last OTLP push carries the final values (both closes are idempotent: their own steps, run
+  // later, are no-ops then; on a failed start, only those run).
+  teardown.defer('HTTP server and last OTLP push', async () => {
+    await server?.close();
+    await pipeline.shutdown();
+  });
+  if (flags.account) {
+    dropPrivileges(flags.account);
+    const { name, uid, gid } = flags.account;
+    logger.info('switched user', { user: name, uid, gid });
+    warnUnreadableAfterSwitch(
+      [
+        { file, what: 'the config file', effect: 'every reload will fail until it is' },
+        ...(flags.webConfigFile === undefined
+          ? []
+          : [
+              {
+                file: flags.webConfigFile,
+                what: 'the web config file',
+                effect: 'its changes and renewed certificates will not be picked up',
+              },
+            ]),
+      ],
+      flags.account,
+      logger,
+    );
+  }
+  const running = new ConfigReloader({ file, agent, logger, load: (f) => load(f).then(select) });
+  reloader = running;
+  teardown.defer('config reloads', () => running.close());
   // reload() never rejects: each failure is an outcome, logged and counted by the reloader.
-  const onHangup = (): void => void reloader.reload('signal');
+  const onHangup = (): void => void running.reload('signal');
   process.on('SIGHUP', onHangup);
-  if (watchInterval > 0) reloader.watch(watchInterval * 1000);
+  teardown.defer('SIGHUP handler', () => process.off('SIGHUP', onHangup));
+  if (flags.watchInterval > 0) running.watch(flags.watchInterval * 1000);
   logger.info('netdiag-exporter started', {
     config: file,
     targets: agent.config.targets.length,
     ...(shard && { shard: `${shard.index}/${shard.count}`, targets_in_file: config.targets.length }),
   });
-
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  logger.info('shutting down');
-  process.off('SIGHUP', onHangup);
-  reloader.close();
-  // Each step is bounded on its own (the HTTP close destroys every connection at its deadline); the
-  // overall deadline catches what is not, so that SIGTERM always ends the process.
-  const outcome = await runShutdown(
-    [
-      { name: 'config loader', run: () => loader.close() },
-      { name: 'HTTP server', run: async () => server?.close() },
-      // Before the agent drops its series: the last OTLP push carries the final values.
-      { name: 'metrics pipeline', run: () => pipeline.shutdown() },
-      { name: 'agent', run: () => agent.close() },
-    ],
-    {
-      deadlineMs: CONNECTION_LIMIT_DEFAULTS.closeTimeoutMs + (otlp?.timeoutMs ?? 0) + SHUTDOWN_MARGIN_MS,
-      logger,
-    },
-  );
-  if (outcome === 'timeout') (io.exit ?? process.exit)(1);
-  return outcome === 'done' ? 0 : 1;
+  return undefined;
 }
 
 /** The account to switch to: only when running as root, `nobody` unless told otherwise. */

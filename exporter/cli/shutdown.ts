@@ -6,6 +6,9 @@ export interface ShutdownStep {
   readonly run: () => Promise<unknown>;
 }
 
+/** 'done': every step finished; 'failed': one threw; 'timeout': the deadline passed first. */
+export type ShutdownOutcome = 'done' | 'failed' | 'timeout';
+
 export interface ShutdownOptions {
   /** The whole sequence must finish within this (milliseconds). */
   deadlineMs: number;
@@ -24,7 +27,7 @@ export interface ShutdownOptions {
 export async function runShutdown(
   steps: readonly ShutdownStep[],
   options: ShutdownOptions,
-): Promise<'done' | 'failed' | 'timeout'> {
+): Promise<ShutdownOutcome> {
   const { logger } = options;
   const schedule = options.schedule ?? unrefTimeout;
   let current = '';
@@ -34,6 +37,7 @@ export async function runShutdown(
       current = step.name;
       try {
         await step.run();
+        logger.debug('stopped', { step: step.name });
       } catch (error) {
         failed = true;
         logger.error('shutdown step failed', { code: 'ERR_SHUTDOWN_STEP', step: step.name, err: error });

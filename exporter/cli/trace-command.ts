@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-import { isIP } from 'node:net';
 import {
   summarizeTrace,
   Tracer,
@@ -10,8 +8,10 @@ import {
   type TraceProtocol,
 } from '../../probes';
 import { usageError } from '../errors';
+import { bindFlagFamily } from './bind-flag';
 import { resolveHost } from './resolve-host';
 import { PROBE_OPTIONS } from './probe-options';
+import { parseFlags } from './parse-flags';
 
 export const TRACE_USAGE = `usage: netdiag-exporter trace HOST [--protocol udp|tcp|icmp] [--port N] [--flows N] [--max-hops N]
                               [-q PROBES] [-w TIMEOUT] [-4|-6] [--json] [--bind ADDR] [--interface IF]
@@ -34,19 +34,22 @@ export interface Output {
 
 /** `netdiag-exporter trace`: traceroute -n like lines, or JSON. Returns 0 if the destination answered, else 1. */
 export async function traceCommand(argv: string[], out: Output, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      protocol: { type: 'string' },
-      port: { type: 'string' },
-      flows: { type: 'string' },
-      'max-hops': { type: 'string' },
-      probes: { type: 'string', short: 'q' },
-      timeout: { type: 'string', short: 'w' },
-      ...PROBE_OPTIONS,
+  const { values, positionals } = parseFlags(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        protocol: { type: 'string' },
+        port: { type: 'string' },
+        flows: { type: 'string' },
+        'max-hops': { type: 'string' },
+        probes: { type: 'string', short: 'q' },
+        timeout: { type: 'string', short: 'w' },
+        ...PROBE_OPTIONS,
+      },
     },
-  });
+    'netdiag-exporter trace --help',
+  );
   const [host, ...extra] = positionals;
   if (host === undefined || extra.length > 0) throw usageError(`trace takes one HOST\n${TRACE_USAGE}`);
   if (values.ipv4 && values.ipv6) throw usageError('-4 and -6 exclude each other');
@@ -64,11 +67,8 @@ export async function traceCommand(argv: string[], out: Output, signal?: AbortSi
   if (values.timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
     throw usageError(`-w: "${values.timeout}" is not a number of seconds > 0`);
   }
-  const bindFamily = values.bind === undefined ? 0 : isIP(values.bind);
-  if (values.bind !== undefined && bindFamily === 0) {
-    throw usageError(`--bind: "${values.bind}" is not an IP address`);
-  }
-  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : (bindFamily as 0 | 4 | 6);
+  const bindFamily = await bindFlagFamily(values.bind);
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : bindFamily;
 
   const addr = await resolveHost(host, family);
   const bind: BindOptions = {};

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostMistake } from './host-mistake';
 import { quote } from './reader';
 
 const MAX_NAME_LENGTH = 253;
@@ -8,6 +9,8 @@ const LABEL_CHARACTER = /^[A-Za-z0-9_-]$/;
 /** Why `host` is neither an IP literal nor a DNS name; undefined when it is one of them. */
 export function hostProblem(host: string): string | undefined {
   if (isIP(host) !== 0) return undefined;
+  const mistake = hostMistake(host);
+  if (mistake) return `host ${quote(host)} ${mistake}`;
   // Nothing else has a colon, and a real DNS name never ends in an all-numeric label.
   if (host.includes(':')) return `host ${quote(host)} is not a valid IPv6 address`;
   if (/^[0-9.]+$/.test(host)) return `host ${quote(host)} is not a valid IPv4 address`;

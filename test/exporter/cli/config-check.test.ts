@@ -76,6 +76,9 @@ describe('netdiag-exporter --config.check', () => {
   it('rejects unknown flags with exit code 2', async () => {
     const result = await cli(['--config.fle=x']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /Unknown option '--config.fle'/);
+    assert.equal(
+      result.stderr,
+      'netdiag-exporter: unknown flag --config.fle; did you mean --config.file? see --help\n',
+    );
   });
 });

@@ -76,6 +76,14 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:6:22: targets[4].host: host "" is not an IP address or DNS name: it is empty',
     'FILE:8:11: targets[5].host: host "a123456789a123456789a123456789a123456789a123456789a123456789a..." is not an IP address or DNS name: it has a label of 64 characters, more than 63',
   ],
+  'host-mistakes': [
+    'FILE:2:22: targets[0].host: host "10.0.0.1:443" has a port where a host is expected: write "10.0.0.1" alone',
+    'FILE:3:22: targets[1].host: host "[::1]:80" has a port where a host is expected: write "::1" alone',
+    'FILE:4:22: targets[2].host: host "https://example.com/" is a URL where a host is expected: write "example.com" alone',
+    'FILE:5:22: targets[3].host: host "gateway.example:8080" has a port where a host is expected: write "gateway.example" alone',
+    'FILE:6:22: targets[4].host: host "[2001:db8::1]" is in brackets, which belong only in a URL or an address with a port: write "2001:db8::1" alone',
+    'FILE:7:22: targets[5].host: host "http://[2001:db8::2]:8080/metrics" is a URL where a host is expected: write "2001:db8::2" alone',
+  ],
   'knock-duplicate-port': [
     'FILE:9:17: targets[0].knock[2].port: duplicate knock port 443 (first at targets[0].knock[0].port, line 7)',
     'FILE:15:9: targets[1].knock[1]: duplicate knock port 443 (from defaults.knock.port, line 2; first at targets[1].knock[0], line 14)',
