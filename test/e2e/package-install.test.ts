@@ -82,11 +82,13 @@ describe('the package installed from its tarball', { timeout: 600_000 }, () => {
     }
   });
 
-  it('installs in an empty project, building raw-socket, with every install script approved', () => {
+  it('installs in an empty project, building raw-socket and the native module, with every install script approved', () => {
     const install = npm(['install', '--no-audit', '--no-fund', tarball], app);
     assert.equal(install.status, 0, install.output);
     assert.doesNotMatch(install.output, /not yet covered by allowScripts/);
     assert.ok(existsSync(path.join(app, 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node')));
+    const native = path.join(app, 'node_modules', pkg.name, 'build', 'Release', 'netdiag_raw_socket.node');
+    assert.ok(existsSync(native), 'the package built native/ where it was installed');
   });
 
   it('npx netdiag-exporter --version names the version and the commit it was packed from', () => {
