@@ -1,12 +1,11 @@
 import { Deadlines, sessionLoop } from '../inflight';
-import { ProbeError, invalidOption } from '../errors';
-import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
+import { invalidOption } from '../errors';
+import { validateLoop } from '../probe-request';
 import {
   acquireTcpSocket,
-  bindingFor,
+  FamilySockets,
   sharedSockets,
   type BindOptions,
-  type FamilyBinding,
   type SocketRegistry,
   type TcpSocket,
 } from '../socket';
@@ -42,22 +41,17 @@ export interface KnockRequest {
  * No connection is ever established (see KnockSession).
  */
 export class Knocker {
-  private readonly sockets = new Map<IpFamily, TcpSocket>();
-  private readonly bindings: Record<IpFamily, FamilyBinding>;
+  private readonly sockets: FamilySockets<TcpSocket>;
   private readonly deadlines = new Deadlines();
-  private closed = false;
 
-  private constructor(
-    private readonly registry: SocketRegistry,
-    bind: BindOptions | undefined,
-  ) {
-    this.bindings = { 4: bindingFor(bind, 4), 6: bindingFor(bind, 6) };
+  private constructor(registry: SocketRegistry, bind: BindOptions | undefined) {
+    this.sockets = new FamilySockets(registry, bind, acquireTcpSocket, 'Knocker');
   }
 
   /** Opens (or joins) the shared raw sockets; fails with ERR_RAW_SOCKET_PERMISSION without CAP_NET_RAW. */
   static async create(options: KnockerOptions = {}): Promise<Knocker> {
     const knocker = new Knocker(options.sockets ?? sharedSockets, options.bind);
-    knocker.socketFor(4);
+    knocker.sockets.get(4);
     return knocker;
   }
 
@@ -76,7 +70,7 @@ export class Knocker {
     yield* sessionLoop(this.openSession(spec), {
       count,
       intervalMs,
-      stopped: () => this.closed,
+      stopped: () => this.sockets.closed,
       signal: request.signal,
     });
   }
@@ -92,8 +86,8 @@ export class Knocker {
 
   private openSession(spec: KnockSessionSpec): KnockSession {
     return new KnockSession(
-      this.socketFor(spec.family),
-      this.bindings[spec.family],
+      this.sockets.get(spec.family),
+      this.sockets.binding(spec.family),
       spec,
       this.deadlines.forDuration(spec.timeoutMs),
     );
@@ -101,20 +95,7 @@ export class Knocker {
 
   /** Leaves the shared sockets (the last user closes them). Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const socket of this.sockets.values()) this.registry.release(socket);
-    this.sockets.clear();
-  }
-
-  private socketFor(family: IpFamily): TcpSocket {
-    if (this.closed) throw new ProbeError('ERR_CLOSED', 'the Knocker is closed');
-    let socket = this.sockets.get(family);
-    if (!socket) {
-      socket = acquireTcpSocket(this.registry, family, this.bindings[family]);
-      this.sockets.set(family, socket);
-    }
-    return socket;
+    this.sockets.close();
   }
 }
 
@@ -124,35 +105,8 @@ interface ValidRequest extends KnockSessionSpec {
 }
 
 function validate(request: Omit<KnockRequest, 'signal'>): ValidRequest {
-  const family = ipFamily(request.addr);
-  if (family === 0) {
-    throw new ProbeError(
-      'ERR_INVALID_ADDRESS',
-      `addr: "${request.addr}" is not an IP address (resolve names first)`,
-    );
-  }
-  const count = request.count ?? Infinity;
-  const interval = request.interval ?? 1;
-  const timeout = request.timeout ?? 1;
   if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) {
     throw invalidOption('port', request.port, 'an integer from 1 to 65535');
   }
-  if (!(count >= 0) || (Number.isFinite(count) && !Number.isInteger(count))) {
-    throw invalidOption('count', count, 'a non-negative integer or Infinity');
-  }
-  if (!(interval >= 0) || !Number.isFinite(interval))
-    throw invalidOption('interval', interval, 'seconds >= 0');
-  if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
-  if (request.ttl !== undefined && (!Number.isInteger(request.ttl) || request.ttl < 1 || request.ttl > 255)) {
-    throw invalidOption('ttl', request.ttl, 'an integer from 1 to 255');
-  }
-  return {
-    family,
-    destination: canonicalAddress(request.addr),
-    port: request.port,
-    count,
-    intervalMs: interval * 1000,
-    timeoutMs: timeout * 1000,
-    ...(request.ttl !== undefined && { ttl: request.ttl }),
-  };
+  return { ...validateLoop(request), port: request.port };
 }

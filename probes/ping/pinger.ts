@@ -1,11 +1,10 @@
 import { Deadlines, sessionLoop } from '../inflight';
-import { ProbeError, invalidOption } from '../errors';
-import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
+import { invalidOption } from '../errors';
+import { validateLoop } from '../probe-request';
 import {
-  bindingFor,
+  FamilySockets,
   sharedSockets,
   type BindOptions,
-  type FamilyBinding,
   type IcmpSocket,
   type SocketRegistry,
 } from '../socket';
@@ -45,23 +44,26 @@ const MAX_PAYLOAD = 65_507 - 8;
  * start of its payload all match the request, so concurrent pings never cross-match.
  */
 export class Pinger {
-  private readonly sockets = new Map<IpFamily, IcmpSocket>();
+  private readonly sockets: FamilySockets<IcmpSocket>;
   private readonly tokens = new TokenSource();
   private readonly deadlines = new Deadlines();
-  private readonly bindings: Record<IpFamily, FamilyBinding>;
-  private closed = false;
 
   private constructor(
     private readonly registry: SocketRegistry,
     bind: BindOptions | undefined,
   ) {
-    this.bindings = { 4: bindingFor(bind, 4), 6: bindingFor(bind, 6) };
+    this.sockets = new FamilySockets(
+      registry,
+      bind,
+      (sockets, family, binding) => sockets.acquireIcmp(family, binding),
+      'Pinger',
+    );
   }
 
   /** Opens (or joins) the shared raw sockets; fails with ERR_RAW_SOCKET_PERMISSION without CAP_NET_RAW. */
   static async create(options: PingerOptions = {}): Promise<Pinger> {
     const pinger = new Pinger(options.sockets ?? sharedSockets, options.bind);
-    pinger.socketFor(4);
+    pinger.sockets.get(4);
     return pinger;
   }
 
@@ -76,7 +78,7 @@ export class Pinger {
     yield* sessionLoop(this.openSession(spec), {
       count,
       intervalMs,
-      stopped: () => this.closed,
+      stopped: () => this.sockets.closed,
       signal: request.signal,
     });
   }
@@ -90,12 +92,12 @@ export class Pinger {
   }
 
   private openSession(spec: EchoSessionSpec): EchoSession {
-    const socket = this.socketFor(spec.family);
+    const socket = this.sockets.get(spec.family);
     const identifiers = this.registry.identifiers[spec.family];
     return new EchoSession(
       socket,
       identifiers,
-      this.bindings[spec.family],
+      this.sockets.binding(spec.family),
       this.tokens,
       spec,
       this.deadlines.forDuration(spec.timeoutMs),
@@ -104,20 +106,7 @@ export class Pinger {
 
   /** Leaves the shared sockets (the last user closes them). Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const socket of this.sockets.values()) this.registry.release(socket);
-    this.sockets.clear();
-  }
-
-  private socketFor(family: IpFamily): IcmpSocket {
-    if (this.closed) throw new ProbeError('ERR_CLOSED', 'the Pinger is closed');
-    let socket = this.sockets.get(family);
-    if (!socket) {
-      socket = this.registry.acquireIcmp(family, this.bindings[family]);
-      this.sockets.set(family, socket);
-    }
-    return socket;
+    this.sockets.close();
   }
 }
 
@@ -127,36 +116,9 @@ interface ValidRequest extends EchoSessionSpec {
 }
 
 function validate(request: PingRequest): ValidRequest {
-  const family = ipFamily(request.addr);
-  if (family === 0) {
-    throw new ProbeError(
-      'ERR_INVALID_ADDRESS',
-      `addr: "${request.addr}" is not an IP address (resolve names first)`,
-    );
-  }
-  const count = request.count ?? Infinity;
-  const interval = request.interval ?? 1;
-  const timeout = request.timeout ?? 1;
   const size = request.size ?? 56;
-  if (!(count >= 0) || (Number.isFinite(count) && !Number.isInteger(count))) {
-    throw invalidOption('count', count, 'a non-negative integer or Infinity');
-  }
-  if (!(interval >= 0) || !Number.isFinite(interval))
-    throw invalidOption('interval', interval, 'seconds >= 0');
-  if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
   if (!Number.isInteger(size) || size < TOKEN_BYTES || size > MAX_PAYLOAD) {
     throw invalidOption('size', size, `an integer from ${TOKEN_BYTES} to ${MAX_PAYLOAD}`);
   }
-  if (request.ttl !== undefined && (!Number.isInteger(request.ttl) || request.ttl < 1 || request.ttl > 255)) {
-    throw invalidOption('ttl', request.ttl, 'an integer from 1 to 255');
-  }
-  return {
-    family,
-    destination: canonicalAddress(request.addr),
-    count,
-    intervalMs: interval * 1000,
-    timeoutMs: timeout * 1000,
-    size,
-    ...(request.ttl !== undefined && { ttl: request.ttl }),
-  };
+  return { ...validateLoop(request), size };
 }

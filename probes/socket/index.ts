@@ -30,6 +30,7 @@ export { reserveTcpPort } from './port-reservation';
 export { sourceAddressFor } from './source-address';
 export type { TcpAnswer, TcpExpectation, TcpSocketStats } from './tcp-socket';
 export { TcpSocket, acquireTcpSocket } from './tcp-socket';
+export { FamilySockets } from './family-sockets';
 export type { UdpExpectation, UdpSocketStats } from './udp-socket';
 export { UdpSocket, acquireUdpSocket } from './udp-socket';
 export type { UdpPortReservation } from './udp-port-reservation';

@@ -1,0 +1,55 @@
+import { invalidOption, ProbeError } from './errors';
+import { canonicalAddress, ipFamily, type IpFamily } from './packet';
+
+/** What a ping or knock request shares: where to, how many, how often, how long to wait, the TTL. */
+export interface LoopRequest {
+  addr: string;
+  count?: number;
+  interval?: number;
+  timeout?: number;
+  ttl?: number;
+}
+
+export interface ValidLoop {
+  family: IpFamily;
+  /** Canonical address. */
+  destination: string;
+  count: number;
+  intervalMs: number;
+  timeoutMs: number;
+  ttl?: number;
+}
+
+/**
+ * Checks the keys every looping request has, with the defaults the Pinger and the Knocker document
+ * (count Infinity, interval 1 s, timeout 1 s, the system's TTL); each diagnostic checks its own keys.
+ */
+export function validateLoop(request: LoopRequest): ValidLoop {
+  const family = ipFamily(request.addr);
+  if (family === 0) {
+    throw new ProbeError(
+      'ERR_INVALID_ADDRESS',
+      `addr: "${request.addr}" is not an IP address (resolve names first)`,
+    );
+  }
+  const count = request.count ?? Infinity;
+  const interval = request.interval ?? 1;
+  const timeout = request.timeout ?? 1;
+  if (!(count >= 0) || (Number.isFinite(count) && !Number.isInteger(count))) {
+    throw invalidOption('count', count, 'a non-negative integer or Infinity');
+  }
+  if (!(interval >= 0) || !Number.isFinite(interval))
+    throw invalidOption('interval', interval, 'seconds >= 0');
+  if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
+  if (request.ttl !== undefined && (!Number.isInteger(request.ttl) || request.ttl < 1 || request.ttl > 255)) {
+    throw invalidOption('ttl', request.ttl, 'an integer from 1 to 255');
+  }
+  return {
+    family,
+    destination: canonicalAddress(request.addr),
+    count,
+    intervalMs: interval * 1000,
+    timeoutMs: timeout * 1000,
+    ...(request.ttl !== undefined && { ttl: request.ttl }),
+  };
+}
