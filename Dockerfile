@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# netdiag-exporter image. Build: docker build -t netdiag-exporter .
+# netdiag-exporter image. Build: docker build --build-arg REVISION=$(git rev-parse HEAD) -t netdiag-exporter .
 # Privilege model: UID 65534, node carries cap_net_raw+ep; run it with every capability dropped but NET_RAW
 # (docker run --cap-drop=ALL --cap-add=NET_RAW; the Helm chart's default). Why this works even with
 # allowPrivilegeEscalation: false, and what fails without NET_RAW: docs/deployment.md.
@@ -20,7 +20,12 @@ COPY tsconfig.json index.ts ./
 COPY types ./types
 COPY probes ./probes
 COPY exporter ./exporter
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/write-build-info.mjs ./scripts/
+# The build context has no .git: the commit comes in as a build argument
+# (docker build --build-arg REVISION=$(git rev-parse HEAD) .), for --version and netdiag_build_info.
+ARG REVISION=unknown
+RUN npx tsc -p tsconfig.json && NETDIAG_REVISION=$REVISION node scripts/write-build-info.mjs \
+  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime: node, the production dependencies (with the compiled addon) and dist; nothing else.
 FROM node:20-bookworm-slim AS runtime

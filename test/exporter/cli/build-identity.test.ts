@@ -41,6 +41,30 @@ describe('build identity', () => {
     }
   });
 
+  it('the build script writes the commit an image build passes in when there is no .git (Dockerfile: REVISION)', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'netdiag-build-'));
+    try {
+      mkdirSync(path.join(root, 'scripts'));
+      copyFileSync(
+        path.join(repoRoot, 'scripts', 'write-build-info.mjs'),
+        path.join(root, 'scripts', 'write-build-info.mjs'),
+      );
+      const run = (revision: string): string => {
+        execFileSync('node', [path.join(root, 'scripts', 'write-build-info.mjs')], {
+          env: { ...process.env, NETDIAG_REVISION: revision, GIT_CEILING_DIRECTORIES: tmpdir() },
+        });
+        return (
+          JSON.parse(readFileSync(path.join(root, 'dist', BUILD_INFO_FILE), 'utf8')) as { revision: string }
+        ).revision;
+      };
+      assert.equal(run('b'.repeat(40)), 'b'.repeat(40));
+      assert.equal(run('unknown'), 'unknown');
+      assert.equal(run('$(rm -rf /)'), 'unknown', 'only a commit hash is written');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('--version reads like a Prometheus exporter’s', () => {
     assert.equal(
       versionText({ version: '1.2.3', revision: 'b'.repeat(40), nodeVersion: 'v20.1.0' }),
