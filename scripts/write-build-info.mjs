@@ -4,6 +4,7 @@
 // revision (--version, netdiag_build_info). Outside a clone it writes $NETDIAG_REVISION when that is a
 // commit hash (the image build passes its REVISION build argument), else "unknown".
 import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -18,8 +18,8 @@ const NANO_MAGIC = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
 const ETHERNET_HEADER = 14;
 
-/** Every echo request and reply of a nanosecond pcap of an Ethernet interface, in capture order. */
-export function readEchoes(file: Buffer): WireEcho[] {
+/** Every frame of a nanosecond pcap of an Ethernet interface with its capture time, in capture order. */
+function readFrames(file: Buffer): Array<{ at: bigint; frame: Buffer }> {
   if (file.length < 24) throw new Error(`pcap: ${file.length} bytes, shorter than its header`);
   const little = file.readUInt32LE(0) === NANO_MAGIC;
   if (!little && file.readUInt32BE(0) !== NANO_MAGIC) {
@@ -27,14 +27,22 @@ export function readEchoes(file: Buffer): WireEcho[] {
   }
   const u32 = (at: number): number => (little ? file.readUInt32LE(at) : file.readUInt32BE(at));
   if (u32(20) !== LINKTYPE_ETHERNET) throw new Error(`pcap: link type ${u32(20)}, expected Ethernet`);
-  const echoes: WireEcho[] = [];
+  const frames: Array<{ at: bigint; frame: Buffer }> = [];
   for (let at = 24; at + 16 <= file.length;) {
     const time = BigInt(u32(at)) * 1_000_000_000n + BigInt(u32(at + 4));
     const captured = u32(at + 8);
-    const frame = file.subarray(at + 16, at + 16 + captured);
+    frames.push({ at: time, frame: file.subarray(at + 16, at + 16 + captured) });
     at += 16 + captured;
+  }
+  return frames;
+}
+
+/** Every echo request and reply of a nanosecond pcap of an Ethernet interface, in capture order. */
+export function readEchoes(file: Buffer): WireEcho[] {
+  const echoes: WireEcho[] = [];
+  for (const { at, frame } of readFrames(file)) {
     const echo = echoOf(frame);
-    if (echo) echoes.push({ ...echo, at: time });
+    if (echo) echoes.push({ ...echo, at });
   }
   return echoes;
 }
@@ -84,4 +92,45 @@ export function wireRtts(
       const reply = replies.get(key(request));
       return reply ? Number(reply.at - request.at) / 1e9 : null;
     });
+}
+
+const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
+const TCP_ACK = 0x10;
+
+/** Where a frame's TCP header starts, and its IP family; undefined for anything but TCP. */
+function tcpOf(frame: Buffer): { family: 4 | 6; at: number } | undefined {
+  if (frame.length < ETHERNET_HEADER + 40) return undefined;
+  const etherType = frame.readUInt16BE(12);
+  if (etherType === 0x0800 && frame[ETHERNET_HEADER + 9] === 6) {
+    return { family: 4, at: ETHERNET_HEADER + (frame[ETHERNET_HEADER]! & 0x0f) * 4 };
+  }
+  if (etherType === 0x86dd && frame[ETHERNET_HEADER + 6] === 6)
+    return { family: 6, at: ETHERNET_HEADER + 40 };
+  return undefined;
+}
+
+/**
+ * Knock RTTs on the wire, in seconds, keyed `FAMILY/SOURCE_PORT/SEQUENCE` of each SYN: the time from
+ * the SYN to the SYN-ACK or RST that acknowledges it (its ack is the SYN's sequence + 1).
+ */
+export function wireKnockRtts(file: Buffer): Map<string, number> {
+  const syns = new Map<string, bigint>();
+  const rtts = new Map<string, number>();
+  for (const { at, frame } of readFrames(file)) {
+    const tcp = tcpOf(frame);
+    if (!tcp || frame.length < tcp.at + 20) continue;
+    const flags = frame[tcp.at + 13]!;
+    const sourcePort = frame.readUInt16BE(tcp.at);
+    const destinationPort = frame.readUInt16BE(tcp.at + 2);
+    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+      syns.set(`${tcp.family}/${sourcePort}/${frame.readUInt32BE(tcp.at + 4)}`, at);
+    } else if (flags & TCP_ACK && flags & (TCP_SYN | TCP_RST)) {
+      const sequence = (frame.readUInt32BE(tcp.at + 8) - 1) >>> 0;
+      const key = `${tcp.family}/${destinationPort}/${sequence}`;
+      const sentAt = syns.get(key);
+      if (sentAt !== undefined && !rtts.has(key)) rtts.set(key, Number(at - sentAt) / 1e9);
+    }
+  }
+  return rtts;
 }
