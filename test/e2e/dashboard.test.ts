@@ -9,18 +9,11 @@ import * as path from 'node:path';
 import { useLab, requireTools, type Netns } from '../lab';
 import { startExporter, type ExporterProcess } from '../support/exporter-process';
 import { repoRoot } from '../support/paths';
+import { startTcpListener } from '../support/tcp-listener';
 
 const EXPORTER_PORT = 9469;
 const PROMETHEUS_PORT = 9090;
 const OPEN_PORT = 8080;
-const LISTENER = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET)',
-  "s.bind(('0.0.0.0', int(sys.argv[1])))",
-  's.listen(64)',
-  "print('ready', flush=True)",
-  'time.sleep(3600)',
-].join('\n');
 
 interface Panel {
   title?: string;
@@ -78,8 +71,7 @@ describe('the Grafana dashboard: every query answers with data from a real Prome
     await lab().addAnyIp(target, '10.205.0.0/24');
     await lab().route(router, '10.205.0.0/24', second.b);
     await lab().setLoss(target, 30, { match: 'ip daddr 10.205.0.1 icmp type echo-request' });
-    const listener = target.spawn(['python3', '-c', LISTENER, String(OPEN_PORT)]);
-    await new Promise<void>((resolve) => listener.stdout?.once('data', () => resolve()));
+    await startTcpListener(target, OPEN_PORT);
     exporter = await startExporter(
       client,
       `

@@ -4,6 +4,7 @@ import { useLab, requireTools, type Link, type Netns } from '../lab';
 import { startExporter, type ExporterProcess } from '../support/exporter-process';
 import { parseIputilsSummary } from '../support/iputils';
 import { select, type Sample } from '../support/scrape';
+import { startTcpListener } from '../support/tcp-listener';
 
 const DELAY_MS = 5;
 const LOSSY = '10.200.0.5';
@@ -12,15 +13,6 @@ const UNREACHABLE = '10.201.0.1';
 const OPEN_PORT = 8080;
 const CLOSED_PORT = 8081;
 /** Listens (never accepts) on OPEN_PORT, both families. */
-const LISTENER = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET6)',
-  's.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)',
-  "s.bind(('::', int(sys.argv[1])))",
-  's.listen(1024)',
-  "print('ready', flush=True)",
-  'time.sleep(3600)',
-].join('\n');
 const KNOCKS = `knock: [{ port: ${OPEN_PORT}, interval: 50ms, timeout: 50ms }, { port: ${CLOSED_PORT}, interval: 50ms, timeout: 50ms }]`;
 
 const sum = (samples: Sample[]): number => samples.reduce((total, s) => total + s.value, 0);
@@ -44,11 +36,7 @@ describe('exporter end to end (lab namespaces)', () => {
     await lab().route(client, '10.200.0.0/16', fast.b);
     await lab().route(client, '10.201.0.0/16', fast.b);
     await lab().setLoss(target, LOSS_RATE * 100, { match: `ip daddr ${LOSSY} icmp type echo-request` });
-    const listener = target.spawn(['python3', '-c', LISTENER, String(OPEN_PORT)]);
-    await new Promise<void>((resolve, reject) => {
-      listener.stdout?.once('data', () => resolve());
-      listener.once('exit', (code) => reject(new Error(`listener exited (${code})`)));
-    });
+    await startTcpListener(target, OPEN_PORT);
     exporter = await startExporter(
       client,
       `

@@ -9,7 +9,6 @@
 // its RTTs carry the whole send path, which on a loaded VM is tens of µs (bench/results.md). Ours
 // must not read above its mean; reading below it is what the kernel's transmit stamp is for.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { requireTools, useLab, type Link, type Netns } from '../lab';
 import { readEchoes, wireRtts } from '../support/pcap';
 import { fixturePath } from '../support/paths';
+import { startCapture } from '../support/capture';
 
 const COUNT = 20;
 
@@ -53,21 +53,7 @@ describe('kernel timestamps: light-load RTTs agree with iputils and with the wir
     link = await lab().connect(client, target);
     captureDir = mkdtempSync(path.join(tmpdir(), 'netdiag-ts-'));
     const file = path.join(captureDir, 'echo.pcap');
-    const tcpdump = client.spawn([
-      'tcpdump',
-      ...['-i', link.a.ifname, '-w', file, '-U', '--immediate-mode', '-n', '--time-stamp-precision=nano'],
-      'icmp or icmp6',
-    ]);
-    let stderr = '';
-    tcpdump.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!/listening on/.test(stderr)) {
-      if (Date.now() > deadline || tcpdump.exitCode !== null)
-        throw new Error(`tcpdump did not start: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // Margin: tcpdump reports "listening" a moment before its capture really starts.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const capture = await startCapture(client, link.a.ifname, file, 'icmp or icmp6');
     const { stdout } = await client.exec(
       [
         'node',
@@ -81,9 +67,7 @@ describe('kernel timestamps: light-load RTTs agree with iputils and with the wir
       { timeoutMs: 120_000 },
     );
     run = JSON.parse(stdout) as LightLoadRun;
-    const exited = once(tcpdump, 'exit');
-    tcpdump.kill('SIGINT');
-    await exited;
+    await capture.stop();
     const echoes = readEchoes(readFileSync(file));
     // The fixture's warm-up requests come first in the capture.
     wire = {

@@ -4,7 +4,6 @@
 // compared with the time between the same SYN and its answer in the capture, matched by source port
 // and sequence number.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +13,8 @@ import type { KnockResult } from '../../probes';
 import { requireTools, useLab, type Netns } from '../lab';
 import { wireKnockRtts } from '../support/pcap';
 import { fixturePath } from '../support/paths';
+import { startTcpListener } from '../support/tcp-listener';
+import { startCapture } from '../support/capture';
 
 const COUNT = 20;
 const INTERVAL_S = 1;
@@ -21,15 +22,6 @@ const OPEN_PORT = 8443;
 const CLOSED_PORT = 8444;
 /** The issue's bound: each RTT within 50 µs of the wire's. */
 const VS_WIRE_S = 50e-6;
-const LISTENER = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET6)',
-  's.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)',
-  "s.bind(('::', int(sys.argv[1])))",
-  's.listen(1024)',
-  "print('ready', flush=True)",
-  'time.sleep(3600)',
-].join('\n');
 
 interface LightLoadKnocks {
   runs: Array<{ family: '4' | '6'; port: number; results: KnockResult[] }>;
@@ -51,25 +43,15 @@ describe('kernel timestamps: light-load knock RTTs agree with the wire', () => {
     client = await lab().namespace('ktclient');
     const target = await lab().namespace('kttarget');
     const link = await lab().connect(client, target);
-    const listener = target.spawn(['python3', '-c', LISTENER, String(OPEN_PORT)]);
-    await once(listener.stdout!, 'data');
+    await startTcpListener(target, OPEN_PORT);
     captureDir = mkdtempSync(path.join(tmpdir(), 'netdiag-kt-'));
     const file = path.join(captureDir, 'knock.pcap');
-    const tcpdump = client.spawn([
-      'tcpdump',
-      ...['-i', link.a.ifname, '-w', file, '-U', '--immediate-mode', '-n', '--time-stamp-precision=nano'],
+    const capture = await startCapture(
+      client,
+      link.a.ifname,
+      file,
       `tcp port ${OPEN_PORT} or tcp port ${CLOSED_PORT}`,
-    ]);
-    let stderr = '';
-    tcpdump.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!/listening on/.test(stderr)) {
-      if (Date.now() > deadline || tcpdump.exitCode !== null)
-        throw new Error(`tcpdump did not start: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // Margin: tcpdump reports "listening" a moment before its capture really starts.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    );
     const { stdout } = await client.exec(
       [
         'node',
@@ -84,9 +66,7 @@ describe('kernel timestamps: light-load knock RTTs agree with the wire', () => {
       { timeoutMs: 120_000 },
     );
     run = JSON.parse(stdout) as LightLoadKnocks;
-    const exited = once(tcpdump, 'exit');
-    tcpdump.kill('SIGINT');
-    await exited;
+    await capture.stop();
     wire = wireKnockRtts(readFileSync(file));
   });
 

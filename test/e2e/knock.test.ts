@@ -10,6 +10,7 @@ import { useLab, requireTools, type Link, type Netns } from '../lab';
 import { summarizeRtts, type KnockResult } from '../../probes';
 import { cliPath, fixturePath } from '../support/paths';
 import { median } from '../support/iputils';
+import { startTcpListener } from '../support/tcp-listener';
 
 const ONE_WAY_DELAY_MS = 5;
 
@@ -17,16 +18,6 @@ const OPEN_PORT = 8080;
 const CLOSED_PORT = 8081;
 const DROPPED_PORT = 8082;
 const COUNT = 20;
-/** A dual-stack TCP listener with a deep backlog that never accepts. */
-const LISTENER = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET6)',
-  's.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)',
-  "s.bind(('::', int(sys.argv[1])))",
-  's.listen(1024)',
-  "print('ready', flush=True)",
-  'time.sleep(3600)',
-].join('\n');
 
 interface KnockRun {
   results: KnockResult[][];
@@ -90,7 +81,6 @@ describe('knock end to end (lab namespaces)', () => {
   let client: Netns;
   let target: Netns;
   let link: Link;
-  let listenerLog = '';
   let workdir: string;
 
   before(async () => {
@@ -101,12 +91,7 @@ describe('knock end to end (lab namespaces)', () => {
     link = await lab().connect(client, target, { delayMs: ONE_WAY_DELAY_MS });
     // A listener on one port (both families), none on another; SYNs to a third are dropped.
     // It never accepts: a connection that completed would wait in its accept queue (ss Recv-Q).
-    const listener = target.spawn(['python3', '-c', LISTENER, String(OPEN_PORT)]);
-    listener.stderr?.on('data', (chunk: Buffer) => (listenerLog += String(chunk)));
-    await new Promise<void>((resolve, reject) => {
-      listener.stdout?.once('data', () => resolve());
-      listener.once('exit', (code) => reject(new Error(`listener exited (${code}): ${listenerLog}`)));
-    });
+    await startTcpListener(target, OPEN_PORT);
     await lab().setLoss(target, 100, { match: `tcp dport ${DROPPED_PORT} tcp flags syn` });
   });
 

@@ -4,17 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { useLab, requireTools, type Netns } from '../lab';
 import { startExporter, type ExporterProcess } from '../support/exporter-process';
 import { select, type Sample } from '../support/scrape';
+import { startTcpListener } from '../support/tcp-listener';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const OPEN_PORT = 8080;
-const LISTENER = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET)',
-  "s.bind(('0.0.0.0', int(sys.argv[1])))",
-  's.listen(64)',
-  "print('ready', flush=True)",
-  'time.sleep(3600)',
-].join('\n');
 
 /** Uid, Gid (real, effective, saved, fs) and effective capabilities of a process. */
 function credentials(pid: number): { uid: string; gid: string; capEff: string } {
@@ -47,8 +40,7 @@ describe('started as root, the exporter switches to nobody and keeps working', (
     requireTools('curl');
     ns = await lab().namespace('priv');
     await lab().addAnyIp(ns, '10.203.0.0/24');
-    const listener = ns.spawn(['python3', '-c', LISTENER, String(OPEN_PORT)]);
-    await new Promise<void>((resolve) => listener.stdout?.once('data', () => resolve()));
+    await startTcpListener(ns, OPEN_PORT);
     exporter = await startExporter(ns, config(`  - name: a\n    host: 10.203.0.1\n    ping: {}\n`));
   });
 
