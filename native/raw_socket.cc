@@ -34,6 +34,14 @@ constexpr int kHopLimit = 4;
 // Error-queue entries read after one send, at most: a late stamp of an earlier send, ICMP errors.
 constexpr int kErrorQueueReadsPerSend = 8;
 
+// Transmit stamps asked for, per socket: a budget of kStampsPerSecond, refilled continuously, holding at
+// most kStampBurst. A stamp costs the kernel a clone of the packet and this process a read of the error
+// queue, and gains only the microseconds between the time read before sendto and the packet reaching
+// the device's queue (bench/results.md, "Light load: kernel timestamps"): worth it at light load, where
+// RTTs are shortest and compared with iputils', not for every packet of ten thousand targets a second.
+constexpr double kStampsPerSecond = 1000;
+constexpr double kStampBurst = 100;
+
 // Bytes of source address per receive slot (an IPv6 address; IPv4 uses the first 4).
 constexpr size_t kAddressBytes = 16;
 
@@ -130,7 +138,16 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     }
     family_ = family == 4 ? AF_INET : AF_INET6;
     fd_ = socket(family_, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-    if (fd_ < 0) ErrnoError(env, errno, "socket").ThrowAsJavaScriptException();
+    if (fd_ < 0) {
+      ErrnoError(env, errno, "socket").ThrowAsJavaScriptException();
+      return;
+    }
+    // An error-queue entry or a pending socket error makes epoll report EPOLLERR, on which libuv stops a
+    // poll handle (UV_EBADF) unless EPOLLPRI comes with it: SO_SELECT_ERR_QUEUE adds EPOLLPRI, which the
+    // poll asks for (UV_PRIORITIZED), so that such entries are read (drainErrors) instead of ending the
+    // reading. Where the kernel refuses it, OnPoll restarts the handle after draining.
+    int on = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &on, sizeof on);
   }
 
   ~RawSocket() override {
@@ -213,11 +230,14 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     int accepted = 0;
     int on = 1;
     if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0) accepted |= kRxKernel;
-    int flags = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
-                SOF_TIMESTAMPING_OPT_TSONLY;
+    // Reporting flags for the socket; which packets get a stamp is asked per sendmsg (a control message,
+    // see StampThisSend), so that the kernel makes none beyond the budget.
+    int flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
     if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0) {
       accepted |= kTxKernel;
       tx_stamps_ = true;
+      stamp_tokens_ = kStampBurst;
+      stamp_refilled_ = static_cast<int64_t>(uv_hrtime());
     }
     if (family_ == AF_INET6 && setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) == 0)
       accepted |= kHopLimit;
@@ -245,11 +265,12 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     if (recverr_during_send_) setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
   }
 
-  // send(packet: Buffer, length, address: string, times: BigInt64Array): sendto(2). Returns 0, EAGAIN (the
-  // socket buffer is full), or the Error of any other errno (code, errno, syscall, strerror's message). On success times[0] is when the packet left: the kernel's
-  // transmit stamp when the error queue holds it by the time sendto returns (the usual case; not when the
-  // packet waits for address resolution), else uv_hrtime read just before sendto; times[1] is 1 for a
-  // kernel stamp.
+  // send(packet: Buffer, length, address: string, times: BigInt64Array): sendmsg(2). Returns 0, EAGAIN (the
+  // socket buffer is full), or the Error of any other errno (code, errno, syscall, strerror's message). On
+  // success times[0] is when the packet left: the kernel's transmit stamp when this send asked for one
+  // (within the budget, kStampsPerSecond) and the error queue holds it by the time sendmsg returns (the
+  // usual case; not when the packet waits for address resolution), else uv_hrtime read just before
+  // sendmsg; times[1] is 1 for a kernel stamp.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -268,35 +289,56 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       auto* in = reinterpret_cast<struct sockaddr_in*>(&to);
       in->sin_family = AF_INET;
       to_length = sizeof *in;
-      if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) != 1) return ErrnoError(env, EINVAL, "sendto").Value();
+      if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) != 1) return ErrnoError(env, EINVAL, "sendmsg").Value();
     } else {
       auto* in6 = reinterpret_cast<struct sockaddr_in6*>(&to);
       in6->sin6_family = AF_INET6;
       to_length = sizeof *in6;
       if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) != 1)
-        return ErrnoError(env, EINVAL, "sendto").Value();
+        return ErrnoError(env, EINVAL, "sendmsg").Value();
     }
     SetRecvErr(1);
     int64_t before = static_cast<int64_t>(uv_hrtime());
-    ssize_t sent = sendto(fd_, packet.Data(), length, 0, reinterpret_cast<struct sockaddr*>(&to), to_length);
+    bool stamp = tx_stamps_ && StampThisSend(before);
+    struct iovec iov = {packet.Data(), length};
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = &to;
+    message.msg_namelen = to_length;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))];
+    if (stamp) {
+      memset(control, 0, sizeof control);
+      message.msg_control = control;
+      message.msg_controllen = sizeof control;
+      struct cmsghdr* c = CMSG_FIRSTHDR(&message);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SO_TIMESTAMPING;
+      c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+      uint32_t generate = SOF_TIMESTAMPING_TX_SCHED;
+      memcpy(CMSG_DATA(c), &generate, sizeof generate);
+    }
+    ssize_t sent = sendmsg(fd_, &message, 0);
     if (sent < 0 && errno != EAGAIN && errno != ENOBUFS) {
       // With IP_RECVERR, an ICMP error quoting an earlier packet leaves its errno on the socket (sk_err),
       // and the next send returns it instead of sending. That errno is consumed by the failed call: a
       // second try tells a stale error (it succeeds) from this packet's own (it fails the same way).
       before = static_cast<int64_t>(uv_hrtime());
-      sent = sendto(fd_, packet.Data(), length, 0, reinterpret_cast<struct sockaddr*>(&to), to_length);
+      sent = sendmsg(fd_, &message, 0);
     }
     if (sent < 0) {
       int failure = errno;
       SetRecvErr(0);
       if (failure == EAGAIN) return Napi::Number::New(env, EAGAIN);
-      return ErrnoError(env, failure, "sendto").Value();
+      return ErrnoError(env, failure, "sendmsg").Value();
     }
     int64_t returned = static_cast<int64_t>(uv_hrtime());
     int64_t* out = times.Data();
     out[0] = before;
     out[1] = 0;
-    if (tx_stamps_) {
+    if (stamp) {
+      // Keys count stamped sends only: the kernel numbers a packet when it is asked to stamp it.
       uint32_t key = next_tx_key_;
       next_tx_key_ = key + 1;
       ErrorEntry entry;
@@ -319,6 +361,17 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     }
     SetRecvErr(0);
     return Napi::Number::New(env, 0);
+  }
+
+  // Whether this send asks for a transmit stamp: one token of the budget (kStampsPerSecond), refilled from
+  // the time passed since the last refill.
+  bool StampThisSend(int64_t now) {
+    stamp_tokens_ += static_cast<double>(now - stamp_refilled_) * kStampsPerSecond / 1e9;
+    stamp_refilled_ = now;
+    if (stamp_tokens_ > kStampBurst) stamp_tokens_ = kStampBurst;
+    if (stamp_tokens_ < 1) return false;
+    stamp_tokens_ -= 1;
+    return true;
   }
 
   // One entry of the error queue into *entry; false when it is empty.
@@ -350,14 +403,23 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     return true;
   }
 
+  // Empties the error queue and clears a pending socket error (SO_ERROR reads and resets sk_err): both
+  // keep the socket in EPOLLERR, so both must go for the poll to stop reporting it.
+  void DrainErrorQueue() {
+    ErrorEntry entry;
+    while (ReadError(&entry)) {
+    }
+    int pending = 0;
+    socklen_t length = sizeof pending;
+    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &pending, &length);
+  }
+
   // drainErrors(): empties the error queue (late transmit stamps, ICMP errors the ICMP socket also sees).
   // Returns how many entries other than transmit stamps were read since the last call, this one's included.
   Napi::Value DrainErrors(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ < 0) return Napi::Number::New(env, 0);
-    ErrorEntry entry;
-    while (ReadError(&entry)) {
-    }
+    DrainErrorQueue();
     double read = static_cast<double>(errors_read_);
     errors_read_ = 0;
     return Napi::Number::New(env, read);
@@ -448,8 +510,9 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   }
 
   // startReading(onReady: (error, events) => void): calls onReady from the event loop whenever the socket
-  // has datagrams or error-queue entries (events & 1), or, while watchWritable(true), room to send
-  // (events & 2). Level-triggered: what is not read calls again. error is null, or libuv's.
+  // has datagrams (events & 1), error-queue entries or a pending error (events & 8: drainErrors), or,
+  // while watchWritable(true), room to send (events & 2). Level-triggered: what is not read calls again.
+  // error is null, or libuv's.
   Napi::Value StartReading(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -468,20 +531,30 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
       poll_->data = this;
       Ref();  // the poll handle points at this object: keep it alive until close()
     }
-    uv_poll_start(poll_, UV_READABLE | (writable_ ? UV_WRITABLE : 0), OnPoll);
+    StartPoll();
     return env.Undefined();
   }
+
+  void StartPoll() { uv_poll_start(poll_, UV_READABLE | UV_PRIORITIZED | (writable_ ? UV_WRITABLE : 0), OnPoll); }
 
   // watchWritable(on: boolean): whether onReady is also called when the socket has room to send.
   Napi::Value WatchWritable(const Napi::CallbackInfo& info) {
     writable_ = info[0].ToBoolean().Value();
-    if (poll_ != nullptr && fd_ >= 0) uv_poll_start(poll_, UV_READABLE | (writable_ ? UV_WRITABLE : 0), OnPoll);
+    if (poll_ != nullptr && fd_ >= 0) StartPoll();
     return info.Env().Undefined();
   }
 
   static void OnPoll(uv_poll_t* handle, int status, int events) {
     auto* self = static_cast<RawSocket*>(handle->data);
     if (self->fd_ < 0 || self->on_ready_.IsEmpty()) return;
+    if (status == UV_EBADF && self->poll_ != nullptr) {
+      // EPOLLERR without EPOLLPRI (a kernel without SO_SELECT_ERR_QUEUE): libuv stopped the handle.
+      // The descriptor is fine; what made it report an error is read, and the poll goes on.
+      self->DrainErrorQueue();
+      self->StartPoll();
+      status = 0;
+      events = UV_READABLE | UV_PRIORITIZED;
+    }
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
     Napi::Value error = status < 0 ? ErrnoError(env, -status, "uv_poll").Value() : env.Null();
@@ -511,6 +584,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   int fd_ = -1;
   int family_ = AF_INET;
   bool tx_stamps_ = false;
+  double stamp_tokens_ = 0;
+  int64_t stamp_refilled_ = 0;
   bool recverr_during_send_ = false;
   uint32_t next_tx_key_ = 0;
   uint64_t errors_read_ = 0;

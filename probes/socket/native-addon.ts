@@ -16,9 +16,10 @@ export interface NativeRawSocket {
   /** Asks the kernel for timestamps; returns the TIMESTAMPS_* bits it accepted. */
   enableTimestamps(): number;
   /**
-   * sendto(2) of packet[0, length). Returns 0, SEND_WOULD_BLOCK (EAGAIN: the socket buffer is full),
+   * sendmsg(2) of packet[0, length). Returns 0, SEND_WOULD_BLOCK (EAGAIN: the socket buffer is full),
    * or the errno's Error. On success times[0] is when the packet left (process.hrtime domain) and
-   * times[1] 1 when that is the kernel's transmit stamp, 0 when it is the time read before sendto.
+   * times[1] 1 when that is the kernel's transmit stamp (asked for within a budget per second, see
+   * native/raw_socket.cc), 0 when it is the time read just before sendmsg.
    */
   send(packet: Buffer, length: number, address: string, times: BigInt64Array): number | Error;
   /**
@@ -34,13 +35,19 @@ export interface NativeRawSocket {
     details: Int32Array,
     addresses: Buffer,
   ): number | Error;
-  /** Empties the error queue; returns the entries other than transmit stamps read since the last call. */
+  /**
+   * Empties the error queue and clears a pending socket error; returns the entries other than transmit
+   * stamps read since the last call.
+   */
   drainErrors(): number;
-  /** Calls onReady from the event loop: events & READY_READABLE, or READY_WRITABLE while watched. */
+  /**
+   * Calls onReady from the event loop: events & READY_READABLE (datagrams), READY_ERRORS (error-queue
+   * entries or a pending error: drainErrors), or READY_WRITABLE while watched.
+   */
   startReading(onReady: (error: Error | null, events: number) => void): void;
   watchWritable(on: boolean): void;
   /**
-   * IPv4: IP_RECVERR only while each sendto runs (so that ENOBUFS is reported), not for good (so that
+   * IPv4: IP_RECVERR only while each sendmsg runs (so that ENOBUFS is reported), not for good (so that
    * ICMP errors quoting anyone's packets are not queued on the socket). Throws when refused.
    */
   reportSendErrors(): void;
@@ -58,9 +65,10 @@ export const SEND_WOULD_BLOCK = 11;
 /** Bits of NativeRawSocket.enableTimestamps(). */
 export const TIMESTAMPS_RECEIVE = 1;
 export const TIMESTAMPS_SEND = 2;
-/** Bits of the `events` handed to onReady (libuv's UV_READABLE, UV_WRITABLE). */
+/** Bits of the `events` handed to onReady (libuv's UV_READABLE, UV_WRITABLE, UV_PRIORITIZED). */
 export const READY_READABLE = 1;
 export const READY_WRITABLE = 2;
+export const READY_ERRORS = 8;
 
 /** dist/probes/socket/ -> the package root, where node-gyp builds. */
 const ADDON_FILE = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'netdiag_raw_socket.node');

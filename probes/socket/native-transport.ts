@@ -2,6 +2,7 @@ import { ProbeError } from '../errors';
 import { ipv4FromBytes, ipv6FromBytes, type IpFamily } from '../packet';
 import { openFailure } from './open-failure';
 import {
+  READY_ERRORS,
   READY_READABLE,
   READY_WRITABLE,
   SEND_WOULD_BLOCK,
@@ -32,12 +33,13 @@ interface QueuedSend {
 /**
  * A RawTransport on the project's own addon (native/raw_socket.cc): the contract of raw-transport.ts,
  * with times from the kernel. A datagram's receive time is its SO_TIMESTAMPNS stamp, and a packet's send
- * time its software transmit stamp when the kernel has made it by the time sendto(2) returns (devices
- * without a queue: veth, loopback), else the time read in C just before sendto; both are in
+ * time its software transmit stamp when the send asked for one (within a budget per second: at light
+ * load, every send) and the kernel made it by the time sendmsg(2) returns, else the time read in C just
+ * before sendmsg, microseconds earlier (bench/results.md); both are in
  * process.hrtime's domain (see the clock invariant in native/raw_socket.cc). How late the process wakes
  * up for a reply then no longer shows in its RTT.
  *
- * IPv4 sockets set IP_RECVERR while each sendto runs: without it raw_sendmsg() hides ENOBUFS (a full
+ * IPv4 sockets set IP_RECVERR while each sendmsg runs: without it raw_sendmsg() hides ENOBUFS (a full
  * egress queue) and the loss shows as a timeout; set for good, every ICMP error quoting a packet of the
  * socket's protocol (a forged flood's included) would be queued on the error queue and leave its errno
  * on the socket for the next call (see reportSendErrors). IPv6 sockets report ENOBUFS anyway, so
@@ -99,11 +101,9 @@ export class NativeTransport implements RawTransport {
       return;
     }
     if (events & READY_WRITABLE) this.flush();
-    if (events & READY_READABLE) {
-      // The error queue also makes the socket readable: empty it, or the poll reports it again.
-      this.errorQueueEntries += this.socket.drainErrors();
-      this.readNow();
-    }
+    // Late transmit stamps, ICMP errors quoting our packets: emptied, or the poll reports them again.
+    if (events & READY_ERRORS) this.errorQueueEntries += this.socket.drainErrors();
+    if (events & READY_READABLE) this.readNow();
   };
 
   /** Reads what the socket holds now, in batches, until it is empty or `max` datagrams were read. */

@@ -4,7 +4,7 @@ import type { Netns } from '../lab';
 /**
  * Starts tcpdump in `ns` on `ifname`, writing a nanosecond-precision pcap of what `filter` matches to
  * `file` (read it with test/support/pcap.ts), and resolves once it captures; `stop()` ends it and
- * resolves once the file is complete.
+ * resolves once the file is complete, or rejects when the kernel dropped packets of the capture.
  */
 export async function startCapture(
   ns: Netns,
@@ -14,7 +14,19 @@ export async function startCapture(
 ): Promise<{ stop: () => Promise<void> }> {
   const tcpdump = ns.spawn([
     'tcpdump',
-    ...['-i', ifname, '-w', file, '-U', '--immediate-mode', '-n', '--time-stamp-precision=nano'],
+    // -B: a burst of probes (a trace round sends dozens in a millisecond) overflows the default buffer.
+    ...[
+      '-i',
+      ifname,
+      '-w',
+      file,
+      '-U',
+      '--immediate-mode',
+      '-B',
+      '16384',
+      '-n',
+      '--time-stamp-precision=nano',
+    ],
     filter,
   ]);
   let stderr = '';
@@ -32,6 +44,13 @@ export async function startCapture(
       const exited = once(tcpdump, 'exit');
       tcpdump.kill('SIGINT');
       await exited;
+      const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
+      if (dropped && Number(dropped[1]) > 0) {
+        // A capture with holes is no truth to compare with: say so rather than report missing probes.
+        throw new Error(
+          `tcpdump dropped ${dropped[1]} packets (${stderr.trim().split('\n').slice(-3).join('; ')})`,
+        );
+      }
     },
   };
 }

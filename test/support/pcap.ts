@@ -134,3 +134,113 @@ export function wireKnockRtts(file: Buffer): Map<string, number> {
   }
   return rtts;
 }
+
+/** One traceroute probe on the wire: its hop limit, and when and from whom its answer came. */
+export interface WireProbe {
+  family: 4 | 6;
+  protocol: 'udp' | 'tcp' | 'icmp';
+  /** IP TTL / IPv6 hop limit as sent. */
+  ttl: number;
+  sentAt: bigint;
+  answer?: { at: bigint; rtt: number };
+}
+
+/** An IP packet of a frame: family, the TTL / hop limit, the protocol and where its payload starts. */
+function ipOf(
+  frame: Buffer,
+  at = ETHERNET_HEADER,
+): { family: 4 | 6; ttl: number; protocol: number; payload: number } | undefined {
+  if (frame.length < at + 20) return undefined;
+  const version = frame[at]! >> 4;
+  if (version === 4)
+    return {
+      family: 4,
+      ttl: frame[at + 8]!,
+      protocol: frame[at + 9]!,
+      payload: at + (frame[at]! & 0x0f) * 4,
+    };
+  if (version === 6 && frame.length >= at + 40)
+    return { family: 6, ttl: frame[at + 7]!, protocol: frame[at + 6]!, payload: at + 40 };
+  return undefined;
+}
+
+/**
+ * What tells one probe apart, as the probe carries it and as an ICMP error quotes it (the quote holds
+ * the probe's IP header and at least 8 bytes after it): UDP its first 8 bytes (ports, length and the
+ * checksum that Paris traceroute sets per probe), TCP its ports and sequence number, ICMP its
+ * identifier and sequence.
+ */
+function probeKey(
+  frame: Buffer,
+  ip: { family: 4 | 6; protocol: number; payload: number },
+): string | undefined {
+  const at = ip.payload;
+  if (frame.length < at + 8) return undefined;
+  if (ip.protocol === 17) return `${ip.family}/udp/${frame.toString('hex', at, at + 8)}`;
+  if (ip.protocol === 6)
+    return `${ip.family}/tcp/${frame.readUInt16BE(at)}/${frame.readUInt16BE(at + 2)}/${frame.readUInt32BE(at + 4)}`;
+  if (ip.protocol === 1 || ip.protocol === 58)
+    return `${ip.family}/icmp/${frame.readUInt16BE(at + 4)}/${frame.readUInt16BE(at + 6)}`;
+  return undefined;
+}
+
+const PROTOCOL_NAMES: Record<number, WireProbe['protocol']> = { 17: 'udp', 6: 'tcp', 1: 'icmp', 58: 'icmp' };
+
+/**
+ * Every traceroute probe of a nanosecond pcap of the client's interface (UDP datagrams, TCP SYNs, ICMP
+ * echo requests), in sending order, each with the first answer that matches it: an ICMP error quoting
+ * it, the echo reply with its identifier and sequence, or the SYN-ACK or RST acknowledging its sequence.
+ */
+export function readTraceProbes(file: Buffer): WireProbe[] {
+  const probes = new Map<string, WireProbe>();
+  const answer = (key: string | undefined, at: bigint): void => {
+    const probe = key === undefined ? undefined : probes.get(key);
+    if (probe && !probe.answer) probe.answer = { at, rtt: Number(at - probe.sentAt) / 1e9 };
+  };
+  for (const { at, frame } of readFrames(file)) {
+    const ip = ipOf(frame);
+    if (!ip || frame.length < ip.payload + 8) continue;
+    const { payload } = ip;
+    if (ip.protocol === 17) {
+      probes.set(probeKey(frame, ip)!, {
+        family: ip.family,
+        protocol: PROTOCOL_NAMES[ip.protocol]!,
+        ttl: ip.ttl,
+        sentAt: at,
+      });
+    } else if (ip.protocol === 6) {
+      const flags = frame[payload + 13]!;
+      if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+        probes.set(probeKey(frame, ip)!, {
+          family: ip.family,
+          protocol: PROTOCOL_NAMES[ip.protocol]!,
+          ttl: ip.ttl,
+          sentAt: at,
+        });
+      } else if (flags & TCP_ACK && flags & (TCP_SYN | TCP_RST)) {
+        const sequence = (frame.readUInt32BE(payload + 8) - 1) >>> 0;
+        answer(
+          `${ip.family}/tcp/${frame.readUInt16BE(payload + 2)}/${frame.readUInt16BE(payload)}/${sequence}`,
+          at,
+        );
+      }
+    } else if (ip.protocol === 1 || ip.protocol === 58) {
+      const type = frame[payload]!;
+      const [request, reply] = ip.family === 4 ? [8, 0] : [128, 129];
+      const isError = ip.family === 4 ? type === 3 || type === 11 : type === 1 || type === 3;
+      if (type === request)
+        probes.set(probeKey(frame, ip)!, {
+          family: ip.family,
+          protocol: PROTOCOL_NAMES[ip.protocol]!,
+          ttl: ip.ttl,
+          sentAt: at,
+        });
+      else if (type === reply) answer(probeKey(frame, ip), at);
+      else if (isError) {
+        const quoted = ipOf(frame, payload + 8);
+        if (quoted) answer(probeKey(frame, quoted), at);
+      }
+    }
+  }
+  return [...probes.values()];
+}

@@ -4,15 +4,19 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 
+import { createSocket } from 'node:dgram';
+
 import {
   loadNativeAddon,
+  READY_ERRORS,
   READY_READABLE,
   TIMESTAMPS_RECEIVE,
   TIMESTAMPS_SEND,
   type NativeAddon,
   type NativeRawSocket,
 } from '../../../probes/socket/native-addon';
-import { IPPROTO_IP, IP_TTL, SOL_SOCKET } from '../../../probes/socket/socket-options';
+import { IpProtocol } from '../../../probes/packet';
+import { IPPROTO_IP, IP_RECVERR, IP_TTL, SOL_SOCKET } from '../../../probes/socket/socket-options';
 
 const EXPERIMENTAL_PROTOCOL = 253;
 const SLOT_BYTES = 2048;
@@ -72,7 +76,7 @@ describe('native raw socket addon', { timeout: 10_000 }, () => {
     const socket = open();
     assert.equal(receiveAll(socket).count, 0);
     const times = new BigInt64Array(2);
-    const invalid = { code: 'EINVAL', syscall: 'sendto', message: 'Invalid argument' };
+    const invalid = { code: 'EINVAL', syscall: 'sendmsg', message: 'Invalid argument' };
     for (const address of ['not-an-address', '::1']) {
       const result = socket.send(Buffer.alloc(4), 4, address, times);
       assert.ok(result instanceof Error, `${address}: an Error, not thrown`);
@@ -172,5 +176,72 @@ describe('native raw socket addon', { timeout: 10_000 }, () => {
       [0, 1, 2],
     );
     assert.ok(ready >= 1);
+  });
+  it('asks for transmit stamps within its budget: a burst of 100, then 1,000 a second; other sends carry the time read before sendmsg', async () => {
+    const socket = open();
+    socket.enableTimestamps();
+    // Nothing queued for reading: a full receive buffer would also refuse the stamps (they share it).
+    socket.attachFilter(Buffer.from([0x06, 0, 0, 0, 0, 0, 0, 0])); // ret #0
+    const burst = (count: number) => {
+      const times = new BigInt64Array(2);
+      const start = process.hrtime.bigint();
+      let stamped = 0;
+      let previous = 0n;
+      for (let i = 0; i < count; i++) {
+        assert.equal(socket.send(Buffer.from([i & 0xff]), 1, '127.0.0.1', times), 0);
+        if (times[1] === 1n) stamped++;
+        assert.ok(times[0]! >= previous, 'send times never go back, stamped or not');
+        previous = times[0]!;
+      }
+      return { stamped, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+    };
+    const first = burst(2000);
+    assert.ok(first.stamped >= 100, `the burst is stamped: ${first.stamped}`);
+    assert.ok(
+      first.stamped <= 100 + Math.ceil(first.seconds * 1000) + 1,
+      `then 1,000/s: ${JSON.stringify(first)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const after = burst(200);
+    // 30 ms refill 30 stamps (and no more than the burst, however long the pause).
+    assert.ok(
+      after.stamped >= 30 && after.stamped <= 100 + Math.ceil(after.seconds * 1000) + 1,
+      JSON.stringify(after),
+    );
+  });
+
+  it('reports error-queue entries as READY_ERRORS and reads on after drainErrors (libuv would stop the poll on a bare EPOLLERR)', async () => {
+    // A raw UDP socket with IP_RECVERR for good: the ICMP port unreachable that quotes its datagram to a
+    // closed loopback port (loopback is not rate limited) lands on its error queue.
+    const socket = new addon.RawSocket(4, IpProtocol.Udp);
+    opened.push(socket);
+    socket.setOption(IPPROTO_IP, IP_RECVERR, 1);
+    const closed = createSocket('udp4');
+    await new Promise<void>((resolve) => closed.bind(0, '127.0.0.1', resolve));
+    const port = closed.address().port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const datagram = Buffer.alloc(12);
+    datagram.writeUInt16BE(40000, 0);
+    datagram.writeUInt16BE(port, 2);
+    datagram.writeUInt16BE(datagram.length, 4); // checksum 0: none, allowed for UDP over IPv4
+    const errors: Error[] = [];
+    let entries = 0;
+    let wake: (() => void) | undefined;
+    socket.startReading((error, events) => {
+      if (error !== null) errors.push(error);
+      else if (events & READY_ERRORS) {
+        entries += socket.drainErrors();
+        wake?.();
+      } else if (events & READY_READABLE) receiveAll(socket);
+    });
+    const times = new BigInt64Array(2);
+    for (let round = 1; round <= 2; round++) {
+      const reported = new Promise<void>((resolve) => (wake = resolve));
+      // A stale errno left by the first round's ICMP error is consumed by sendmsg's retry (see Send).
+      assert.equal(socket.send(datagram, datagram.length, '127.0.0.1', times), 0);
+      await reported;
+      assert.ok(entries >= round, `round ${round}: ${entries} error-queue entries read`);
+    }
+    assert.deepEqual(errors, [], 'the poll never failed');
   });
 });

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { NativeAddon, NativeRawSocket } from '../../../probes/socket/native-addon';
-import { READY_READABLE, READY_WRITABLE, SEND_WOULD_BLOCK } from '../../../probes/socket/native-addon';
+import {
+  READY_ERRORS,
+  READY_READABLE,
+  READY_WRITABLE,
+  SEND_WOULD_BLOCK,
+} from '../../../probes/socket/native-addon';
 import { NativeTransport } from '../../../probes/socket/native-transport';
 import type { RawTransportOptions } from '../../../probes/socket/raw-transport';
 import { IpProtocol } from '../../../probes/packet';
@@ -68,8 +73,10 @@ class ScriptedSocket implements NativeRawSocket {
     });
     return batch.length;
   }
+  drainCalls = 0;
   drainErrors(): number {
-    return 0;
+    this.drainCalls++;
+    return 2;
   }
   startReading(onReady: (error: Error | null, events: number) => void): void {
     this.onReady = onReady;
@@ -188,6 +195,16 @@ describe('NativeTransport', () => {
     assert.equal(received.length, 40);
     assert.equal(socket.receiveCalls, 3, '16 + 16 + 8: the short batch says the socket is empty');
     assert.deepEqual(received[39], { bytes: '27', source: '::1', at: 39n, hopLimit: 64 });
+  });
+
+  it('empties the error queue when the poll says it holds entries, and only then (no system call per read)', () => {
+    const { socket, transport } = open();
+    socket.onReady!(null, READY_READABLE);
+    assert.equal(socket.drainCalls, 0);
+    socket.onReady!(null, READY_ERRORS);
+    socket.onReady!(null, READY_ERRORS | READY_READABLE);
+    assert.equal(socket.drainCalls, 2);
+    assert.equal(transport.errorQueueEntries, 4);
   });
 
   it('close() is idempotent, drops what waits without calling back, and refuses later sends', () => {
