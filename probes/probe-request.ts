@@ -17,7 +17,8 @@ export interface ValidLoop {
   count: number;
   intervalMs: number;
   timeoutMs: number;
-  ttl?: number;
+  /** Absent or undefined: the system's. */
+  ttl?: number | undefined;
 }
 
 /**
@@ -44,12 +45,13 @@ export function validateLoop(request: LoopRequest): ValidLoop {
   if (request.ttl !== undefined && (!Number.isInteger(request.ttl) || request.ttl < 1 || request.ttl > 255)) {
     throw invalidOption('ttl', request.ttl, 'an integer from 1 to 255');
   }
+  // Every key present, in one order: objects of one shape (see loopSpec).
   return {
     family,
     destination: canonicalAddress(request.addr),
     count,
     intervalMs: interval * 1000,
     timeoutMs: timeout * 1000,
-    ...(request.ttl !== undefined && { ttl: request.ttl }),
+    ttl: request.ttl,
   };
 }

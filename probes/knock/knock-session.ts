@@ -22,8 +22,8 @@ export interface KnockSessionSpec {
   destination: string;
   port: number;
   timeoutMs: number;
-  /** TTL / hop limit of the SYNs; default the system's. */
-  ttl?: number;
+  /** TTL / hop limit of the SYNs; absent or undefined: the system's. */
+  ttl?: number | undefined;
 }
 
 /** Tries of a fresh random sequence number when one is already pending for the same ports (p = 2^-32 each). */

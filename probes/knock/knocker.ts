@@ -66,10 +66,10 @@ export class Knocker {
 
   /** Like knock(), with the sequence, source port, answer details and the reason of each failure. */
   async *knockDetailed(request: KnockRequest): AsyncGenerator<KnockResult, void, undefined> {
-    const { count, intervalMs, ...spec } = validate(request);
-    yield* sessionLoop(this.openSession(spec), {
-      count,
-      intervalMs,
+    const valid = validate(request);
+    yield* sessionLoop(this.openSession(valid), {
+      count: valid.count,
+      intervalMs: valid.intervalMs,
       stopped: () => this.sockets.closed,
       signal: request.signal,
     });
@@ -108,5 +108,15 @@ function validate(request: Omit<KnockRequest, 'signal'>): ValidRequest {
   if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) {
     throw invalidOption('port', request.port, 'an integer from 1 to 65535');
   }
-  return { ...validateLoop(request), port: request.port };
+  const loop = validateLoop(request);
+  // A literal, not a spread: one hidden class for every session's spec (see the Pinger's validate).
+  return {
+    family: loop.family,
+    destination: loop.destination,
+    count: loop.count,
+    intervalMs: loop.intervalMs,
+    timeoutMs: loop.timeoutMs,
+    ttl: loop.ttl,
+    port: request.port,
+  };
 }

@@ -22,7 +22,8 @@ export interface EchoSessionSpec {
   destination: string;
   timeoutMs: number;
   size: number;
-  ttl?: number;
+  /** Absent or undefined: the system's. */
+  ttl?: number | undefined;
 }
 
 /**
