@@ -22,7 +22,7 @@ const isMap = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** values.yaml with `overrides` merged over it, maps key by key, as Helm (and helmrender) merge -f files. */
-export function mergedValues(overrides: object, dir = chartDir): Record<string, unknown> {
+function mergedValues(overrides: object, dir = chartDir): Record<string, unknown> {
   const merge = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> => {
     const out = { ...base };
     for (const [key, value] of Object.entries(over)) {
@@ -45,7 +45,8 @@ export function schemaErrors(overrides: object, dir = chartDir): string[] {
   const validate = new Ajv({ allErrors: true }).compile(schema);
   if (validate(mergedValues(overrides, dir))) return [];
   return (validate.errors ?? []).map(
-    (e) => `${e.dataPath || '(root)'}: ${e.message}${'additionalProperty' in e.params ? ` (${JSON.stringify(e.params)})` : ''}`,
+    (e) =>
+      `${e.dataPath || '(root)'}: ${e.message}${'additionalProperty' in e.params ? ` (${JSON.stringify(e.params)})` : ''}`,
   );
 }
 
@@ -65,14 +66,20 @@ function run(binary: string, dir: string, values: object, release: string): stri
 }
 
 /**
- * Renders the chart like `helm template` with `values` merged over values.yaml; throws with stderr on
- * failure, and, as Helm does, with the schema's errors when the values do not meet values.schema.json.
+ * The chart rendered like `helm template`, as text, with `values` merged over values.yaml; throws with
+ * stderr on failure, and, as Helm does, with the schema's errors when the values do not meet
+ * values.schema.json.
  */
-export function renderChart(binary: string, values: object = {}, release = 'probe'): K8sObject[] {
+export function renderManifest(binary: string, values: object = {}, release = 'probe'): string {
   const errors = schemaErrors(values);
   if (errors.length > 0)
     throw new Error(`values don't meet the specifications of the schema(s):\n${errors.join('\n')}`);
-  return parseAllDocuments(run(binary, chartDir, values, release)).flatMap((doc) => {
+  return run(binary, chartDir, values, release);
+}
+
+/** The objects of renderManifest. */
+export function renderChart(binary: string, values: object = {}, release = 'probe'): K8sObject[] {
+  return parseAllDocuments(renderManifest(binary, values, release)).flatMap((doc) => {
     if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors.join('; ')}`);
     const object = doc.toJS() as K8sObject | null;
     return object === null ? [] : [object];

@@ -272,7 +272,7 @@ describe('Helm chart helm/netdiag-exporter (rendered by test/tools/helmrender)',
   it('refuses an unknown kind and an OTLP push without endpoint', () => {
     assert.throws(
       () => renderChart(helmrender, { kind: 'Job' }),
-      /kind must be Deployment, DaemonSet or StatefulSet/,
+      /\.kind: should be equal to one of the allowed values/, // values.schema.json, before the template's own check
     );
     assert.throws(() => renderChart(helmrender, { otlp: { enabled: true } }), /otlp.endpoint is required/);
   });

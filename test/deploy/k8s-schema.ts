@@ -22,17 +22,24 @@ function strict(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(strict);
   if (node === null || typeof node !== 'object') return node;
   const schema = node as Schema;
-  if (schema.format === 'int-or-string' || schema['x-kubernetes-int-or-string'] === true) return INT_OR_STRING;
+  if (schema.format === 'int-or-string' || schema['x-kubernetes-int-or-string'] === true)
+    return INT_OR_STRING;
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'format' && typeof value === 'string') continue;
     // `properties`, `definitions` and `patternProperties` are maps of names to schemas, not schemas.
     out[key] =
-      ['properties', 'definitions', 'patternProperties'].includes(key) && value !== null && typeof value === 'object'
+      ['properties', 'definitions', 'patternProperties'].includes(key) &&
+      value !== null &&
+      typeof value === 'object'
         ? Object.fromEntries(Object.entries(value).map(([name, child]) => [name, strict(child)]))
         : strict(value);
   }
-  if (out.properties && out.additionalProperties === undefined && !schema['x-kubernetes-preserve-unknown-fields'])
+  if (
+    out.properties &&
+    out.additionalProperties === undefined &&
+    !schema['x-kubernetes-preserve-unknown-fields']
+  )
     out.additionalProperties = false;
   return out;
 }
@@ -58,12 +65,12 @@ export function loadKubernetesSchemas(): Map<string, KindSchema> {
     validate(object)
       ? []
       : (validate.errors ?? []).map(
-          (e) => `${e.dataPath || '.'} ${e.message}${'additionalProperty' in e.params ? `: ${JSON.stringify(e.params)}` : ''}`,
+          (e) =>
+            `${e.dataPath || '.'} ${e.message}${'additionalProperty' in e.params ? `: ${JSON.stringify(e.params)}` : ''}`,
         );
   for (const [name, definition] of Object.entries(raw.definitions)) {
     const gvks = definition['x-kubernetes-group-version-kind'] as
-      | { group: string; version: string; kind: string }[]
-      | undefined;
+      { group: string; version: string; kind: string }[] | undefined;
     for (const { group, version, kind } of gvks ?? []) {
       const apiVersion = group ? `${group}/${version}` : version;
       const validate = ajv.compile({ $ref: `k8s#/definitions/${name}` });
