@@ -290,6 +290,16 @@ describe('Helm chart values', () => {
       assert.match(both, /curl -s -u USER:PASSWORD --cacert ca\.crt https:/);
     });
 
+    it('warns when both monitors would scrape every pod twice', () => {
+      const twice = /scrapes every pod twice/;
+      assert.match(
+        renderNotes(helmrender, { serviceMonitor: { enabled: true }, podMonitor: { enabled: true } }),
+        twice,
+      );
+      assert.doesNotMatch(renderNotes(helmrender, { serviceMonitor: { enabled: true } }), twice);
+      assert.doesNotMatch(renderNotes(helmrender, { podMonitor: { enabled: true } }), twice);
+    });
+
     for (const [kind, release, name] of [
       ['Deployment', 'probe', 'deployment/probe-netdiag-exporter'],
       // <release>-netdiag-exporter cut to 52 characters, the StatefulSet's name.
