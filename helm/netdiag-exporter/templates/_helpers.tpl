@@ -146,10 +146,10 @@ Prints "true" or nothing.
 {{/*
 Scrape options shared by the ServiceMonitor's endpoint and the PodMonitor's podMetricsEndpoint. An empty
 interval or scrapeTimeout is left out: Prometheus' own scrape_interval / scrape_timeout then apply.
-Usage: include "netdiag-exporter.scrapeEndpoint" (dict "context" . "monitor" .Values.serviceMonitor)
+Usage: include "netdiag-exporter.scrapeEndpoint" .Values.serviceMonitor
 */}}
 {{- define "netdiag-exporter.scrapeEndpoint" -}}
-{{- $monitor := .monitor -}}
+{{- $monitor := . -}}
 port: http
 path: /metrics
 {{- with $monitor.scheme }}
