@@ -14,6 +14,44 @@ import { chartDir } from './helm-render';
 const LINTCONF = path.join(repoRoot, 'test', 'deploy', 'fixtures', 'ct-lintconf.yaml');
 const README_SCRIPT = path.join(repoRoot, 'scripts', 'chart-readme.mjs');
 
+type Check = (value: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const listOf =
+  (check: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(check);
+const mapOf =
+  (fields: Record<string, [Check, boolean]>): Check =>
+  (v) =>
+    v !== null &&
+    typeof v === 'object' &&
+    Object.keys(v).every((key) => key in fields) &&
+    Object.entries(fields).every(([key, [check, required]]) => {
+      const field = (v as Record<string, unknown>)[key];
+      return field === undefined ? !required : check(field);
+    });
+/** chart-testing's etc/chart_schema.yaml (the yamale schema `ct lint` checks Chart.yaml with): check, required. */
+const CHART_SCHEMA: Record<string, [Check, boolean]> = {
+  name: [str, true],
+  home: [str, false],
+  version: [str, true],
+  apiVersion: [str, true],
+  appVersion: [(v) => str(v) || typeof v === 'number', false],
+  description: [str, false],
+  keywords: [listOf(str), false],
+  sources: [listOf(str), false],
+  maintainers: [listOf(mapOf({ name: [str, true], email: [str, false], url: [str, false] })), false],
+  dependencies: [listOf((v) => typeof v === 'object'), false],
+  icon: [str, false],
+  engine: [str, false],
+  condition: [str, false],
+  tags: [str, false],
+  deprecated: [(v) => typeof v === 'boolean', false],
+  kubeVersion: [str, false],
+  annotations: [(v) => v !== null && typeof v === 'object' && Object.values(v).every(str), false],
+  type: [str, false],
+};
+
 function yamllint(...files: string[]): { status: number | null; output: string } {
   const result = spawnSync('yamllint', ['-f', 'parsable', '-c', LINTCONF, ...files], { encoding: 'utf8' });
   if (result.error)
@@ -58,12 +96,18 @@ describe('Helm chart files: ct lint rules, metadata, README', () => {
     });
   });
 
-  it('Chart.yaml names maintainers, a kubeVersion and a version', () => {
+  it("Chart.yaml meets chart-testing's chart schema, and names maintainers and a kubeVersion", () => {
     const chart = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+    for (const key of Object.keys(chart))
+      assert.ok(key in CHART_SCHEMA, `${key} is not a Chart.yaml key ct knows`);
+    for (const [key, [check, required]] of Object.entries(CHART_SCHEMA)) {
+      if (chart[key] === undefined) assert.ok(!required, `${key} is required`);
+      else assert.ok(check(chart[key]), `${key}: ${JSON.stringify(chart[key])}`);
+    }
     assert.equal(chart.apiVersion, 'v2');
     assert.match(String(chart.version), /^\d+\.\d+\.\d+$/);
     const maintainers = chart.maintainers as { name: string; email?: string }[];
-    assert.ok(maintainers.length > 0 && maintainers.every((m) => m.name && (m.email ?? '').includes('@')));
+    assert.ok(maintainers.length > 0 && maintainers.every((m) => (m.email ?? '').includes('@')));
     assert.match(String(chart.kubeVersion), /^>=1\.\d+/);
   });
 
