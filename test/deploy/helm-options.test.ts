@@ -59,6 +59,10 @@ describe('Helm chart values', () => {
       [{ hostUsers: 'false' }, /\.hostUsers: should be boolean,null/],
       [{ commonLabels: { shard: 3 } }, /\.commonLabels\['shard'\]: should be string/],
       [
+        { commonLabels: { 'app.kubernetes.io/name': 'x' } },
+        /\.commonLabels: property name 'app\.kubernetes\.io\/name' is invalid/,
+      ],
+      [
         { podDisruptionBudget: { minAvailable: 'half' } },
         /\.podDisruptionBudget\.minAvailable: should match pattern/,
       ],
