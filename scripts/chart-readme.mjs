@@ -12,11 +12,11 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const TABLE_START = '<!-- values-table: written by scripts/chart-readme.mjs from values.yaml -->';
-export const TABLE_END = '<!-- values-table: end -->';
+const TABLE_START = '<!-- values-table: written by scripts/chart-readme.mjs from values.yaml -->';
+const TABLE_END = '<!-- values-table: end -->';
 
 /** The documented keys of a values.yaml text, in file order: { path: ['a', 'b'], description }. */
-export function documentedKeys(text) {
+function documentedKeys(text) {
   const keys = [];
   const stack = []; // { indent, key } with key null for a sequence item
   let description = null;
@@ -65,7 +65,7 @@ function typeOf(schema, value) {
 const cell = (text) => text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The values table, as Markdown, of a chart directory. */
-export function valuesTable(chart) {
+function valuesTable(chart) {
   const text = readFileSync(join(chart, 'values.yaml'), 'utf8');
   const values = parse(text);
   let schema = {};
@@ -85,7 +85,7 @@ export function valuesTable(chart) {
 }
 
 /** README text with its table replaced by the current one. */
-export function withTable(readme, table) {
+function withTable(readme, table) {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
   if (start < 0 || end < start)
@@ -93,18 +93,16 @@ export function withTable(readme, table) {
   return `${readme.slice(0, start + TABLE_START.length)}\n\n${table}\n\n${readme.slice(end)}`;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const check = args.includes('--check');
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const chart = resolve(args.find((arg) => arg !== '--check') ?? join(root, 'helm', 'netdiag-exporter'));
-  const file = join(chart, 'README.md');
-  const readme = readFileSync(file, 'utf8');
-  const current = withTable(readme, valuesTable(chart));
-  if (check) {
-    if (current !== readme) {
-      process.stderr.write(`${file}: the values table is stale; run node scripts/chart-readme.mjs\n`);
-      process.exit(1);
-    }
-  } else if (current !== readme) writeFileSync(file, current);
-}
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const chart = resolve(args.find((arg) => arg !== '--check') ?? join(root, 'helm', 'netdiag-exporter'));
+const file = join(chart, 'README.md');
+const readme = readFileSync(file, 'utf8');
+const current = withTable(readme, valuesTable(chart));
+if (check) {
+  if (current !== readme) {
+    process.stderr.write(`${file}: the values table is stale; run node scripts/chart-readme.mjs\n`);
+    process.exit(1);
+  }
+} else if (current !== readme) writeFileSync(file, current);
