@@ -36,7 +36,10 @@ function documentedKeys(text) {
       : /^("[^"]+"|'[^']+'|[^\s:#'"][^:#]*?):(\s|$)/.exec(body)?.[1]?.replace(/^["']|["']$/g, '');
     stack.push({ indent, key: key ?? null });
     if (key && description !== null && stack.every((entry) => entry.key !== null))
-      keys.push({ path: stack.map((entry) => entry.key), description: description.join(' ') });
+      keys.push({
+        path: stack.map((entry) => entry.key),
+        description: description.join(' ').replace(/\s+/g, ' '),
+      });
     description = null;
   }
   return keys;
