@@ -12,9 +12,10 @@ set -euo pipefail
 # tcpdump: captures in end-to-end tests; prometheus: the real scraper (and promtool);
 # libcap2-bin: setcap/capsh for the image tests; curl, openssl: the TLS tests of --web.config.file;
 # golang-go + sprig + ghodss-yaml: test/tools/helmrender (the Helm chart tests' renderer);
-# systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials).
+# systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials);
+# yamllint: the Helm chart's values.yaml and Chart.yaml under chart-testing's lint rules (ct lint).
 packages=(python3 make g++ nftables iproute2 iputils-ping traceroute tcpdump prometheus libcap2-bin curl openssl
-  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux)
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux yamllint)
 
 missing=()
 for p in "${packages[@]}"; do
