@@ -198,6 +198,19 @@ describe('the chart renders the rules as a PrometheusRule (prometheusRule.*)', (
     }
   });
 
+  it("renders the README's example (section Alerts) into a valid PrometheusRule with its overrides", async () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n### Alerts\n')).split(/\n(?=#{2,3} )/)[1] ?? '';
+    const example = [...section.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+      .map((m) => parse(m[1]!) as Record<string, unknown>)
+      .find((values) => 'prometheusRule' in values);
+    assert.ok(example, "the README's prometheusRule example");
+    const rule = only(renderChart(helmrender, example));
+    assert.deepEqual(schemaErrors(rule, crd.openAPIV3Schema), []);
+    assert.equal(alertNamed(rule.spec.groups, 'NetdiagPacketLoss').for, '30m');
+    assert.match(await promtoolCheck(rule.spec.groups), /SUCCESS/);
+  });
+
   for (const [what, alerts, message] of [
     [
       'an unknown alert',

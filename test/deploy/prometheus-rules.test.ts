@@ -192,6 +192,30 @@ describe('Prometheus rules deploy/prometheus/netdiag-rules.yml', () => {
     assert.equal(headings.size, alerts.length, 'docs/alerts.md has a section per alert and no other');
   });
 
+  it("states every alert's severity, `for` and thresholds in its docs/alerts.md section, as the file has them", () => {
+    const sections = new Map(
+      readFileSync(runbook, 'utf8')
+        .split(/^## /m)
+        .slice(1)
+        .map((text) => [text.slice(0, text.indexOf('\n')), text] as const),
+    );
+    for (const alert of alerts) {
+      const settings = /^\*\*Settings\.\*\* .*$/m.exec(sections.get(alert.alert!) ?? '')?.[0] ?? '';
+      assert.ok(settings.includes(`severity \`${alert.labels!.severity}\``), `${alert.alert}: ${settings}`);
+      assert.ok(
+        settings.includes(alert.for ? `\`for: ${alert.for}\`` : 'no `for`'),
+        `${alert.alert}: ${settings}`,
+      );
+      const thresholds = thresholdsOf(alert.expr);
+      for (const [name, value] of thresholds)
+        assert.ok(
+          settings.includes(`\`${name}\` (${value}`),
+          `${alert.alert}: ${name} (${value}) in ${settings}`,
+        );
+      if (thresholds.size === 0) assert.ok(settings.includes('no threshold'), `${alert.alert}: ${settings}`);
+    }
+  });
+
   it('explains every alert: a comment before its expression gives the reason for the threshold and `for`', () => {
     const doc = parseDocument(readFileSync(rulesFile, 'utf8'));
     const groupSeq = doc.get('groups');
