@@ -155,7 +155,7 @@ describe('the chart renders the rules as a PrometheusRule (prometheusRule.*)', (
         latency.includes('> 1.5  # threshold: ratio'),
     );
     const hop = alertNamed(groups, 'NetdiagTraceHopLoss').expr;
-    assert.equal(hop.match(/> 0\.95 {2}# threshold: loss_ratio/g)?.length, 2, 'both places of one threshold');
+    assert.equal(hop.match(/ 0\.95 {2}# threshold: loss_ratio/g)?.length, 2, 'both places of one threshold');
     assert.equal(
       alertsOf(groups).find((a) => a.alert === 'NetdiagTracePathChanged'),
       undefined,
