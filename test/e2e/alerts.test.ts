@@ -28,6 +28,12 @@ interface PromAlert {
   state: 'pending' | 'firing';
 }
 
+interface RuleState {
+  name: string;
+  health: string;
+  lastError?: string;
+}
+
 /** An alert as the assertions compare it: name, state and the labels that say what it is about. */
 const describeAlert = (a: PromAlert): string =>
   [a.labels.alertname, a.state, a.labels.target, a.labels.port ?? '-', a.labels.severity].join(' ');
@@ -89,7 +95,12 @@ defaults:
   ping: { interval: 200ms, timeout: 200ms, window: 5s }
   knock: { interval: 500ms, timeout: 200ms, window: 5s }
 targets:
-  - { name: healthy, host: ${HEALTHY}, labels: { site: ams }, ping: {}, knock: { port: ${HEALTHY_PORT} } }
+  - name: healthy
+    host: ${HEALTHY}
+    labels: { site: ams }
+    ping: {}
+    knock: { port: ${HEALTHY_PORT} }
+    trace: { protocol: icmp, interval: 1s, max_hops: 3 }
   - { name: lost, host: ${LOST}, labels: { site: ams }, ping: {} }
   - { name: web, host: ${WEB}, labels: { site: fra }, ping: {}, knock: { port: ${WEB_PORT} } }
 `,
@@ -141,6 +152,17 @@ scrape_configs:
     // Longer than every shortened `for` plus an evaluation: anything pending would be firing by now.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     assert.deepEqual((await alerts()).map(describeAlert), []);
+    // Every rule evaluated, on the exporter's real series, without an error (a many-to-many match,
+    // a wrong type); the trace rules had a traced target's series to read.
+    const { stdout } = await client.exec(['curl', '-sf', `http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/rules`]);
+    const groups = (JSON.parse(stdout) as { data: { groups: { rules: RuleState[] }[] } }).data.groups;
+    const rules = groups.flatMap((g) => g.rules);
+    assert.equal(rules.length, loadRules().flatMap((g) => g.rules).length);
+    assert.deepEqual(
+      rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`),
+      [],
+    );
+    assert.ok((await query('netdiag_trace_hop_loss_ratio{target="healthy"}')).length > 0, 'trace series');
   });
 
   it('fires NetdiagTargetUnreachable for a target that loses everything and NetdiagKnockPortClosed for a stopped listener, and nothing else', async () => {
