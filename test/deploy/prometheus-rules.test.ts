@@ -32,7 +32,11 @@ const run = promisify(execFile);
 const runbook = path.join(repoRoot, 'docs', 'alerts.md');
 const SEVERITIES = new Set(['critical', 'warning', 'info']);
 /** Alerts about the exporter itself, not one target: their description names the instance. */
-const EXPORTER_ALERTS = new Set(['NetdiagConfigReloadFailed', 'NetdiagExporterDown']);
+const EXPORTER_ALERTS = new Set([
+  'NetdiagConfigReloadFailed',
+  'NetdiagExporterDown',
+  'NetdiagExporterOverloaded',
+]);
 
 interface AlertRuleTest {
   eval_time: string;
@@ -61,7 +65,8 @@ function metricNamesOf(expr: string): Set<string> {
     .replace(/"[^"]*"/g, '""')
     .replace(/\{[^}]*\}/g, '');
   const names = new Set<string>();
-  const KEYWORDS = /^(by|without|on|ignoring|group_left|group_right|and|or|unless|offset|bool)$/;
+  const KEYWORDS =
+    /^(by|without|on|ignoring|group_left|group_right|and|or|unless|offset|bool|sum|min|max|avg|count|group|stddev|stdvar|topk|bottomk|quantile|count_values)$/;
   for (const m of code.matchAll(/(?<![\w:.])([a-zA-Z_:][\w:]*)(?![\w:]|\s*\()/g)) {
     const name = m[1]!;
     const inGrouping = /\b(by|without|on|ignoring)\s*\([^)]*$/.test(code.slice(0, m.index));
