@@ -98,7 +98,7 @@ describe('the chart renders the rules as a PrometheusRule (prometheusRule.*)', (
     ]);
   });
 
-  it('selects the job the ServiceMonitor scrapes (the Service name), or prometheusRule.job', () => {
+  it("selects the jobs of the chart's ServiceMonitor (the Service name) and PodMonitor (NAMESPACE/NAME), or prometheusRule.job", () => {
     const objects = renderChart(helmrender, {
       prometheusRule: { enabled: true },
       serviceMonitor: { enabled: true },
@@ -106,6 +106,17 @@ describe('the chart renders the rules as a PrometheusRule (prometheusRule.*)', (
     const service = objects.find((o) => o.kind === 'Service')!;
     const down = alertNamed(only(objects).spec.groups, 'NetdiagExporterDown');
     assert.equal(down.expr, `up{job="${service.metadata.name}"} == 0`);
+    const podMonitor = { prometheusRule: { enabled: true }, podMonitor: { enabled: true, namespace: 'obs' } };
+    assert.equal(
+      alertNamed(only(renderChart(helmrender, podMonitor)).spec.groups, 'NetdiagExporterDown').expr,
+      `up{job="obs/${FULLNAME}"} == 0`,
+      "a PodMonitor's job: NAMESPACE/NAME",
+    );
+    const both = renderChart(helmrender, { ...podMonitor, serviceMonitor: { enabled: true } });
+    assert.equal(
+      alertNamed(only(both).spec.groups, 'NetdiagExporterDown').expr,
+      `up{job=~"${FULLNAME}|obs/${FULLNAME}"} == 0`,
+    );
     const own = only(renderChart(helmrender, { prometheusRule: { enabled: true, job: 'netdiag' } }));
     assert.deepEqual(own.spec.groups, loadRules(), 'with the README job, the file as it is');
   });
