@@ -25,6 +25,7 @@ const FOR = '3s';
 
 interface PromAlert {
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   state: 'pending' | 'firing';
 }
 
@@ -182,5 +183,12 @@ scrape_configs:
     const unreachable = firing.find((a) => a.labels.alertname === 'NetdiagTargetUnreachable')!;
     assert.equal(unreachable.labels.site, 'ams', 'the static labels of the target');
     assert.equal(unreachable.labels.job, 'netdiag');
+    assert.match(
+      unreachable.annotations.description!,
+      /^Every probe of target lost \(probed from 127\.0\.0\.1:9469\)/,
+    );
+    const closed = firing.find((a) => a.labels.alertname === 'NetdiagKnockPortClosed')!;
+    assert.equal(closed.annotations.summary, `Port ${WEB_PORT} of web is closed`);
+    assert.equal(closed.annotations.runbook_url, 'docs/alerts.md#netdiagknockportclosed');
   });
 });
