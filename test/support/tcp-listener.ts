@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import type { Netns } from '../lab';
 
 /**
@@ -17,9 +18,10 @@ const LISTENER = [
 
 /**
  * Starts the listener on `port` in `ns` (the lab kills it with the namespace) and resolves once it
- * listens; rejects with what it wrote to stderr if it exits first.
+ * listens, with its process (kill it to close the port); rejects with what it wrote to stderr if it
+ * exits first.
  */
-export async function startTcpListener(ns: Netns, port: number): Promise<void> {
+export async function startTcpListener(ns: Netns, port: number): Promise<ChildProcess> {
   const listener = ns.spawn(['python3', '-c', LISTENER, String(port)]);
   let stderr = '';
   listener.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
@@ -29,4 +31,5 @@ export async function startTcpListener(ns: Netns, port: number): Promise<void> {
       reject(new Error(`listener on port ${port} exited (${code}): ${stderr}`)),
     );
   });
+  return listener;
 }
