@@ -236,12 +236,13 @@ describe('the chart renders the rules as a PrometheusRule (prometheusRule.*)', (
     [
       'a threshold that is not a number',
       { NetdiagPacketLoss: { thresholds: { loss_ratio: '10%' } } },
-      /thresholds\.loss_ratio: 10% is not a number/,
+      // values.schema.json refuses it first, as helm does; the template's own check stays for `--skip-schema-validation`.
+      /\.prometheusRule\.alerts\['NetdiagPacketLoss'\]\.thresholds\['loss_ratio'\]: should be number/,
     ],
     [
       'an unknown key',
       { NetdiagPacketLoss: { threshold: 0.1 } },
-      /NetdiagPacketLoss\.threshold: unknown key/,
+      /\.prometheusRule\.alerts\['NetdiagPacketLoss'\]: should NOT have additional properties \(\{"additionalProperty":"threshold"\}\)/,
     ],
   ] as const) {
     it(`refuses ${what} with a message naming it`, () => {
