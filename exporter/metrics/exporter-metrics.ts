@@ -5,7 +5,7 @@ import { KnockMetrics } from './knock-metrics';
 import { createHistogramSink, createObserved, type HistogramSink, type MetricStore } from './metric-store';
 import { METRIC } from './names';
 import type { Emit, ObservedBinding, ObservedSpec } from './observed';
-import { PROBE_ERROR_REASONS } from './probe-error-reasons';
+import { TargetErrors } from './target-errors';
 import { expectedResults, RollingWindow } from './rolling-window';
 import { TargetUp } from './target-up';
 import { TraceMetrics } from './trace-metrics';
@@ -150,7 +150,7 @@ export class ExporterMetrics {
   private readonly now: () => number;
   private readonly rtt: HistogramSink;
   /** Per target, per probe and reason: counted here so a removed target's series go with it. */
-  private readonly errorCounts = new Map<string, Map<string, { attributes: Attributes; count: number }>>();
+  private readonly errorCounts = new Map<string, TargetErrors>();
   /** The knock metrics; `knock.series()` gives one (target, address, port) its series. */
   readonly knock: KnockMetrics;
   /** The trace metrics; `trace.series()` gives one (target, address) its series. */
@@ -211,9 +211,9 @@ export class ExporterMetrics {
     this.knock.collect(emit, now, this.observeWindow);
     this.trace.collect(emit, this.observeWindow);
     this.targetUp.collect(emit);
-    for (const counts of this.errorCounts.values()) {
-      for (const { attributes, count } of counts.values()) emit(SPEC.probeErrors, count, attributes);
-    }
+    const emitError = (count: number, attributes: Attributes): void =>
+      emit(SPEC.probeErrors, count, attributes);
+    for (const errors of this.errorCounts.values()) errors.collect(emitError);
     for (const [probe, count] of this.targetCounts) emit(SPEC.targets, count, { probe });
     for (const [probe, { ticksSkipped, lateReplies }] of this.stalls) {
       emit(SPEC.ticksSkipped, ticksSkipped, { probe });
@@ -276,11 +276,7 @@ export class ExporterMetrics {
   }
 
   probeError(target: string, probe: ProbeName, reason: string): void {
-    const counts = this.probeErrorsOf(target, probe);
-    const key = `${probe}\u0000${reason}`;
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { attributes: { target, probe, reason }, count: 1 });
+    this.errorsOf(target).count(probe, reason);
   }
 
   /**
@@ -288,22 +284,13 @@ export class ExporterMetrics {
    * the probe reports (PROBE_ERROR_REASONS) are exported from now on, at 0 until they count.
    */
   probing(target: string, probe: ProbeName): void {
-    this.probeErrorsOf(target, probe);
+    this.errorsOf(target).probing(probe);
   }
 
-  /** The error counters of `target`, those of `probe` made at 0 the first time the probe is seen. */
-  private probeErrorsOf(
-    target: string,
-    probe: ProbeName,
-  ): Map<string, { attributes: Attributes; count: number }> {
-    let counts = this.errorCounts.get(target);
-    if (!counts) this.errorCounts.set(target, (counts = new Map()));
-    const first = `${probe}\u0000${PROBE_ERROR_REASONS[probe][0]}`;
-    if (!counts.has(first)) {
-      for (const reason of PROBE_ERROR_REASONS[probe])
-        counts.set(`${probe}\u0000${reason}`, { attributes: { target, probe, reason }, count: 0 });
-    }
-    return counts;
+  private errorsOf(target: string): TargetErrors {
+    let errors = this.errorCounts.get(target);
+    if (!errors) this.errorCounts.set(target, (errors = new TargetErrors(target)));
+    return errors;
   }
 
   setTargets(probe: ProbeName, count: number): void {
