@@ -18,6 +18,13 @@ export const MAX_DURATION = 24 * 3600;
 export const MIN_PING_SIZE = 8;
 export const MAX_PING_SIZE = 65_499;
 
+/**
+ * The bound the Pinger and Knocker accept (probes/probe-request.ts MAX_PROBES_IN_FLIGHT): a timeout
+ * of at most this many intervals. Repeated here: the config is parsed in a worker thread, which must
+ * not load the probes' native socket module.
+ */
+export const MAX_PROBES_IN_FLIGHT = 100;
+
 export const MAX_TARGET_NAME_LENGTH = 128;
 
 /** TCP and UDP ports: knock ports and trace destination ports. */

@@ -66,8 +66,9 @@ export class Knocker {
 
   /** Like knock(), with the sequence, source port, answer details and the reason of each failure. */
   async *knockDetailed(request: KnockRequest): AsyncGenerator<KnockResult, void, undefined> {
-    const { count, intervalMs, ...spec } = validate(request);
+    const { count, intervalMs, maxInFlight, ...spec } = validate(request);
     yield* sessionLoop(this.openSession(spec), {
+      maxInFlight,
       count,
       intervalMs,
       stopped: () => this.sockets.closed,
@@ -102,6 +103,7 @@ export class Knocker {
 interface ValidRequest extends KnockSessionSpec {
   count: number;
   intervalMs: number;
+  maxInFlight: number;
 }
 
 function validate(request: Omit<KnockRequest, 'signal'>): ValidRequest {

@@ -8,6 +8,8 @@ import {
   type IcmpSocket,
   type SocketRegistry,
 } from '../socket';
+import type { IpFamily } from '../packet';
+import { EchoIdentifiers } from './echo-identifiers';
 import { EchoSession, TOKEN_BYTES, type EchoSessionSpec } from './echo-session';
 import type { PingResult } from './ping-result';
 import { TokenSource } from './token-source';
@@ -47,6 +49,8 @@ export class Pinger {
   private readonly sockets: FamilySockets<IcmpSocket>;
   private readonly tokens = new TokenSource();
   private readonly deadlines = new Deadlines();
+  /** Per family, the identifiers every session of this Pinger sends under (see EchoIdentifiers). */
+  private readonly echoIdentifiers: Partial<Record<IpFamily, EchoIdentifiers>> = {};
 
   private constructor(
     private readonly registry: SocketRegistry,
@@ -74,8 +78,9 @@ export class Pinger {
 
   /** Like ping(), with the sequence, reply details and the reason of each failure. */
   async *pingDetailed(request: PingRequest): AsyncGenerator<PingResult, void, undefined> {
-    const { count, intervalMs, ...spec } = validate(request);
+    const { count, intervalMs, maxInFlight, ...spec } = validate(request);
     yield* sessionLoop(this.openSession(spec), {
+      maxInFlight,
       count,
       intervalMs,
       stopped: () => this.sockets.closed,
@@ -93,7 +98,10 @@ export class Pinger {
 
   private openSession(spec: EchoSessionSpec): EchoSession {
     const socket = this.sockets.get(spec.family);
-    const identifiers = this.registry.identifiers[spec.family];
+    const identifiers = (this.echoIdentifiers[spec.family] ??= new EchoIdentifiers(
+      this.registry.identifiers[spec.family],
+      () => this.tokens.next32(),
+    ));
     return new EchoSession(
       socket,
       identifiers,
@@ -113,6 +121,7 @@ export class Pinger {
 interface ValidRequest extends EchoSessionSpec {
   count: number;
   intervalMs: number;
+  maxInFlight: number;
 }
 
 function validate(request: PingRequest): ValidRequest {

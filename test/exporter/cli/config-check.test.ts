@@ -35,7 +35,7 @@ describe('netdiag-exporter --config.check', () => {
         'targets:',
         '  - name: a',
         '    host: 10.0.0.1',
-        '    ping: { interval: 1s, timeout: 2s }',
+        '    ping: { interval: 1s, timeout: 2m }',
         '  - name: a',
         '    host: 300.1.1.1',
         '    ping: {}',
