@@ -1,7 +1,7 @@
 export type { ProbeErrorCode } from './errors';
 export { CodedError } from './coded-error';
 export { ProbeError } from './errors';
-export { MAX_PROBES_IN_FLIGHT, probesInFlight } from './probe-request';
+export { probesInFlight } from './probe-request';
 export { IpProtocol, tcpFlagLetters, type IpProtocolNumber } from './packet';
 export type {
   EchoSessionSpec,

@@ -11,14 +11,6 @@ export interface LoopRequest {
 }
 
 /**
- * Requests one address may have in flight at once: a timeout may exceed the interval (fping and
- * iputils allow it, a satellite link needs it) up to this many intervals. Each costs a pending entry
- * in the socket's probe table until its deadline; a typo such as `interval: 1ms` with `timeout: 10s`
- * would otherwise keep ten thousand per address.
- */
-export const MAX_PROBES_IN_FLIGHT = 100;
-
-/**
  * Requests to one address in flight at once at most: ⌈timeout / interval⌉ (each settles by its
  * deadline, one interval after the previous one left). 1 when the timeout is at most the interval.
  * Computed on whole microseconds, so that 0.6 s / 0.2 s is 3, not 4.
@@ -64,13 +56,6 @@ export function validateLoop(request: LoopRequest): ValidLoop {
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
   // interval 0 (as fast as possible) bounds nothing: count does.
   const maxInFlight = probesInFlight(timeout, interval);
-  if (interval > 0 && maxInFlight > MAX_PROBES_IN_FLIGHT) {
-    throw invalidOption(
-      'timeout',
-      timeout,
-      `at most ${MAX_PROBES_IN_FLIGHT} intervals (${MAX_PROBES_IN_FLIGHT * interval} s at an interval of ${interval} s)`,
-    );
-  }
   if (request.ttl !== undefined && (!Number.isInteger(request.ttl) || request.ttl < 1 || request.ttl > 255)) {
     throw invalidOption('ttl', request.ttl, 'an integer from 1 to 255');
   }

@@ -19,9 +19,10 @@ export const MIN_PING_SIZE = 8;
 export const MAX_PING_SIZE = 65_499;
 
 /**
- * The bound the Pinger and Knocker accept (probes/probe-request.ts MAX_PROBES_IN_FLIGHT): a timeout
- * of at most this many intervals. Repeated here: the config is parsed in a worker thread, which must
- * not load the probes' native socket module.
+ * A probe's timeout is at most this many intervals: requests to one address in flight at once
+ * (probes/probe-request.ts probesInFlight). Each costs a pending entry in the socket's probe table
+ * until its deadline, and a typo such as `interval: 1ms` with `timeout: 10s` would keep ten
+ * thousand per target. The library itself takes any ratio (as iputils' -i and -W do).
  */
 export const MAX_PROBES_IN_FLIGHT = 100;
 
