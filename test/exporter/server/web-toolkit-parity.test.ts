@@ -86,6 +86,38 @@ describe('exporter-toolkit parity of --web.config.file', () => {
       assert.equal((await fetch(`${server.url}/metrics`)).status, 429);
     });
 
+    it('follows a changed rate_limit on re-read (upstream TestRateLimitIsReloaded); an unchanged one keeps its bucket', async () => {
+      const file = path.join(certs.dir, `parity-${++counter}.yml`);
+      const limited = 'rate_limit:\n  interval: 1h\n  burst: 1\n';
+      writeFileSync(file, limited);
+      const protection = await WebProtection.load({ file, logger, checkIntervalMs: 0 });
+      const server = await ExporterServer.listen({
+        listen: { host: '127.0.0.1', port: 0 },
+        logger,
+        metrics: (_request, response) => response.end('ok\n'),
+        protection,
+      });
+      servers.push(server);
+      const status = async (): Promise<number> => (await fetch(`${server.url}/-/healthy`)).status;
+      // A request starts a re-read in the background: the first refresh() may return that one, begun
+      // before the write; the second starts after it.
+      const reread = async (): Promise<void> => {
+        await protection.refresh();
+        await protection.refresh();
+      };
+      assert.deepEqual([await status(), await status()], [200, 429]);
+      // Touched but the same rate_limit: the spent bucket stays spent.
+      writeFileSync(file, `${limited}# touched\n`);
+      await reread();
+      assert.equal(await status(), 429);
+      writeFileSync(file, 'http_server_config:\n  http2: true\n');
+      await reread();
+      assert.deepEqual([await status(), await status()], [200, 200], 'rate_limit removed');
+      writeFileSync(file, limited);
+      await reread();
+      assert.deepEqual([await status(), await status()], [200, 429], 'back, with a fresh burst');
+    });
+
     it('TokenBucket: starts full, earns one token per interval up to burst (golang.org/x/time/rate)', () => {
       let now = 0;
       const bucket = new TokenBucket(2, 3, () => now);
