@@ -78,7 +78,11 @@ export class ExporterServer {
     const server: Server = tls
       ? createHttpsServer({ ...http, ...tls, handshakeTimeout: limits.handshakeTimeoutMs })
       : createServer(http);
-    if (tls) answerPlainHttp(server as unknown as TlsServer, { timeoutMs: limits.handshakeTimeoutMs });
+    if (tls)
+      answerPlainHttp(server as unknown as TlsServer, {
+        timeoutMs: limits.handshakeTimeoutMs,
+        logger: options.logger,
+      });
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
     // node:http's socket inactivity timeout; the keep-alive timeout replaces it between requests.
     server.timeout = limits.idleTimeoutMs;

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
+import type { Logger } from '../logging';
 
 /** What Go's net/http answers a plain HTTP request on a TLS port, byte for byte. */
-const PLAIN_HTTP_ANSWER =
-  'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n';
+const PLAIN_HTTP_ANSWER = 'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n';
 
 /** The first five bytes of the requests Go recognises (net/http tlsRecordHeaderLooksLikeHTTP). */
 const HTTP_STARTS = ['GET /', 'HEAD ', 'POST ', 'PUT /', 'OPTIO'];
@@ -14,6 +14,8 @@ const FIRST_BYTES = new Set(HTTP_STARTS.map((start) => start.charCodeAt(0)));
 export interface PlainHttpAnswerOptions {
   /** A connection that sends nothing for this long is destroyed (the TLS handshake timeout). */
   timeoutMs: number;
+  /** Each answered request is logged at debug, as Go logs the handshake error it is. */
+  logger: Logger;
 }
 
 /**
@@ -50,6 +52,9 @@ export function answerPlainHttp(server: TlsServer, options: PlainHttpAnswerOptio
         pass();
       } else if (seen.length >= SNIFF_BYTES) {
         stop();
+        options.logger.debug('plain HTTP request on the HTTPS port: answered 400', {
+          client: socket.remoteAddress,
+        });
         socket.end(PLAIN_HTTP_ANSWER);
         socket.destroySoon();
       }
