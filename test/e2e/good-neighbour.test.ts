@@ -63,7 +63,7 @@ describe('a good neighbour: 2,000 targets on few ICMP identifiers, iputils ping 
     assert.ok(requests.length >= 2 * TARGETS, `${requests.length} requests captured`);
     const identifiers = new Set(requests.map((e) => e.identifier));
     // The old code: one identifier per target, 2,000 on the wire.
-    assert.equal(identifiers.size, 1, `identifiers on the wire: ${[...identifiers].join(', ')}`);
+    assert.equal(identifiers.size, 1, `${identifiers.size} identifiers on the wire`);
     assert.equal(
       new Set(requests.map((e) => e.sequence)).size,
       requests.length,
