@@ -38,8 +38,15 @@ export class OverlappingRuns<R> {
 
   private settled(index: number, result: R): void {
     this.inFlight--;
-    this.early.set(index, result);
     try {
+      // The usual case, and the only one when probes never overlap: the oldest settles, nothing
+      // waits behind it; recorded without touching the map (no entry per probe for the collector).
+      if (index === this.nextToRecord && this.early.size === 0) {
+        this.nextToRecord++;
+        this.record(result);
+        return;
+      }
+      this.early.set(index, result);
       for (
         let next = this.early.get(this.nextToRecord);
         next !== undefined;
