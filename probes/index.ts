@@ -1,6 +1,7 @@
 export type { ProbeErrorCode } from './errors';
 export { CodedError } from './coded-error';
 export { ProbeError } from './errors';
+export { probesInFlight } from './probe-request';
 export { IpProtocol, tcpFlagLetters, type IpProtocolNumber } from './packet';
 export type {
   EchoSessionSpec,

@@ -10,6 +10,17 @@ export interface LoopRequest {
   ttl?: number;
 }
 
+/**
+ * Requests to one address in flight at once at most: ⌈timeout / interval⌉ (each settles by its
+ * deadline, one interval after the previous one left). 1 when the timeout is at most the interval.
+ * Computed on whole microseconds, so that 0.6 s / 0.2 s is 3, not 4.
+ */
+export function probesInFlight(timeoutSeconds: number, intervalSeconds: number): number {
+  const interval = Math.round(intervalSeconds * 1e6);
+  if (interval <= 0) return Infinity;
+  return Math.max(1, Math.ceil(Math.round(timeoutSeconds * 1e6) / interval));
+}
+
 export interface ValidLoop {
   family: IpFamily;
   /** Canonical address. */
@@ -17,6 +28,8 @@ export interface ValidLoop {
   count: number;
   intervalMs: number;
   timeoutMs: number;
+  /** probesInFlight(timeout, interval): the loop holds a send while that many are in flight. */
+  maxInFlight: number;
   /** Absent or undefined: the system's. */
   ttl?: number | undefined;
 }
@@ -42,6 +55,8 @@ export function validateLoop(request: LoopRequest): ValidLoop {
   if (!(interval >= 0) || !Number.isFinite(interval))
     throw invalidOption('interval', interval, 'seconds >= 0');
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
+  // interval 0 (as fast as possible) bounds nothing: count does.
+  const maxInFlight = probesInFlight(timeout, interval);
   if (request.ttl !== undefined && (!Number.isInteger(request.ttl) || request.ttl < 1 || request.ttl > 255)) {
     throw invalidOption('ttl', request.ttl, 'an integer from 1 to 255');
   }
@@ -52,6 +67,7 @@ export function validateLoop(request: LoopRequest): ValidLoop {
     count,
     intervalMs: interval * 1000,
     timeoutMs: timeout * 1000,
+    maxInFlight,
     ttl: request.ttl,
   };
 }

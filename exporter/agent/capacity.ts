@@ -1,10 +1,16 @@
 import { isIP } from 'node:net';
-import type { SocketRegistry } from '../../probes';
+import { probesInFlight, type SocketRegistry } from '../../probes';
 import type { Config, TargetConfig } from '../config';
 import { ExporterError } from '../errors';
 
 /** ICMP echo identifiers per address family: 16 bits, shared by every probe of the process (IdentifierPool). */
 export const ICMP_IDENTIFIERS_PER_FAMILY = 0x10000;
+
+/**
+ * Echo requests in flight per identifier the Pinger holds before it takes another: half of the
+ * 65,536 sequences (probes/ping/echo-identifiers.ts says why).
+ */
+const REQUESTS_PER_IDENTIFIER = 0x10000 / 2;
 
 type Family = 4 | 6;
 
@@ -25,28 +31,48 @@ function familiesOf(target: TargetConfig): Family[] {
 }
 
 /**
- * ICMP identifiers one target holds at most, per family: one per ping session (one session per
- * address, and a target has at most one address per family), and one per flow of an ICMP trace
- * while it runs (each run allocates its flows; every trace may run at once).
+ * ICMP identifiers one target needs per address and family: its ping's share of the identifiers the
+ * Pinger sends every target's requests under (⌈timeout / interval⌉ requests in flight, of
+ * REQUESTS_PER_IDENTIFIER per identifier: a fraction), plus one per flow of an ICMP trace while it
+ * runs (each run allocates its flows whole; every trace may run at once).
  */
 export function identifiersOf(target: TargetConfig): number {
-  return (target.ping ? 1 : 0) + (target.trace?.protocol === 'icmp' ? target.trace.flows : 0);
+  return pingShareOf(target) + traceFlowsOf(target);
+}
+
+function pingShareOf(target: TargetConfig): number {
+  const ping = target.ping;
+  return ping ? probesInFlight(ping.timeout, ping.interval) / REQUESTS_PER_IDENTIFIER : 0;
+}
+
+function traceFlowsOf(target: TargetConfig): number {
+  return target.trace?.protocol === 'icmp' ? target.trace.flows : 0;
 }
 
 /**
  * Refuses a config that needs more ICMP identifiers than `available` per family, with a
  * ExporterError ERR_CAPACITY naming the family, both figures and the first target over the limit.
  * Run before anything of the config starts: a generation is applied whole or not at all.
+ *
+ * Needed per family: the ping shares of all targets together, rounded up (the identifiers the
+ * Pinger will hold), plus the ICMP trace flows. `available` may be fractional (what the running
+ * targets give back counts their ping shares); the identifiers really free are then its ceiling:
+ * the running Pinger holds its shares rounded up, and keeps them for the new config.
  */
 export function checkIdentifierCapacity(config: Config, available: IdentifierCounts): void {
-  const needed: IdentifierCounts = { 4: 0, 6: 0 };
+  const share: IdentifierCounts = { 4: 0, 6: 0 };
+  const flows: IdentifierCounts = { 4: 0, 6: 0 };
+  const needed = (family: Family): number => Math.ceil(share[family] - 1e-9) + flows[family];
+  const capacity = (family: Family): number => Math.ceil(available[family] - 1e-9);
   const firstOver: Partial<Record<Family, number>> = {};
   for (const [index, target] of config.targets.entries()) {
-    const count = identifiersOf(target);
-    if (count === 0) continue;
+    const pingShare = pingShareOf(target);
+    const traceFlows = traceFlowsOf(target);
+    if (pingShare === 0 && traceFlows === 0) continue;
     for (const family of familiesOf(target)) {
-      needed[family] += count;
-      if (needed[family] > available[family]) firstOver[family] ??= index;
+      share[family] += pingShare;
+      flows[family] += traceFlows;
+      if (needed(family) > capacity(family)) firstOver[family] ??= index;
     }
   }
   for (const family of [4, 6] as const) {
@@ -56,9 +82,10 @@ export function checkIdentifierCapacity(config: Config, available: IdentifierCou
     throw new ExporterError(
       'ERR_CAPACITY',
       `${config.file}: targets[${index}] (${JSON.stringify(target.name)}): the config needs ` +
-        `${needed[family]} ICMP identifiers for IPv${family} (one per ping target and address, one per ` +
-        `ICMP trace flow), more than the ${available[family]} available of ${ICMP_IDENTIFIERS_PER_FAMILY}: ` +
-        `ping or trace fewer targets, or trace with fewer flows or over UDP/TCP`,
+        `${needed(family)} ICMP identifiers for IPv${family} (ping: one per ${REQUESTS_PER_IDENTIFIER} ` +
+        `requests in flight, a target and address having ⌈timeout / interval⌉; one per ICMP trace flow), ` +
+        `more than the ${capacity(family)} available of ${ICMP_IDENTIFIERS_PER_FAMILY}: ` +
+        `ping or trace fewer targets, lengthen ping intervals, or trace with fewer flows or over UDP/TCP`,
     );
   }
 }

@@ -47,6 +47,7 @@ import { warnUnreadableAfterSwitch } from './readable-after-switch';
 import { resolveShard } from './shard-flags';
 import { parseMaxConnections } from './web-flags';
 import { parseFlags } from './parse-flags';
+import { checkWebConfigFile } from './web-config-check';
 
 /** What shutdown may take beyond the HTTP close deadline and the last OTLP push. */
 const SHUTDOWN_MARGIN_MS = 5_000;
@@ -66,7 +67,8 @@ export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.li
                             limit, at most 512; the rest stays for raw sockets, probes and reloads)
   --log.level               default info
   --log.format              default logfmt
-  --config.check            validate the config file, print every error, and exit (0 valid, 1 invalid)
+  --config.check            validate the config file (and --web.config.file when given, certificates
+                            included), print every error, and exit (0 valid, 1 invalid)
   --config.watch-interval   reload when the file's content changes, checked this often (default 0s: off;
                             SIGHUP and POST /-/reload always reload)
   --user                    started as root: the user to switch to once the raw sockets are open and
@@ -212,6 +214,18 @@ function parseRunFlags(argv: string[]): RunFlags {
   };
 }
 
+/** --config.check of the --web.config.file, if any: prints its problems; whether it is valid. */
+async function reportWebConfig(flags: RunFlags, io: RunIo): Promise<boolean> {
+  if (flags.webConfigFile === undefined) return true;
+  const problems = await checkWebConfigFile(flags.webConfigFile);
+  if (problems === undefined) {
+    io.out(`${flags.webConfigFile}: valid web config`);
+    return true;
+  }
+  io.err(problems);
+  return false;
+}
+
 interface StartContext {
   readonly io: RunIo;
   readonly logger: Logger;
@@ -255,6 +269,8 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     // --config.check is asked for by someone who may read the file; a start's errors go to logs,
     // which must not carry the text of whatever file the path points at.
     io.err(flags.check ? formatIssues(error) : formatPublicIssues(error));
+    // The web config is checked too: one run names every problem of both files.
+    if (flags.check) await reportWebConfig(flags, io);
     // A start refused for its config is a setup error, as a bad web config or flag: exit 2, which
     // a service manager can tell from a crash (the systemd unit does not restart on it).
     return flags.check ? 1 : 2;
@@ -270,6 +286,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     return 1;
   }
   if (flags.check) {
+    if (!(await reportWebConfig(flags, io))) return 1;
     io.out(`${file}: valid, ${config.targets.length} target(s)`);
     return 0;
   }

@@ -18,6 +18,14 @@ export const MAX_DURATION = 24 * 3600;
 export const MIN_PING_SIZE = 8;
 export const MAX_PING_SIZE = 65_499;
 
+/**
+ * A probe's timeout is at most this many intervals: requests to one address in flight at once
+ * (probes/probe-request.ts probesInFlight). Each costs a pending entry in the socket's probe table
+ * until its deadline, and a typo such as `interval: 1ms` with `timeout: 10s` would keep ten
+ * thousand per target. The library itself takes any ratio (as iputils' -i and -W do).
+ */
+export const MAX_PROBES_IN_FLIGHT = 100;
+
 export const MAX_TARGET_NAME_LENGTH = 128;
 
 /** TCP and UDP ports: knock ports and trace destination ports. */

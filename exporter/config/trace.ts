@@ -73,7 +73,8 @@ export function readTrace(
   base: TraceSettings,
 ): TraceSettings {
   const trace = checkPort(r, layer, portFollowsProtocol(readBlock(r, field, layer, base, READERS)));
-  return checkTiming(r, layer, trace);
+  // A trace run is whole rounds of probes: runs do not overlap, so its timeout stays within its interval.
+  return checkTiming(r, layer, trace, 1);
 }
 
 /**

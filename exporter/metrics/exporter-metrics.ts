@@ -1,6 +1,6 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { IcmpSocketStats, PingResult } from '../../probes';
+import { EventLoopDelay } from './event-loop-delay';
 import { KnockMetrics } from './knock-metrics';
 import { createHistogramSink, createObserved, type HistogramSink, type MetricStore } from './metric-store';
 import { METRIC } from './names';
@@ -160,7 +160,7 @@ export class ExporterMetrics {
   /** Per probe kind: not per target (10,000 targets × 3 probes more series), a stall hits every job alike. */
   private readonly stalls = new Map<ProbeName, { ticksSkipped: number; lateReplies: number }>();
   private readonly targetUp = new TargetUp();
-  private readonly eventLoop: IntervalHistogram;
+  private readonly eventLoop = new EventLoopDelay();
   private readonly binding: ObservedBinding;
   private reload = { successful: 0, timestamp: 0 };
   private closed = false;
@@ -183,8 +183,6 @@ export class ExporterMetrics {
       () => this.lateReplies('knock', 1),
     );
     this.trace = new TraceMetrics((attributes) => failure('trace')(attributes, 'hop_address_limit'));
-    this.eventLoop = monitorEventLoopDelay({ resolution: 10 });
-    this.eventLoop.enable();
     this.binding = createObserved(
       meter,
       options.store,
@@ -221,12 +219,11 @@ export class ExporterMetrics {
     }
     emit(SPEC.reloadSuccessful, this.reload.successful, {});
     emit(SPEC.reloadTimestamp, this.reload.timestamp, {});
-    const loop = this.eventLoop;
-    if (loop.count > 0) {
-      emit(SPEC.eventLoopDelay, loop.percentile(50) / 1e9, { stat: 'p50' });
-      emit(SPEC.eventLoopDelay, loop.percentile(99) / 1e9, { stat: 'p99' });
-      emit(SPEC.eventLoopDelay, loop.max / 1e9, { stat: 'max' });
-      loop.reset();
+    const loop = this.eventLoop.take();
+    if (loop) {
+      emit(SPEC.eventLoopDelay, loop.p50, { stat: 'p50' });
+      emit(SPEC.eventLoopDelay, loop.p99, { stat: 'p99' });
+      emit(SPEC.eventLoopDelay, loop.max, { stat: 'max' });
     }
     const snapshot = this.options.sockets?.();
     for (const { family, protocol, drops } of snapshot?.kernelDrops ?? []) {
@@ -339,7 +336,7 @@ export class ExporterMetrics {
     this.closed = true;
     this.binding.detach();
     this.rtt.close();
-    this.eventLoop.disable();
+    this.eventLoop.close();
     for (const series of this.livePingSeries) series.removed = true;
     this.livePingSeries.clear();
     this.knock.clear();

@@ -1,9 +1,10 @@
-import type { Knocker } from '../../probes';
+import { probesInFlight, type Knocker, type KnockResult } from '../../probes';
 import type { TargetConfig } from '../config';
 import type { ExporterMetrics } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
 import { ExporterError } from '../errors';
+import { OverlappingRuns } from './overlapping-runs';
 
 /** TCP SYN knocks for the scheduler: one plan per knocked port, one SYN per run. */
 export class KnockProber implements Prober {
@@ -37,8 +38,15 @@ export class KnockProber implements Prober {
       settings.window,
       settings.interval,
     );
+    // Up to ⌈timeout / interval⌉ knocks in flight, recorded in the order sent (OverlappingRuns).
+    const runs = new OverlappingRuns<KnockResult>(
+      probesInFlight(settings.timeout, settings.interval),
+      (result) => series.record(result),
+    );
+    const send = (onResult: (result: KnockResult) => void): void => void session.probe().then(onResult);
     return {
-      run: async () => series.record(await session.probe()),
+      run: () => new Promise((resolve) => runs.start(send, resolve)),
+      start: (done) => runs.start(send, done),
       close: () => {
         session.close();
         series.remove();

@@ -1,9 +1,10 @@
-import type { EchoSession, Pinger, PingResult } from '../../probes';
+import { probesInFlight, type EchoSession, type Pinger, type PingResult } from '../../probes';
 import type { TargetConfig } from '../config';
 import type { ExporterMetrics, PingSeries } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
 import { ExporterError } from '../errors';
+import { OverlappingRuns } from './overlapping-runs';
 
 /** ICMP echo for the scheduler: one request per run, recorded in the ping metrics. */
 export class PingProber implements Prober {
@@ -35,21 +36,25 @@ export class PingProber implements Prober {
     return new PingRunner(
       session,
       this.metrics.pingSeries(seriesAttributes(subject), settings.window, settings.interval),
+      probesInFlight(settings.timeout, settings.interval),
     );
   }
 }
 
+/** One (target, address): a request per run, up to ⌈timeout / interval⌉ in flight (OverlappingRuns). */
 class PingRunner implements ProbeRunner {
-  private done: () => void = noop;
+  private readonly runs: OverlappingRuns<PingResult>;
 
   constructor(
     private readonly session: EchoSession,
     private readonly series: PingSeries,
-  ) {}
+    maxInFlight: number,
+  ) {
+    this.runs = new OverlappingRuns(maxInFlight, (result) => this.series.record(result));
+  }
 
   start(done: () => void): void {
-    this.done = done;
-    this.session.probeWith(this.onResult);
+    this.runs.start(this.send, done);
   }
 
   run(): Promise<void> {
@@ -62,15 +67,5 @@ class PingRunner implements ProbeRunner {
     this.session.close();
   }
 
-  private readonly onResult = (result: PingResult): void => {
-    const { done } = this;
-    this.done = noop;
-    try {
-      this.series.record(result);
-    } finally {
-      done();
-    }
-  };
+  private readonly send = (onResult: (result: PingResult) => void): void => this.session.probeWith(onResult);
 }
-
-function noop(): void {}

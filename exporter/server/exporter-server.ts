@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from '../logging';
 import { connectionLimits, type ConnectionLimits } from './connection-limits';
 import { rejectClient, type RejectionReason } from './connection-rejection';
 import { ConnectionTracker } from './connection-tracker';
 import { landingPage } from './landing-page';
+import { answerPlainHttp } from './plain-http-answer';
 import type { ListenAddress } from './listen-address';
 import { announcesBody, refuseBody } from './request-body';
 
@@ -76,6 +78,11 @@ export class ExporterServer {
     const server: Server = tls
       ? createHttpsServer({ ...http, ...tls, handshakeTimeout: limits.handshakeTimeoutMs })
       : createServer(http);
+    if (tls)
+      answerPlainHttp(server as unknown as TlsServer, {
+        timeoutMs: limits.handshakeTimeoutMs,
+        logger: options.logger,
+      });
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
     // node:http's socket inactivity timeout; the keep-alive timeout replaces it between requests.
     server.timeout = limits.idleTimeoutMs;

@@ -31,6 +31,26 @@ export const CIPHER_SUITES: Readonly<Record<string, string | undefined>> = {
   TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
 };
 
+/**
+ * The OpenSSL names of CIPHER_SUITES in Go's server preference order (crypto/tls
+ * cipherSuitesPreferenceOrder, for hosts with AES hardware): since Go 1.17 the server picks by this
+ * order whatever the order of `cipher_suites` or the client's, and `prefer_server_cipher_suites`
+ * is ignored. Go moves ChaCha20-Poly1305 first when the client prefers it, which OpenSSL's
+ * SSL_OP_PRIORITIZE_CHACHA does too.
+ */
+export const GO_CIPHER_PREFERENCE: readonly string[] = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-SHA',
+  'ECDHE-RSA-AES128-SHA',
+  'ECDHE-ECDSA-AES256-SHA',
+  'ECDHE-RSA-AES256-SHA',
+];
+
 /** `curve_preferences`: OpenSSL's names for Node's `ecdhCurve`. */
 export const CURVES: Readonly<Record<string, string>> = {
   CurveP256: 'P-256',

@@ -1,8 +1,9 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { ConfigError, type ConfigIssue } from '../config/issue';
 import { readConfigFile, readProblem } from '../config/read-file';
-import type { ClientAuthType } from './go-tls-names';
+import { GO_CIPHER_PREFERENCE, type ClientAuthType } from './go-tls-names';
 import type { PemSource, TlsServerConfig, Where } from './web-config';
 
 /** What node:https needs, read from the files a `tls_server_config` names. */
@@ -79,8 +80,11 @@ export async function readTlsMaterial(
     ...(caText !== undefined && { ca: caText }),
     minVersion: config.minVersion,
     maxVersion: config.maxVersion,
-    ...(config.ciphers && { ciphers: config.ciphers.join(':') }),
+    ...(config.ciphers && { ciphers: inGoOrder(config.ciphers).join(':') }),
     ...(config.curves && { ecdhCurve: config.curves.join(':') }),
+    // Go's server picks the suite by its own order, not the client's (see GO_CIPHER_PREFERENCE).
+    honorCipherOrder: true,
+    secureOptions: constants.SSL_OP_PRIORITIZE_CHACHA,
   };
   try {
     createSecureContext(context);
@@ -114,6 +118,42 @@ export function clientCertificateAccepted(type: ClientAuthType, socket: TLSSocke
     default:
       return true;
   }
+}
+
+/** `ciphers` sorted in Go's preference order. */
+function inGoOrder(ciphers: readonly string[]): string[] {
+  return [...new Set(ciphers)].sort(
+    (a, b) => GO_CIPHER_PREFERENCE.indexOf(a) - GO_CIPHER_PREFERENCE.indexOf(b),
+  );
+}
+
+/**
+ * Whether one subject alternative name of the client's certificate is in `allowed` (exporter-toolkit's
+ * client_allowed_sans): DNS names, email addresses and URIs as written, IP addresses in Go's text form
+ * (`::1`, not OpenSSL's `0:0:…:1`).
+ */
+export function clientSansAllowed(allowed: readonly string[], socket: TLSSocket): boolean {
+  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  if (!raw) return false;
+  const names = subjectAltNames(new X509Certificate(raw).subjectAltName ?? '');
+  return names.some((name) => allowed.includes(name));
+}
+
+/** `DNS:a, IP Address:1.2.3.4, email:x, URI:y` (values with a comma or quote are JSON-quoted by Node). */
+function subjectAltNames(text: string): string[] {
+  const names: string[] = [];
+  for (const match of text.matchAll(/(DNS|IP Address|email|URI):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g)) {
+    const [, kind, written] = match as unknown as [string, string, string];
+    const value = written.startsWith('"') ? (JSON.parse(written) as string) : written;
+    names.push(kind === 'IP Address' ? goIpText(value) : value);
+  }
+  return names;
+}
+
+/** An IP address as Go's net.IP.String() writes it: IPv6 compressed (URL parsing does that). */
+function goIpText(address: string): string {
+  if (isIP(address) !== 6) return address;
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }
 
 function parse<T>(make: () => T): T | undefined {

@@ -3,8 +3,9 @@ import type { SecureVersion } from 'node:tls';
 import { isScalar } from 'yaml';
 import { openConfigDocument } from '../config/open-document';
 import { ConfigError, type ConfigIssue } from '../config/issue';
-import { type Entry, type Field, isNull, issueAt, present, quote, Reader } from '../config/reader';
-import { readString } from '../config/scalars';
+import { type Field, isNull, issueAt, present, quote, Reader } from '../config/reader';
+import { readInteger, readDuration, readString } from '../config/scalars';
+import { scalarText } from '../config/yaml-document';
 import {
   CIPHER_SUITES,
   CLIENT_AUTH_TYPES,
@@ -36,6 +37,20 @@ export interface TlsServerConfig {
   readonly ciphers?: readonly string[];
   /** OpenSSL names of the ECDHE curves in preference order; undefined: Node's default. */
   readonly curves?: readonly string[];
+  /**
+   * `client_allowed_sans`: a client certificate is accepted only if one of its subject alternative
+   * names (DNS, email, IP, URI, as written) is in the list; undefined: any. Only with a client_auth_type
+   * that requires a certificate, as exporter-toolkit requires.
+   */
+  readonly allowedSans?: readonly string[];
+}
+
+/** `rate_limit`: one token bucket for every request of the server, as exporter-toolkit's (golang.org/x/time/rate). */
+export interface RateLimitConfig {
+  /** Seconds to earn one token back. */
+  readonly intervalSeconds: number;
+  /** Tokens the bucket holds, and holds at start. */
+  readonly burst: number;
 }
 
 /** A `--web.config.file` in exporter-toolkit's format. */
@@ -47,13 +62,9 @@ export interface WebConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** User → bcrypt hash; empty: no basic auth. */
   readonly users: ReadonlyMap<string, string>;
+  /** Undefined: no rate limit. */
+  readonly rateLimit?: RateLimitConfig;
 }
-
-/** exporter-toolkit keys this exporter does not implement: named rather than reported as unknown. */
-const UNSUPPORTED = {
-  rate_limit: 'rate_limit is not supported by netdiag-exporter',
-  client_allowed_sans: 'client_allowed_sans is not supported by netdiag-exporter',
-} as const;
 
 const ROOT_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users', 'rate_limit'];
 const TLS_KEYS = [
@@ -72,6 +83,9 @@ const TLS_KEYS = [
   'curve_preferences',
 ];
 const HTTP_KEYS = ['http2', 'headers'];
+const RATE_LIMIT_KEYS = ['interval', 'burst'];
+/** The client_auth_types under which a client always presents a certificate to match SANs against. */
+const SANS_NEED: readonly ClientAuthType[] = ['RequireAnyClientCert', 'RequireAndVerifyClientCert'];
 const VERSION_ORDER = Object.values(TLS_VERSIONS);
 
 /** `$2a$`, `$2b$` or `$2y$`, a two-digit cost, 22 characters of salt and 31 of hash. */
@@ -109,15 +123,37 @@ function readWebConfig(w: WebReader, file: string): WebConfig | undefined {
   if (!root || isNull(root)) return { file, headers: {}, users: new Map() };
   const entries = r.map(root, ROOT_KEYS);
   if (!entries) return undefined;
-  reportUnsupported(r, entries);
   const tlsField = present(entries.get('tls_server_config'));
   const tls = tlsField ? readTls(w, tlsField) : null;
   const httpField = present(entries.get('http_server_config'));
   const headers = httpField ? readHttp(r, httpField) : {};
   const usersField = present(entries.get('basic_auth_users'));
   const users = usersField ? readUsers(r, usersField) : new Map<string, string>();
-  if (tls === undefined || !headers || !users) return undefined;
-  return tls ? { file, tls, headers, users } : { file, headers, users };
+  const rateField = present(entries.get('rate_limit'));
+  const rateLimit = rateField ? readRateLimit(r, rateField) : null;
+  if (tls === undefined || !headers || !users || rateLimit === undefined) return undefined;
+  return { file, ...(tls && { tls }), headers, users, ...(rateLimit && { rateLimit }) };
+}
+
+/**
+ * Null: no limit (absent, or no interval, as exporter-toolkit reads a zero interval); undefined: an
+ * error was reported. A burst below 1 would refuse every request (exporter-toolkit then answers 429
+ * to all): refused here as the mistake it is.
+ */
+function readRateLimit(r: Reader, field: Field): RateLimitConfig | null | undefined {
+  const entries = r.map(field, RATE_LIMIT_KEYS);
+  if (!entries) return undefined;
+  const intervalField = present(entries.get('interval'));
+  const burstField = present(entries.get('burst'));
+  const interval = intervalField ? readDuration(r, intervalField) : null;
+  const burst = burstField ? readInteger(r, burstField, 0, Number.MAX_SAFE_INTEGER) : 0;
+  if (interval === undefined || burst === undefined) return undefined;
+  if (interval === null) return null;
+  if (burst < 1) {
+    r.report(burstField ?? field, 'burst must be at least 1 with an interval: 0 refuses every request');
+    return undefined;
+  }
+  return { intervalSeconds: interval.value, burst };
 }
 
 /** Null: TLS not configured; undefined: an error was reported. */
@@ -125,7 +161,6 @@ function readTls(w: WebReader, field: Field): TlsServerConfig | null | undefined
   const { r } = w;
   const entries = r.map(field, TLS_KEYS);
   if (!entries) return undefined;
-  reportUnsupported(r, entries);
   const strings = new Map<string, { text: string; field: Field }>();
   for (const name of [
     'cert',
@@ -193,11 +228,18 @@ function readTls(w: WebReader, field: Field): TlsServerConfig | null | undefined
   const ciphers = suitesField ? readNames(r, suitesField, CIPHER_SUITES, 'cipher suite') : [];
   const curvesField = present(entries.get('curve_preferences'));
   const curves = curvesField ? readNames(r, curvesField, CURVES, 'curve') : [];
-  // Accepted for compatibility and ignored, as Go ≥ 1.18 does: OpenSSL then uses the server's order.
+  // Accepted for compatibility and ignored, as Go ≥ 1.17 does: the server's (Go's) order wins.
   const prefer = present(entries.get('prefer_server_cipher_suites'));
   if (prefer) readBoolean(r, prefer);
+  const sansField = present(entries.get('client_allowed_sans'));
+  const allowedSans = sansField ? readStrings(r, sansField) : [];
+  if (sansField && allowedSans && !SANS_NEED.includes(clientAuth)) {
+    r.report(sansField, `client_allowed_sans needs client_auth_type ${SANS_NEED.join(' or ')}`);
+    ok = false;
+  }
 
-  if (!ok || !cert || !key || !minVersion || !maxVersion || !ciphers || !curves) return undefined;
+  if (!ok || !cert || !key || !minVersion || !maxVersion || !ciphers || !curves || !allowedSans)
+    return undefined;
   const configurable = ciphers.filter((name): name is string => name !== undefined);
   return {
     at: w.locate(field),
@@ -209,7 +251,15 @@ function readTls(w: WebReader, field: Field): TlsServerConfig | null | undefined
     maxVersion,
     ...(configurable.length > 0 && { ciphers: configurable }),
     ...(curves.length > 0 && { curves }),
+    ...(sansField && { allowedSans }),
   };
+}
+
+function readStrings(r: Reader, field: Field): string[] | undefined {
+  const items = r.seq(field);
+  if (!items) return undefined;
+  const result = items.map((item) => readString(r, item));
+  return result.every((item) => item !== undefined) ? (result as string[]) : undefined;
 }
 
 function readHttp(r: Reader, field: Field): Record<string, string> | undefined {
@@ -226,7 +276,7 @@ function readHttp(r: Reader, field: Field): Record<string, string> | undefined {
   let ok = true;
   for (const [name, { value }] of headers) {
     if (isNull(value)) continue;
-    const text = readString(r, value);
+    const text = readHeaderValue(r, value);
     const allowed = EXTRA_HEADERS[name];
     if (text === undefined) ok = false;
     else if (allowed && !allowed.includes(text)) {
@@ -238,6 +288,15 @@ function readHttp(r: Reader, field: Field): Record<string, string> | undefined {
     } else if (text !== '') result[name] = text;
   }
   return ok ? result : undefined;
+}
+
+/**
+ * A header value as exporter-toolkit reads it (YAML into a Go string): any scalar, as written, so
+ * `X-XSS-Protection: 1` (upstream's own valid file) is the text "1"; a sequence or mapping is refused.
+ */
+function readHeaderValue(r: Reader, field: Field): string | undefined {
+  const { node } = field;
+  return isScalar(node) ? scalarText(node) : r.expected(field, 'a string');
 }
 
 function readUsers(r: Reader, field: Field): Map<string, string> | undefined {
@@ -304,13 +363,6 @@ function readNames<T>(
 function readBoolean(r: Reader, field: Field): boolean | undefined {
   const { node } = field;
   return isScalar(node) && typeof node.value === 'boolean' ? node.value : r.expected(field, 'true or false');
-}
-
-function reportUnsupported(r: Reader, entries: Map<string, Entry>): void {
-  for (const [name, message] of Object.entries(UNSUPPORTED)) {
-    const entry = entries.get(name);
-    if (entry) r.report(entry.key, message);
-  }
 }
 
 function oneOf(text: string, allowed: readonly string[]): string {

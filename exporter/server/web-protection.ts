@@ -8,8 +8,14 @@ import { errorCode } from '../errors';
 import type { Logger } from '../logging';
 import { BasicAuthenticator } from './basic-auth';
 import type { EndpointProtection } from './exporter-server';
-import { clientCertificateAccepted, readTlsMaterial, type TlsMaterial } from './tls-options';
-import { parseWebConfig, type WebConfig } from './web-config';
+import { TokenBucket } from './rate-limit';
+import {
+  clientCertificateAccepted,
+  clientSansAllowed,
+  readTlsMaterial,
+  type TlsMaterial,
+} from './tls-options';
+import { parseWebConfig, type RateLimitConfig, type WebConfig } from './web-config';
 
 export interface WebProtectionOptions {
   /** The `--web.config.file`. */
@@ -19,6 +25,8 @@ export interface WebProtectionOptions {
   authenticator?: BasicAuthenticator;
   /** Files are checked for changes at most this often (ms); default 1000. */
   checkIntervalMs?: number;
+  /** The rate limit's clock, in milliseconds; default performance.now. */
+  now?: () => number;
 }
 
 interface Loaded {
@@ -49,6 +57,8 @@ export class WebProtection implements EndpointProtection {
   /** The re-read in flight, if any: at most one at a time. */
   private refreshing: Promise<void> | undefined;
   private readonly authenticator: BasicAuthenticator;
+  /** The `rate_limit` bucket: kept across re-reads that leave rate_limit as it was (a fresh one would refill it). */
+  private bucket: TokenBucket | undefined;
 
   private constructor(
     private readonly options: WebProtectionOptions,
@@ -57,6 +67,7 @@ export class WebProtection implements EndpointProtection {
     this.loaded = initial;
     this.lastCheck = Date.now();
     this.authenticator = options.authenticator ?? new BasicAuthenticator();
+    this.bucket = this.bucketFor(initial.config.rateLimit);
   }
 
   /** Reads and checks the web config and its files: rejects with a ConfigError naming each problem. */
@@ -82,12 +93,18 @@ export class WebProtection implements EndpointProtection {
     // force, connections after the re-read the new one (a FIFO at a cert path cannot stall accept).
     server.prependListener('connection', () => void this.refresh());
     server.prependListener('secureConnection', (socket: TLSSocket) => {
-      const type = this.loaded.config.tls?.clientAuth ?? 'NoClientCert';
-      if (clientCertificateAccepted(type, socket)) return;
+      const tls = this.loaded.config.tls;
+      const type = tls?.clientAuth ?? 'NoClientCert';
+      let reason: string | undefined;
+      if (!clientCertificateAccepted(type, socket))
+        reason = socket.authorizationError?.toString() ?? 'no certificate';
+      else if (tls?.allowedSans && !clientSansAllowed(tls.allowedSans, socket))
+        reason = `no subject alternative name of the certificate is in client_allowed_sans`;
+      if (reason === undefined) return;
       this.options.logger.debug('client certificate refused', {
         client: socket.remoteAddress,
         client_auth_type: type,
-        reason: socket.authorizationError?.toString() ?? 'no certificate',
+        reason,
       });
       socket.destroy();
     });
@@ -102,6 +119,15 @@ export class WebProtection implements EndpointProtection {
 
   async admit(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     void this.refresh();
+    // Before headers and authentication, as exporter-toolkit: a refused request costs no bcrypt.
+    if (this.bucket && !this.bucket.take()) {
+      response.writeHead(429, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
+      response.end('Too Many Requests\n');
+      return false;
+    }
     const { headers, users } = this.loaded.config;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     if (users.size === 0) return true;
@@ -173,7 +199,17 @@ export class WebProtection implements EndpointProtection {
     }
     if (next.material && this.server) (this.server as HttpsServer).setSecureContext(next.material.context);
     this.loaded = next;
+    this.bucket = this.bucketFor(next.config.rateLimit);
     logger.info('web config reloaded', { file });
+  }
+
+  /** The bucket for `config`: the current one when rate_limit did not change. */
+  private bucketFor(config: RateLimitConfig | undefined): TokenBucket | undefined {
+    if (!config) return undefined;
+    const current = this.bucket;
+    if (current && current.intervalSeconds === config.intervalSeconds && current.burst === config.burst)
+      return current;
+    return new TokenBucket(config.intervalSeconds, config.burst, this.options.now);
   }
 }
 

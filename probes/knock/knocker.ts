@@ -68,6 +68,7 @@ export class Knocker {
   async *knockDetailed(request: KnockRequest): AsyncGenerator<KnockResult, void, undefined> {
     const valid = validate(request);
     yield* sessionLoop(this.openSession(valid), {
+      maxInFlight: valid.maxInFlight,
       count: valid.count,
       intervalMs: valid.intervalMs,
       stopped: () => this.sockets.closed,
@@ -102,6 +103,7 @@ export class Knocker {
 interface ValidRequest extends KnockSessionSpec {
   count: number;
   intervalMs: number;
+  maxInFlight: number;
 }
 
 function validate(request: Omit<KnockRequest, 'signal'>): ValidRequest {
@@ -116,6 +118,7 @@ function validate(request: Omit<KnockRequest, 'signal'>): ValidRequest {
     count: loop.count,
     intervalMs: loop.intervalMs,
     timeoutMs: loop.timeoutMs,
+    maxInFlight: loop.maxInFlight,
     ttl: loop.ttl,
     port: request.port,
   };

@@ -2,14 +2,8 @@ import { ProbeError } from '../errors';
 import { ICMP_HEADER_LENGTH, IcmpType, Icmpv6Type, internetChecksum, type IpFamily } from '../packet';
 import { ipv4AddressValue } from '../packet/address';
 import { InflightProbe, InflightSet, type DeadlineList } from '../inflight';
-import type {
-  EchoExpectation,
-  EchoReplyInfo,
-  FamilyBinding,
-  IcmpErrorInfo,
-  IcmpSocket,
-  IdentifierPool,
-} from '../socket';
+import type { EchoExpectation, EchoReplyInfo, FamilyBinding, IcmpErrorInfo, IcmpSocket } from '../socket';
+import type { EchoIdentifiers } from './echo-identifiers';
 import { encodeEchoRequest, type EchoRequestSpec } from './echo-request';
 import type { PingResult } from './ping-result';
 import type { TokenSource } from './token-source';
@@ -27,16 +21,16 @@ export interface EchoSessionSpec {
 }
 
 /**
- * A run of echo requests to one address under one identifier, with rising sequence numbers from a
- * random start. Each probe() sends one request and settles with its reply, its ICMP error, a send
+ * A run of echo requests to one address, with rising sequence numbers; each request takes the next
+ * (identifier, sequence) its Pinger's EchoIdentifiers hands out, shared with the other sessions of
+ * the family. Each probe() sends one request and settles with its reply, its ICMP error, a send
  * failure or the timeout; probes may overlap.
  *
- * The identifier (random, from the pool) and the first sequence are what an off-path sender of
- * forged errors must guess: neither follows from anything another target's owner can see, and the
- * count of requests sent (`netdiag_ping_sent_total`) no longer gives the sequence.
+ * A reply is the request's only if it also carries the request's 8-byte random token: a pair seen
+ * on the wire (the identifiers are shared, and another target's owner sees them) lets nobody end a
+ * probe without that token (SECURITY.md).
  */
 export class EchoSession {
-  /** @internal */ readonly identifier: number;
   /** @internal */ readonly destinationV4: number | undefined;
   /** @internal Requests in flight: close() cancels them. */
   readonly inflight: InflightSet;
@@ -45,32 +39,28 @@ export class EchoSession {
   private readonly request: EchoRequestSpec;
   /**
    * Without a bound source (no IP header to write), every request of the session is the same
-   * packet but for its sequence and token: written in place, not encoded anew. The transport sends
-   * it before send() returns (or copies it when it must wait).
+   * packet but for its identifier, sequence and token: written in place, not encoded anew. The
+   * transport sends it before send() returns (or copies it when it must wait).
    */
   private readonly plain: Buffer | undefined;
-  /** @internal Wire sequence of the request of `seq` 0 (random); PingResult.seq counts from 0 whatever it is. */
-  readonly firstSequence: number;
   private next = 0;
   private closed = false;
 
   constructor(
     /** @internal */ readonly socket: IcmpSocket,
-    private readonly identifiers: IdentifierPool,
+    /** @internal */ readonly identifiers: EchoIdentifiers,
     binding: FamilyBinding,
     private readonly tokens: TokenSource,
     /** @internal */ readonly spec: EchoSessionSpec,
     deadlines: DeadlineList,
   ) {
     this.inflight = new InflightSet(deadlines, () => socket.readNow());
-    this.identifier = identifiers.allocate();
-    this.firstSequence = tokens.next32() & 0xffff;
     this.payload = Buffer.alloc(spec.size);
     this.destinationV4 =
       spec.family === 4 ? ipv4AddressValue(spec.destination, 'address', 'destination') : undefined;
     this.request = {
       family: spec.family,
-      identifier: this.identifier,
+      identifier: 0,
       sequence: 0,
       payload: this.payload,
       destination: spec.destination,
@@ -82,6 +72,7 @@ export class EchoSession {
       this.payload = this.plain.subarray(ICMP_HEADER_LENGTH);
       this.request.payload = this.payload;
     }
+    identifiers.join();
   }
 
   /** Sends the next request; never rejects. */
@@ -110,18 +101,26 @@ export class EchoSession {
     payload.writeUInt32BE(tokenHigh, 0);
     payload.writeUInt32BE(tokenLow, 4);
     const pending = new PendingEcho(this, seq, tokenHigh, tokenLow, onResult);
-    if (!socket.expect(pending)) {
+    let assigned: boolean;
+    try {
+      assigned = this.identifiers.assign(pending, (p) => socket.expect(p));
+    } catch (error) {
+      onResult({ seq, rtt: null, failure: { reason: 'send', message: (error as Error).message } });
+      return;
+    }
+    if (!assigned) {
       onResult({
         seq,
         rtt: null,
-        failure: { reason: 'send', message: 'identifier and sequence still in flight' },
+        failure: { reason: 'send', message: 'every identifier and sequence tried is still in flight' },
       });
       return;
     }
     pending.start();
+    request.identifier = pending.identifier;
     request.sequence = pending.sequence;
     socket.send(
-      this.plain ? this.rewritePlain(pending.sequence) : encodeEchoRequest(request),
+      this.plain ? this.rewritePlain(pending.identifier, pending.sequence) : encodeEchoRequest(request),
       spec.destination,
       pending.onSent,
       pending.onSendError,
@@ -129,9 +128,10 @@ export class EchoSession {
     );
   }
 
-  /** The session's packet with this sequence (the token is already in its payload). */
-  private rewritePlain(sequence: number): Buffer {
+  /** The session's packet with this identifier and sequence (the token is already in its payload). */
+  private rewritePlain(identifier: number, sequence: number): Buffer {
     const packet = this.plain!;
+    packet.writeUInt16BE(identifier, 4);
     packet.writeUInt16BE(sequence, 6);
     // ICMPv6: the kernel fills in the checksum (it alone knows the source address).
     if (this.spec.family === 4) {
@@ -141,12 +141,12 @@ export class EchoSession {
     return packet;
   }
 
-  /** Settles every pending probe as timed out and frees the identifier. Idempotent. */
+  /** Settles every pending probe as timed out and leaves the shared identifiers. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.inflight.cancelAll();
-    this.identifiers.release(this.identifier);
+    this.identifiers.leave();
   }
 }
 
@@ -161,8 +161,9 @@ export class EchoSession {
  * the probe reported unreachable with that error rather than timed out.
  */
 class PendingEcho extends InflightProbe<PingResult, EchoReplyInfo> implements EchoExpectation {
-  readonly identifier: number;
-  readonly sequence: number;
+  /** Written once by EchoIdentifiers.assign(), before the probe is registered. */
+  identifier = 0;
+  sequence = 0;
   /** The first error that quoted only the ICMP header: the verdict at the timeout, unless a reply comes. */
   private headerOnlyError: { type: number; code: number; from: string } | undefined;
 
@@ -174,8 +175,6 @@ class PendingEcho extends InflightProbe<PingResult, EchoReplyInfo> implements Ec
     onResult: (result: PingResult) => void,
   ) {
     super(session.inflight, onResult);
-    this.identifier = session.identifier;
-    this.sequence = (session.firstSequence + seq) & 0xffff;
   }
 
   get destination(): string {
@@ -247,6 +246,7 @@ class PendingEcho extends InflightProbe<PingResult, EchoReplyInfo> implements Ec
 
   protected forget(): void {
     this.session.socket.forget(this);
+    this.session.identifiers.settled();
   }
 }
 

@@ -8,6 +8,8 @@ import {
   type IcmpSocket,
   type SocketRegistry,
 } from '../socket';
+import type { IpFamily } from '../packet';
+import { EchoIdentifiers } from './echo-identifiers';
 import { EchoSession, TOKEN_BYTES, type EchoSessionSpec } from './echo-session';
 import type { PingResult } from './ping-result';
 import { TokenSource } from './token-source';
@@ -47,6 +49,8 @@ export class Pinger {
   private readonly sockets: FamilySockets<IcmpSocket>;
   private readonly tokens = new TokenSource();
   private readonly deadlines = new Deadlines();
+  /** Per family, the identifiers every session of this Pinger sends under (see EchoIdentifiers). */
+  private readonly echoIdentifiers: Partial<Record<IpFamily, EchoIdentifiers>> = {};
 
   private constructor(
     private readonly registry: SocketRegistry,
@@ -76,6 +80,7 @@ export class Pinger {
   async *pingDetailed(request: PingRequest): AsyncGenerator<PingResult, void, undefined> {
     const valid = validate(request);
     yield* sessionLoop(this.openSession(valid), {
+      maxInFlight: valid.maxInFlight,
       count: valid.count,
       intervalMs: valid.intervalMs,
       stopped: () => this.sockets.closed,
@@ -93,7 +98,10 @@ export class Pinger {
 
   private openSession(spec: EchoSessionSpec): EchoSession {
     const socket = this.sockets.get(spec.family);
-    const identifiers = this.registry.identifiers[spec.family];
+    const identifiers = (this.echoIdentifiers[spec.family] ??= new EchoIdentifiers(
+      this.registry.identifiers[spec.family],
+      () => this.tokens.next32(),
+    ));
     return new EchoSession(
       socket,
       identifiers,
@@ -113,6 +121,7 @@ export class Pinger {
 interface ValidRequest extends EchoSessionSpec {
   count: number;
   intervalMs: number;
+  maxInFlight: number;
 }
 
 function validate(request: PingRequest): ValidRequest {
@@ -130,6 +139,7 @@ function validate(request: PingRequest): ValidRequest {
     count: loop.count,
     intervalMs: loop.intervalMs,
     timeoutMs: loop.timeoutMs,
+    maxInFlight: loop.maxInFlight,
     ttl: loop.ttl,
     size,
   };

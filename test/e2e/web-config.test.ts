@@ -13,6 +13,11 @@ const PROMETHEUS_PORT = 9090;
 const PASSWORD = 'correct horse battery staple';
 const EXPORTER = `https://127.0.0.1:${EXPORTER_PORT}`;
 
+interface ScrapeTarget {
+  labels: Record<string, string>;
+  lastError: string;
+}
+
 interface VectorSample {
   metric: Record<string, string>;
   value: [number, string];
@@ -101,9 +106,13 @@ basic_auth_users:
   });
 
   it('is not reachable over plain HTTP, nor by a client that does not trust its CA', async () => {
+    // Go's answer (exporter-toolkit), which tells the user what went wrong; and the connection closes.
     const plain = await curl('-u', `prometheus:${PASSWORD}`, `http://127.0.0.1:${EXPORTER_PORT}/metrics`);
-    assert.notEqual(plain.code, 0);
-    assert.equal(plain.status, 0);
+    assert.equal(plain.status, 400);
+    assert.match(
+      plain.output,
+      /^HTTP\/1\.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server\.\n$/,
+    );
     const untrusted = await curl('-u', `prometheus:${PASSWORD}`, `${EXPORTER}/metrics`);
     assert.equal(untrusted.code, 60); // curl: peer certificate cannot be authenticated
   });
@@ -123,10 +132,10 @@ basic_auth_users:
     assert.equal(closed.code, 1);
   });
 
-  it('is scraped by a real Prometheus with basic_auth and tls_config (up 1; a wrong password up 0)', async () => {
+  it('is scraped by a real Prometheus with basic_auth and tls_config (up 1; a wrong password or http up 0)', async () => {
     const config = path.join(certs.dir, 'prometheus.yml');
-    const job = (name: string, password: string): string => `  - job_name: ${name}
-    scheme: https
+    const job = (name: string, password: string, scheme = 'https'): string => `  - job_name: ${name}
+    scheme: ${scheme}
     tls_config: { ca_file: ${certs.caCert} }
     basic_auth: { username: prometheus, password: "${password}" }
     static_configs: [{ targets: ["127.0.0.1:${EXPORTER_PORT}"] }]
@@ -135,7 +144,7 @@ basic_auth_users:
       config,
       `global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
-${job('netdiag-tls', PASSWORD)}${job('netdiag-wrong-password', 'guess')}`,
+${job('netdiag-tls', PASSWORD)}${job('netdiag-wrong-password', 'guess')}${job('netdiag-plain', PASSWORD, 'http')}`,
     );
     ns.spawn([
       'prometheus',
@@ -150,11 +159,17 @@ ${job('netdiag-tls', PASSWORD)}${job('netdiag-wrong-password', 'guess')}`,
       if (code === 0) {
         const result = (JSON.parse(stdout) as { data: { result: VectorSample[] } }).data.result;
         up = Object.fromEntries(result.map((sample) => [sample.metric.job ?? '', sample.value[1]]));
-        if (Object.keys(up).length === 2) break;
+        if (Object.keys(up).length === 3) break;
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    assert.deepEqual(up, { 'netdiag-tls': '1', 'netdiag-wrong-password': '0' });
+    assert.deepEqual(up, { 'netdiag-tls': '1', 'netdiag-wrong-password': '0', 'netdiag-plain': '0' });
+    // What the target page shows for a forgotten `scheme: https`: the 400, not a reset connection.
+    const targets = await ns.exec(['curl', '-sf', `http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/targets`]);
+    const active = (JSON.parse(targets.stdout) as { data: { activeTargets: ScrapeTarget[] } }).data
+      .activeTargets;
+    const plainTarget = active.find((target) => target.labels.job === 'netdiag-plain');
+    assert.match(plainTarget?.lastError ?? '', /400 Bad Request/);
     // The samples came through: a series of the exporter is in Prometheus.
     const sent = await ns.exec([
       'curl',

@@ -19,6 +19,8 @@ export interface TestCertificates {
   read(file: string): Buffer;
   /** A second server certificate from the same CA (for rotation), written over serverCert/serverKey. */
   rotateServer(): void;
+  /** A client certificate the CA signed with these subjectAltName entries (`DNS:a,IP:::1`): its cert and key paths. */
+  signClient(name: string, subjectAltName: string): { cert: string; key: string };
   remove(): void;
 }
 
@@ -70,6 +72,10 @@ export function makeCertificates(): TestCertificates {
     rotateServer: () => {
       server();
       chmodSync(file('server.key'), 0o644);
+    },
+    signClient: (name, subjectAltName) => {
+      signed(name, `/CN=${name}`, `subjectAltName=${subjectAltName}\nextendedKeyUsage=clientAuth\n`);
+      return { cert: file(`${name}.crt`), key: file(`${name}.key`) };
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

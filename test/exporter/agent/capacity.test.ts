@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SocketRegistry } from '../../../probes';
 import { startAgent } from '../../../exporter/agent';
-import { ICMP_IDENTIFIERS_PER_FAMILY } from '../../../exporter/agent/capacity';
+import { checkIdentifierCapacity, ICMP_IDENTIFIERS_PER_FAMILY } from '../../../exporter/agent/capacity';
 import { parseConfig, type Config } from '../../../exporter/config';
 import { ExporterError } from '../../../exporter/errors';
 import { createPrometheusPipeline } from '../../../exporter/metrics';
@@ -27,7 +27,8 @@ function registryWithFree(free: number): SocketRegistry {
 
 describe('agent capacity: a generation applies whole or not at all', () => {
   it('a reload needing more ICMP identifiers than free is refused; every running target keeps probing, metrics unchanged', async () => {
-    const sockets = registryWithFree(8);
+    // One free identifier: the running targets' pings take it (one identifier serves them all).
+    const sockets = registryWithFree(1);
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
     const running = config(targets(1, 3));
     const agent = await startAgent({
@@ -46,10 +47,12 @@ describe('agent capacity: a generation applies whole or not at all', () => {
         sentBefore.every((sent) => sent >= 3),
         `sent ${sentBefore.join()}`,
       );
-      assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY - 5);
+      assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY, 'one identifier for 3 targets');
 
-      // 3 kept + 17 added: 20 identifiers, 8 available (5 free + the 3 the running targets hold).
-      const error = await agent.reload(config(targets(1, 20))).then(
+      // 20 pinged targets still share one identifier; an ICMP trace of 2 flows needs 2 more, and
+      // only the one the running pings hold is available.
+      const traced = `${targets(1, 20)}  - name: traced\n    host: 127.0.0.99\n    trace: { protocol: icmp, flows: 2 }\n`;
+      const error = await agent.reload(config(traced)).then(
         () => assert.fail('the reload was applied'),
         (error: unknown) => error,
       );
@@ -57,11 +60,11 @@ describe('agent capacity: a generation applies whole or not at all', () => {
       assert.equal(error.code, 'ERR_CAPACITY');
       assert.match(
         error.message,
-        /^capacity\.yaml: targets\[8\] \("t9"\): the config needs 20 ICMP identifiers for IPv4 .*more than the 8 available/,
+        /^capacity\.yaml: targets\[20\] \("traced"\): the config needs 3 ICMP identifiers for IPv4 .*more than the 1 available/,
       );
 
       assert.equal(agent.config, running, 'the running config stays');
-      assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY - 5, 'no identifier taken');
+      assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY, 'no identifier taken');
       await sleep(300);
       const after = parseSamples(await scrapeText(pipeline));
       const names = new Set(after.map((s) => s.labels.target).filter((t) => t !== undefined));
@@ -72,9 +75,12 @@ describe('agent capacity: a generation applies whole or not at all', () => {
       }
       assert.equal(select(after, 'netdiag_targets', { probe: 'ping' })[0]?.value, 3);
 
-      // What fits is applied: 8 targets need the 8 available.
-      const summary = await agent.reload(config(targets(1, 8)));
-      assert.equal(summary.added.length, 5);
+      // What fits is applied: 20 pinged targets on the identifier the running ones hold.
+      const summary = await agent.reload(config(targets(1, 20)));
+      assert.equal(summary.added.length, 17);
+      await sleep(300);
+      const applied = parseSamples(await scrapeText(pipeline));
+      assert.ok((select(applied, 'netdiag_ping_sent_total', { target: 't20' })[0]?.value ?? 0) >= 3);
       assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY);
     } finally {
       await agent.close();
@@ -83,7 +89,7 @@ describe('agent capacity: a generation applies whole or not at all', () => {
   });
 
   it('a start needing more than free fails before any socket opens or target starts', async () => {
-    const sockets = registryWithFree(2);
+    const sockets = registryWithFree(0);
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
     try {
       await assert.rejects(
@@ -96,9 +102,53 @@ describe('agent capacity: a generation applies whole or not at all', () => {
         (error: unknown) => error instanceof ExporterError && error.code === 'ERR_CAPACITY',
       );
       assert.equal(sockets.icmpSockets().length, 0, 'no raw socket left open');
-      assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY - 2);
+      assert.equal(sockets.identifiers[4].size, ICMP_IDENTIFIERS_PER_FAMILY);
     } finally {
       await pipeline.shutdown();
     }
+  });
+
+  describe('checkIdentifierCapacity: pings share identifiers, ICMP trace flows take theirs whole', () => {
+    const many = (count: number, ping: string): Config =>
+      config(
+        Array.from(
+          { length: count },
+          (_, i) =>
+            `  - name: p${i}\n    host: 10.${i >> 16}.${(i >> 8) & 255}.${i & 255}\n    ping: ${ping}\n`,
+        ).join(''),
+      );
+    const refusal = (run: () => void): string => {
+      try {
+        run();
+      } catch (error) {
+        assert.ok(error instanceof ExporterError && error.code === 'ERR_CAPACITY', String(error));
+        return error.message;
+      }
+      return assert.fail('accepted');
+    };
+
+    it('10,000 targets pinged every second with a 1 s timeout need one identifier per family', () => {
+      const targets10k = many(10_000, '{ interval: 1s, timeout: 1s }');
+      checkIdentifierCapacity(targets10k, { 4: 1, 6: 1 });
+      assert.match(
+        refusal(() => checkIdentifierCapacity(targets10k, { 4: 0, 6: 1 })),
+        /targets\[0\] \("p0"\): the config needs 1 ICMP identifiers for IPv4 .* more than the 0 available/,
+      );
+    });
+
+    it('counts ⌈timeout / interval⌉ requests in flight per target: 32,768 fit one identifier, the next needs two', () => {
+      // 100 in flight each: 327 targets are 32,700, the 328th passes 32,768.
+      const overlapping = many(400, '{ interval: 10ms, timeout: 1s }');
+      checkIdentifierCapacity(overlapping, { 4: 2, 6: 0 });
+      assert.match(
+        refusal(() => checkIdentifierCapacity(overlapping, { 4: 1, 6: 0 })),
+        /targets\[327\] \("p327"\): the config needs 2 ICMP identifiers for IPv4/,
+      );
+    });
+
+    it('what the running targets give back may be fractional: its ceiling is available', () => {
+      // The running pings hold one identifier for a share of 3/32768; the new config needs that one.
+      checkIdentifierCapacity(many(20, '{ interval: 1s, timeout: 1s }'), { 4: 3 / 32_768, 6: 0 });
+    });
   });
 });

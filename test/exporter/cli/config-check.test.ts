@@ -35,7 +35,7 @@ describe('netdiag-exporter --config.check', () => {
         'targets:',
         '  - name: a',
         '    host: 10.0.0.1',
-        '    ping: { interval: 1s, timeout: 2s }',
+        '    ping: { interval: 1s, timeout: 2m }',
         '  - name: a',
         '    host: 300.1.1.1',
         '    ping: {}',
@@ -62,6 +62,64 @@ describe('netdiag-exporter --config.check', () => {
         result.stderr,
       );
       assert.doesNotMatch(result.stderr, /\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks --web.config.file too: a broken one is named with its location and exits 1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-check-'));
+    const web = path.join(dir, 'web.yml');
+    writeFileSync(
+      web,
+      'tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n  min_version: TLS9\n',
+    );
+    try {
+      const broken = await cli([
+        '--config.check',
+        '--config.file=config.example.yaml',
+        `--web.config.file=${web}`,
+      ]);
+      assert.equal(broken.code, 1, broken.stdout);
+      assert.match(
+        broken.stderr,
+        new RegExp(
+          `^${web.replace(/[.]/g, '\\.')}:4:16: tls_server_config\\.min_version: "TLS9" is not one of`,
+          'm',
+        ),
+      );
+      assert.doesNotMatch(broken.stdout, /valid/);
+
+      // Parsed but naming a certificate that is not there: found now, not at the start.
+      writeFileSync(web, 'tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n');
+      const unreadable = await cli([
+        '--config.check',
+        '--config.file=config.example.yaml',
+        `--web.config.file=${web}`,
+      ]);
+      assert.equal(unreadable.code, 1);
+      assert.match(
+        unreadable.stderr,
+        /:2:14: tls_server_config\.cert_file: cannot read certificate .*missing\.crt/,
+      );
+
+      // Both files broken: both reported in one run.
+      const config = path.join(dir, 'bad.yaml');
+      writeFileSync(config, 'targets: 3\n');
+      const both = await cli(['--config.check', `--config.file=${config}`, `--web.config.file=${web}`]);
+      assert.equal(both.code, 1);
+      assert.match(both.stderr, /bad\.yaml:1:10: targets/);
+      assert.match(both.stderr, /web\.yml:2:14: tls_server_config\.cert_file/);
+
+      writeFileSync(web, 'http_server_config:\n  headers:\n    X-XSS-Protection: 1\n');
+      const valid = await cli([
+        '--config.check',
+        '--config.file=config.example.yaml',
+        `--web.config.file=${web}`,
+      ]);
+      assert.equal(valid.code, 0, valid.stderr);
+      assert.match(valid.stdout, /web\.yml: valid web config/);
+      assert.match(valid.stdout, /config\.example\.yaml: valid, 3 target\(s\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

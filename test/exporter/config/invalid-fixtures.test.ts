@@ -37,7 +37,7 @@ const EXPECTED: Record<string, string[]> = {
   'cardinality-limit': ['FILE:1:20: cardinality_limit: must be an integer of at least 1, got 0'],
   'comments-only': ['FILE:1:1: (root): empty config'],
   'defaults-conflict': [
-    'FILE:4:14: defaults.ping.timeout: timeout 3s exceeds interval 1s (built-in default)',
+    'FILE:4:14: defaults.ping.timeout: timeout 3m exceeds 100 times interval 1s (built-in default)',
   ],
   'dns-retry': ['FILE:3:14: dns.retry_min: retry_min 10m exceeds retry_max 5m (built-in default)'],
   'duplicate-key': ['FILE:7:7: targets[0].ping.interval: duplicate key "interval" (first at line 5)'],
@@ -87,7 +87,6 @@ const EXPECTED: Record<string, string[]> = {
   'knock-duplicate-port': [
     'FILE:9:17: targets[0].knock[2].port: duplicate knock port 443 (first at targets[0].knock[0].port, line 7)',
     'FILE:15:9: targets[1].knock[1]: duplicate knock port 443 (from defaults.knock.port, line 2; first at targets[1].knock[0], line 14)',
-    'FILE:19:48: targets[2].knock[0].timeout: timeout 2s exceeds interval 1s',
     'FILE:19:62: targets[2].knock[1].port: duplicate knock port 80 (first at targets[2].knock[0].port, line 19)',
   ],
   'knock-port-range': [
@@ -102,7 +101,7 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:13:9: targets[2].knock[1]: port is required: set it in this block or in defaults.knock',
   ],
   'knock-timing': [
-    'FILE:4:64: targets[0].knock.timeout: timeout 2s exceeds interval 1s',
+    'FILE:4:64: targets[0].knock.timeout: timeout 2m exceeds 100 times interval 1s',
     'FILE:5:76: targets[1].knock[1].interval: window 10s (from defaults.knock.window, line 2) is shorter than interval 20s',
   ],
   'knock-wrong-types': [
@@ -192,8 +191,12 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:3:11: targets[1].name: target name must be 1 to 128 characters long, got 129',
   ],
   'targets-not-a-list': ['FILE:2:3: targets: expected a sequence, got a mapping'],
-  'timeout-exceeds-defaults': ['FILE:8:16: targets[0].ping.timeout: timeout 100ms exceeds interval 50ms'],
-  'timeout-exceeds-interval': ['FILE:6:16: targets[0].ping.timeout: timeout 2s exceeds interval 1s'],
+  'timeout-exceeds-defaults': [
+    'FILE:8:16: targets[0].ping.timeout: timeout 6s exceeds 100 times interval 50ms',
+  ],
+  'timeout-exceeds-interval': [
+    'FILE:6:16: targets[0].ping.timeout: timeout 2s exceeds 100 times interval 10ms',
+  ],
   'too-deep': ['FILE:8:129: (root): invalid YAML: collections nested deeper than 64 levels'],
   'trace-counts': [
     'FILE:5:14: targets[0].trace.flows: must be an integer from 1 to 64, got 0',

@@ -73,6 +73,12 @@ const EXPECTED: Record<string, Partial<Config>> = {
       target('uplink', '198.51.100.1', { ping: { interval: 0.5, timeout: 0.25, size: 120, window: 90 } }),
     ],
   },
+  'overlapping-timeout': {
+    targets: [
+      target('satellite', '10.0.6.2', { ping: { ...DEFAULT_PING, interval: 0.2, timeout: 1 } }),
+      without('edge', '10.0.6.3', { knock: [{ ...DEFAULT_KNOCK, port: 443, interval: 1, timeout: 3 }] }),
+    ],
+  },
   'inherited-timeout': {
     targets: [
       target('fast', '10.0.6.2', { ping: { ...DEFAULT_PING, interval: 0.5, timeout: 0.5 } }),

@@ -99,14 +99,48 @@ basic_auth_users:
       /:1:1: tls_config: unknown key "tls_config"; allowed keys: tls_server_config,/,
     ],
     [
-      'rate_limit',
-      'rate_limit: { interval: 1s, burst: 2 }\n',
-      /:1:1: rate_limit: rate_limit is not supported/,
+      // exporter-toolkit's web_config_auth_client_san_no_client_auth.bad.yaml
+      'client_allowed_sans without client certificates',
+      'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [one]\n',
+      /:4:24: tls_server_config\.client_allowed_sans: client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert/,
     ],
     [
-      'client_allowed_sans',
-      'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [x]\n',
-      /:4:3: tls_server_config\.client_allowed_sans: client_allowed_sans is not supported/,
+      // A client may decline to send one: nothing to match (exporter-toolkit refuses it too).
+      'client_allowed_sans with an optional certificate',
+      'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n  client_auth_type: VerifyClientCertIfGiven\n  client_allowed_sans: [one]\n',
+      /tls_server_config\.client_allowed_sans: client_allowed_sans needs client_auth_type/,
+    ],
+    [
+      'client_allowed_sans not strings',
+      'tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [[x]]\n',
+      /client_allowed_sans\[0\]: expected a string, got a sequence/,
+    ],
+    ['rate_limit unknown key', 'rate_limit: { every: 1s }\n', /rate_limit\.every: unknown key "every"/],
+    [
+      'rate_limit interval without unit',
+      'rate_limit: { interval: 10, burst: 1 }\n',
+      /rate_limit\.interval: duration 10 has no unit/,
+    ],
+    [
+      'rate_limit burst 0',
+      'rate_limit: { interval: 1s }\n',
+      /:1:13: rate_limit: burst must be at least 1 with an interval: 0 refuses every request/,
+    ],
+    [
+      'rate_limit burst negative',
+      'rate_limit: { interval: 1s, burst: -1 }\n',
+      /rate_limit\.burst: must be an integer/,
+    ],
+    [
+      // exporter-toolkit's web_config_headers_content_type_options.bad.yml: an enumerated value, exactly.
+      'header value not in the enumeration',
+      'http_server_config:\n  headers:\n    X-Content-Type-Options: NOSNIFF\n',
+      /X-Content-Type-Options: "NOSNIFF" is not one of nosniff/,
+    ],
+    [
+      'header value a sequence',
+      'http_server_config:\n  headers:\n    X-XSS-Protection: [1]\n',
+      /X-XSS-Protection: expected a string, got a sequence/,
     ],
     [
       'unknown tls key',
@@ -245,6 +279,42 @@ basic_auth_users:
       );
     });
   }
+
+  it("accepts exporter-toolkit's web_config_headers.good.yml: a header written as a YAML number is its text", () => {
+    const config = parseWebConfig(
+      `http_server_config:
+  headers:
+    X-Frame-Options: deny
+    Strict-Transport-Security: max-age=31536000; includeSubDomains
+    X-Content-Type-Options: nosniff
+    X-XSS-Protection: 1
+    Content-Security-Policy: "default-src 'self' *.test.example.net"
+`,
+      FILE,
+    );
+    assert.deepEqual(config.headers, {
+      'X-Frame-Options': 'deny',
+      'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+      'X-Content-Type-Options': 'nosniff',
+      'X-XSS-Protection': '1',
+      'Content-Security-Policy': "default-src 'self' *.test.example.net",
+    });
+    // As written, as Go's YAML reads a scalar into a string: not 1.5 nor 31.
+    const written = parseWebConfig('http_server_config:\n  headers:\n    X-XSS-Protection: 1.50\n', FILE);
+    assert.equal(written.headers['X-XSS-Protection'], '1.50');
+  });
+
+  it('reads rate_limit (interval, burst) and client_allowed_sans', () => {
+    const config = parseWebConfig(
+      `rate_limit:\n  interval: 1m30s\n  burst: 3\ntls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n  client_auth_type: RequireAndVerifyClientCert\n  client_allowed_sans: [prometheus.example, "::1"]\n`,
+      FILE,
+    );
+    assert.deepEqual(config.rateLimit, { intervalSeconds: 90, burst: 3 });
+    assert.deepEqual(config.tls?.allowedSans, ['prometheus.example', '::1']);
+    // No interval: no limit, as exporter-toolkit reads a zero interval.
+    assert.equal(parseWebConfig('rate_limit: { burst: 5 }\n', FILE).rateLimit, undefined);
+    assert.equal(parseWebConfig('rate_limit:\n', FILE).rateLimit, undefined);
+  });
 
   it('reports every problem of a file at once, in the order of the text', () => {
     const errors = errorsOf(

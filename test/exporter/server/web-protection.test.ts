@@ -134,10 +134,12 @@ describe('WebProtection: TLS and basic auth in front of ExporterServer', () => {
     }
   });
 
-  it('refuses plain HTTP on the TLS port and clients that do not trust the certificate', async () => {
+  it('refuses plain HTTP on the TLS port (400, as Go) and clients that do not trust the certificate', async () => {
     const server = await serve(tlsOnly());
     const port = server.port;
-    await assert.rejects(fetch(`http://127.0.0.1:${port}/-/healthy`));
+    const plain = await fetch(`http://127.0.0.1:${port}/-/healthy`);
+    assert.equal(plain.status, 400);
+    assert.equal(await plain.text(), 'Client sent an HTTP request to an HTTPS server.\n');
     await assert.rejects(get(`${server.url}/-/healthy`, { ca: certs.read(certs.strangerCert) }), {
       code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     });

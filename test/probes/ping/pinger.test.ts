@@ -225,14 +225,75 @@ describe('Pinger (fake sockets)', () => {
     assert.equal(factory.opened[0]!.closed, true);
   });
 
-  it('gives concurrent pings to one address distinct identifiers', async () => {
+  it('sends concurrent pings under one identifier, each request on its own sequence, each answered', async () => {
     const factory = fakeFactory();
-    const pinger = await Pinger.create({ sockets: new SocketRegistry(factory) });
+    const registry = new SocketRegistry(factory);
+    const pinger = await Pinger.create({ sockets: registry });
     const transport = factory.opened[0]!;
     answer(transport);
-    await Promise.all([1, 2, 3].map(() => collect(pinger.ping({ addr: '10.0.0.2', count: 2, interval: 0 }))));
-    const ids = new Set(transport.sent.map((s) => requestOf(transport, s).identifier));
-    assert.equal(ids.size, 3);
+    const results = await Promise.all(
+      [2, 3, 4].map((host) => collect(pinger.ping({ addr: `10.0.0.${host}`, count: 20, interval: 0 }))),
+    );
+    for (const rtts of results) assert.ok(rtts.length === 20 && rtts.every((rtt) => rtt !== null));
+    const requests = transport.sent.map((s) => requestOf(transport, s));
+    assert.equal(new Set(requests.map((r) => r.identifier)).size, 1);
+    assert.equal(new Set(requests.map((r) => r.sequence)).size, 60);
+    // Given back to the family once the last session is over.
+    assert.equal(registry.identifiers[4].size, 0);
+    await pinger.close();
+  });
+
+  it('overlaps requests when the timeout exceeds the interval: never more than ⌈timeout / interval⌉ in flight', async () => {
+    const factory = fakeFactory();
+    const registry = new SocketRegistry(factory);
+    const pinger = await Pinger.create({ sockets: registry });
+    const transport = factory.opened[0]!;
+    // Every reply comes 90 ms late: with a 40 ms interval, three requests wait at once.
+    const inFlightAtSend: number[] = [];
+    transport.onSend = (sent: SentPacket) => {
+      inFlightAtSend.push(registry.icmpSockets()[0]!.pendingCount);
+      const echo = requestOf(transport, sent);
+      setTimeout(
+        () => transport.receive(reply(transport, sent.destination, echo, echo.payload), sent.destination),
+        90,
+      );
+    };
+    const results = await collect(
+      pinger.pingDetailed({ addr: '10.0.0.2', count: 12, interval: 0.04, timeout: 0.11 }),
+    );
+    assert.deepEqual(
+      results.map((r) => r.seq),
+      [...Array(12).keys()],
+      'in sending order',
+    );
+    for (const result of results) assert.ok(result.rtt !== null && result.rtt >= 0.085, `rtt ${result.rtt}`);
+    assert.ok(Math.max(...inFlightAtSend) <= 3, `in flight at send: ${inFlightAtSend.join()}`);
+    assert.ok(Math.max(...inFlightAtSend) >= 2, 'they did overlap');
+    await pinger.close();
+  });
+
+  it('holds a send while ⌈timeout / interval⌉ requests wait, even when the schedule is behind', async () => {
+    const factory = fakeFactory();
+    const registry = new SocketRegistry(factory);
+    const pinger = await Pinger.create({ sockets: registry });
+    const transport = factory.opened[0]!;
+    const inFlightAtSend: number[] = [];
+    transport.onSend = () => inFlightAtSend.push(registry.icmpSockets()[0]!.pendingCount);
+    // No reply at all; the loop is blocked for ten intervals after the first send.
+    let blocked = false;
+    const iterator = pinger.pingDetailed({ addr: '10.0.0.2', count: 8, interval: 0.01, timeout: 0.02 });
+    const results = [];
+    for await (const result of iterator) {
+      results.push(result);
+      if (!blocked) {
+        blocked = true;
+        const end = performance.now() + 100;
+        while (performance.now() < end);
+      }
+    }
+    assert.equal(results.length, 8);
+    assert.ok(results.every((r) => r.rtt === null));
+    assert.ok(Math.max(...inFlightAtSend) <= 2, `in flight at send: ${inFlightAtSend.join()}`);
     await pinger.close();
   });
 
