@@ -14,7 +14,7 @@ export { TARGET_FAMILIES, TRACE_PROTOCOLS } from './types';
 export type { ConfigErrorOptions, ConfigIssue } from './issue';
 export { ConfigError, formatIssue, formatIssues, formatPublicIssue, formatPublicIssues } from './issue';
 export { redactUrl, redactUrls } from './redact-url';
-export { readConfigFile, type ReadConfigFileOptions } from './read-file';
+export { readConfigFile, readProblem, type ReadConfigFileOptions } from './read-file';
 export { parseConfig } from './parse';
 export { loadConfig } from './load';
 export { WorkerConfigLoader } from './worker-config-loader';
@@ -53,3 +53,9 @@ export {
 export { OTLP_METRICS_PATH, otlpEndpointProblem } from './otlp';
 export type { Shard } from './shard';
 export { jumpHash, selectShard, shardOf } from './shard';
+export type { AllAddressesConfig, TargetGroupConfig, TargetSettings } from './types';
+export type { FileTarget } from './target-file';
+export { parseTargetFile, targetFileError } from './target-file';
+export type { ComposedFile, Composition, TargetFileContent } from './compose-targets';
+export { composeTargets } from './compose-targets';
+export { MAX_TARGET_ADDRESSES, MAX_TARGET_FILE_BYTES, MAX_TARGET_FILES } from './limits';

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { DnsConfig, TargetConfig } from '../config';
 import type { Clock } from '../scheduler';
 import { ExporterError } from '../errors';
+import { selectAll } from './select-addresses';
 
 export interface ResolvedAddress {
   address: string;
@@ -79,11 +80,15 @@ export class TargetResolver {
   }
 }
 
-/** The addresses a target's family asks for, out of everything the host resolved to. */
+/**
+ * The addresses a target's family asks for, out of everything the host resolved to: the first of
+ * the family (both for `dual`), or with `addresses: all` every one of it (select-addresses.ts).
+ */
 export function select(
   all: ReadonlyArray<{ address: string; family: number }>,
   target: TargetConfig,
 ): ResolvedAddress[] {
+  if (target.allAddresses) return selectAll(all, target, target.allAddresses);
   const first4 = all.find((a) => a.family === 4);
   const first6 = all.find((a) => a.family === 6);
   const as = (a: { address: string; family: number } | undefined): ResolvedAddress[] =>
