@@ -12,9 +12,11 @@ set -euo pipefail
 # tcpdump: captures in end-to-end tests; prometheus: the real scraper (and promtool);
 # libcap2-bin: setcap/capsh for the image tests; curl, openssl: the TLS tests of --web.config.file;
 # golang-go + sprig + ghodss-yaml: test/tools/helmrender (the Helm chart tests' renderer);
-# systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials).
+# systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials);
+# dnsmasq-base: the real DNS server of the lab (test/lab/dns-server.ts) whose records the addresses: all
+# and mesh tests add and remove while the exporter runs.
 packages=(python3 make g++ nftables iproute2 iputils-ping traceroute tcpdump prometheus libcap2-bin curl openssl
-  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux)
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux dnsmasq-base)
 
 missing=()
 for p in "${packages[@]}"; do
