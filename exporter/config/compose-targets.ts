@@ -31,8 +31,9 @@ export interface Composition {
 }
 
 /**
- * The running config: the config file's own targets, then each file's in the order given. A name
- * already taken is an error naming both places. A fresh content that clashes is refused whole (the
+ * The running config: the config file's own targets, then those of the files that did not change,
+ * then those of the files read anew, each group in the order given. A name already taken is an
+ * error naming both places. A fresh content that clashes is refused whole (the
  * file keeps its last good content, as for a syntax error); a last good content that clashes with a
  * newcomer of the config file keeps its other targets and loses the clashing ones, so that the
  * config file always wins. The cardinality limit's default grows with the files' targets; a limit
@@ -43,8 +44,11 @@ export function composeTargets(base: Config, files: readonly TargetFileContent[]
   const taken = new Map<string, string>();
   base.targets.forEach((target, index) => taken.set(target.name, `${base.file}: targets[${index}]`));
   const targets: TargetConfig[] = [...base.targets];
-  const composed: ComposedFile[] = [];
-  for (const content of files) {
+  const composed: ComposedFile[] = new Array<ComposedFile>(files.length);
+  // Files that did not change first: what runs keeps its names, a newcomer is the one in error.
+  const order = [...files.keys()].sort((x, y) => Number(!!files[x]!.fresh) - Number(!!files[y]!.fresh));
+  for (const index of order) {
+    const content = files[index]!;
     const problems: string[] = [];
     let tookFresh = false;
     let chosen: readonly FileTarget[] = [];
@@ -73,7 +77,7 @@ export function composeTargets(base: Config, files: readonly TargetFileContent[]
       taken.set(target.name, at);
       targets.push(target);
     }
-    composed.push({ file: content.file, taken: chosen, tookFresh, problems });
+    composed[index] = { file: content.file, taken: chosen, tookFresh, problems };
   }
   const limitIsDefault = base.cardinalityLimit === defaultCardinalityLimit(base.targets);
   const cardinalityLimit = limitIsDefault ? defaultCardinalityLimit(targets) : base.cardinalityLimit;

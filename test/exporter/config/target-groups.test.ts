@@ -204,6 +204,23 @@ describe('composeTargets', () => {
     assert.equal(composed.files[1]?.tookFresh, false);
   });
 
+  it('lets a file that did not change keep its names against a newcomer listed before it', () => {
+    const running = read('b.json', ['r1']);
+    const newcomer = read('a.json', ['r1']);
+    const composed = composeTargets(base, [
+      { file: 'a.json', fresh: newcomer },
+      { file: 'b.json', lastGood: running },
+    ]);
+    assert.deepEqual(
+      composed.config.targets.map((t) => t.host),
+      ['192.0.2.1', running[0]!.target.host],
+    );
+    assert.deepEqual(composed.files[0]?.problems, [
+      `${newcomer[0]!.at}: duplicate target name "r1" (first at ${running[0]!.at})`,
+    ]);
+    assert.deepEqual(composed.files[1]?.problems, []);
+  });
+
   it('refuses a fresh content that clashes and keeps the last good one', () => {
     const good = read('b.json', ['r3']);
     const clashing = read('b.json', ['r3', 'gateway']);
