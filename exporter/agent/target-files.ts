@@ -6,7 +6,6 @@ import type { Meter } from '@opentelemetry/api';
 import {
   composeTargets,
   ConfigError,
-  deepEqual,
   type FileTarget,
   formatPublicIssues,
   MAX_TARGET_FILE_BYTES,
@@ -107,7 +106,7 @@ class TargetFileAgent implements Agent {
   }
 
   async start(): Promise<void> {
-    const composed = await this.compose(true);
+    const { config: composed } = await this.compose(true);
     this.inner = await this.options.startAgent(composed);
     if (this.options.meter)
       this.binding = observeTargetFiles(this.options.meter, this.options.store, () => this.statuses());
@@ -121,7 +120,7 @@ class TargetFileAgent implements Agent {
       this.base = config;
       try {
         // Every file again: the group settings its targets take may have changed.
-        return await this.running().reload(await this.compose(true));
+        return await this.running().reload((await this.compose(true)).config);
       } catch (error) {
         this.base = previous;
         throw error;
@@ -154,8 +153,9 @@ class TargetFileAgent implements Agent {
     const run = this.queue.then(async () => {
       this.queued = false;
       if (this.closed) return;
-      const composed = await this.compose(false);
-      if (deepEqual(composed.targets, this.running().config.targets)) return;
+      // Nothing read anew, no file come or gone: nothing to compose, diff or apply (the poll's usual case).
+      const { config: composed, changed } = await this.compose(false);
+      if (!changed) return;
       try {
         const summary = await this.running().reload(composed);
         this.options.logger.info('target files applied', {
@@ -181,15 +181,25 @@ class TargetFileAgent implements Agent {
     return this.inner;
   }
 
-  /** Lists and reads the files (all of them when `force`, else those whose stamp changed), then composes. */
-  private async compose(force: boolean): Promise<Config> {
+  /**
+   * Lists and reads the files (all of them when `force`, else those whose stamp changed), then
+   * composes; `changed` is false when no file was read anew, came or went (the composition would be
+   * the running one).
+   */
+  private async compose(force: boolean): Promise<{ config: Config; changed: boolean }> {
     const groups = this.base.targetGroups ?? [];
     const listed = await this.list(groups);
-    for (const file of this.files.keys()) if (!listed.has(file)) this.files.delete(file);
+    let changed = force;
+    for (const file of this.files.keys()) {
+      if (listed.has(file)) continue;
+      this.files.delete(file);
+      changed = true;
+    }
     const contents: TargetFileContent[] = [];
     for (const [file, group] of listed) {
       let state = this.files.get(file);
       if (!state) {
+        changed = true;
         state = {
           file,
           group,
@@ -206,6 +216,7 @@ class TargetFileAgent implements Agent {
       const groupChanged = state.group !== group;
       state.group = group;
       const fresh = await this.read(state, groups[group]!, force || groupChanged);
+      if (fresh) changed = true;
       contents.push({ file, ...(fresh && { fresh }), ...(state.lastGood && { lastGood: state.lastGood }) });
     }
     const { config, files } = composeTargets(this.base, contents);
@@ -222,7 +233,7 @@ class TargetFileAgent implements Agent {
         this.rejected(state, composed.problems.join('\n'), composed.taken.length);
       } else if (composed.tookFresh) state.logged = undefined;
     }
-    return this.options.finish ? this.options.finish(config) : config;
+    return { config: this.options.finish ? this.options.finish(config) : config, changed };
   }
 
   /** The file's new targets when it changed and reads well; undefined when unchanged or in error (then logged). */

@@ -1,9 +1,8 @@
 import { defaultCardinalityLimit } from './defaults';
-import { deepFreeze } from './freeze';
 import { MAX_TARGETS } from './limits';
 import { quote } from './reader';
 import type { FileTarget } from './target-file';
-import type { Config, TargetConfig } from './types';
+import type { Config } from './types';
 
 /** The targets a file offers: its new content when it was just read, and its last good one. */
 export interface TargetFileContent {
@@ -43,7 +42,7 @@ export interface Composition {
 export function composeTargets(base: Config, files: readonly TargetFileContent[]): Composition {
   const taken = new Map<string, string>();
   base.targets.forEach((target, index) => taken.set(target.name, `${base.file}: targets[${index}]`));
-  const targets: TargetConfig[] = [...base.targets];
+  let count = base.targets.length;
   const composed: ComposedFile[] = new Array<ComposedFile>(files.length);
   // Files that did not change first: what runs keeps its names, a newcomer is the one in error.
   const order = [...files.keys()].sort((x, y) => Number(!!files[x]!.fresh) - Number(!!files[y]!.fresh));
@@ -54,7 +53,7 @@ export function composeTargets(base: Config, files: readonly TargetFileContent[]
     let chosen: readonly FileTarget[] = [];
     if (content.fresh) {
       const clashes = clashesOf(content.fresh, taken);
-      const over = targets.length + content.fresh.length - MAX_TARGETS;
+      const over = count + content.fresh.length - MAX_TARGETS;
       if (clashes.length === 0 && over <= 0) {
         chosen = content.fresh;
         tookFresh = true;
@@ -67,21 +66,25 @@ export function composeTargets(base: Config, files: readonly TargetFileContent[]
       const clashes = clashesOf(content.lastGood, taken);
       problems.push(...clashes);
       chosen = content.lastGood.filter(({ target }) => !taken.has(target.name));
-      const room = Math.max(0, MAX_TARGETS - targets.length);
+      const room = Math.max(0, MAX_TARGETS - count);
       if (chosen.length > room) {
         problems.push(overLimit(content.file, chosen.length - room));
         chosen = chosen.slice(0, room);
       }
     }
-    for (const { target, at } of chosen) {
-      taken.set(target.name, at);
-      targets.push(target);
-    }
+    for (const { target, at } of chosen) taken.set(target.name, at);
+    count += chosen.length;
     composed[index] = { file: content.file, taken: chosen, tookFresh, problems };
   }
+  // In the files' order, whichever were read anew: the same files give the same list.
+  const targets = [...base.targets, ...composed.flatMap((file) => file.taken.map(({ target }) => target))];
   const limitIsDefault = base.cardinalityLimit === defaultCardinalityLimit(base.targets);
   const cardinalityLimit = limitIsDefault ? defaultCardinalityLimit(targets) : base.cardinalityLimit;
-  return { config: deepFreeze({ ...base, targets, cardinalityLimit }), files: composed };
+  // Frozen one level: the base is deep-frozen already, and so is every file target (parseTargetFile).
+  return {
+    config: Object.freeze({ ...base, targets: Object.freeze(targets), cardinalityLimit }),
+    files: composed,
+  };
 }
 
 function clashesOf(content: readonly FileTarget[], taken: ReadonlyMap<string, string>): string[] {

@@ -1,4 +1,5 @@
 import { isScalar } from 'yaml';
+import { deepFreeze } from './freeze';
 import { hostProblem } from './host';
 import { labelNameProblem } from './labels';
 import { MAX_TARGET_NAME_LENGTH, MAX_TARGETS } from './limits';
@@ -57,7 +58,8 @@ export function parseTargetFile(text: string | Buffer, file: string, group: Targ
     }
     for (const item of items) {
       const target = readHost(r, item, fileLabels, group, names);
-      if (target) targets.push({ target, at: at(item) });
+      // Frozen here, once: composing a running config of many files then freezes only its list.
+      if (target) targets.push(Object.freeze({ target: deepFreeze(target), at: at(item) }));
     }
   }
   if (r.failed || !entries) throw new ConfigError(r.issues, { omitted: r.omitted });
