@@ -24,7 +24,7 @@ export async function filesMatching(pattern: string): Promise<string[]> {
 }
 
 /** A regular expression of a glob over one path segment. */
-export function globRegExp(glob: string): RegExp {
+function globRegExp(glob: string): RegExp {
   let source = '';
   for (let at = 0; at < glob.length; at++) {
     const character = glob[at]!;

@@ -17,6 +17,7 @@ import {
   type TargetFileContent,
   type TargetGroupConfig,
 } from '../config';
+import { ExporterError } from '../errors';
 import type { Logger } from '../logging';
 import type { MetricStore, ObservedBinding } from '../metrics';
 import { type Clock, systemClock } from '../scheduler';
@@ -25,7 +26,7 @@ import { filesMatching } from './file-pattern';
 import { observeTargetFiles, type TargetFileStatus } from './target-file-metrics';
 
 /** How often the files are checked when no change event came: a change applies within this and the read. */
-export const DEFAULT_TARGET_FILE_POLL_MS = 2_000;
+const DEFAULT_TARGET_FILE_POLL_MS = 2_000;
 /** Events of one write (truncate, write, rename) are gathered into one read. */
 const EVENT_SETTLE_MS = 50;
 
@@ -177,7 +178,7 @@ class TargetFileAgent implements Agent {
   }
 
   private running(): Agent {
-    if (!this.inner) throw new Error('the agent has not started');
+    if (!this.inner) throw new ExporterError('ERR_INTERNAL', 'the agent has not started');
     return this.inner;
   }
 

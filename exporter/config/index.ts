@@ -55,7 +55,7 @@ export type { Shard } from './shard';
 export { jumpHash, selectShard, shardOf } from './shard';
 export type { AllAddressesConfig, TargetGroupConfig, TargetSettings } from './types';
 export type { FileTarget } from './target-file';
-export { parseTargetFile, targetFileError } from './target-file';
+export { parseTargetFile } from './target-file';
 export type { ComposedFile, Composition, TargetFileContent } from './compose-targets';
 export { composeTargets } from './compose-targets';
 export { MAX_TARGET_ADDRESSES, MAX_TARGET_FILE_BYTES, MAX_TARGET_FILES } from './limits';

@@ -4,7 +4,6 @@ import { hostProblem } from './host';
 import { labelNameProblem } from './labels';
 import { MAX_TARGET_NAME_LENGTH, MAX_TARGETS } from './limits';
 import { ConfigError } from './issue';
-import { displayPath, ROOT_PATH } from './key-path';
 import { openConfigDocument } from './open-document';
 import { type Field, isNull, quote, type Reader } from './reader';
 import { readString } from './scalars';
@@ -126,9 +125,4 @@ function readFileLabels(
     else if (text !== '') labels.push([name, text]);
   }
   return failed ? undefined : Object.fromEntries(labels);
-}
-
-/** An issue of a whole target file, e.g. one that cannot be read: `FILE:1:1: (root): message`. */
-export function targetFileError(file: string, message: string): ConfigError {
-  return new ConfigError([{ file, line: 1, column: 1, path: displayPath(ROOT_PATH), message }]);
 }

@@ -137,7 +137,7 @@ function readExcluded(r: Reader, field: Field, env: Environment): string[] | und
 }
 
 /** An IP address as the resolver writes it (IPv6 compressed, lower case), or undefined. */
-export function canonicalAddress(text: string): string | undefined {
+function canonicalAddress(text: string): string | undefined {
   const family = isIP(text);
   if (family === 4) return text;
   if (family === 6) return new URL(`http://[${text}]/`).hostname.slice(1, -1);
