@@ -10,14 +10,14 @@ import {
   formatPublicIssues,
   MAX_TARGET_FILE_BYTES,
   MAX_TARGET_FILES,
-  parseTargetFile,
+  parseTargetFileOffThread,
   readConfigFile,
   readProblem,
   type Config,
   type TargetFileContent,
   type TargetGroupConfig,
 } from '../config';
-import { ExporterError } from '../errors';
+import { errorCode, ExporterError } from '../errors';
 import type { Logger } from '../logging';
 import type { MetricStore, ObservedBinding } from '../metrics';
 import { type Clock, systemClock } from '../scheduler';
@@ -46,6 +46,8 @@ export interface TargetFilesOptions {
   readonly pollIntervalMs?: number;
   /** Unix seconds; default Date.now() / 1000. */
   readonly now?: () => number;
+  /** How a file's bytes become targets; default parseTargetFileOffThread (a worker for large files). */
+  readonly parse?: (bytes: Buffer, file: string, group: TargetGroupConfig) => Promise<FileTarget[]>;
 }
 
 interface FileState {
@@ -154,10 +156,10 @@ class TargetFileAgent implements Agent {
     const run = this.queue.then(async () => {
       this.queued = false;
       if (this.closed) return;
-      // Nothing read anew, no file come or gone: nothing to compose, diff or apply (the poll's usual case).
-      const { config: composed, changed } = await this.compose(false);
-      if (!changed) return;
       try {
+        // Nothing read anew, no file come or gone: nothing to compose, diff or apply (the poll's usual case).
+        const { config: composed, changed } = await this.compose(false);
+        if (!changed) return;
         const summary = await this.running().reload(composed);
         this.options.logger.info('target files applied', {
           added: summary.added.length,
@@ -166,7 +168,9 @@ class TargetFileAgent implements Agent {
           unchanged: summary.unchanged,
         });
       } catch (error) {
-        // The agent refused the whole (ERR_CAPACITY, say): it runs what it ran; the next change retries.
+        // The agent refused the whole (ERR_CAPACITY, say), or a directory could not be listed: it
+        // runs what it ran; the next change or poll retries. Never a rejection: the poll and the
+        // watch drop this promise.
         this.options.logger.error('target files could not be applied, keeping the running targets', {
           code: 'ERR_TARGET_FILE',
           err: error as Error,
@@ -265,11 +269,21 @@ class TargetFileAgent implements Agent {
     if (!force && digest === state.digest) return undefined;
     state.digest = digest;
     try {
-      return parseTargetFile(bytes, state.file, group);
+      return await (this.options.parse ?? parseTargetFileOffThread)(bytes, state.file, group);
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
       state.success = false;
-      this.rejected(state, formatPublicIssues(error), state.lastGood?.length ?? 0);
+      if (error instanceof ConfigError) {
+        this.rejected(state, formatPublicIssues(error), state.lastGood?.length ?? 0);
+        return undefined;
+      }
+      // Not the file's content (a worker that could not start): read it again at the next poll.
+      state.digest = undefined;
+      state.stamp = undefined;
+      this.rejected(
+        state,
+        `${state.file}:1:1: (root): cannot parse now: ${errorCode(error)}`,
+        state.lastGood?.length ?? 0,
+      );
       return undefined;
     }
   }

@@ -59,3 +59,4 @@ export { parseTargetFile } from './target-file';
 export type { ComposedFile, Composition, TargetFileContent } from './compose-targets';
 export { composeTargets } from './compose-targets';
 export { MAX_TARGET_ADDRESSES, MAX_TARGET_FILE_BYTES, MAX_TARGET_FILES } from './limits';
+export { parseTargetFileOffThread } from './parse-off-thread';

@@ -9,6 +9,7 @@ import {
   DEFAULT_PING,
   parseConfig,
   parseTargetFile,
+  parseTargetFileOffThread,
   type Config,
   type TargetGroupConfig,
 } from '../../../exporter/config';
@@ -172,6 +173,45 @@ describe('parseTargetFile', () => {
       () => parseTargetFile('[{targets: ["2001:db8::1"], labels: {instance: a}}]', 'v6.json', group()),
       /v6\.json:1:13: \[0\]\.targets\[0\]: family ipv4 needs an IPv4 host, but host 2001:db8::1 is an IPv6 address/,
     );
+  });
+});
+
+describe('parseTargetFileOffThread', () => {
+  const big = JSON.stringify(
+    Array.from({ length: 2000 }, (_, i) => ({
+      targets: [`10.9.${i >> 8}.${i & 255}`],
+      labels: { instance: `d${i}`, site: `s${i % 7}` },
+    })),
+  );
+
+  it('parses a large file on a worker: the same targets as on the calling thread, deep-frozen', async () => {
+    assert.ok(big.length > 64 * 1024);
+    const bytes = Buffer.from(big);
+    const off = await parseTargetFileOffThread(bytes, 'big.json', group());
+    assert.deepEqual(off, parseTargetFile(bytes, 'big.json', group()));
+    assert.ok(Object.isFrozen(off[0]) && Object.isFrozen(off[0]!.target.labels));
+    assert.equal(bytes.toString(), big, "the caller's buffer is left whole");
+  });
+
+  it('rejects a large broken file with the ConfigError the calling thread would throw', async () => {
+    const broken = Buffer.from(big.replace('"10.9.0.5"', '"10.9.0.500"'));
+    const sync = (() => {
+      try {
+        parseTargetFile(broken, 'big.json', group());
+      } catch (error) {
+        return error as ConfigError;
+      }
+      return assert.fail('expected a ConfigError');
+    })();
+    await assert.rejects(parseTargetFileOffThread(broken, 'big.json', group()), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, sync.message);
+      assert.match(
+        error.message,
+        /^big\.json:1:\d+: \[5\]\.targets\[0\]: host "10\.9\.0\.500" is not a valid IPv4 address$/,
+      );
+      return true;
+    });
   });
 });
 
