@@ -27,6 +27,8 @@ import { observeTargetFiles, type TargetFileStatus } from './target-file-metrics
 
 /** How often the files are checked when no change event came: a change applies within this and the read. */
 const DEFAULT_TARGET_FILE_POLL_MS = 2_000;
+/** Files read (and parsed, large ones on workers) at a time: a start or reload of many files uses both cores, not more. */
+const PARALLEL_READS = 2;
 /** Events of one write (truncate, write, rename) are gathered into one read. */
 const EVENT_SETTLE_MS = 50;
 
@@ -200,6 +202,7 @@ class TargetFileAgent implements Agent {
       this.files.delete(file);
       changed = true;
     }
+    const reads: Array<() => Promise<void>> = [];
     const contents: TargetFileContent[] = [];
     for (const [file, group] of listed) {
       let state = this.files.get(file);
@@ -220,10 +223,16 @@ class TargetFileAgent implements Agent {
       }
       const groupChanged = state.group !== group;
       state.group = group;
-      const fresh = await this.read(state, groups[group]!, force || groupChanged);
-      if (fresh) changed = true;
-      contents.push({ file, ...(fresh && { fresh }), ...(state.lastGood && { lastGood: state.lastGood }) });
+      const at = contents.length;
+      contents.push({ file });
+      const read = state;
+      reads.push(async () => {
+        const fresh = await this.read(read, groups[group]!, force || groupChanged);
+        if (fresh) changed = true;
+        contents[at] = { file, ...(fresh && { fresh }), ...(read.lastGood && { lastGood: read.lastGood }) };
+      });
     }
+    await inParallel(reads, PARALLEL_READS);
     const { config, files } = composeTargets(this.base, contents);
     for (const composed of files) {
       const state = this.files.get(composed.file)!;
@@ -370,4 +379,13 @@ class TargetFileAgent implements Agent {
       void this.refresh().finally(() => this.schedulePoll());
     }, this.options.pollIntervalMs ?? DEFAULT_TARGET_FILE_POLL_MS);
   }
+}
+
+/** Runs the tasks, at most `limit` at a time. */
+async function inParallel(tasks: ReadonlyArray<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
 }
