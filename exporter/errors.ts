@@ -34,6 +34,8 @@ export const EXPORTER_ERROR_CODES = [
   /** An invariant of the code does not hold: a bug, never bad input. */
   'ERR_INTERNAL',
   // Codes of log lines only (no error object carries them).
+  /** A target file of a target group cannot be read, is invalid, or clashes: its last good content stays. */
+  'ERR_TARGET_FILE',
   'ERR_HTTP_CONNECTION_LIMIT',
   'ERR_HTTP_IDLE_TIMEOUT',
   'ERR_HTTP_CLOSE_TIMEOUT',

@@ -13,9 +13,11 @@ set -euo pipefail
 # libcap2-bin: setcap/capsh for the image tests; curl, openssl: the TLS tests of --web.config.file;
 # golang-go + sprig + ghodss-yaml: test/tools/helmrender (the Helm chart tests' renderer);
 # systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials);
-# yamllint: the Helm chart's values.yaml and Chart.yaml under chart-testing's lint rules (ct lint).
+# yamllint: the Helm chart's values.yaml and Chart.yaml under chart-testing's lint rules (ct lint);
+# dnsmasq-base: the real DNS server of the lab (test/lab/dns-server.ts) whose records the addresses: all
+# and mesh tests add and remove while the exporter runs.
 packages=(python3 make g++ nftables iproute2 iputils-ping traceroute tcpdump prometheus libcap2-bin curl openssl
-  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux yamllint)
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux yamllint dnsmasq-base)
 
 missing=()
 for p in "${packages[@]}"; do

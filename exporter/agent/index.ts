@@ -4,3 +4,7 @@ export type { ConfigReloaderOptions, ReloadOutcome, ReloadTrigger } from './conf
 export { ConfigReloader } from './config-reloader';
 export type { IdentifierCounts } from './capacity';
 export { checkIdentifierCapacity, ICMP_IDENTIFIERS_PER_FAMILY } from './capacity';
+export type { TargetFilesOptions } from './target-files';
+export { startWithTargetFiles } from './target-files';
+export type { TargetFilesCheck } from './check-target-files';
+export { checkTargetFiles } from './check-target-files';

@@ -1,5 +1,12 @@
 import { hostname } from 'node:os';
-import { checkIdentifierCapacity, ConfigReloader, ICMP_IDENTIFIERS_PER_FAMILY, startAgent } from '../agent';
+import {
+  checkIdentifierCapacity,
+  checkTargetFiles,
+  ConfigReloader,
+  ICMP_IDENTIFIERS_PER_FAMILY,
+  startAgent,
+  startWithTargetFiles,
+} from '../agent';
 import {
   ConfigError,
   formatIssues,
@@ -286,8 +293,20 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     return 1;
   }
   if (flags.check) {
-    if (!(await reportWebConfig(flags, io))) return 1;
-    io.out(`${file}: valid, ${config.targets.length} target(s)`);
+    // Both files are checked before the verdict, so that one run reports every problem.
+    const webValid = await reportWebConfig(flags, io);
+    if (!config.targetGroups) {
+      if (!webValid) return 1;
+      io.out(`${file}: valid, ${config.targets.length} target(s)`);
+      return 0;
+    }
+    const checked = await checkTargetFiles(config);
+    if (checked.problems.length > 0) {
+      io.err(checked.problems.join('\n'));
+      return 1;
+    }
+    if (!webValid) return 1;
+    io.out(`${file}: valid, ${checked.targets} target(s), ${checked.files} target file(s)`);
     return 0;
   }
 
@@ -377,13 +396,22 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     teardown.defer('HTTP server', () => web.close());
     observeHttpConnections(meter, pipeline.store, () => web.connectionStats());
   }
-  const agent = await startAgent({
-    config: select(config),
-    meterProvider: pipeline.meterProvider,
-    store: pipeline.store,
+  // The config's targets and those of its target groups' files, kept in step with the files.
+  const agent = await startWithTargetFiles({
+    config,
+    finish: select,
     logger,
-    // After the switch no raw socket could be opened again: open them all now, keep them open.
-    pinSockets: flags.account !== undefined,
+    meter,
+    store: pipeline.store,
+    startAgent: (composed) =>
+      startAgent({
+        config: composed,
+        meterProvider: pipeline.meterProvider,
+        store: pipeline.store,
+        logger,
+        // After the switch no raw socket could be opened again: open them all now, keep them open.
+        pinSockets: flags.account !== undefined,
+      }),
   });
   teardown.defer('agent', () => agent.close());
   // On the way down, before the agent drops its series: the server stops taking scrapes, then the
@@ -414,7 +442,8 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
       logger,
     );
   }
-  const running = new ConfigReloader({ file, agent, logger, load: (f) => load(f).then(select) });
+  // Sharding is the target files' `finish`: it selects among the files' targets too.
+  const running = new ConfigReloader({ file, agent, logger, load });
   reloader = running;
   teardown.defer('config reloads', () => running.close());
   // reload() never rejects: each failure is an outcome, logged and counted by the reloader.

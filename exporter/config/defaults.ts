@@ -52,6 +52,9 @@ export const DEFAULT_DNS: DnsConfig = Object.freeze({
 
 export const DEFAULT_FAMILY: TargetFamily = 'auto';
 
+/** `max_addresses` of a target with `addresses: all`. */
+export const DEFAULT_MAX_ADDRESSES = 64;
+
 /** 100 µs doubling up to 6.5536 s: 0.0001 * 2^k for k = 0..16. */
 export const DEFAULT_HISTOGRAM_BUCKETS: readonly number[] = Object.freeze(
   Array.from({ length: 17 }, (_, k) => 0.0001 * 2 ** k),
@@ -71,7 +74,8 @@ const MIN_CARDINALITY_LIMIT = 2000;
  *
  *   max(2000, 100 + Σ targets addresses × (5 [ping] + 5 × knock ports + (5 + max_hops × max_hop_addresses) [trace]))
  *
- * where a `dual` target probes two addresses, every other one. The limit holds per metric; summing
+ * where a `dual` target probes two addresses, one with `addresses: all` its max_addresses, every
+ * other one. The limit holds per metric; summing
  * over the probes bounds metrics shared by them too. A trace's netdiag_trace_hop_rtt_seconds has a
  * series per hop and hop_address: at most max_hops × max_hop_addresses per address, as the
  * hop_address values of a target are capped at max_hop_addresses.
@@ -79,7 +83,7 @@ const MIN_CARDINALITY_LIMIT = 2000;
 export function defaultCardinalityLimit(targets: readonly TargetConfig[]): number {
   let series = SERIES_HEADROOM;
   for (const target of targets) {
-    const addresses = target.family === 'dual' ? 2 : 1;
+    const addresses = target.allAddresses?.max ?? (target.family === 'dual' ? 2 : 1);
     series += addresses * seriesPerAddress(target);
   }
   return Math.max(MIN_CARDINALITY_LIMIT, series);

@@ -18,9 +18,9 @@ const RESERVED_LABEL_NAMES: readonly string[] = [
   'job',
 ];
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function labelNameProblem(name: string): string | undefined {
+export function labelNameProblem(name: string): string | undefined {
   if (!LABEL_NAME.test(name)) return `label name ${quote(name)} must match ${LABEL_NAME.source}`;
   if (name.startsWith('__'))
     return `label name ${quote(name)} is reserved: names starting with __ are internal`;

@@ -61,3 +61,15 @@ export const MAX_REPORTED_ISSUES = 100;
 
 /** Key paths longer than this are cut in reload replies and logs. */
 export const MAX_ISSUE_PATH_CHARS = 200;
+
+/** `max_addresses` of a target with `addresses: all`: series per address multiply by it. */
+export const MAX_TARGET_ADDRESSES = 1024;
+
+/** Patterns of one target group's `files`. */
+export const MAX_TARGET_GROUP_FILES = 100;
+
+/** Files the patterns of every group match together; those past the limit are reported and left unread. */
+export const MAX_TARGET_FILES = 1000;
+
+/** A target file larger than this is an error of that file (its last good content stays). */
+export const MAX_TARGET_FILE_BYTES = MAX_CONFIG_BYTES;

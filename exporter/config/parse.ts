@@ -2,6 +2,8 @@ import { readBind } from './bind';
 import { readHistogramBuckets } from './buckets';
 import { DEFAULT_HISTOGRAM_BUCKETS, defaultCardinalityLimit } from './defaults';
 import { readDns } from './dns';
+import type { Environment } from './env-string';
+import { readGlobalLabels } from './global-labels';
 import { deepFreeze } from './freeze';
 import { ConfigError } from './issue';
 import { readOtlp } from './otlp';
@@ -11,6 +13,7 @@ import { openConfigDocument } from './open-document';
 import { isNull, present, type Reader } from './reader';
 import { readInteger } from './scalars';
 import { readTargets } from './target';
+import { readTargetGroups } from './target-group';
 import type { Config } from './types';
 
 const ROOT_KEYS = [
@@ -19,7 +22,9 @@ const ROOT_KEYS = [
   'histogram_buckets',
   'cardinality_limit',
   'dns',
+  'labels',
   'targets',
+  'target_groups',
   'otlp',
 ] as const;
 
@@ -27,14 +32,19 @@ const ROOT_KEYS = [
  * Parses and validates a config: built-in defaults, then `defaults`, then each target's own keys.
  * Throws a ConfigError listing every problem found. `file` is only used in messages.
  */
-export function parseConfig(text: string | Buffer, file: string): Config {
+export function parseConfig(text: string | Buffer, file: string, options: ParseConfigOptions = {}): Config {
   const { r } = openConfigDocument(text, file);
-  const config = readConfig(r, file);
+  const config = readConfig(r, file, options.env ?? process.env);
   if (!config || r.failed) throw new ConfigError(r.issues, { omitted: r.omitted });
   return deepFreeze(config);
 }
 
-function readConfig(r: Reader, file: string): Config | undefined {
+export interface ParseConfigOptions {
+  /** What `${NAME}` references read (top-level labels, exclude_addresses, selection_key); default process.env. */
+  env?: Environment;
+}
+
+function readConfig(r: Reader, file: string, env: Environment): Config | undefined {
   const root = r.root();
   if (!root || isNull(root)) {
     r.report({ offset: 0, path: ROOT_PATH }, 'empty config');
@@ -47,14 +57,28 @@ function readConfig(r: Reader, file: string): Config | undefined {
   const bucketsField = present(entries.get('histogram_buckets'));
   const histogramBuckets = bucketsField ? readHistogramBuckets(r, bucketsField) : DEFAULT_HISTOGRAM_BUCKETS;
   const dns = readDns(r, present(entries.get('dns')));
-  const targets = readTargets(r, present(entries.get('targets')), defaults);
+  const labelsField = present(entries.get('labels'));
+  const labels = labelsField ? readGlobalLabels(r, labelsField, env) : {};
+  const context = { defaults, labels: labels ?? {}, env };
+  const targets = readTargets(r, present(entries.get('targets')), context);
+  const groups = readTargetGroups(r, present(entries.get('target_groups')), context);
   const limitField = present(entries.get('cardinality_limit'));
   const cardinalityLimit = limitField
     ? readInteger(r, limitField, 1, Number.MAX_SAFE_INTEGER)
     : targets && defaultCardinalityLimit(targets);
   const otlpEntry = entries.get('otlp');
   const otlp = otlpEntry && readOtlp(r, otlpEntry.value);
-  if (!histogramBuckets || !dns || !targets || cardinalityLimit === undefined) return undefined;
+  if (!histogramBuckets || !dns || !targets || !labels || !groups || cardinalityLimit === undefined)
+    return undefined;
   if (otlpEntry && !otlp) return undefined;
-  return { file, bind, histogramBuckets, cardinalityLimit, dns, targets, ...(otlp && { otlp }) };
+  return {
+    file,
+    bind,
+    histogramBuckets,
+    cardinalityLimit,
+    dns,
+    targets,
+    ...(groups.length > 0 && { targetGroups: groups }),
+    ...(otlp && { otlp }),
+  };
 }

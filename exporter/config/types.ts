@@ -54,12 +54,58 @@ export type TargetFamily = 'auto' | 'ipv4' | 'ipv6' | 'dual';
 
 export const TARGET_FAMILIES: readonly TargetFamily[] = ['auto', 'ipv4', 'ipv6', 'dual'];
 
+/**
+ * `addresses: all`: every address of the host within its family is probed, each with its own
+ * series (the `address` label), instead of the first one only.
+ */
+export interface AllAddressesConfig {
+  /** YAML max_addresses, 1..MAX_TARGET_ADDRESSES, default DEFAULT_MAX_ADDRESSES. */
+  readonly max: number;
+  /** YAML exclude_addresses: never probed (a mesh pod's own address), canonical IP text. */
+  readonly exclude: readonly string[];
+  /**
+   * YAML selection_key, default the target's name: with more addresses than `max`, the `max` that
+   * follow this key's point on a hash ring of the addresses are kept. Exporters keyed by their own
+   * address (a mesh pod's) then each probe the next `max` peers on the ring, and every address is
+   * probed by exactly `max` of them (exporter/resolver/select-addresses.ts).
+   */
+  readonly selectionKey?: string;
+}
+
+/** A target's keys other than its name and host: what a target group gives each of its targets. */
+export interface TargetSettings {
+  readonly family: TargetFamily;
+  /** Static labels on every series of this target. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Present with `addresses: all`; absent means `first`. */
+  readonly allAddresses?: AllAddressesConfig;
+  readonly ping?: PingProbeConfig;
+  readonly knock?: readonly KnockProbeConfig[];
+  readonly trace?: TraceProbeConfig;
+}
+
+/**
+ * `target_groups[]`: targets read from Prometheus file_sd files, each host one target with the
+ * group's settings (exporter/agent/target-files.ts watches the files).
+ */
+export interface TargetGroupConfig {
+  /** Absolute glob patterns (relative ones are resolved against the config file's directory); a pattern only in the last path segment. */
+  readonly files: readonly string[];
+  /** YAML name_label: the label whose value names a target; unset, the host names it. */
+  readonly nameLabel?: string;
+  readonly settings: TargetSettings;
+  /** Where the group is written, `FILE:LINE:COL`, for messages. */
+  readonly at: string;
+}
+
 export interface TargetConfig {
   /** Unique; the value of the `target` label. */
   readonly name: string;
   /** An IP literal or a DNS name. */
   readonly host: string;
   readonly family: TargetFamily;
+  /** Present with `addresses: all`; absent means `first` (the first address of the family). */
+  readonly allAddresses?: AllAddressesConfig;
   /** Static labels on every series of this target. */
   readonly labels: Readonly<Record<string, string>>;
   /** Present when the ping probe is enabled. */
@@ -115,6 +161,8 @@ export interface Config {
   readonly cardinalityLimit: number;
   readonly dns: DnsConfig;
   readonly targets: readonly TargetConfig[];
+  /** Present when the file has target groups: their targets join `targets` as their files are read. */
+  readonly targetGroups?: readonly TargetGroupConfig[];
   /** Present when the file has an `otlp` key: push metrics over OTLP/HTTP. */
   readonly otlp?: OtlpConfig;
 }

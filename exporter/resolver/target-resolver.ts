@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { DnsConfig, TargetConfig } from '../config';
 import type { Clock } from '../scheduler';
 import { ExporterError } from '../errors';
+import { selectAll } from './select-addresses';
 
 export interface ResolvedAddress {
   address: string;
@@ -25,7 +26,8 @@ export interface TargetResolverEvents {
 export class TargetResolver {
   private timer: unknown;
   private failures = 0;
-  private current = '';
+  /** The addresses published last, joined; undefined before the first publication. */
+  private current: string | undefined;
   private stopped = false;
 
   constructor(
@@ -53,9 +55,10 @@ export class TargetResolver {
   private async resolve(): Promise<void> {
     let delay: number;
     try {
-      const addresses = select(await this.lookup(this.target.host), this.target);
+      const answer = await this.lookup(this.target.host);
+      const addresses = select(answer, this.target);
       if (this.stopped) return;
-      if (addresses.length === 0)
+      if (addresses.length === 0 && !onlyExcluded(answer, this.target))
         throw new ExporterError(
           'ERR_RESOLVE',
           `no ${familyWanted(this.target)} address for ${this.target.host}`,
@@ -79,11 +82,15 @@ export class TargetResolver {
   }
 }
 
-/** The addresses a target's family asks for, out of everything the host resolved to. */
+/**
+ * The addresses a target's family asks for, out of everything the host resolved to: the first of
+ * the family (both for `dual`), or with `addresses: all` every one of it (select-addresses.ts).
+ */
 export function select(
   all: ReadonlyArray<{ address: string; family: number }>,
   target: TargetConfig,
 ): ResolvedAddress[] {
+  if (target.allAddresses) return selectAll(all, target, target.allAddresses);
   const first4 = all.find((a) => a.family === 4);
   const first6 = all.find((a) => a.family === 6);
   const as = (a: { address: string; family: number } | undefined): ResolvedAddress[] =>
@@ -98,6 +105,19 @@ export function select(
     default:
       return as(first4 ?? first6);
   }
+}
+
+/**
+ * With `addresses: all`, whether the answer has addresses of the family that are all excluded (a
+ * mesh of one pod, its own address): no failure, but nothing to probe, and the peers that left stop.
+ */
+function onlyExcluded(
+  answer: ReadonlyArray<{ address: string; family: number }>,
+  target: TargetConfig,
+): boolean {
+  const all = target.allAddresses;
+  if (!all || all.exclude.length === 0) return false;
+  return select(answer, { ...target, allAddresses: { ...all, exclude: [] } }).length > 0;
 }
 
 function familyWanted(target: TargetConfig): string {

@@ -75,6 +75,9 @@ describe('the Grafana dashboard: every query answers with data from a real Prome
     exporter = await startExporter(
       client,
       `
+# The mesh matrix (the dashboard's last row) reads series with a source node.
+labels:
+  source_node: dbclient
 defaults:
   ping: { interval: 200ms, timeout: 200ms, window: 10s }
   knock: { interval: 500ms, timeout: 300ms, window: 10s }

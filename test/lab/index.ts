@@ -32,6 +32,8 @@ export type { Netns, SpawnOpts } from './netns';
 export type { Hook } from './nft';
 export { requireTools, which } from './tools';
 export { listNamespaces, sweepStaleNamespaces } from './cleanup';
+export type { DnsRecords, DnsServer } from './dns-server';
+export { startDnsServer } from './dns-server';
 
 export interface LinkEnd {
   ns: Netns;

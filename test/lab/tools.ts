@@ -17,6 +17,7 @@ const APT_PACKAGE: Readonly<Record<string, string>> = {
   nc: 'netcat-openbsd',
   socat: 'socat',
   curl: 'curl',
+  dnsmasq: 'dnsmasq-base',
 };
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -120,6 +120,47 @@ describe('netdiag-exporter --config.check', () => {
       assert.equal(valid.code, 0, valid.stderr);
       assert.match(valid.stdout, /web\.yml: valid web config/);
       assert.match(valid.stdout, /config\.example\.yaml: valid, 3 target\(s\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the files of target_groups too: their errors located, duplicates across them and the list named', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-check-'));
+    const file = path.join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      [
+        'targets: [{ name: gw, host: 10.0.0.1, ping: {} }]',
+        'target_groups:',
+        '  - files: [sd/*.json]',
+        '    ping: {}',
+        '',
+      ].join('\n'),
+    );
+    const sd = path.join(dir, 'sd');
+    mkdirSync(sd);
+    writeFileSync(path.join(sd, 'a.json'), '[{"targets": ["10.0.0.2", "10.0.0.3"]}]');
+    try {
+      const good = await cli(['--config.check', `--config.file=${file}`]);
+      assert.equal(good.code, 0, good.stderr);
+      assert.equal(good.stdout, `${file}: valid, 3 target(s), 1 target file(s)\n`);
+      writeFileSync(path.join(sd, 'b.json'), '[{"targets": ["10.0.0.2"]},\n {"targets": ["10.0.0.300"]}]');
+      writeFileSync(path.join(sd, 'c.json'), '[{"targets": ["10.0.0.4"], "labels": {"job": "x"}}]');
+      const bad = await cli(['--config.check', `--config.file=${file}`]);
+      assert.equal(bad.code, 1);
+      assert.deepEqual(bad.stderr.trim().split('\n'), [
+        `${sd}/b.json:2:15: [1].targets[0]: host "10.0.0.300" is not a valid IPv4 address`,
+        `${sd}/c.json:1:39: [0].labels.job: label name "job" is reserved: the exporter sets it`,
+      ]);
+      writeFileSync(path.join(sd, 'b.json'), '[{"targets": ["10.0.0.3"]}]');
+      writeFileSync(path.join(sd, 'c.json'), '[{"targets": ["gw"]}]');
+      const clash = await cli(['--config.check', `--config.file=${file}`]);
+      assert.equal(clash.code, 1);
+      assert.deepEqual(clash.stderr.trim().split('\n'), [
+        `${sd}/b.json:1:15: duplicate target name "10.0.0.3" (first at ${sd}/a.json:1:27)`,
+        `${sd}/c.json:1:15: duplicate target name "gw" (first at ${file}: targets[0])`,
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

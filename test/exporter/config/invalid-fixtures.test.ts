@@ -8,6 +8,37 @@ import { fixturePath, fixturesDir } from './fixture-paths';
 
 /** Fixture name -> the exact lines of the error, FILE standing for the fixture's path. */
 const EXPECTED: Record<string, string[]> = {
+  addresses: [
+    'FILE:4:16: targets[0].addresses: unknown addresses "some"; expected one of: first, all',
+    'FILE:9:20: targets[1].max_addresses: must be an integer from 1 to 1024, got 0',
+    'FILE:10:36: targets[1].exclude_addresses[1]: exclude_addresses takes IP addresses, got "peers.example"',
+    'FILE:14:20: targets[2].max_addresses: max_addresses applies to `addresses: all` only: add that, or remove max_addresses',
+    'FILE:15:20: targets[2].selection_key: selection_key applies to `addresses: all` only: add that, or remove selection_key',
+  ],
+  'env-reference': [
+    'FILE:2:16: labels.source_node: environment variable NETDIAG_TEST_VARIABLE_NEVER_SET is not set (referenced as ${NETDIAG_TEST_VARIABLE_NEVER_SET})',
+    'FILE:3:11: labels.region: "${not a name}" is not a variable reference: write ${NAME}, NAME a variable name',
+    'FILE:4:3: labels.target: label name "target" is reserved: the exporter sets it',
+    'FILE:9:25: targets[0].exclude_addresses[0]: environment variable NETDIAG_TEST_VARIABLE_NEVER_SET is not set (referenced as ${NETDIAG_TEST_VARIABLE_NEVER_SET})',
+  ],
+  'group-files': [
+    'FILE:2:5: target_groups[0]: missing required key "files"',
+    'FILE:3:12: target_groups[1].files: must list at least one file or pattern',
+    'FILE:5:13: target_groups[2].files[0]: "inventory/*/hosts.json": patterns may only be used in the last path segment, as in Prometheus\' file_sd',
+    'FILE:5:39: target_groups[2].files[1]: "inventory/hosts.txt" must end in .json, .yml, .yaml, as in Prometheus\' file_sd',
+    'FILE:5:62: target_groups[2].files[2]: a file pattern must not be empty',
+    'FILE:5:66: target_groups[2].files[3]: expected a string, got the number 7',
+    'FILE:7:12: target_groups[3].files: expected a sequence, got the string "inventory.json"',
+  ],
+  'group-name-label': [
+    'FILE:3:17: target_groups[0].name_label: name_label "__meta_netbox_name" must be a label name (^[a-zA-Z_][a-zA-Z0-9_]*$) not starting with __',
+    'FILE:6:17: target_groups[1].name_label: name_label "device-name" must be a label name (^[a-zA-Z_][a-zA-Z0-9_]*$) not starting with __',
+    'FILE:8:5: target_groups[2]: target enables no probe: add `ping: {}`, `knock: { port: N }` or `trace: {}`',
+    'FILE:10:5: target_groups[2].pnig: unknown key "pnig"; allowed keys: files, name_label, family, labels, addresses, max_addresses, exclude_addresses, selection_key, ping, knock, trace',
+  ],
+  'group-no-probe': [
+    'FILE:2:5: target_groups[0]: target enables no probe: add `ping: {}`, `knock: { port: N }` or `trace: {}`',
+  ],
   'alias-bomb': [
     'FILE:8:14: targets[0].labels.b[0]: aliases expand too much: the limit is 100 copies of an anchor, nested copies multiplied',
   ],
@@ -139,7 +170,7 @@ const EXPECTED: Record<string, string[]> = {
     '… and 5 more errors',
   ],
   'long-key': [
-    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, targets, otlp`,
+    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp`,
   ],
   'multiple-documents': ['FILE:2:1: (root): invalid YAML: the config must be a single YAML document'],
   'no-probe': [
@@ -174,7 +205,7 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:3:12: defaults.trace.hops: unknown key "hops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, probes, max_silent_hops, max_hop_addresses',
     'FILE:7:25: targets[0].knock[0].count: unknown key "count"; allowed keys: port, interval, timeout, window',
     'FILE:8:29: targets[0].trace.maxHops: unknown key "maxHops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, probes, max_silent_hops, max_hop_addresses',
-    'FILE:9:5: targets[0].tarce: unknown key "tarce"; allowed keys: name, host, family, labels, ping, knock, trace',
+    'FILE:9:5: targets[0].tarce: unknown key "tarce"; allowed keys: name, host, family, labels, addresses, max_addresses, exclude_addresses, selection_key, ping, knock, trace',
   ],
   'root-not-mapping': ['FILE:1:1: (root): expected a mapping, got a sequence'],
   'size-out-of-range': [
@@ -230,12 +261,12 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'unknown-alias': ['FILE:4:11: targets[0].ping: alias *fast refers to no anchor &fast before it'],
   'unknown-keys': [
-    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, targets, otlp',
+    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp',
     'FILE:4:11: defaults.ping.intervall: unknown key "intervall"; allowed keys: interval, timeout, size, window',
     'FILE:5:3: defaults.tcp: unknown key "tcp"; allowed keys: ping, knock, trace',
     'FILE:6:27: bind.address: unknown key "address"; allowed keys: ipv4, ipv6, interface',
     'FILE:7:8: dns.ttl: unknown key "ttl"; allowed keys: refresh, retry_min, retry_max',
-    'FILE:11:5: targets[0].pnig: unknown key "pnig"; allowed keys: name, host, family, labels, ping, knock, trace',
+    'FILE:11:5: targets[0].pnig: unknown key "pnig"; allowed keys: name, host, family, labels, addresses, max_addresses, exclude_addresses, selection_key, ping, knock, trace',
     'FILE:12:27: targets[0].ping.count: unknown key "count"; allowed keys: interval, timeout, size, window',
   ],
   'unknown-tag': ['FILE:3:11: (root): invalid YAML: Unresolved tag: !ip'],

@@ -68,6 +68,31 @@ describe('TargetResolver', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('with addresses: all, an answer of only excluded addresses stops the others, and is no failure', async () => {
+    const clock = new FakeClock();
+    const published: string[][] = [];
+    let answer = [
+      { address: '192.0.2.1', family: 4 },
+      { address: '192.0.2.2', family: 4 },
+    ];
+    const resolver = new TargetResolver(
+      { ...target('mesh.example'), allAddresses: { max: 64, exclude: ['192.0.2.1'] } },
+      DNS,
+      async () => answer,
+      clock,
+      {
+        onAddresses: (a) => published.push(a.map((x) => x.address)),
+        onFailure: () => assert.fail('no failure'),
+      },
+    );
+    resolver.start();
+    await clock.advance(0);
+    answer = [{ address: '192.0.2.1', family: 4 }];
+    await clock.advance(300_000);
+    assert.deepEqual(published, [['192.0.2.2'], []]);
+    resolver.stop();
+  });
+
   it('fails with ERR_RESOLVE, the message unchanged, when no address is of the wanted family', async () => {
     const clock = new FakeClock();
     const failures: Error[] = [];
