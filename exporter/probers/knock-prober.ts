@@ -4,6 +4,7 @@ import type { ExporterMetrics } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
 import { ExporterError } from '../errors';
+import { statusTarget, type StatusStore } from '../status';
 
 /** TCP SYN knocks for the scheduler: one plan per knocked port, one SYN per run. */
 export class KnockProber implements Prober {
@@ -12,6 +13,8 @@ export class KnockProber implements Prober {
   constructor(
     private readonly knocker: Knocker,
     private readonly metrics: ExporterMetrics,
+    /** The status page's history, fed the same results as the metrics; default none. */
+    private readonly status?: StatusStore,
   ) {}
 
   ticksSkipped(count: number): void {
@@ -37,8 +40,14 @@ export class KnockProber implements Prober {
       settings.window,
       settings.interval,
     );
+    const status = this.status;
+    const target = status && statusTarget(subject.target);
     return {
-      run: async () => series.record(await session.probe()),
+      run: async () => {
+        const result = await session.probe();
+        series.record(result);
+        if (target) status!.recordKnock(target, subject.address, settings.port, result);
+      },
       close: () => {
         session.close();
         series.remove();

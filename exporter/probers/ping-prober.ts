@@ -4,6 +4,7 @@ import type { ExporterMetrics, PingSeries } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
 import { ExporterError } from '../errors';
+import { statusTarget, type StatusStore } from '../status';
 
 /** ICMP echo for the scheduler: one request per run, recorded in the ping metrics. */
 export class PingProber implements Prober {
@@ -12,6 +13,8 @@ export class PingProber implements Prober {
   constructor(
     private readonly pinger: Pinger,
     private readonly metrics: ExporterMetrics,
+    /** The status page's history, fed the same results as the metrics; default none. */
+    private readonly status?: StatusStore,
   ) {}
 
   ticksSkipped(count: number): void {
@@ -32,9 +35,12 @@ export class PingProber implements Prober {
       timeout: settings.timeout,
       size: settings.size,
     });
+    const status = this.status;
+    const target = status && statusTarget(subject.target);
     return new PingRunner(
       session,
       this.metrics.pingSeries(seriesAttributes(subject), settings.window, settings.interval),
+      target ? (result) => status!.recordPing(target, subject.address, result) : noop,
     );
   }
 }
@@ -45,6 +51,7 @@ class PingRunner implements ProbeRunner {
   constructor(
     private readonly session: EchoSession,
     private readonly series: PingSeries,
+    private readonly toStatus: (result: PingResult) => void,
   ) {}
 
   start(done: () => void): void {
@@ -67,6 +74,7 @@ class PingRunner implements ProbeRunner {
     this.done = noop;
     try {
       this.series.record(result);
+      this.toStatus(result);
     } finally {
       done();
     }

@@ -1,0 +1,5 @@
+export type { StatusStoreOptions, StatusTarget } from './status-store';
+export { StatusStore } from './status-store';
+export type { StatusRoutesOptions } from './status-routes';
+export { StatusRoutes } from './status-routes';
+export { statusTarget } from './status-target';
