@@ -16,7 +16,7 @@ const FILES = ['status.css', 'common.js', 'index.js', 'target.js', 'chart.js'];
  * carries it), found from this module's place in `dist/exporter/status`. Plain browser scripts,
  * not TypeScript: the build compiles for Node and has no DOM types.
  */
-export const PUBLIC_DIR = path.resolve(__dirname, '..', '..', '..', 'exporter', 'status', 'public');
+const PUBLIC_DIR = path.resolve(__dirname, '..', '..', '..', 'exporter', 'status', 'public');
 
 /** Reads every asset once, at start: the pages never touch the disk while serving. */
 export function readPageAssets(dir = PUBLIC_DIR): PageAssets {

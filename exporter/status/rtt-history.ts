@@ -27,6 +27,8 @@ export const DEFAULT_HISTORY_SHAPE: HistoryShape = {
 /** A view of a series' history: slots oldest first, and the slot length. */
 export interface HistoryView {
   readonly slotSeconds: number;
+  /** Slots the view covers, up to and including the one `now` falls in (those without data are left out of `slots`). */
+  readonly span: number;
   readonly slots: SlotSummary[];
 }
 
@@ -81,5 +83,5 @@ function view(accumulator: SlotAccumulator, now: number, seconds?: number): Hist
   const { slotSeconds, length } = accumulator.ring;
   const last = Math.floor(now / slotSeconds);
   const span = seconds === undefined ? length : Math.ceil(seconds / slotSeconds);
-  return { slotSeconds, slots: accumulator.read(last - span + 1, last) };
+  return { slotSeconds, span, slots: accumulator.read(last - span + 1, last) };
 }

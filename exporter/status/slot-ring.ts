@@ -19,7 +19,7 @@ export interface SlotSummary {
 
 /** Field offsets of a slot in the ring's Float32Array. */
 export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
-export const FIELDS = 8;
+const FIELDS = 8;
 
 /**
  * The summaries of the last `length` slots of `slotSeconds` each, in preallocated typed arrays: a

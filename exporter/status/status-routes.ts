@@ -43,6 +43,7 @@ export class StatusRoutes implements RouteSet {
     return (
       path === '/' ||
       path === '/target' ||
+      path === '/favicon.ico' ||
       path === '/api/v1/targets' ||
       path.startsWith('/api/v1/targets/') ||
       this.assets.has(path)
@@ -54,6 +55,12 @@ export class StatusRoutes implements RouteSet {
     const path = url.pathname;
     if (path === '/') return html(response, 200, this.index);
     if (path === '/target') return html(response, 200, targetShell(url.searchParams.get('name') ?? ''));
+    // Browsers ask for it on every page: an empty answer, not a 404 in their console.
+    if (path === '/favicon.ico') {
+      response.writeHead(204, SECURITY_HEADERS);
+      response.end();
+      return;
+    }
     const asset = this.assets.get(path);
     if (asset) {
       response.writeHead(200, {

@@ -31,7 +31,7 @@ export interface StatusStoreOptions {
   random?: (bound: number) => number;
 }
 
-export const DEFAULT_MAX_SERIES = 25_000;
+const DEFAULT_MAX_SERIES = 25_000;
 
 /**
  * What the status page shows, kept in memory: per target, RTT history of ping and each knocked

@@ -21,7 +21,7 @@ export interface TargetQuery {
   readonly state: TargetState | undefined;
 }
 
-export const MAX_PER_PAGE = 1000;
+const MAX_PER_PAGE = 1000;
 
 export class QueryError extends Error {}
 

@@ -6,7 +6,7 @@ import type { RecentError, TargetStatus } from './target-status';
 export type TargetState = 'up' | 'degraded' | 'down' | 'unknown';
 
 /** Seconds of history the state and the summary figures cover. */
-export const SUMMARY_SECONDS = 300;
+const SUMMARY_SECONDS = 300;
 
 /** RTT figures of a series over the last SUMMARY_SECONDS (seconds; null when nothing answered). */
 export interface RttFigures {

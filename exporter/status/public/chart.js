@@ -42,16 +42,17 @@
   }
 
   /**
-   * An RTT graph of `view` ({ slotSeconds, slots }) ending at `now` (seconds), spanning the ring.
+   * An RTT graph of `view` ({ slotSeconds, span, slots }): `span` slots, the last one the slot `now`
+   * (seconds) falls in.
    * `label` names it for screen readers; a table of the same figures follows in a <details>.
    */
-  function rttGraph(view, now, spanSeconds, label) {
+  function rttGraph(view, now, label) {
     ensurePatterns();
     const slots = view.slots;
     const top = niceMax(Math.max(0, ...slots.map((s) => (s.p90 === null ? 0 : s.p90))) * 1.1);
     const plotW = WIDTH - PAD.left - PAD.right;
     const plotH = HEIGHT - PAD.top - PAD.bottom - LOSS_HEIGHT;
-    const start = now - spanSeconds;
+    const { start, spanSeconds } = extent(view, now);
     const x = (t) => PAD.left + ((t - start) / spanSeconds) * plotW;
     const y = (rtt) => PAD.top + plotH - (Math.min(rtt, top) / top) * plotH;
     const slotW = Math.max(1, (view.slotSeconds / spanSeconds) * plotW - 1);
@@ -196,6 +197,13 @@
         ),
       ),
     );
+  }
+
+  /** The time the graph's left edge stands for, and its width in seconds: the slots end with the open one. */
+  function extent(view, now) {
+    const spanSeconds = view.span * view.slotSeconds;
+    const end = (Math.floor(now / view.slotSeconds) + 1) * view.slotSeconds;
+    return { start: end - spanSeconds, spanSeconds };
   }
 
   /** Hatch patterns, once per page: loss bars and closed ports read without colour. */

@@ -33,10 +33,6 @@
     setTimeout(load, REFRESH_MS);
   }
 
-  function span(view) {
-    return range === 'hour' ? view.slotSeconds * 60 : view.slotSeconds * 48;
-  }
-
   function render(d) {
     document.body.dataset.now = String(d.now);
     const p = d.ping;
@@ -55,7 +51,7 @@
     if (ping) {
       const view = ping[range];
       $('ping-graph').replaceChildren(
-        rttGraph(view, d.now, span(view), `Ping RTT, last ${range === 'hour' ? 'hour' : '24 hours'}`),
+        rttGraph(view, d.now, `Ping RTT, last ${range === 'hour' ? 'hour' : '24 hours'}`),
       );
     }
     $('knock-section').hidden = d.history.knock.length === 0;
@@ -71,8 +67,8 @@
             {},
             `Port ${k.port}: ${figures && figures.state ? figures.state : 'no answer'}, loss ${percent(figures && figures.loss)}`,
           ),
-          rttGraph(view, d.now, span(view), `Knock RTT of port ${k.port}`),
-          stateStrip(view, d.now, span(view)),
+          rttGraph(view, d.now, `Knock RTT of port ${k.port}`),
+          stateStrip(view, d.now),
         );
       }),
     );
