@@ -46,7 +46,7 @@ import { dropPrivileges, lookupAccount, type Account } from './privileges';
 import { warnUnreadableAfterSwitch } from './readable-after-switch';
 import { resolveShard } from './shard-flags';
 import { parseMaxConnections } from './web-flags';
-import { StatusRoutes, StatusStore } from '../status';
+import { openStatusPage } from '../status';
 import { parseFlags } from './parse-flags';
 
 /** What shutdown may take beyond the HTTP close deadline and the last OTLP push. */
@@ -346,7 +346,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
   let reloader: ConfigReloader | undefined = undefined;
   let server: ExporterServer | undefined;
   // Kept across reloads (the agent tells it each config's targets), so a reload keeps the graphs.
-  const status = listen && flags.statusPage ? new StatusStore() : undefined;
+  const status = listen && flags.statusPage ? openStatusPage(logger, { version, reload: true }) : undefined;
   if (listen) {
     try {
       server = await ExporterServer.listen({
@@ -359,7 +359,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
         ready: () => reloader !== undefined,
         ...(protection && { protection }),
         connections: flags.maxConnections === undefined ? {} : { maxConnections: flags.maxConnections },
-        ...(status && { status: new StatusRoutes({ store: status, version, reload: true }) }),
+        ...(status && { status: status.routes }),
       });
     } catch (error) {
       throw listenError(error, listen);
@@ -375,7 +375,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
     logger,
     // After the switch no raw socket could be opened again: open them all now, keep them open.
     pinSockets: flags.account !== undefined,
-    ...(status && { status }),
+    ...(status && { status: status.store }),
   });
   teardown.defer('agent', () => agent.close());
   // On the way down, before the agent drops its series: the server stops taking scrapes, then the

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { hashSync } from 'bcryptjs';
@@ -65,8 +65,7 @@ describe('the status page in a real browser (trace lab, basic auth)', { timeout:
 
   before(async () => {
     requireTools('curl', 'python3');
-    if (!require('node:fs').existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} missing: apt-get install -y chromium`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium`);
     t = await buildTraceLab(lab(), 5);
     // An open port on the target (SYN-ACK); nothing listens on 81 (RST: closed).
     t.target.spawn(['python3', '-m', 'http.server', '--bind', '0.0.0.0', '8080']);
