@@ -327,6 +327,44 @@ targets:
     await page.close();
   });
 
+  it('--web.disable-status-page: GET / is the page of links again, and /api/v1 is not served', async () => {
+    const port = PORT + 1;
+    const plain = t.client.spawn([
+      'node',
+      cliPath,
+      `--config.file=${path.join(dir, 'config.yaml')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.disable-status-page',
+    ]);
+    const get = async (pathname: string): Promise<{ status: string; body: string }> => {
+      const { stdout } = await t.client.exec(
+        ['curl', '-s', '-w', '\n%{http_code}', `http://127.0.0.1:${port}${pathname}`],
+        { check: false },
+      );
+      const cut = stdout.lastIndexOf('\n');
+      return { status: stdout.slice(cut + 1), body: stdout.slice(0, cut) };
+    };
+    try {
+      for (let attempt = 0; (await get('/-/healthy')).status !== '200'; attempt++) {
+        if (attempt > 100) throw new Error('the exporter without status page did not start');
+        await sleep(100);
+      }
+      const index = await get('/');
+      assert.equal(index.status, '200');
+      assert.match(index.body, /href="metrics"/);
+      assert.doesNotMatch(index.body, /id="targets"|<script/);
+      for (const pathname of [
+        '/api/v1/targets',
+        '/api/v1/targets/server',
+        '/target?name=server',
+        '/status/chart.js',
+      ])
+        assert.equal((await get(pathname)).status, '404', pathname);
+    } finally {
+      plain.kill('SIGTERM');
+    }
+  });
+
   it('logs no error in the browser console, and fetches nothing from elsewhere', () => {
     assert.deepEqual(problems, []);
   });

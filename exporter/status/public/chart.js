@@ -140,7 +140,7 @@
       group.append(marker(cls, mid, markY));
       root.append(group);
     }
-    if (line.length > 1)
+    if (line.length > 0)
       root.insertBefore(svg('polyline', { points: line.join(' '), class: 'median-line' }), axis.nextSibling);
     return el('figure', { class: 'graph' }, root, legend(), slotTable(slots, label));
   }
@@ -231,9 +231,9 @@
   }
 
   /** A strip of the knocked port's state per slot: open, closed (hatched), unanswered (crossed). */
-  function stateStrip(view, now, spanSeconds) {
+  function stateStrip(view, now) {
     const plotW = WIDTH - PAD.left - PAD.right;
-    const start = now - spanSeconds;
+    const { start, spanSeconds } = extent(view, now);
     const slotW = Math.max(1, (view.slotSeconds / spanSeconds) * plotW - 1);
     ensurePatterns();
     const root = svg('svg', {
