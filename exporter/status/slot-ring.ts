@@ -20,6 +20,8 @@ export interface SlotSummary {
 /** Field offsets of a slot in the ring's Float32Array. */
 export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
 const FIELDS = 8;
+/** Fields that read as null (NaN) until a result sets them. */
+const STATISTICS = [FIELD.min, FIELD.median, FIELD.p90, FIELD.max, FIELD.jitter];
 
 /**
  * The summaries of the last `length` slots of `slotSeconds` each, in preallocated typed arrays: a
@@ -46,8 +48,7 @@ export class SlotRing {
     if (this.numbers[index] !== number) {
       this.numbers[index] = number;
       this.values.fill(0, offset, offset + FIELDS);
-      for (const field of [FIELD.min, FIELD.median, FIELD.p90, FIELD.max, FIELD.jitter])
-        this.values[offset + field] = NaN;
+      for (const field of STATISTICS) this.values[offset + field] = NaN;
     }
     return offset;
   }
