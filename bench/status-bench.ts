@@ -90,15 +90,17 @@ async function main(): Promise<void> {
     probes: i % 10 === 0 ? ['ping', 'knock', 'trace'] : ['ping', 'knock'],
   }));
   store.configure(targets);
+  // One feed per target and address, made when its probes start, as the probers do.
+  const feeds = targets.map((t) => store.feed(t, '10.9.0.1'));
   const fillStart = performance.now();
   // A day, a result a minute per series: every slot of both rings is written once.
   for (let minute = 0; minute < 24 * 60; minute++) {
     clock.now = 1_700_000_000 + minute * 60;
     for (let i = 0; i < TARGETS; i++) {
-      const t = targets[i]!;
+      const feed = feeds[i]!;
       const lost = (i + minute) % 50 === 0;
-      store.recordPing(t, '10.9.0.1', { seq: minute, rtt: lost ? null : 0.001 + (i % 100) * 1e-4 });
-      store.recordKnock(t, '10.9.0.1', 443, {
+      feed.ping({ seq: minute, rtt: lost ? null : 0.001 + (i % 100) * 1e-4 });
+      feed.knock(443, {
         seq: minute,
         rtt: lost ? null : 0.002,
         ...(lost ? {} : { state: 'open' as const }),
@@ -109,15 +111,9 @@ async function main(): Promise<void> {
   }
   const fillMs = performance.now() - fillStart;
   for (let i = 0; i < TARGETS; i++) {
-    if (i % 10 === 0) store.recordTrace(targets[i]!, '10.9.0.1', traceResult(i));
+    if (i % 10 === 0) feeds[i]!.trace(traceResult(i));
     for (let e = 0; e < 10; e++)
-      store.recordError(
-        targets[i]!,
-        '10.9.0.1',
-        'ping',
-        'unreachable',
-        `ICMP type 3 code 1 from 10.9.${e}.1`,
-      );
+      feeds[i]!.failed('ping', 'unreachable', `ICMP type 3 code 1 from 10.9.${e}.1`);
   }
   const held = memory() - before;
   const historyBytes = store.historyBytes;

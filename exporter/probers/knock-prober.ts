@@ -40,13 +40,12 @@ export class KnockProber implements Prober {
       settings.window,
       settings.interval,
     );
-    const status = this.status;
-    const target = status && statusTarget(subject.target);
+    const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     return {
       run: async () => {
         const result = await session.probe();
         series.record(result);
-        if (target) status!.recordKnock(target, subject.address, settings.port, result);
+        feed?.knock(settings.port, result);
       },
       close: () => {
         session.close();

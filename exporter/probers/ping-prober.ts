@@ -35,12 +35,11 @@ export class PingProber implements Prober {
       timeout: settings.timeout,
       size: settings.size,
     });
-    const status = this.status;
-    const target = status && statusTarget(subject.target);
+    const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     return new PingRunner(
       session,
       this.metrics.pingSeries(seriesAttributes(subject), settings.window, settings.interval),
-      target ? (result) => status!.recordPing(target, subject.address, result) : noop,
+      feed ? (result) => feed.ping(result) : noop,
     );
   }
 }

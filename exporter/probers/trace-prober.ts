@@ -35,8 +35,7 @@ export class TraceProber implements Prober {
       { ...seriesAttributes(subject), protocol: settings.protocol },
       settings.maxHopAddresses,
     );
-    const status = this.status;
-    const target = status && statusTarget(subject.target);
+    const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     const abort = new AbortController();
     // Flows keep their source ports from round to round, so a load balancer shows each flow the
     // same branch every time and only a real change of the paths counts as one.
@@ -60,7 +59,7 @@ export class TraceProber implements Prober {
           if (abort.signal.aborted) return;
           sourcePorts = result.sourcePorts;
           series.record(traceRound(result));
-          if (target) status!.recordTrace(target, subject.address, result);
+          feed?.trace(result);
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
             this.metrics.probeError(subject.target.name, 'trace', 'send');
@@ -70,7 +69,7 @@ export class TraceProber implements Prober {
           if (abort.signal.aborted) return;
           const reason = traceErrorReason(error);
           this.metrics.probeError(subject.target.name, 'trace', reason);
-          if (target) status!.recordError(target, subject.address, 'trace', reason, (error as Error).message);
+          feed?.failed('trace', reason, (error as Error).message);
           series.record({
             hops: [],
             reached: false,

@@ -14,6 +14,10 @@ export class RecentList<T> {
     this.size = Math.min(this.size + 1, this.capacity);
   }
 
+  newest(): T | undefined {
+    return this.size === 0 ? undefined : this.items[(this.next - 1 + this.capacity) % this.capacity];
+  }
+
   newestFirst(): T[] {
     const out: T[] = [];
     for (let i = 1; i <= this.size; i++)

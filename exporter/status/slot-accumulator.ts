@@ -12,6 +12,8 @@ export class SlotAccumulator {
   private number = -1;
   private offset = 0;
   private answered = 0;
+  /** Whether RTTs came since the percentiles were last written. */
+  private stale = false;
   private jitters = 0;
   private jitterMean = 0;
   private min = Infinity;
@@ -40,6 +42,7 @@ export class SlotAccumulator {
       return;
     }
     this.answered++;
+    this.stale = true;
     this.sample.add(rtt);
     if (rtt < this.min) ring.set(offset, FIELD.min, (this.min = rtt));
     if (rtt > this.max) ring.set(offset, FIELD.max, (this.max = rtt));
@@ -67,7 +70,8 @@ export class SlotAccumulator {
   }
 
   private writePercentiles(): void {
-    if (this.number < 0 || this.answered === 0) return;
+    if (!this.stale) return;
+    this.stale = false;
     this.sample.percentiles(QUANTILES, this.quantiles);
     this.ring.set(this.offset, FIELD.median, this.quantiles[0]!);
     this.ring.set(this.offset, FIELD.p90, this.quantiles[1]!);

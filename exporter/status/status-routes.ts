@@ -19,6 +19,9 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/** Targets summarised per turn of the event loop. */
+const SLICE = 500;
+
 export interface StatusRoutesOptions extends LandingPageOptions {
   readonly store: StatusStore;
   /** Default: the files of exporter/status/public. */
@@ -71,7 +74,13 @@ export class StatusRoutes implements RouteSet {
       response.end(asset.body);
       return;
     }
-    if (path === '/api/v1/targets') return this.list(url.searchParams, response);
+    if (path === '/api/v1/targets') {
+      this.list(url.searchParams, response).catch((error: unknown) => {
+        if (!response.headersSent) json(response, 500, { error: String(error) });
+        else response.destroy();
+      });
+      return;
+    }
     let name: string;
     try {
       name = decodeURIComponent(path.slice('/api/v1/targets/'.length));
@@ -83,7 +92,11 @@ export class StatusRoutes implements RouteSet {
     json(response, 200, detailOf(status, this.options.store.now()));
   };
 
-  private list(params: URLSearchParams, response: ServerResponse): void {
+  /**
+   * Summarises every matching target, SLICE at a time with a turn of the event loop between
+   * slices: at 10,000 targets the whole would hold the probes' replies for tens of milliseconds.
+   */
+  private async list(params: URLSearchParams, response: ServerResponse): Promise<void> {
     let query;
     try {
       query = parseTargetQuery(params);
@@ -95,7 +108,14 @@ export class StatusRoutes implements RouteSet {
     const now = store.now();
     const rows: TargetSummary[] = [];
     const counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
-    for (const status of store.all()) {
+    // A copy: a reload may change the store between slices (a dropped target is still listed once).
+    const all = [...store.all()];
+    for (let i = 0; i < all.length; i++) {
+      if (i > 0 && i % SLICE === 0) {
+        await new Promise(setImmediate);
+        if (response.destroyed) return;
+      }
+      const status = all[i]!;
       if (!matches(query, status.name, status.labels)) continue;
       const summary = summarise(status, now);
       counts[summary.state]++;

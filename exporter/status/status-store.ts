@@ -1,4 +1,3 @@
-import type { KnockResult, PingFailure, PingResult, TraceResult } from '../../probes';
 import { xorshiftRandom } from './reservoir';
 import { RttHistory } from './rtt-history';
 import {
@@ -7,7 +6,7 @@ import {
   type ProbeKind,
   type TargetStatusLimits,
 } from './target-status';
-import { TraceView } from './trace-view';
+import { TargetFeed } from './target-feed';
 
 /** A configured target, as the store needs it. */
 export interface StatusTarget {
@@ -22,8 +21,8 @@ export interface StatusStoreOptions {
   /** Per-target limits; default DEFAULT_TARGET_LIMITS. */
   limits?: TargetStatusLimits;
   /**
-   * RTT series (a target's ping, a knocked port) held at most, the cap on the whole store's memory
-   * (about `bytesPerSeries` each, see docs/api.md); results of series past it are not kept, and
+   * RTT series (a target's ping, a knocked port) held at most: the cap on the whole store's memory
+   * (each series' bytes are fixed, see docs/api.md); results of series past it are not kept, and
    * counted in `seriesRefused`. Default 25,000.
    */
   maxSeries?: number;
@@ -35,13 +34,14 @@ const DEFAULT_MAX_SERIES = 25_000;
 
 /**
  * What the status page shows, kept in memory: per target, RTT history of ping and each knocked
- * port, the last trace round and path changes, recent errors. Fed by the probers with the same
- * results the metrics get; bounded per series by its shape and on the whole by `maxSeries`.
+ * port, the last trace round and path changes, recent errors. Fed by the probers, through a
+ * TargetFeed per probed address, with the same results the metrics get; bounded per series by its
+ * shape and on the whole by `maxSeries`.
  */
 export class StatusStore {
   readonly now: () => number;
+  readonly limits: TargetStatusLimits;
   private readonly targets = new Map<string, TargetStatus>();
-  private readonly limits: TargetStatusLimits;
   private readonly maxSeries: number;
   private readonly random: (bound: number) => number;
   private series = 0;
@@ -57,7 +57,7 @@ export class StatusStore {
 
   /**
    * The targets of the running config: the ones listed are kept (labels and probes brought up to
-   * date), the others forgotten with their history.
+   * date), the others forgotten with their history; the feeds of those go quiet.
    */
   configure(targets: readonly StatusTarget[]): void {
     const names = new Set<string>();
@@ -72,61 +72,23 @@ export class StatusStore {
     for (const [name, status] of this.targets) {
       if (names.has(name)) continue;
       this.series -= status.series;
+      status.removed = true;
       this.targets.delete(name);
     }
   }
 
-  recordPing(target: StatusTarget, address: string, result: PingResult): void {
-    const status = this.target(target, address);
-    const history = (status.ping ??= this.newHistory());
-    if (!history) return;
-    const now = this.now();
-    history.add(now, result.rtt);
-    if (result.failure && result.failure.reason !== 'timeout')
-      status.errors.push({ time: now, probe: 'ping', address, ...describe(result.failure) });
-  }
-
-  recordKnock(target: StatusTarget, address: string, port: number, result: KnockResult): void {
-    const status = this.target(target, address);
-    let history = status.knock.get(port);
-    if (!history) {
-      history = this.newHistory();
-      if (!history) return;
-      status.knock.set(port, history);
+  /**
+   * Where a prober hands the results of one target's address: made once when the probe starts, so
+   * that a result costs no lookup. The target is added if the store does not hold it yet.
+   */
+  feed(target: StatusTarget, address: string): TargetFeed {
+    let status = this.targets.get(target.name);
+    if (!status) {
+      status = new TargetStatus(target.name, target.labels, target.probes, this.limits);
+      this.targets.set(target.name, status);
     }
-    const now = this.now();
-    history.add(now, result.rtt, result.state === 'open');
-    if (result.failure && result.failure.reason !== 'timeout')
-      status.errors.push({ time: now, probe: 'knock', address, ...describe(result.failure) });
-  }
-
-  recordTrace(target: StatusTarget, address: string, result: TraceResult): void {
-    const status = this.target(target, address);
-    const now = this.now();
-    (status.trace ??= new TraceView(this.limits.pathChanges)).record(now, address, result);
-    if (!result.reached)
-      status.errors.push({
-        time: now,
-        probe: 'trace',
-        address,
-        reason: 'unreached',
-        message: `the destination did not answer within ${result.hops.length} hops`,
-      });
-  }
-
-  /** A probe that failed without a result (a trace round that threw, say). */
-  recordError(
-    target: StatusTarget,
-    address: string,
-    probe: ProbeKind,
-    reason: string,
-    message: string,
-  ): void {
-    const status = this.target(target, address);
-    const now = this.now();
-    if (probe === 'trace')
-      (status.trace ??= new TraceView(this.limits.pathChanges)).recordFailure(now, address);
-    status.errors.push({ time: now, probe, address, reason, message });
+    status.noteAddress(address);
+    return new TargetFeed(this, status, address);
   }
 
   get(name: string): TargetStatus | undefined {
@@ -153,36 +115,13 @@ export class StatusStore {
     return total;
   }
 
-  private target({ name, labels, probes }: StatusTarget, address: string): TargetStatus {
-    let status = this.targets.get(name);
-    if (!status) {
-      status = new TargetStatus(name, labels, probes, this.limits);
-      this.targets.set(name, status);
-    }
-    if (!status.addresses.has(address)) status.addresses.add(address);
-    return status;
-  }
-
-  private newHistory(): RttHistory | undefined {
+  /** A new RTT series, or undefined past maxSeries. */
+  newHistory(): RttHistory | undefined {
     if (this.series >= this.maxSeries) {
       this.seriesRefused++;
       return undefined;
     }
     this.series++;
     return new RttHistory(this.limits.history, this.random);
-  }
-}
-
-function describe(failure: PingFailure): { reason: string; message: string } {
-  switch (failure.reason) {
-    case 'unreachable':
-      return {
-        reason: 'unreachable',
-        message: `ICMP type ${failure.type} code ${failure.code} from ${failure.from}`,
-      };
-    case 'send':
-      return { reason: 'send', message: failure.message };
-    case 'timeout':
-      return { reason: 'timeout', message: 'no answer within the timeout' };
   }
 }

@@ -31,6 +31,8 @@ export const DEFAULT_TARGET_LIMITS: TargetStatusLimits = {
   pathChanges: 10,
 };
 
+const MAX_ADDRESSES = 16;
+
 /** Everything the status page holds of one target; each part is created on its first result. */
 export class TargetStatus {
   ping: RttHistory | undefined;
@@ -38,8 +40,10 @@ export class TargetStatus {
   readonly knock = new Map<number, RttHistory>();
   trace: TraceView | undefined;
   readonly errors: RecentList<RecentError>;
-  /** Addresses the results came from, most recent last. */
+  /** Addresses probed, most recently started last (at most MAX_ADDRESSES). */
   readonly addresses = new Set<string>();
+  /** Set when the config dropped the target: its feeds ignore what still comes. */
+  removed = false;
 
   constructor(
     readonly name: string,
@@ -49,6 +53,13 @@ export class TargetStatus {
     limits: TargetStatusLimits,
   ) {
     this.errors = new RecentList(limits.errors);
+  }
+
+  noteAddress(address: string): void {
+    this.addresses.delete(address);
+    this.addresses.add(address);
+    // A name whose addresses keep changing must not grow the set without bound.
+    if (this.addresses.size > MAX_ADDRESSES) this.addresses.delete(this.addresses.values().next().value!);
   }
 
   /** RTT series held (ping and knocked ports): what the store's cap counts. */

@@ -1,6 +1,7 @@
 import type { RttHistory } from './rtt-history';
 import type { SlotSummary } from './slot-ring';
 import type { RecentError, TargetStatus } from './target-status';
+import type { TraceFigures } from './trace-view';
 
 /** up: every probe answered; degraded: some loss, or a trace that did not reach; down: nothing answered. */
 export type TargetState = 'up' | 'degraded' | 'down' | 'unknown';
@@ -29,14 +30,6 @@ export interface KnockFigures extends RttFigures {
   readonly state: 'open' | 'closed' | null;
 }
 
-export interface TraceFigures {
-  readonly reached: boolean;
-  readonly hops: number;
-  readonly paths: number;
-  readonly lastChange: number | null;
-  readonly time: number;
-}
-
 /** One row of the index (`/api/v1/targets`). */
 export interface TargetSummary {
   readonly name: string;
@@ -58,16 +51,7 @@ export function summarise(status: TargetStatus, now: number): TargetSummary {
       ...figures(history, now),
       state: history.lastRtt === null ? null : history.lastOpen ? ('open' as const) : ('closed' as const),
     }));
-  const snapshot = status.trace?.snapshot();
-  const trace = snapshot
-    ? {
-        reached: snapshot.reached,
-        hops: snapshot.hopsToDestination ?? snapshot.hops.length,
-        paths: snapshot.paths.length,
-        lastChange: snapshot.changes[0]?.time ?? null,
-        time: snapshot.time,
-      }
-    : null;
+  const trace = status.trace?.figures() ?? null;
   return {
     name: status.name,
     labels: status.labels,
@@ -76,7 +60,7 @@ export function summarise(status: TargetStatus, now: number): TargetSummary {
     ping,
     knock,
     trace,
-    lastError: status.errors.newestFirst()[0] ?? null,
+    lastError: status.errors.newest() ?? null,
   };
 }
 

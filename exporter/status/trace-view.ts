@@ -36,6 +36,16 @@ export interface PathChange {
 }
 
 /** What the status page shows of a target's traces: the last round whole, and the recent path changes. */
+/** A trace's line in the index. */
+export interface TraceFigures {
+  readonly reached: boolean;
+  /** Hops to the destination, or hops that answered when it was not reached. */
+  readonly hops: number;
+  readonly paths: number;
+  readonly lastChange: number | null;
+  readonly time: number;
+}
+
 export interface TraceSnapshot {
   /** Seconds since the epoch of the last round. */
   readonly time: number;
@@ -88,6 +98,19 @@ export class TraceView {
   recordFailure(now: number, address: string): void {
     this.rounds++;
     this.last = { time: now, address, reached: false, hopsToDestination: null, hops: [], paths: [] };
+  }
+
+  /** What the index shows of the last round. */
+  figures(): TraceFigures | undefined {
+    const last = this.last;
+    if (!last) return undefined;
+    return {
+      reached: last.reached,
+      hops: last.hopsToDestination ?? last.hops.length,
+      paths: last.paths.length,
+      lastChange: this.changes.newest()?.time ?? null,
+      time: last.time,
+    };
   }
 
   snapshot(): TraceSnapshot | undefined {

@@ -31,11 +31,11 @@ function fill(store: StatusStore, clock: { now: number }): void {
       const kind = i % 3;
       const rtt =
         kind === 0 ? null : kind === 1 && second % 4 === 0 ? null : 0.001 * (1 + i) + (second % 5) * 1e-4;
-      store.recordPing(t, `10.0.0.${i}`, ping(rtt));
+      store.feed(t, `10.0.0.${i}`).ping(ping(rtt));
     });
   }
-  store.recordKnock(targets[1]!, '10.0.0.1', 443, knock(0.003, 'closed'));
-  store.recordTrace(targets[1]!, '10.0.0.1', trace([['10.0.1.2', '10.0.0.1']]));
+  store.feed(targets[1]!, '10.0.0.1').knock(443, knock(0.003, 'closed'));
+  store.feed(targets[1]!, '10.0.0.1').trace(trace([['10.0.1.2', '10.0.0.1']]));
 }
 
 describe('the status routes', () => {
@@ -156,13 +156,42 @@ describe('the status routes', () => {
   });
 });
 
+describe('the target list over more targets than one slice', () => {
+  it('lists each of 1,200 targets once, in order, across the slices it is summarised in', async () => {
+    const store = new StatusStore({ now: () => 120 });
+    const names = Array.from({ length: 1200 }, (_, i) => `n${String(i).padStart(4, '0')}`);
+    store.configure(names.map((name) => target(name)));
+    for (const name of names) store.feed(target(name), '10.0.0.1').ping(ping(0.001));
+    const server = await ExporterServer.listen({
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+      metrics: (_request, response) => response.end(''),
+      status: new StatusRoutes({ store, reload: false }),
+    });
+    try {
+      const listed: string[] = [];
+      for (const page of [1, 2]) {
+        const body = (await (
+          await fetch(`${server.url}/api/v1/targets?sort=name&per_page=1000&page=${page}`)
+        ).json()) as ListBody;
+        assert.equal(body.total, 1200);
+        assert.equal(body.states.up, 1200);
+        listed.push(...body.targets.map((t) => t.name));
+      }
+      assert.deepEqual(listed, names);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('the status routes behind the web config', () => {
   it('answer 401 without the credentials, like every endpoint', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'status-'));
     const file = path.join(dir, 'web.yml');
     writeFileSync(file, `basic_auth_users:\n  viewer: '${hashSync('secret', 4)}'\n`);
     const store = new StatusStore({ now: () => 60 });
-    store.recordPing(target('a'), '10.0.0.1', ping(0.01));
+    store.feed(target('a'), '10.0.0.1').ping(ping(0.01));
     const server = await ExporterServer.listen({
       listen: { host: '127.0.0.1', port: 0 },
       logger: silentLogger,

@@ -10,9 +10,9 @@ describe('StatusStore', () => {
     const store = new StatusStore({ now: () => now });
     store.configure([target('a', { site: 'x' }), target('b')]);
     assert.equal(store.size, 2);
-    store.recordPing(target('a'), '10.0.0.1', ping(0.01));
-    store.recordKnock(target('a'), '10.0.0.1', 443, knock(0.02));
-    store.recordPing(target('b'), '10.0.0.2', ping(0.01));
+    store.feed(target('a'), '10.0.0.1').ping(ping(0.01));
+    store.feed(target('a'), '10.0.0.1').knock(443, knock(0.02));
+    store.feed(target('b'), '10.0.0.2').ping(ping(0.01));
     assert.equal(store.seriesHeld, 3);
     now += 1;
     store.configure([target('b', { site: 'y' })]);
@@ -21,18 +21,41 @@ describe('StatusStore', () => {
     assert.deepEqual(store.get('b')?.labels, { site: 'y' });
   });
 
+  it('ignores what a feed still hands in after the config dropped its target (an in-flight probe)', () => {
+    const store = new StatusStore({ now: () => 60 });
+    store.configure([target('a')]);
+    const feed = store.feed(target('a'), '10.0.0.1');
+    feed.ping(ping(0.01));
+    store.configure([]);
+    feed.ping(ping(0.01));
+    feed.failed('ping', 'send', 'ENOBUFS');
+    assert.equal(store.get('a'), undefined);
+    assert.equal(store.size, 0);
+    assert.equal(store.seriesHeld, 0);
+  });
+
+  it('remembers the last 16 addresses of a target whose name keeps resolving elsewhere', () => {
+    const store = new StatusStore({ now: () => 60 });
+    for (let i = 0; i < 40; i++) store.feed(target('a'), `10.0.0.${i}`);
+    store.feed(target('a'), '10.0.0.30');
+    const addresses = [...store.get('a')!.addresses];
+    assert.equal(addresses.length, 16);
+    assert.equal(addresses[15], '10.0.0.30', 'the most recent last');
+    assert.equal(addresses[0], '10.0.0.24');
+  });
+
   it('caps the RTT series of the whole store: past maxSeries, results are counted and not kept', () => {
     const store = new StatusStore({ now: () => 60, maxSeries: 2 });
-    store.recordPing(target('a'), '10.0.0.1', ping(0.01));
-    store.recordKnock(target('a'), '10.0.0.1', 80, knock(0.01));
-    store.recordKnock(target('a'), '10.0.0.1', 443, knock(0.01));
-    store.recordPing(target('b'), '10.0.0.2', ping(0.01));
+    store.feed(target('a'), '10.0.0.1').ping(ping(0.01));
+    store.feed(target('a'), '10.0.0.1').knock(80, knock(0.01));
+    store.feed(target('a'), '10.0.0.1').knock(443, knock(0.01));
+    store.feed(target('b'), '10.0.0.2').ping(ping(0.01));
     assert.equal(store.seriesHeld, 2);
     assert.equal(store.seriesRefused, 2);
     assert.deepEqual([...store.get('a')!.knock.keys()], [80]);
     assert.equal(store.get('b')!.ping, undefined);
     // The trace part and the errors are not RTT series: still kept.
-    store.recordTrace(target('b'), '10.0.0.2', trace([['10.0.1.1', '10.0.0.2']]));
+    store.feed(target('b'), '10.0.0.2').trace(trace([['10.0.1.1', '10.0.0.2']]));
     assert.equal(store.get('b')!.trace?.snapshot()?.hops.length, 2);
   });
 
@@ -40,17 +63,17 @@ describe('StatusStore', () => {
     let now = 500;
     const store = new StatusStore({ now: () => now, limits: { ...defaults(), errors: 3 } });
     const a = target('a');
-    store.recordPing(a, '10.0.0.1', ping(null));
+    store.feed(a, '10.0.0.1').ping(ping(null));
     for (let i = 0; i < 5; i++) {
       now++;
-      store.recordPing(a, '10.0.0.1', {
+      store.feed(a, '10.0.0.1').ping({
         seq: i,
         rtt: null,
         failure: { reason: 'unreachable', type: 3, code: 1, from: `10.0.9.${i}` },
       });
     }
     now++;
-    store.recordError(a, '10.0.0.1', 'trace', 'source_address', 'no route to 10.0.0.1');
+    store.feed(a, '10.0.0.1').failed('trace', 'source_address', 'no route to 10.0.0.1');
     const errors = store.get('a')!.errors.newestFirst();
     assert.deepEqual(
       errors.map((e) => [e.time, e.probe, e.reason, e.message]),
@@ -70,12 +93,12 @@ describe('StatusStore', () => {
       ['10.0.1.2', '10.0.2.2', '10.0.4.2'],
       ['10.0.1.2', '10.0.3.2', '10.0.4.2'],
     ]);
-    store.recordTrace(t, '10.0.4.2', both);
+    store.feed(t, '10.0.4.2').trace(both);
     now = 101;
-    store.recordTrace(t, '10.0.4.2', both);
+    store.feed(t, '10.0.4.2').trace(both);
     assert.deepEqual(store.get('t')!.trace!.snapshot()!.changes, []);
     now = 102;
-    store.recordTrace(t, '10.0.4.2', trace([['10.0.1.2', '10.0.2.2', '10.0.4.2']]));
+    store.feed(t, '10.0.4.2').trace(trace([['10.0.1.2', '10.0.2.2', '10.0.4.2']]));
     const snapshot = store.get('t')!.trace!.snapshot()!;
     assert.equal(snapshot.rounds, 3);
     assert.deepEqual(
@@ -117,37 +140,37 @@ describe('the state of a target (last 5 minutes)', () => {
     const x = target('x');
     assert.equal(
       stateAfter((s, tick) => {
-        for (let i = 0; i < 10; i++, tick()) s.recordPing(x, '10.0.0.1', ping(0.01));
+        for (let i = 0; i < 10; i++, tick()) s.feed(x, '10.0.0.1').ping(ping(0.01));
       }),
       'up',
     );
     assert.equal(
       stateAfter((s, tick) => {
-        for (let i = 0; i < 10; i++, tick()) s.recordPing(x, '10.0.0.1', ping(i === 3 ? null : 0.01));
+        for (let i = 0; i < 10; i++, tick()) s.feed(x, '10.0.0.1').ping(ping(i === 3 ? null : 0.01));
       }),
       'degraded',
     );
     assert.equal(
       stateAfter((s, tick) => {
-        for (let i = 0; i < 10; i++, tick()) s.recordPing(x, '10.0.0.1', ping(null));
+        for (let i = 0; i < 10; i++, tick()) s.feed(x, '10.0.0.1').ping(ping(null));
       }),
       'down',
     );
     // Pings answer, the trace does not reach: degraded, not up.
     assert.equal(
       stateAfter((s, tick) => {
-        s.recordPing(x, '10.0.0.1', ping(0.01));
+        s.feed(x, '10.0.0.1').ping(ping(0.01));
         tick();
-        s.recordTrace(x, '10.0.0.1', trace([['10.0.1.2']], false));
+        s.feed(x, '10.0.0.1').trace(trace([['10.0.1.2']], false));
       }),
       'degraded',
     );
     // Lost long ago, answered lately: up (only the last 5 minutes count).
     assert.equal(
       stateAfter((s, tick) => {
-        s.recordPing(x, '10.0.0.1', ping(null));
+        s.feed(x, '10.0.0.1').ping(ping(null));
         for (let i = 0; i < 400; i++) tick();
-        s.recordPing(x, '10.0.0.1', ping(0.01));
+        s.feed(x, '10.0.0.1').ping(ping(0.01));
       }),
       'up',
     );
