@@ -13,8 +13,10 @@ export class Reservoir {
     capacity: number,
     /** Uniform integers in [0, bound): injected so tests are reproducible. */
     private readonly random: (bound: number) => number,
+    /** Where the sample lives (`capacity` float32); default its own array. */
+    storage: Float32Array = new Float32Array(capacity),
   ) {
-    this.values = new Float32Array(capacity);
+    this.values = storage;
   }
 
   get size(): number {

@@ -1,6 +1,6 @@
 import { Reservoir } from './reservoir';
 import { SlotAccumulator } from './slot-accumulator';
-import { SlotRing, type SlotSummary } from './slot-ring';
+import { SlotRing, slotRingBytes, slotStorage, type SlotSummary } from './slot-ring';
 
 /** How much history a series keeps: a fine ring for the last hour, a coarse one for the last day. */
 export interface HistoryShape {
@@ -43,13 +43,20 @@ export class RttHistory {
   lastOpen = false;
 
   constructor(shape: HistoryShape, random: (bound: number) => number) {
+    // One buffer for both rings and both samples: a typed array's own allocation costs about as
+    // much as a small ring, and there would be six of them per series.
+    const { fineSlots, coarseSlots, sampleSize } = shape;
+    const fineBytes = slotRingBytes(fineSlots);
+    const coarseBytes = slotRingBytes(coarseSlots);
+    const buffer = new ArrayBuffer(fineBytes + coarseBytes + 2 * sampleSize * 4);
+    const samples = fineBytes + coarseBytes;
     this.fine = new SlotAccumulator(
-      new SlotRing(shape.fineSlotSeconds, shape.fineSlots),
-      new Reservoir(shape.sampleSize, random),
+      new SlotRing(shape.fineSlotSeconds, fineSlots, slotStorage(buffer, 0, fineSlots)),
+      new Reservoir(sampleSize, random, new Float32Array(buffer, samples, sampleSize)),
     );
     this.coarse = new SlotAccumulator(
-      new SlotRing(shape.coarseSlotSeconds, shape.coarseSlots),
-      new Reservoir(shape.sampleSize, random),
+      new SlotRing(shape.coarseSlotSeconds, coarseSlots, slotStorage(buffer, fineBytes, coarseSlots)),
+      new Reservoir(sampleSize, random, new Float32Array(buffer, samples + sampleSize * 4, sampleSize)),
     );
   }
 

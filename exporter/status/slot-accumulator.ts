@@ -2,6 +2,8 @@ import { Reservoir } from './reservoir';
 import { FIELD, SlotRing, type SlotSummary } from './slot-ring';
 
 const QUANTILES = [0.5, 0.9] as const;
+/** Scratch for the percentiles: written and read within one call, so one serves every accumulator. */
+const quantiles = new Float64Array(QUANTILES.length);
 
 /**
  * Feeds one SlotRing: counts, min, max and jitter go into the open slot's row as each result comes;
@@ -21,7 +23,6 @@ export class SlotAccumulator {
   private count = 0;
   private lost = 0;
   private open = 0;
-  private readonly quantiles = new Float64Array(QUANTILES.length);
 
   constructor(
     readonly ring: SlotRing,
@@ -72,9 +73,9 @@ export class SlotAccumulator {
   private writePercentiles(): void {
     if (!this.stale) return;
     this.stale = false;
-    this.sample.percentiles(QUANTILES, this.quantiles);
-    this.ring.set(this.offset, FIELD.median, this.quantiles[0]!);
-    this.ring.set(this.offset, FIELD.p90, this.quantiles[1]!);
+    this.sample.percentiles(QUANTILES, quantiles);
+    this.ring.set(this.offset, FIELD.median, quantiles[0]!);
+    this.ring.set(this.offset, FIELD.p90, quantiles[1]!);
   }
 
   get bytes(): number {

@@ -17,6 +17,26 @@ export interface SlotSummary {
   readonly open: number;
 }
 
+export interface SlotStorage {
+  /** length × 8 fields. */
+  readonly values: Float32Array;
+  /** length slot numbers. */
+  readonly numbers: Float64Array;
+}
+
+/** Bytes a ring of `length` slots needs: 8 float32 fields and a float64 slot number each. */
+export function slotRingBytes(length: number): number {
+  return length * (FIELDS * 4 + 8);
+}
+
+/** The views of a ring of `length` slots at `offset` (a multiple of 8) in `buffer`. */
+export function slotStorage(buffer: ArrayBuffer, offset: number, length: number): SlotStorage {
+  return {
+    numbers: new Float64Array(buffer, offset, length),
+    values: new Float32Array(buffer, offset + length * 8, length * FIELDS),
+  };
+}
+
 /** Field offsets of a slot in the ring's Float32Array. */
 export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
 const FIELDS = 8;
@@ -36,9 +56,11 @@ export class SlotRing {
   constructor(
     readonly slotSeconds: number,
     readonly length: number,
+    /** Where the ring lives: a series' rings and samples share one buffer (see slotStorage). */
+    storage: SlotStorage,
   ) {
-    this.values = new Float32Array(length * FIELDS);
-    this.numbers = new Float64Array(length).fill(-1);
+    this.values = storage.values;
+    this.numbers = storage.numbers.fill(-1);
   }
 
   /** The row of slot `number`, claimed for it (cleared when it held an older slot). */
