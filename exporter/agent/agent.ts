@@ -389,6 +389,7 @@ class RunningAgent implements Agent {
       scheduler: generation.scheduler,
       probers: generation.probes.probers,
       metrics: generation.metrics,
+      status: this.options.status,
     };
   }
 

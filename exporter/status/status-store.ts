@@ -91,6 +91,12 @@ export class StatusStore {
     return new TargetFeed(this, status, address);
   }
 
+  /** The target's name did not resolve: listed in its errors, and the target is down until it does. */
+  resolveFailed(target: StatusTarget, message: string): void {
+    const status = this.targets.get(target.name);
+    status?.errors.push({ time: this.now(), probe: 'dns', address: '', reason: 'resolve', message });
+  }
+
   get(name: string): TargetStatus | undefined {
     return this.targets.get(name);
   }

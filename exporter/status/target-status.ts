@@ -8,8 +8,9 @@ export type ProbeKind = 'ping' | 'knock' | 'trace';
 export interface RecentError {
   /** Seconds since the epoch. */
   readonly time: number;
-  readonly probe: ProbeKind;
-  /** The `reason` of netdiag_probe_errors_total (unreachable, send, unreached, …). */
+  /** `dns` when the target's name did not resolve (reason `resolve`): no probe could run. */
+  readonly probe: ProbeKind | 'dns';
+  /** The `reason` of netdiag_probe_errors_total (unreachable, send, unreached, resolve, …). */
   readonly reason: string;
   /** What happened, in words (the ICMP error and who sent it, the system error…). */
   readonly message: string;

@@ -55,7 +55,7 @@ export function summarise(status: TargetStatus, now: number): TargetSummary {
   return {
     name: status.name,
     labels: status.labels,
-    state: stateOf(ping, knock, trace, now),
+    state: stateOf(ping, knock, trace, status.errors.newest(), now),
     addresses: [...status.addresses],
     ping,
     knock,
@@ -65,7 +65,8 @@ export function summarise(status: TargetStatus, now: number): TargetSummary {
 }
 
 /**
- * The state over the last SUMMARY_SECONDS: unknown without any result in it; down when every probe
+ * The state over the last SUMMARY_SECONDS: unknown without any result in it (down if the name did
+ * not resolve in it); down when every probe
  * that ran went unanswered (ping and knock lost everything, a trace did not reach); degraded when
  * some did (a loss, a port that stopped answering, a trace that did not reach while pings answer);
  * up otherwise.
@@ -74,11 +75,16 @@ function stateOf(
   ping: RttFigures | null,
   knock: readonly RttFigures[],
   trace: TraceFigures | null,
+  lastError: RecentError | undefined,
   now: number,
 ): TargetState {
   const series = [ping, ...knock].filter((f): f is RttFigures => f !== null && f.sent > 0);
   const traceRecent = trace !== null && now - trace.time <= SUMMARY_SECONDS;
-  if (series.length === 0 && !traceRecent) return 'unknown';
+  if (series.length === 0 && !traceRecent) {
+    // Nothing ran: because the name does not resolve (down), or not yet (unknown).
+    const unresolved = lastError?.reason === 'resolve' && now - lastError.time <= SUMMARY_SECONDS;
+    return unresolved ? 'down' : 'unknown';
+  }
   const answered = series.filter((f) => f.lost < f.sent).length + (traceRecent && trace.reached ? 1 : 0);
   const probes = series.length + (traceRecent ? 1 : 0);
   if (answered === 0) return 'down';

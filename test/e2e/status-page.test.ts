@@ -323,6 +323,9 @@ targets:
       .filter((e) => e.time <= pageNow)
       .map((e) => `${e.probe} ${e.reason} ${e.address}`);
     assert.ok(reported.length >= 1, 'the routing loop sends ICMP errors back');
+    // r3 and r4 send it back and forth until its TTL runs out at r4, which answers from its side of the r3-r4 link.
+    const last = (await api<TargetDetail>('/api/v1/targets/void')).errors[0]!;
+    assert.equal(last.message, `ICMP type 11 code 0 from ${t.links.r3R4.b.ipv4}`);
     assert.deepEqual(drawn.slice(0, reported.length), reported.slice(0, drawn.length));
     await page.close();
   });

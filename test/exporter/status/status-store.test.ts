@@ -165,6 +165,19 @@ describe('the state of a target (last 5 minutes)', () => {
       }),
       'degraded',
     );
+    // A name that does not resolve: no probe runs, the target is down and says why.
+    assert.equal(
+      stateAfter((s) => s.resolveFailed(x, 'no such host')),
+      'down',
+    );
+    assert.equal(
+      stateAfter((s, tick) => {
+        s.resolveFailed(x, 'no such host');
+        for (let i = 0; i < 301; i++) tick();
+      }),
+      'unknown',
+      'a resolve failure older than the window says nothing',
+    );
     // Lost long ago, answered lately: up (only the last 5 minutes count).
     assert.equal(
       stateAfter((s, tick) => {
