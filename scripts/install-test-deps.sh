@@ -13,8 +13,10 @@ set -euo pipefail
 # libcap2-bin: setcap/capsh for the image tests; curl, openssl: the TLS tests of --web.config.file;
 # golang-go + sprig + ghodss-yaml: test/tools/helmrender (the Helm chart tests' renderer);
 # systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials).
+# chromium: the status page's browser test and benchmark drive it headless through puppeteer-core,
+# which downloads no browser of its own.
 packages=(python3 make g++ nftables iproute2 iputils-ping traceroute tcpdump prometheus libcap2-bin curl openssl
-  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux)
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux chromium)
 
 missing=()
 for p in "${packages[@]}"; do
