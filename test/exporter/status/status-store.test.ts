@@ -25,13 +25,16 @@ describe('StatusStore', () => {
     const store = new StatusStore({ now: () => 60 });
     store.configure([target('a')]);
     const feed = store.feed(target('a'), '10.0.0.1');
-    feed.ping(ping(0.01));
     store.configure([]);
+    // Each would allocate a series or keep an error of a target nobody shows any more.
     feed.ping(ping(0.01));
+    feed.knock(80, knock(0.01));
+    feed.trace(trace([['10.0.1.2']], false));
     feed.failed('ping', 'send', 'ENOBUFS');
     assert.equal(store.get('a'), undefined);
     assert.equal(store.size, 0);
     assert.equal(store.seriesHeld, 0);
+    assert.equal(store.seriesRefused, 0);
   });
 
   it('remembers the last 16 addresses of a target whose name keeps resolving elsewhere', () => {
