@@ -43,6 +43,8 @@ WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The status page's scripts and style sheet, served as they are (dist/exporter/status finds them here).
+COPY --from=build /src/exporter/status/public ./exporter/status/public
 # The native socket module (kernel timestamps); without it the exporter falls back to raw-socket.
 COPY --from=build /src/build/Release/netdiag_raw_socket.node ./build/Release/netdiag_raw_socket.node
 COPY config.example.yaml /etc/netdiag-exporter/config.yaml

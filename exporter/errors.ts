@@ -29,6 +29,8 @@ export const EXPORTER_ERROR_CODES = [
   'ERR_INVALID_OPTION',
   /** The HTTP server cannot listen on --web.listen-address: in use, a privileged port, no such address. */
   'ERR_LISTEN',
+  /** The status page's files (exporter/status/public) cannot be read: the exporter runs without the page. */
+  'ERR_STATUS_PAGE_FILES',
   /** An OTLP push failed without an error of its own. */
   'ERR_OTLP_EXPORT',
   /** An invariant of the code does not hold: a bug, never bad input. */

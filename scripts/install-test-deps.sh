@@ -15,9 +15,12 @@ set -euo pipefail
 # systemd: systemd-analyze verify of deploy/systemd (util-linux's setpriv runs its credentials);
 # yamllint: the Helm chart's values.yaml and Chart.yaml under chart-testing's lint rules (ct lint);
 # dnsmasq-base: the real DNS server of the lab (test/lab/dns-server.ts) whose records the addresses: all
-# and mesh tests add and remove while the exporter runs.
+# and mesh tests add and remove while the exporter runs;
+# chromium: the status page's browser test and benchmark drive it headless through puppeteer-core,
+# which downloads no browser of its own.
 packages=(python3 make g++ nftables iproute2 iputils-ping traceroute tcpdump prometheus libcap2-bin curl openssl
-  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux yamllint dnsmasq-base)
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux yamllint dnsmasq-base
+  chromium)
 
 missing=()
 for p in "${packages[@]}"; do

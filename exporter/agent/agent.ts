@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../logging';
 import { ExporterMetrics, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
 import { Scheduler, systemClock, type Clock } from '../scheduler';
+import { statusTarget, type StatusStore } from '../status';
 import {
   availableIdentifiers,
   checkIdentifierCapacity,
@@ -36,6 +37,8 @@ export interface AgentOptions {
    * when a probe first needs them. Then a reload that changes `bind` is rejected.
    */
   pinSockets?: boolean;
+  /** The status page's store: fed every result, and told the targets of each config applied. Default none. */
+  status?: StatusStore;
 }
 
 /** What a reload did, by target name. */
@@ -347,7 +350,7 @@ class RunningAgent implements Agent {
       ...(this.options.store && { store: this.options.store }),
       sockets: () => socketStats(this.sockets),
     });
-    const probes = new ProbeSet(this.sockets, metrics);
+    const probes = new ProbeSet(this.sockets, metrics, this.options.status);
     try {
       await probes.ensure(config);
     } catch (error) {
@@ -386,10 +389,12 @@ class RunningAgent implements Agent {
       scheduler: generation.scheduler,
       probers: generation.probes.probers,
       metrics: generation.metrics,
+      status: this.options.status,
     };
   }
 
   private countTargets(config: Config, generation: Generation): void {
+    this.options.status?.configure(config.targets.map(statusTarget));
     for (const name of ['ping', 'knock', 'trace'] as const) {
       const prober = generation.probes.probers.find((p) => p.name === name);
       const count = prober ? config.targets.filter((t) => prober.plansOf(t).length > 0).length : 0;

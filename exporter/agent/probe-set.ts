@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { ExporterMetrics } from '../metrics';
 import { KnockProber, PingProber, TraceProber } from '../probers';
 import type { Prober } from '../scheduler';
+import type { StatusStore } from '../status';
 
 /**
  * The diagnostics' libraries and their probers, opened on first need: a config without knock
@@ -18,6 +19,7 @@ export class ProbeSet {
   constructor(
     private readonly sockets: SocketRegistry,
     private readonly metrics: ExporterMetrics,
+    private readonly status?: StatusStore,
   ) {}
 
   /** Opens what `config` uses and is not open yet. */
@@ -25,15 +27,15 @@ export class ProbeSet {
     if (!this.pinger) {
       // Always: a failing raw socket (no CAP_NET_RAW) should fail the start, whatever the config.
       this.pinger = await Pinger.create({ bind: config.bind, sockets: this.sockets });
-      this.probers.push(new PingProber(this.pinger, this.metrics));
+      this.probers.push(new PingProber(this.pinger, this.metrics, this.status));
     }
     if (!this.knocker && config.targets.some((target) => target.knock)) {
       this.knocker = await Knocker.create({ bind: config.bind, sockets: this.sockets });
-      this.probers.push(new KnockProber(this.knocker, this.metrics));
+      this.probers.push(new KnockProber(this.knocker, this.metrics, this.status));
     }
     if (!this.tracer && config.targets.some((target) => target.trace)) {
       this.tracer = await Tracer.create({ bind: config.bind, sockets: this.sockets });
-      this.probers.push(new TraceProber(this.tracer, this.metrics));
+      this.probers.push(new TraceProber(this.tracer, this.metrics, this.status));
     }
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logging';
 import type { ExporterMetrics } from '../metrics';
 import { TargetResolver, type LookupAll, type ResolvedAddress } from '../resolver';
 import type { Clock, Prober, Scheduler } from '../scheduler';
+import { statusTarget, type StatusStore } from '../status';
 
 export interface WatchContext {
   readonly config: Config;
@@ -13,6 +14,8 @@ export interface WatchContext {
   readonly scheduler: Scheduler;
   readonly probers: readonly Prober[];
   readonly metrics: ExporterMetrics;
+  /** The status page's store, told of names that do not resolve; default none. */
+  readonly status?: StatusStore | undefined;
 }
 
 /**
@@ -44,6 +47,7 @@ export class TargetWatch {
           if (prober.plansOf(target).length > 0) metrics.probeError(target.name, prober.name, 'resolve');
         }
         if (this.running.length === 0) metrics.setAddresses(target.name, this.labels, 0);
+        context.status?.resolveFailed(statusTarget(target), (error as Error).message);
         log.warn('cannot resolve target', { err: error, retry_in_s: retryIn, probing: this.running.length });
       },
     });

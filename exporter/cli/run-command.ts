@@ -53,6 +53,7 @@ import { dropPrivileges, lookupAccount, type Account } from './privileges';
 import { warnUnreadableAfterSwitch } from './readable-after-switch';
 import { resolveShard } from './shard-flags';
 import { parseMaxConnections } from './web-flags';
+import { openStatusPage } from '../status';
 import { parseFlags } from './parse-flags';
 import { checkWebConfigFile } from './web-config-check';
 
@@ -62,7 +63,7 @@ const SHUTDOWN_MARGIN_MS = 5_000;
 export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.listen-address=[HOST]:PORT]
                         [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [--config.check]
                         [--config.watch-interval=DURATION] [--user=USER] [--web.config.file=FILE]
-                        [--web.max-connections=N]
+                        [--web.max-connections=N] [--web.disable-status-page]
                         [--shard.index=I | --shard.from-hostname] [--shard.count=N]
   --config.file             YAML target list (default config.yaml)
   --web.listen-address      where /metrics, /-/healthy, /-/ready and POST /-/reload are served (default :9469);
@@ -72,6 +73,7 @@ export const RUN_USAGE = `usage: netdiag-exporter [--config.file=FILE] [--web.li
   --web.max-connections     HTTP connections open at once; at the cap the oldest one without a request
                             in flight is closed to make room (default: a quarter of the open-file
                             limit, at most 512; the rest stays for raw sockets, probes and reloads)
+  --web.disable-status-page serve no status page and no /api/v1 (GET / is then a page of links)
   --log.level               default info
   --log.format              default logfmt
   --config.check            validate the config file (and --web.config.file when given, certificates
@@ -162,6 +164,7 @@ interface RunFlags {
   readonly listen: ListenAddress | undefined;
   readonly webConfigFile: string | undefined;
   readonly maxConnections: number | undefined;
+  readonly statusPage: boolean;
   readonly watchInterval: number;
   readonly account: Account | undefined;
   readonly instance: string;
@@ -179,6 +182,7 @@ function parseRunFlags(argv: string[]): RunFlags {
         'web.listen-address': { type: 'string', default: ':9469' },
         'web.config.file': { type: 'string' },
         'web.max-connections': { type: 'string' },
+        'web.disable-status-page': { type: 'boolean', default: false },
         'log.level': { type: 'string', default: 'info' },
         'log.format': { type: 'string', default: 'logfmt' },
         'config.watch-interval': { type: 'string', default: '0s' },
@@ -206,6 +210,7 @@ function parseRunFlags(argv: string[]): RunFlags {
     listen: listenText === 'off' ? undefined : parseListenAddress(listenText),
     webConfigFile: values['web.config.file'],
     maxConnections: parseMaxConnections(values['web.max-connections']),
+    statusPage: !values['web.disable-status-page'],
     watchInterval: parseWatchInterval(values['config.watch-interval']),
     account: accountToRun(values.user),
     instance,
@@ -376,6 +381,8 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
   // agent runs, /-/ready answers 503 and a reload is refused.
   let reloader: ConfigReloader | undefined = undefined;
   let server: ExporterServer | undefined;
+  // Kept across reloads (the agent tells it each config's targets), so a reload keeps the graphs.
+  const status = listen && flags.statusPage ? openStatusPage(logger, { version, reload: true }) : undefined;
   if (listen) {
     try {
       server = await ExporterServer.listen({
@@ -388,6 +395,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
         ready: () => reloader !== undefined,
         ...(protection && { protection }),
         connections: flags.maxConnections === undefined ? {} : { maxConnections: flags.maxConnections },
+        ...(status && { status: status.routes }),
       });
     } catch (error) {
       throw listenError(error, listen);
@@ -411,6 +419,7 @@ async function startExporter(flags: RunFlags, context: StartContext): Promise<nu
         logger,
         // After the switch no raw socket could be opened again: open them all now, keep them open.
         pinSockets: flags.account !== undefined,
+        ...(status && { status: status.store }),
       }),
   });
   teardown.defer('agent', () => agent.close());

@@ -5,6 +5,7 @@ import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler'
 import { seriesAttributes } from './series-attributes';
 import { ExporterError } from '../errors';
 import { OverlappingRuns } from './overlapping-runs';
+import { statusTarget, type StatusStore } from '../status';
 
 /** TCP SYN knocks for the scheduler: one plan per knocked port, one SYN per run. */
 export class KnockProber implements Prober {
@@ -13,6 +14,8 @@ export class KnockProber implements Prober {
   constructor(
     private readonly knocker: Knocker,
     private readonly metrics: ExporterMetrics,
+    /** The status page's history, fed the same results as the metrics; default none. */
+    private readonly status?: StatusStore,
   ) {}
 
   ticksSkipped(count: number): void {
@@ -38,10 +41,14 @@ export class KnockProber implements Prober {
       settings.window,
       settings.interval,
     );
+    const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     // Up to ⌈timeout / interval⌉ knocks in flight, recorded in the order sent (OverlappingRuns).
     const runs = new OverlappingRuns<KnockResult>(
       probesInFlight(settings.timeout, settings.interval),
-      (result) => series.record(result),
+      (result) => {
+        series.record(result);
+        feed?.knock(settings.port, result);
+      },
     );
     const send = (onResult: (result: KnockResult) => void): void => void session.probe().then(onResult);
     return {

@@ -5,6 +5,7 @@ import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler'
 import { seriesAttributes } from './series-attributes';
 import { ExporterError } from '../errors';
 import { OverlappingRuns } from './overlapping-runs';
+import { statusTarget, type StatusStore } from '../status';
 
 /** ICMP echo for the scheduler: one request per run, recorded in the ping metrics. */
 export class PingProber implements Prober {
@@ -13,6 +14,8 @@ export class PingProber implements Prober {
   constructor(
     private readonly pinger: Pinger,
     private readonly metrics: ExporterMetrics,
+    /** The status page's history, fed the same results as the metrics; default none. */
+    private readonly status?: StatusStore,
   ) {}
 
   ticksSkipped(count: number): void {
@@ -33,10 +36,12 @@ export class PingProber implements Prober {
       timeout: settings.timeout,
       size: settings.size,
     });
+    const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     return new PingRunner(
       session,
       this.metrics.pingSeries(seriesAttributes(subject), settings.window, settings.interval),
       probesInFlight(settings.timeout, settings.interval),
+      feed ? (result) => feed.ping(result) : noop,
     );
   }
 }
@@ -49,8 +54,12 @@ class PingRunner implements ProbeRunner {
     private readonly session: EchoSession,
     private readonly series: PingSeries,
     maxInFlight: number,
+    toStatus: (result: PingResult) => void,
   ) {
-    this.runs = new OverlappingRuns(maxInFlight, (result) => this.series.record(result));
+    this.runs = new OverlappingRuns(maxInFlight, (result) => {
+      this.series.record(result);
+      toStatus(result);
+    });
   }
 
   start(done: () => void): void {
@@ -69,3 +78,5 @@ class PingRunner implements ProbeRunner {
 
   private readonly send = (onResult: (result: PingResult) => void): void => this.session.probeWith(onResult);
 }
+
+function noop(): void {}

@@ -5,6 +5,7 @@ import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler'
 import { seriesAttributes } from './series-attributes';
 import { traceErrorReason } from './trace-error-reason';
 import { ExporterError } from '../errors';
+import { statusTarget, type StatusStore } from '../status';
 
 /** Multipath traceroute for the scheduler: one trace round per run, its hops into the trace metrics. */
 export class TraceProber implements Prober {
@@ -13,6 +14,8 @@ export class TraceProber implements Prober {
   constructor(
     private readonly tracer: Tracer,
     private readonly metrics: ExporterMetrics,
+    /** The status page's history, fed the same results as the metrics; default none. */
+    private readonly status?: StatusStore,
   ) {}
 
   ticksSkipped(count: number): void {
@@ -32,6 +35,7 @@ export class TraceProber implements Prober {
       { ...seriesAttributes(subject), protocol: settings.protocol },
       settings.maxHopAddresses,
     );
+    const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     const abort = new AbortController();
     // Flows keep their source ports from round to round, so a load balancer shows each flow the
     // same branch every time and only a real change of the paths counts as one.
@@ -55,6 +59,7 @@ export class TraceProber implements Prober {
           if (abort.signal.aborted) return;
           sourcePorts = result.sourcePorts;
           series.record(traceRound(result));
+          feed?.trace(result);
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
             this.metrics.probeError(subject.target.name, 'trace', 'send');
@@ -62,7 +67,9 @@ export class TraceProber implements Prober {
           if (late > 0) this.metrics.lateReplies('trace', late);
         } catch (error) {
           if (abort.signal.aborted) return;
-          this.metrics.probeError(subject.target.name, 'trace', traceErrorReason(error));
+          const reason = traceErrorReason(error);
+          this.metrics.probeError(subject.target.name, 'trace', reason);
+          feed?.failed('trace', reason, (error as Error).message);
           series.record({
             hops: [],
             reached: false,

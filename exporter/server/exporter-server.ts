@@ -50,6 +50,14 @@ export interface ExporterServerOptions {
   protection?: EndpointProtection;
   /** Shown on the page `GET /` answers; default none (the line is left out). */
   version?: string;
+  /** The status page and its API (exporter/status): asked first for every GET and HEAD; default none. */
+  status?: RouteSet;
+}
+
+/** Extra GET routes: `handles` says whether a path is one of them, `serve` answers it. */
+export interface RouteSet {
+  handles(path: string): boolean;
+  serve: RequestHandler;
 }
 
 /** The HTTP endpoint: / (a page of links), /metrics, /-/healthy, /-/ready, POST /-/reload, and 404 for everything else. */
@@ -216,6 +224,10 @@ export class ExporterServer {
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       reply(response, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+      return;
+    }
+    if (path !== undefined && this.options.status?.handles(path)) {
+      this.options.status.serve(request, response);
       return;
     }
     switch (path) {

@@ -1,4 +1,4 @@
-export type { ConnectionStats, ExporterServerOptions, RequestHandler } from './exporter-server';
+export type { ConnectionStats, ExporterServerOptions, RequestHandler, RouteSet } from './exporter-server';
 export { ExporterServer } from './exporter-server';
 export type { ListenAddress } from './listen-address';
 export { parseListenAddress } from './listen-address';

@@ -66,6 +66,12 @@ describe('the package installed from its tarball', { timeout: 600_000 }, () => {
       'config.example.yaml',
       'LICENSE',
       'README.md',
+      // The status page's files, served as they are from beside dist/.
+      'exporter/status/public/common.js',
+      'exporter/status/public/chart.js',
+      'exporter/status/public/index.js',
+      'exporter/status/public/target.js',
+      'exporter/status/public/status.css',
     ])
       assert.ok(packed.includes(file), `${file} not packed`);
     assert.deepEqual(
@@ -89,6 +95,19 @@ describe('the package installed from its tarball', { timeout: 600_000 }, () => {
     assert.ok(existsSync(path.join(app, 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node')));
     const native = path.join(app, 'node_modules', pkg.name, 'build', 'Release', 'netdiag_raw_socket.node');
     assert.ok(existsSync(native), 'the package built native/ where it was installed');
+  });
+
+  it('finds the status page files where it was installed', () => {
+    const assets = path.join(app, 'node_modules', pkg.name, 'dist', 'exporter', 'status', 'page-assets.js');
+    const paths = execFileSync(
+      process.execPath,
+      ['-e', `console.log([...require(${JSON.stringify(assets)}).readPageAssets().keys()].join(' '))`],
+      { cwd: app, encoding: 'utf8' },
+    ).trim();
+    assert.equal(
+      paths,
+      '/status/status.css /status/common.js /status/index.js /status/target.js /status/chart.js',
+    );
   });
 
   it('npx netdiag-exporter --version names the version and the commit it was packed from', () => {

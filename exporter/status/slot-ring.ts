@@ -1,0 +1,115 @@
+/** What a slot of history holds, as the API reports it (times in seconds since the epoch). */
+export interface SlotSummary {
+  /** Start of the slot. */
+  readonly time: number;
+  /** Probes sent in the slot. */
+  readonly count: number;
+  /** Probes without an answer. */
+  readonly lost: number;
+  /** RTT statistics of the answered probes (seconds), null when none answered. */
+  readonly min: number | null;
+  readonly median: number | null;
+  readonly p90: number | null;
+  readonly max: number | null;
+  /** Mean absolute difference of consecutive RTTs (seconds), null with fewer than two answers in a row. */
+  readonly jitter: number | null;
+  /** Knock: answers that said the port is open (the others that answered said closed). */
+  readonly open: number;
+}
+
+export interface SlotStorage {
+  /** length × 8 fields. */
+  readonly values: Float32Array;
+  /** length slot numbers. */
+  readonly numbers: Float64Array;
+}
+
+/** Bytes a ring of `length` slots needs: 8 float32 fields and a float64 slot number each. */
+export function slotRingBytes(length: number): number {
+  return length * (FIELDS * 4 + 8);
+}
+
+/** The views of a ring of `length` slots at `offset` (a multiple of 8) in `buffer`. */
+export function slotStorage(buffer: ArrayBuffer, offset: number, length: number): SlotStorage {
+  return {
+    numbers: new Float64Array(buffer, offset, length),
+    values: new Float32Array(buffer, offset + length * 8, length * FIELDS),
+  };
+}
+
+/** Field offsets of a slot in the ring's Float32Array. */
+export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
+const FIELDS = 8;
+/** Fields that read as null (NaN) until a result sets them. */
+const STATISTICS = [FIELD.min, FIELD.median, FIELD.p90, FIELD.max, FIELD.jitter];
+
+/**
+ * The summaries of the last `length` slots of `slotSeconds` each, in preallocated typed arrays: a
+ * slot's index in the ring is its number (start time / slotSeconds) modulo length, and the number
+ * is stored beside it, so a slot left over from a lap before reads as empty. Writing never allocates.
+ */
+export class SlotRing {
+  private readonly values: Float32Array;
+  /** Slot number held at each index; -1: never written. Float64: slot numbers exceed 2^24. */
+  private readonly numbers: Float64Array;
+
+  constructor(
+    readonly slotSeconds: number,
+    readonly length: number,
+    /** Where the ring lives: a series' rings and samples share one buffer (see slotStorage). */
+    storage: SlotStorage,
+  ) {
+    this.values = storage.values;
+    this.numbers = storage.numbers.fill(-1);
+  }
+
+  /** The row of slot `number`, claimed for it (cleared when it held an older slot). */
+  row(number: number): number {
+    const index = number % this.length;
+    const offset = index * FIELDS;
+    if (this.numbers[index] !== number) {
+      this.numbers[index] = number;
+      this.values.fill(0, offset, offset + FIELDS);
+      for (const field of STATISTICS) this.values[offset + field] = NaN;
+    }
+    return offset;
+  }
+
+  set(offset: number, field: number, value: number): void {
+    this.values[offset + field] = value;
+  }
+
+  /** Slots from number `first` to `last` included that hold data, oldest first. */
+  read(first: number, last: number): SlotSummary[] {
+    const out: SlotSummary[] = [];
+    for (let number = Math.max(first, last - this.length + 1); number <= last; number++) {
+      const index = number % this.length;
+      if (this.numbers[index] !== number) continue;
+      out.push(this.summary(number, index * FIELDS));
+    }
+    return out;
+  }
+
+  summary(number: number, offset: number): SlotSummary {
+    const v = this.values;
+    const stat = (field: number): number | null => {
+      const x = v[offset + field]!;
+      return Number.isNaN(x) ? null : x;
+    };
+    return {
+      time: number * this.slotSeconds,
+      count: v[offset + FIELD.count]!,
+      lost: v[offset + FIELD.lost]!,
+      min: stat(FIELD.min),
+      median: stat(FIELD.median),
+      p90: stat(FIELD.p90),
+      max: stat(FIELD.max),
+      jitter: stat(FIELD.jitter),
+      open: v[offset + FIELD.open]!,
+    };
+  }
+
+  get bytes(): number {
+    return this.values.byteLength + this.numbers.byteLength;
+  }
+}
