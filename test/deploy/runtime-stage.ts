@@ -41,8 +41,13 @@ export function replayRuntimeStage(): ReplayedImage {
   cpSync(path.join(repoRoot, 'build', 'Release'), path.join(buildDir, 'build', 'Release'), {
     recursive: true,
   });
-  for (const source of compiledSources(build))
+  for (const source of compiledSources(build)) {
     cpSync(path.join(repoRoot, 'dist', source), path.join(buildDir, 'dist', source), { recursive: true });
+    // The sources stay in the build stage beside what tsc made of them (the runtime stage copies the
+    // status page's files from exporter/status/public).
+    if (!source.endsWith('.js'))
+      cpSync(path.join(repoRoot, source), path.join(buildDir, source), { recursive: true });
+  }
   const prune = /npm prune[^&]*/.exec(
     instructionsOf(build, 'RUN')
       .map((i) => i.args)
