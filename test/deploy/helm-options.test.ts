@@ -322,9 +322,10 @@ describe('Helm chart values', () => {
         // Run the pod's half of the hint here: the image's CLI path and /tmp become local ones.
         const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-notes-'));
         try {
+          // /tmp/ first: the checkout itself may live under /tmp (CI's clone does).
           const script = exec[2]!
-            .replaceAll('/app/dist/exporter/cli/main.js', cliPath)
-            .replaceAll('/tmp/', `${dir}/`);
+            .replaceAll('/tmp/', `${dir}/`)
+            .replaceAll('/app/dist/exporter/cli/main.js', cliPath);
           const configOf = (values: object): string =>
             ofKind(renderChart(helmrender, values), 'ConfigMap')[0]!.data['config.yaml'];
           const good = spawnSync('sh', ['-c', script], { input: configOf({}), encoding: 'utf8' });

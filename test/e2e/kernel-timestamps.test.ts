@@ -21,8 +21,8 @@ import { startCapture } from '../support/capture';
 
 /**
  * The two light loads of the issue: once a second, and once every ten seconds (the process idle for
- * long enough that its caches and the CPU's power state are cold). Both run at once in the same lab
- * and capture, told apart on the wire by their payload sizes (iputils sends 56).
+ * long enough that its caches and the CPU's power state are cold). Both run in the same lab and
+ * capture, one after the other, told apart on the wire by their payload sizes (iputils sends 56).
  */
 const LOADS = [
   { name: '1 Hz', count: 20, intervalS: 1, payload: 100 },
@@ -71,7 +71,10 @@ describe('kernel timestamps: light-load RTTs agree with iputils and with the wir
       });
       runs.set(load, JSON.parse(stdout) as LightLoadRun);
     };
-    await Promise.all(LOADS.map((load) => lightLoad(load, client)));
+    // One after the other: side by side, a CI run read one RTT in twenty about 60 µs over the wire's
+    // at 1 Hz in each family (cause not found; both processes and tcpdump shared two CPUs), where the
+    // 1 Hz run alone has stayed within a few µs in every run so far. Light load is one prober alone.
+    for (const load of LOADS) await lightLoad(load, client);
     await capture.stop();
     const echoes = readEchoes(readFileSync(file));
     for (const load of LOADS) {
