@@ -232,14 +232,17 @@ targets:
     }
     const page = await open('/target?name=server');
     await page.waitForSelector('#ping-graph g.slot');
-    const drawn = await page.$$eval('#ping-graph g.slot', (groups) =>
-      groups.map((g) => ({
+    // The slots and the median line read in one go: the page redraws itself every 10 s, and two reads
+    // could straddle a redraw (a CI run saw 2 slots with a median against a line of 1 point).
+    const { drawn, points } = await page.$eval('#ping-graph', (graph) => ({
+      drawn: [...graph.querySelectorAll('g.slot')].map((g) => ({
         time: Number(g.getAttribute('data-time')),
         count: Number(g.getAttribute('data-count')),
         lost: Number(g.getAttribute('data-lost')),
         median: g.getAttribute('data-median'),
       })),
-    );
+      points: graph.querySelector('polyline.median-line')?.getAttribute('points')?.split(' ').length ?? 0,
+    }));
     const reported = (await api<TargetDetail>('/api/v1/targets/server')).history.ping!.hour.slots;
     const pageNow = Number(await page.$eval('body', (b) => b.getAttribute('data-now')));
     const openSlot = Math.floor(pageNow / 60) * 60;
@@ -256,10 +259,6 @@ targets:
       JSON.stringify(reported),
     );
     assert.ok((await page.$$('#ping-graph .loss-bar')).length >= 1);
-    const points = await page.$eval(
-      '#ping-graph polyline.median-line',
-      (line) => line.getAttribute('points')!.split(' ').length,
-    );
     assert.equal(points, drawn.filter((s) => s.median !== 'null').length);
     // Knock: 8080 open, 81 closed, each with its own graph and state strip.
     assert.deepEqual(
