@@ -2,11 +2,12 @@ import { isScalar } from 'yaml';
 import { deepFreeze } from './freeze';
 import { hostProblem } from './host';
 import { labelNameProblem } from './labels';
-import { MAX_TARGET_NAME_LENGTH, MAX_TARGETS } from './limits';
+import { MAX_TARGETS } from './limits';
 import { ConfigError } from './issue';
 import { openConfigDocument } from './open-document';
 import { type Field, isNull, quote, type Reader } from './reader';
 import { readString } from './scalars';
+import { claimTargetName } from './target';
 import { familyProblem } from './target-settings';
 import type { TargetConfig, TargetGroupConfig } from './types';
 import { scalarText } from './yaml-document';
@@ -87,17 +88,7 @@ function readHost(
     return undefined;
   }
   const name = named ?? host;
-  const length = [...name].length;
-  if (length > MAX_TARGET_NAME_LENGTH) {
-    r.report(field, `target name must be 1 to ${MAX_TARGET_NAME_LENGTH} characters long, got ${length}`);
-    return undefined;
-  }
-  const first = names.get(name);
-  if (first) {
-    r.report(field, `duplicate target name ${quote(name)} (first at line ${r.line(first.offset)})`);
-    return undefined;
-  }
-  names.set(name, field);
+  if (!claimTargetName(r, field, name, names)) return undefined;
   const { settings } = group;
   return { name, host, ...settings, labels: { ...settings.labels, ...labels } };
 }

@@ -53,19 +53,27 @@ function readTarget(
 
 function readName(r: Reader, field: Field, names: Map<string, Field>): string | undefined {
   const name = readString(r, field);
-  if (name === undefined) return undefined;
+  return name !== undefined && claimTargetName(r, field, name, names) ? name : undefined;
+}
+
+/**
+ * Whether `name`, written at `field`, may name a target: 1 to MAX_TARGET_NAME_LENGTH characters and
+ * not in `names` yet (where it is then recorded). The problem is reported at `field` otherwise.
+ * Shared by the config's targets and those of target_groups' files.
+ */
+export function claimTargetName(r: Reader, field: Field, name: string, names: Map<string, Field>): boolean {
   const length = [...name].length;
   if (length === 0 || length > MAX_TARGET_NAME_LENGTH) {
     r.report(field, `target name must be 1 to ${MAX_TARGET_NAME_LENGTH} characters long, got ${length}`);
-    return undefined;
+    return false;
   }
   const first = names.get(name);
   if (first) {
     r.report(field, `duplicate target name ${quote(name)} (first at line ${r.line(first.offset)})`);
-    return undefined;
+    return false;
   }
   names.set(name, field);
-  return name;
+  return true;
 }
 
 function readHost(r: Reader, field: Field): string | undefined {
