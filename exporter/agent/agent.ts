@@ -1,8 +1,14 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { sharedSockets, SocketPins, type SocketRegistry } from '../../probes';
-import { deepEqual, type Config, type ConfigDiff, type TargetConfig } from '../config';
+import {
+  DEFAULT_NATIVE_HISTOGRAMS,
+  deepEqual,
+  type Config,
+  type ConfigDiff,
+  type TargetConfig,
+} from '../config';
 import { silentLogger, type Logger } from '../logging';
-import { ExporterMetrics, type MetricStore } from '../metrics';
+import { ExporterMetrics, nativeHistogramOptions, type MetricStore } from '../metrics';
 import { systemLookup, type LookupAll } from '../resolver';
 import { Scheduler, systemClock, type Clock } from '../scheduler';
 import { statusTarget, type StatusStore } from '../status';
@@ -347,6 +353,7 @@ class RunningAgent implements Agent {
   private async open(config: Config): Promise<Generation> {
     const metrics = new ExporterMetrics(this.options.meterProvider.getMeter('netdiag-exporter'), {
       histogramBuckets: config.histogramBuckets,
+      nativeHistograms: nativeHistogramOptions(config.nativeHistograms ?? DEFAULT_NATIVE_HISTOGRAMS),
       ...(this.options.store && { store: this.options.store }),
       sockets: () => socketStats(this.sockets),
     });

@@ -1,6 +1,7 @@
 import type {
   DnsConfig,
   KnockProbeConfig,
+  NativeHistogramsConfig,
   PingProbeConfig,
   TargetConfig,
   TargetFamily,
@@ -9,6 +10,18 @@ import type {
 } from './types';
 
 // The single source of truth for every default of the config file.
+
+/**
+ * `native_histograms` when the file has no such block, and the keys a block leaves out: on, with
+ * client_golang's suggested factor of 1.1 (schema 3, 8 buckets per power of two: RTTs to ±4.5 %) and
+ * Prometheus' default limit of 160 buckets per series; never reset (a series past the limit coarsens).
+ */
+export const DEFAULT_NATIVE_HISTOGRAMS: NativeHistogramsConfig = Object.freeze({
+  enabled: true,
+  bucketFactor: 1.1,
+  maxBucketCount: 160,
+  classicBucketsInProtobuf: true,
+});
 
 /** `ping` keys a target or `defaults.ping` leaves out. */
 export const DEFAULT_PING: PingProbeConfig = Object.freeze({

@@ -9,7 +9,7 @@ export interface ConfigDiff {
   changed: Array<{ before: TargetConfig; after: TargetConfig }>;
   /** The `after` instances. */
   unchanged: TargetConfig[];
-  /** bind, histogram buckets or dns differ: every target must restart. */
+  /** bind, histogram buckets (classic or native) or dns differ: every target must restart. */
   globalChanged: boolean;
   /**
    * The OpenTelemetry cardinality limit differs (its default follows the number of targets). It is
@@ -31,6 +31,7 @@ export function diffConfig(before: Config, after: Config): ConfigDiff {
     globalChanged:
       !deepEqual(before.bind, after.bind) ||
       !deepEqual(before.histogramBuckets, after.histogramBuckets) ||
+      !deepEqual(before.nativeHistograms, after.nativeHistograms) ||
       !deepEqual(before.dns, after.dns),
     cardinalityLimitChanged: before.cardinalityLimit !== after.cardinalityLimit,
   };

@@ -6,6 +6,7 @@ import type { Environment } from './env-string';
 import { readGlobalLabels } from './global-labels';
 import { deepFreeze } from './freeze';
 import { ConfigError } from './issue';
+import { readNativeHistograms } from './native-histograms';
 import { readOtlp } from './otlp';
 import { readProbeDefaults } from './probe-defaults';
 import { ROOT_PATH } from './key-path';
@@ -26,6 +27,7 @@ const ROOT_KEYS = [
   'targets',
   'target_groups',
   'otlp',
+  'native_histograms',
 ] as const;
 
 /**
@@ -68,9 +70,12 @@ function readConfig(r: Reader, file: string, env: Environment): Config | undefin
     : targets && defaultCardinalityLimit(targets);
   const otlpEntry = entries.get('otlp');
   const otlp = otlpEntry && readOtlp(r, otlpEntry.value);
+  const nativeEntry = entries.get('native_histograms');
+  const nativeHistograms = nativeEntry && readNativeHistograms(r, nativeEntry.value);
   if (!histogramBuckets || !dns || !targets || !labels || !groups || cardinalityLimit === undefined)
     return undefined;
   if (otlpEntry && !otlp) return undefined;
+  if (nativeEntry && !nativeHistograms) return undefined;
   return {
     file,
     bind,
@@ -80,5 +85,6 @@ function readConfig(r: Reader, file: string, env: Environment): Config | undefin
     targets,
     ...(groups.length > 0 && { targetGroups: groups }),
     ...(otlp && { otlp }),
+    ...(nativeHistograms && { nativeHistograms }),
   };
 }

@@ -150,6 +150,25 @@ export interface OtlpConfig {
   readonly resourceAttributes: Readonly<Record<string, string>>;
 }
 
+/**
+ * The `native_histograms` block: native (sparse exponential) buckets in the RTT histograms next to the
+ * classic ones, served in the protobuf exposition and pushed as OTLP exponential histograms.
+ */
+export interface NativeHistogramsConfig {
+  readonly enabled: boolean;
+  /** Greater than 1: the widest growth from one bucket to the next (the schema follows from it). */
+  readonly bucketFactor: number;
+  /** Non-empty buckets a series keeps at most; past it, it resets or coarsens (see minResetDuration). */
+  readonly maxBucketCount: number;
+  /**
+   * Seconds: past the bucket limit, a series last reset at least this long ago resets (a counter
+   * reset) instead of halving its resolution; absent, it never resets.
+   */
+  readonly minResetDuration?: number;
+  /** Whether the protobuf exposition carries the classic buckets as well (the text always does). */
+  readonly classicBucketsInProtobuf: boolean;
+}
+
 /** A validated config; deep-frozen. */
 export interface Config {
   /** The file it was read from, as given. */
@@ -165,4 +184,6 @@ export interface Config {
   readonly targetGroups?: readonly TargetGroupConfig[];
   /** Present when the file has an `otlp` key: push metrics over OTLP/HTTP. */
   readonly otlp?: OtlpConfig;
+  /** Present when the file has a `native_histograms` key; absent means DEFAULT_NATIVE_HISTOGRAMS. */
+  readonly nativeHistograms?: NativeHistogramsConfig;
 }

@@ -4,6 +4,7 @@ import { EventLoopDelay } from './event-loop-delay';
 import { KnockMetrics } from './knock-metrics';
 import { createHistogramSink, createObserved, type HistogramSink, type MetricStore } from './metric-store';
 import { METRIC } from './names';
+import type { NativeHistogramOptions } from './native-histogram';
 import type { Emit, ObservedBinding, ObservedSpec } from './observed';
 import { TargetErrors } from './target-errors';
 import { expectedResults, RollingWindow } from './rolling-window';
@@ -18,6 +19,11 @@ export type SeriesLabels = Readonly<Record<string, string>>;
 export interface ExporterMetricsOptions {
   /** Seconds; the buckets of every RTT histogram. */
   histogramBuckets: readonly number[];
+  /**
+   * Native buckets in the RTT histograms next to the classic ones; only with `store` (the SDK's
+   * instruments take their aggregation from the MeterProvider's views: netdiagViews). Default none.
+   */
+  nativeHistograms?: NativeHistogramOptions | undefined;
   /**
    * Where the metrics are kept: the standalone exporter's own store (series removable, cheap to
    * collect), or by default instruments of the meter (any MeterProvider).
@@ -172,7 +178,13 @@ export class ExporterMetrics {
     this.now = options.now ?? (() => performance.now());
     const boundaries = [...options.histogramBuckets];
     const histogram = (name: string, description: string): HistogramSink =>
-      createHistogramSink(meter, options.store, { name, description, unit: 's', boundaries });
+      createHistogramSink(meter, options.store, {
+        name,
+        description,
+        unit: 's',
+        boundaries,
+        native: options.nativeHistograms,
+      });
     this.rtt = histogram(METRIC.pingRtt, 'Round-trip time of answered ICMP echo requests.');
     const failure = (probe: ProbeName) => (attributes: Attributes, reason: string) =>
       this.probeError(attributes.target as string, probe, reason);

@@ -31,6 +31,8 @@ export type {
 export { createScrapeHandler, SCRAPE_LOG_CODES } from './scrape-handler';
 export { PrometheusTextWriter } from './prometheus-text';
 export type { HistogramSink, HistogramSpec } from './metric-store';
+export type { NativeHistogramOptions, NativeHistogramSettings } from './native-histogram';
+export { nativeHistogramOptions } from './native-histogram';
 export { bucketIndex, MetricStore } from './metric-store';
 export type { Emit, ObservedBinding, ObservedCollect, ObservedSpec } from './observed';
 export { observeWithMeter } from './observed';

@@ -2,17 +2,26 @@ import type { Attributes, Histogram as OtelHistogram, HrTime, Meter } from '@ope
 import type { CollectionResult, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import { observeWithMeter, type ObservedBinding, type ObservedCollect, type ObservedSpec } from './observed';
+import { NativeBuckets, type NativeHistogramOptions } from './native-histogram';
 import {
   HISTOGRAM_BUCKETS,
   HISTOGRAM_COUNT,
   HISTOGRAM_MAX,
   HISTOGRAM_MIN,
   HISTOGRAM_SUM,
+  NATIVE_COUNTS_AT,
+  NATIVE_LAYOUT_STRIDE,
+  NATIVE_NEGATIVE_KEY,
+  NATIVE_NEGATIVE_LENGTH,
+  NATIVE_POSITIVE_KEY,
+  NATIVE_POSITIVE_LENGTH,
+  NATIVE_SCHEMA,
   ScalarColumnBuilder,
   columnToMetricData,
   type ColumnDescriptor,
   type HistogramColumn,
   type MetricColumn,
+  type NativeColumn,
   type StoreSnapshot,
 } from './store-snapshot';
 
@@ -30,6 +39,8 @@ export interface HistogramSpec {
   description: string;
   unit: string;
   boundaries: readonly number[];
+  /** Native buckets next to the classic ones (the exporter's own store only). */
+  native?: NativeHistogramOptions | undefined;
 }
 
 /** A sink over an instrument of any MeterProvider; such series cannot be dropped. */
@@ -44,12 +55,13 @@ class InstrumentHistogramSink implements HistogramSink {
 
 interface Cell {
   readonly attributes: Attributes;
-  readonly startTime: HrTime;
+  startTime: HrTime;
   readonly counts: number[];
   count: number;
   sum: number;
   min: number;
   max: number;
+  readonly native: NativeBuckets | undefined;
 }
 
 class StoredHistogram implements HistogramSink {
@@ -79,8 +91,14 @@ class StoredHistogram implements HistogramSink {
         sum: 0,
         min: Infinity,
         max: -Infinity,
+        native: this.spec.native && new NativeBuckets(this.spec.native),
       };
       this.cells.set(attributes, cell);
+    }
+    if (cell.native && !cell.native.observe(value)) {
+      // Past the bucket limit, with a reset due: the series starts over from this observation.
+      resetCell(cell);
+      cell.native.observe(value);
     }
     cell.counts[bucketIndex(this.spec.boundaries, value)]!++;
     cell.count++;
@@ -111,6 +129,7 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
+    const native = this.spec.native && nativeColumn(this.cells.values(), this.cells.size, this.spec.native);
     return {
       kind: 'histogram',
       descriptor,
@@ -120,8 +139,49 @@ class StoredHistogram implements HistogramSink {
       startTimes,
       values,
       stride,
+      ...(native && { native }),
     };
   }
+}
+
+/** Every count of a cell back to 0, its start now (a counter reset for Prometheus). */
+function resetCell(cell: Cell): void {
+  cell.counts.fill(0);
+  cell.count = 0;
+  cell.sum = 0;
+  cell.min = Infinity;
+  cell.max = -Infinity;
+  cell.startTime = nowHrTime();
+  cell.native?.reset();
+}
+
+/** The native buckets of `cells` (each has them), in the order of the column's points. */
+function nativeColumn(cells: Iterable<Cell>, size: number, options: NativeHistogramOptions): NativeColumn {
+  const layout = new Int32Array(size * NATIVE_LAYOUT_STRIDE);
+  const zero = new Float64Array(size * 2);
+  let slots = 0;
+  for (const { native } of cells) slots += native!.positive.span() + (native!.negative?.span() ?? 0);
+  const counts = new Float64Array(slots);
+  let point = 0;
+  let at = 0;
+  for (const { native } of cells) {
+    const n = native!;
+    const base = point * NATIVE_LAYOUT_STRIDE;
+    layout[base + NATIVE_SCHEMA] = n.schema;
+    layout[base + NATIVE_COUNTS_AT] = at;
+    const [positiveKey, positiveLength] = n.positive.copyTo(counts, at);
+    layout[base + NATIVE_POSITIVE_KEY] = positiveKey;
+    layout[base + NATIVE_POSITIVE_LENGTH] = positiveLength;
+    at += positiveLength;
+    const [negativeKey, negativeLength] = n.negative?.copyTo(counts, at) ?? [0, 0];
+    layout[base + NATIVE_NEGATIVE_KEY] = negativeKey;
+    layout[base + NATIVE_NEGATIVE_LENGTH] = negativeLength;
+    at += negativeLength;
+    zero[point * 2] = n.zeroThreshold;
+    zero[point * 2 + 1] = n.zeroCount;
+    point++;
+  }
+  return { layout, zero, counts, classicInProtobuf: options.classicInProtobuf };
 }
 
 interface ObservedGroup {

@@ -128,7 +128,8 @@ export class PrometheusTextWriter {
 
 const metricNames = new WeakMap<MetricData['descriptor'], string>();
 
-function metricName(metric: MetricData): string {
+/** The Prometheus name of an SDK metric (both expositions). */
+export function metricName(metric: MetricData): string {
   let name = metricNames.get(metric.descriptor);
   if (name === undefined) {
     name = prometheusName(
@@ -142,7 +143,8 @@ function metricName(metric: MetricData): string {
 
 const columnNames = new WeakMap<ColumnDescriptor, string>();
 
-function columnName(column: MetricColumn): string {
+/** The Prometheus name of a stored metric (both expositions). */
+export function columnName(column: MetricColumn): string {
   let name = columnNames.get(column.descriptor);
   if (name === undefined) {
     name = prometheusName(column.descriptor.name, column.kind === 'counter');
@@ -157,7 +159,8 @@ function headerText(name: string, descriptor: { description: string; unit: strin
   return `${text}# TYPE ${name} ${type}\n`;
 }
 
-function prometheusType(metric: MetricData): string {
+/** The Prometheus type of an SDK metric: counter, gauge, histogram or untyped. */
+export function prometheusType(metric: MetricData): string {
   switch (metric.dataPointType) {
     case DataPointType.SUM:
       return metric.isMonotonic ? 'counter' : 'gauge';
@@ -179,7 +182,9 @@ function prometheusName(otelName: string, counter: boolean): string {
 
 const braces = (labels: string): string => (labels === '' ? '' : `{${labels}}`);
 
-const sanitizeName = (name: string): string => name.replace(/[^a-z0-9_]/gi, '_').replace(/_{2,}/g, '_');
+/** A label or metric name with every character Prometheus does not allow replaced by `_`. */
+export const sanitizeName = (name: string): string =>
+  name.replace(/[^a-z0-9_]/gi, '_').replace(/_{2,}/g, '_');
 
 const escapeText = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 

@@ -3,7 +3,10 @@ import { constants as zlib } from 'node:zlib';
 import { acceptsGzip } from './accept-encoding';
 import { silentLogger, type Logger } from '../logging';
 import { ConnectionTurns } from './connection-turns';
+import { protobufExposition, textExposition } from './exposition';
+import { PrometheusProtobufWriter } from './prometheus-protobuf';
 import { PrometheusTextWriter } from './prometheus-text';
+import { negotiateFormat } from './scrape-format';
 import { RenderingSchedule } from './rendering-schedule';
 import { ScrapeCounters, type ScrapeResult } from './scrape-metrics';
 import { StalledResponses } from './stalled-responses';
@@ -72,8 +75,10 @@ export const SCRAPE_LOG_CODES = {
  * Serves /metrics with bounded work whatever clients send:
  * - one scrape at a time per connection, at most `maxPipelined` waiting behind it (they start
  *   rendering only once they reach the head); the others get 429 and the connection is closed;
- * - the text is gzipped when the client's Accept-Encoding allows it, once per rendering;
- * - scrapes that arrive together share one collection and one text (SharedRendering), at most
+ * - the answer is the text, or the protobuf exposition when the Accept header asks for it
+ *   (negotiateFormat); gzipped when the client's Accept-Encoding allows it, once per rendering;
+ * - scrapes that arrive together share one collection and one answer per format (SharedRendering,
+ *   RenderingSchedule), at most
  *   `maxRenderings` at once, at most `maxScrapes` taking part (`maxScrapesPerClient` per client
  *   address); the others get 503 with Retry-After;
  * - a scrape whose client left stops before its next slice; a response not read within
@@ -91,7 +96,10 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
   const schedule = new RenderingSchedule(
     {
       source,
-      writer: options.writer ?? new PrometheusTextWriter(),
+      expositions: {
+        text: textExposition(options.writer ?? new PrometheusTextWriter()),
+        protobuf: protobufExposition(new PrometheusProtobufWriter()),
+      },
       pool: new ChunkPool(),
       pointsPerChunk: options.pointsPerChunk ?? 2000,
       unreadTimeoutMs: options.unreadTimeoutMs ?? 30_000,
@@ -154,11 +162,13 @@ export function createScrapeHandler(source: ScrapeSource, options: ScrapeHandler
     }
     active++;
     byClient.set(client, ofClient + 1);
+    const headers = request.headers as IncomingMessage['headers'] | undefined;
     return new Promise<void>((resolve) => {
       schedule.join({
         response,
         connection,
-        gzip: acceptsGzip((request.headers as IncomingMessage['headers'] | undefined)?.['accept-encoding']),
+        gzip: acceptsGzip(headers?.['accept-encoding']),
+        format: negotiateFormat(headers?.accept),
         settle: (outcome) => {
           active--;
           const left = (byClient.get(client) ?? 1) - 1;

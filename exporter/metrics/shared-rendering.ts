@@ -1,12 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Exposition } from './exposition';
 import type { MetricStore } from './metric-store';
-import type { PrometheusTextWriter } from './prometheus-text';
 import { waitForResponse, type WaitOutcome } from './response-wait';
+import type { ScrapeFormat } from './scrape-format';
 import type { StalledResponses } from './stalled-responses';
-import type { StoreSnapshot } from './store-snapshot';
 import { GzipCopy } from './gzip-copy';
 import { ChunkHolders, TextChunks, type ChunkPool } from './text-chunks';
 import { ExporterError } from '../errors';
@@ -37,11 +36,14 @@ export interface Subscriber {
   readonly settle: (outcome: ScrapeOutcome) => void;
   /** The client accepts gzip (Accept-Encoding): it gets the rendering's one compressed copy. */
   readonly gzip?: boolean;
+  /** The exposition its Accept header asked for (negotiateFormat); default text. */
+  readonly format?: ScrapeFormat;
 }
 
 export interface RenderingContext {
   readonly source: ScrapeSource;
-  readonly writer: PrometheusTextWriter;
+  /** How each format is written: a rendering writes one. */
+  readonly expositions: Readonly<Record<ScrapeFormat, Exposition>>;
   readonly pool: ChunkPool;
   /** Data points serialized per event-loop turn. */
   readonly pointsPerChunk: number;
@@ -69,7 +71,8 @@ const POINTS_PER_PIECE = 8;
 const STEP_MS = 250;
 
 /**
- * One collection rendered once as text and written to every response that joined it before it
+ * One collection rendered once, in one format (the text, or the protobuf exposition), and written to
+ * every response of that format that joined it before it
  * started: each of them gets the whole text of one snapshot, byte for byte what a rendering of its
  * own would give, and the text of a turn is held once however many responses send it. A chunk goes
  * back to the pool only once every one of them has sent it or failed to (a response destroyed
@@ -94,7 +97,10 @@ export class SharedRendering {
   private readonly awaiting = new Set<Subscriber>();
   private started = false;
 
-  constructor(private readonly context: RenderingContext) {}
+  constructor(
+    private readonly context: RenderingContext,
+    private readonly format: ScrapeFormat = 'text',
+  ) {}
 
   /** Responses that joined and are not yet done with. */
   get size(): number {
@@ -115,8 +121,9 @@ export class SharedRendering {
     } catch (error) {
       for (const subscriber of this.live) {
         const { response } = subscriber;
-        // A line appended to compressed bytes would not decompress: the client sees the cut instead.
-        if (subscriber.gzip && response.headersSent) response.destroy();
+        // A line appended to compressed bytes would not decompress, nor parse amid protobuf
+        // messages: the client sees the cut instead.
+        if ((subscriber.gzip || this.format === 'protobuf') && response.headersSent) response.destroy();
         else {
           if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
           response.end(`# collection failed: ${String(error)}\n`);
@@ -127,7 +134,8 @@ export class SharedRendering {
   }
 
   private async render(): Promise<void> {
-    const { source, writer, pool, pointsPerChunk } = this.context;
+    const { source, pool, pointsPerChunk } = this.context;
+    const exposition = this.context.expositions[this.format];
     if (this.prune() === 0) return;
     const { resourceMetrics, errors } = await source.exporter.collect();
     // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
@@ -135,8 +143,8 @@ export class SharedRendering {
     if (this.prune() === 0) return;
     for (const { response, gzip } of this.live) {
       response.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        vary: 'Accept-Encoding',
+        'content-type': exposition.contentType,
+        vary: 'Accept, Accept-Encoding',
         ...(gzip && { 'content-encoding': 'gzip' }),
       });
     }
@@ -160,14 +168,14 @@ export class SharedRendering {
       holders.seal();
     }, pool);
     try {
-      text.add(writer.targetInfo(resourceMetrics.resource.attributes));
+      exposition.targetInfo(text, resourceMetrics.resource.attributes);
       let budget = pointsPerChunk;
-      for (const family of families(writer, resourceMetrics, snapshot)) {
+      for (const family of exposition.families(resourceMetrics, snapshot)) {
         if (family.length === 0) continue;
-        text.add(family.header());
+        family.header(text);
         for (let start = 0; start < family.length;) {
           const end = Math.min(family.length, start + Math.min(budget, POINTS_PER_PIECE));
-          text.add(family.samples(start, end));
+          family.samples(text, start, end);
           budget -= end - start;
           start = end;
           if (budget > 0) continue;
@@ -182,7 +190,7 @@ export class SharedRendering {
           if (this.prune() === 0) return;
         }
       }
-      if (errors.length > 0) text.add(`# ${errors.length} collection error(s)\n`);
+      exposition.end(text, errors.length);
       text.flush();
       await compressed?.end();
     } finally {
@@ -282,35 +290,5 @@ export class SharedRendering {
     this.settled.add(subscriber);
     this.live.delete(subscriber);
     subscriber.settle(outcome);
-  }
-}
-
-/** One metric's text: its header, then its series in slices. */
-interface Family {
-  readonly length: number;
-  header(): string;
-  samples(start: number, end: number): string;
-}
-
-function* families(
-  writer: PrometheusTextWriter,
-  resourceMetrics: ResourceMetrics,
-  snapshot: StoreSnapshot | undefined,
-): Generator<Family> {
-  for (const { metrics } of resourceMetrics.scopeMetrics) {
-    for (const metric of metrics) {
-      yield {
-        length: metric.dataPoints.length,
-        header: () => writer.header(metric),
-        samples: (start, end) => writer.samples(metric, start, end),
-      };
-    }
-  }
-  for (const column of snapshot?.columns ?? []) {
-    yield {
-      length: column.length,
-      header: () => writer.columnHeader(column),
-      samples: (start, end) => writer.columnSamples(column, start, end),
-    };
   }
 }

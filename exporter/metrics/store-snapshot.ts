@@ -43,6 +43,32 @@ export interface HistogramColumn {
   /** Point i at i * stride: count, sum, min, max, then the bucket counts (not cumulative). */
   readonly values: Float64Array;
   readonly stride: number;
+  /** The native buckets of every point, when the histogram keeps them. */
+  readonly native?: NativeColumn;
+}
+
+/** Offsets within a point's stride of `NativeColumn.layout`. */
+export const NATIVE_SCHEMA = 0;
+export const NATIVE_POSITIVE_KEY = 1;
+export const NATIVE_POSITIVE_LENGTH = 2;
+export const NATIVE_NEGATIVE_KEY = 3;
+export const NATIVE_NEGATIVE_LENGTH = 4;
+/** Where the point's positive counts start in `counts`; its negative ones follow them. */
+export const NATIVE_COUNTS_AT = 5;
+export const NATIVE_LAYOUT_STRIDE = 6;
+
+/**
+ * The native buckets of a histogram column's points. Each point has a window of positive and one of
+ * negative bucket counts, from its first to its last non-empty bucket (empty ones between are 0).
+ */
+export interface NativeColumn {
+  /** Point i at i * NATIVE_LAYOUT_STRIDE: schema, the windows' first keys and lengths, where they are. */
+  readonly layout: Int32Array;
+  /** Point i at 2i: the zero threshold, then the zero bucket's count. */
+  readonly zero: Float64Array;
+  readonly counts: Float64Array;
+  /** Whether the protobuf exposition carries the classic buckets too. */
+  readonly classicInProtobuf: boolean;
 }
 
 export type MetricColumn = ScalarColumn | HistogramColumn;

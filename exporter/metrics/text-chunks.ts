@@ -61,6 +61,24 @@ export class TextChunks {
     this.used += this.chunk.write(text, this.used, 'utf8');
   }
 
+  /**
+   * `size` bytes that `write` puts at `offset` of `buffer`: the chunk being filled, or a buffer of
+   * their own when they are more than a chunk holds (the protobuf exposition writes in place).
+   */
+  addBytes(size: number, write: (buffer: Buffer, offset: number) => void): void {
+    if (this.used + size > this.pool.size) {
+      this.flush();
+      if (size > this.pool.size) {
+        const own = Buffer.allocUnsafe(size);
+        write(own, 0);
+        this.emit(own, noop);
+        return;
+      }
+    }
+    write(this.chunk, this.used);
+    this.used += size;
+  }
+
   /** Hands over what is held (if anything); the next text goes to another chunk. */
   flush(): void {
     if (this.used === 0) return;

@@ -114,7 +114,7 @@ targets:
       `${exporter.url}/metrics`,
     ]);
     assert.match(stdout, /^content-encoding: gzip\r$/im);
-    assert.match(stdout, /^vary: Accept-Encoding\r$/im);
+    assert.match(stdout, /^vary: Accept, Accept-Encoding\r$/im);
     const text = gunzipSync(readFileSync(body)).toString();
     // The event loop's delay is reported only when it was sampled since the previous scrape.
     const names = (samples: Sample[]) =>

@@ -170,7 +170,26 @@ const EXPECTED: Record<string, string[]> = {
     '… and 5 more errors',
   ],
   'long-key': [
-    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp`,
+    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp, native_histograms`,
+  ],
+  'native-histograms-not-a-mapping': [
+    'FILE:1:20: native_histograms: expected a mapping, got the string "on"',
+  ],
+  'native-histograms-range': [
+    'FILE:2:18: native_histograms.bucket_factor: bucket factor must be greater than 1, got 1',
+    'FILE:3:21: native_histograms.max_bucket_count: must be an integer from 1 to 10000, got 0',
+    'FILE:4:23: native_histograms.min_reset_duration: duration must be positive, got 0s',
+  ],
+  'native-histograms-unknown-key': [
+    'FILE:2:3: native_histograms.factor: unknown key "factor"; allowed keys: enabled, bucket_factor, max_bucket_count, min_reset_duration, classic_buckets_in_protobuf',
+    'FILE:3:3: native_histograms.max_buckets: unknown key "max_buckets"; allowed keys: enabled, bucket_factor, max_bucket_count, min_reset_duration, classic_buckets_in_protobuf',
+  ],
+  'native-histograms-wrong-types': [
+    'FILE:2:12: native_histograms.enabled: expected true or false, got the string "yes"',
+    'FILE:3:18: native_histograms.bucket_factor: expected a number, got the string "1.1"',
+    'FILE:4:21: native_histograms.max_bucket_count: must be an integer from 1 to 10000, got 1.5',
+    'FILE:5:23: native_histograms.min_reset_duration: duration 60 has no unit: write e.g. 60s (units: ms, s, m, h)',
+    'FILE:6:32: native_histograms.classic_buckets_in_protobuf: expected true or false, got the number 1',
   ],
   'multiple-documents': ['FILE:2:1: (root): invalid YAML: the config must be a single YAML document'],
   'no-probe': [
@@ -261,7 +280,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'unknown-alias': ['FILE:4:11: targets[0].ping: alias *fast refers to no anchor &fast before it'],
   'unknown-keys': [
-    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp',
+    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp, native_histograms',
     'FILE:4:11: defaults.ping.intervall: unknown key "intervall"; allowed keys: interval, timeout, size, window',
     'FILE:5:3: defaults.tcp: unknown key "tcp"; allowed keys: ping, knock, trace',
     'FILE:6:27: bind.address: unknown key "address"; allowed keys: ipv4, ipv6, interface',

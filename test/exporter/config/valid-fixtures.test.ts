@@ -7,6 +7,7 @@ import {
   DEFAULT_DNS,
   DEFAULT_HISTOGRAM_BUCKETS,
   DEFAULT_KNOCK,
+  DEFAULT_NATIVE_HISTOGRAMS,
   DEFAULT_PING,
   DEFAULT_TRACE,
   type KnockProbeConfig,
@@ -202,6 +203,16 @@ const EXPECTED: Record<string, Partial<Config>> = {
     otlp: { headers: {}, resourceAttributes: {} },
     targets: [target('gateway', '10.0.6.2')],
   },
+  'native-histograms': {
+    nativeHistograms: {
+      enabled: true,
+      bucketFactor: 1.05,
+      maxBucketCount: 100,
+      minResetDuration: 3600,
+      classicBucketsInProtobuf: false,
+    },
+  },
+  'native-histograms-off': { nativeHistograms: { ...DEFAULT_NATIVE_HISTOGRAMS, enabled: false } },
   'otlp-endpoint-path': {
     otlp: { endpoint: 'https://otlp.example.com/otlp/v1/metrics', headers: {}, resourceAttributes: {} },
   },

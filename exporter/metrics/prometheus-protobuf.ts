@@ -1,0 +1,370 @@
+import type { Attributes } from '@opentelemetry/api';
+import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
+import { NativeSpans } from './native-spans';
+import { columnName, metricName, prometheusType, sanitizeName } from './prometheus-text';
+import {
+  DOUBLE_FIELD_SIZE,
+  ProtoWriter,
+  delimitedSize,
+  uintFieldSize,
+  varintSize,
+  zigzag,
+} from './proto-writer';
+import {
+  HISTOGRAM_BUCKETS,
+  HISTOGRAM_COUNT,
+  HISTOGRAM_SUM,
+  NATIVE_COUNTS_AT,
+  NATIVE_LAYOUT_STRIDE,
+  NATIVE_NEGATIVE_KEY,
+  NATIVE_NEGATIVE_LENGTH,
+  NATIVE_POSITIVE_KEY,
+  NATIVE_POSITIVE_LENGTH,
+  NATIVE_SCHEMA,
+  type HistogramColumn,
+  type MetricColumn,
+} from './store-snapshot';
+
+/** client_model's MetricType values. */
+const TYPE = { counter: 0, gauge: 1, untyped: 3, histogram: 4 } as const;
+
+/** Field numbers of client_model's messages (io/prometheus/client/metrics.proto). */
+const FAMILY = { name: 1, help: 2, type: 3, metric: 4 } as const;
+const METRIC = { label: 1, gauge: 2, counter: 3, histogram: 7 } as const;
+const HISTOGRAM = {
+  sampleCount: 1,
+  sampleSum: 2,
+  bucket: 3,
+  schema: 5,
+  zeroThreshold: 6,
+  zeroCount: 7,
+  negativeSpan: 9,
+  negativeDelta: 10,
+  positiveSpan: 12,
+  positiveDelta: 13,
+} as const;
+
+/**
+ * One metric family in the protobuf exposition: `header()` is the family's length prefix and its
+ * name, help and type; then each metric (series) `i` is `metricSize(i)` bytes written by
+ * `writeMetric(i, writer)`. A family is one length-delimited MetricFamily message, so its size is
+ * known before its first byte: `header()` sizes every metric first (a pass that writes nothing).
+ */
+export interface ProtobufFamily {
+  readonly length: number;
+  header(): Buffer;
+  metricSize(index: number): number;
+  writeMetric(index: number, writer: ProtoWriter): void;
+}
+
+/**
+ * The Prometheus protobuf exposition (`application/vnd.google.protobuf;
+ * proto=io.prometheus.client.MetricFamily; encoding=delimited`): the same families, names, help and
+ * label sets as PrometheusTextWriter's text, encoded by hand for the few client_model messages it
+ * takes (see the README, "Native histograms", for why not a library). Histograms carry their classic
+ * buckets (without the implicit +Inf one, as client_golang) and, when the store keeps them, their
+ * native buckets. A label set's encoded LabelPairs are cached on its attributes object, as the text
+ * writer caches its label text.
+ */
+export class PrometheusProtobufWriter {
+  private readonly labelBytes = new WeakMap<Attributes, Buffer>();
+  /** Name, help and type fields by family name (a name has one help and type). */
+  private readonly headers = new Map<string, Buffer>();
+  private readonly spans = new NativeSpans();
+
+  /** `target_info` from the resource attributes, a whole delimited family. */
+  targetInfo(attributes: Attributes): Buffer {
+    const labels = this.labels(attributes);
+    const metric = labels.length + GAUGE_SIZE;
+    const fields = this.headerFields('target_info', 'Target metadata', TYPE.gauge);
+    const size = fields.length + delimitedSize(metric);
+    const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + size));
+    writer.varint(size);
+    writer.bytes(fields);
+    writer.lengthPrefix(FAMILY.metric, metric);
+    writer.bytes(labels);
+    writeGauge(writer, METRIC.gauge, 1);
+    return writer.buffer;
+  }
+
+  /** The family of a stored metric. */
+  column(column: MetricColumn): ProtobufFamily {
+    const name = columnName(column);
+    const type = column.kind === 'histogram' ? TYPE.histogram : TYPE[column.kind];
+    const help = column.descriptor.description || 'description missing';
+    if (column.kind === 'histogram') {
+      return this.family(
+        name,
+        help,
+        type,
+        column.length,
+        (i) => this.columnHistogramSize(column, i),
+        (i, w, size) => this.writeColumnHistogram(column, i, w, size),
+      );
+    }
+    const field = column.kind === 'counter' ? METRIC.counter : METRIC.gauge;
+    return this.family(
+      name,
+      help,
+      type,
+      column.length,
+      (i) => this.labels(column.attributes[i]!).length + GAUGE_SIZE,
+      (i, w) => {
+        w.bytes(this.labels(column.attributes[i]!));
+        writeGauge(w, field, column.values[i]!);
+      },
+    );
+  }
+
+  /** The family of an SDK metric; empty for the kinds the text format has no samples for either. */
+  metric(metric: MetricData): ProtobufFamily {
+    const name = metricName(metric);
+    const help = metric.descriptor.description || 'description missing';
+    const kind = prometheusType(metric);
+    if (metric.dataPointType === DataPointType.HISTOGRAM) {
+      const points = metric.dataPoints;
+      return this.family(
+        name,
+        help,
+        TYPE.histogram,
+        points.length,
+        (i) => this.pointHistogramSize(points[i]!),
+        (i, w, size) => this.writePointHistogram(points[i]!, w, size),
+      );
+    }
+    if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM)
+      return this.family(
+        name,
+        help,
+        TYPE.untyped,
+        0,
+        () => 0,
+        () => {},
+      );
+    const points: ReadonlyArray<DataPoint<number>> = metric.dataPoints;
+    const field = kind === 'counter' ? METRIC.counter : METRIC.gauge;
+    return this.family(
+      name,
+      help,
+      kind === 'counter' ? TYPE.counter : TYPE.gauge,
+      points.length,
+      (i) => this.labels(points[i]!.attributes).length + GAUGE_SIZE,
+      (i, w) => {
+        w.bytes(this.labels(points[i]!.attributes));
+        writeGauge(w, field, points[i]!.value);
+      },
+    );
+  }
+
+  /** A family whose metric i has a body of bodySize(i) bytes written by writeBody(i, writer). */
+  private family(
+    name: string,
+    help: string,
+    type: number,
+    length: number,
+    bodySize: (index: number) => number,
+    writeBody: (index: number, writer: ProtoWriter, size: number) => void,
+  ): ProtobufFamily {
+    const sizes = new Int32Array(length);
+    const header = (): Buffer => {
+      const fields = this.headerFields(name, help, type);
+      let size = fields.length;
+      for (let i = 0; i < length; i++) {
+        sizes[i] = bodySize(i);
+        size += delimitedSize(sizes[i]!);
+      }
+      const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + fields.length));
+      writer.varint(size);
+      writer.bytes(fields);
+      return writer.buffer.subarray(0, writer.pos);
+    };
+    return {
+      length,
+      header,
+      metricSize: (i) => delimitedSize(sizes[i]!),
+      writeMetric: (i, writer) => {
+        writer.lengthPrefix(FAMILY.metric, sizes[i]!);
+        const end = writer.pos + sizes[i]!;
+        writeBody(i, writer, sizes[i]!);
+        if (writer.pos !== end) throw new Error(`protobuf: metric ${i} of ${name} is not the size computed`);
+      },
+    };
+  }
+
+  /** The name, help and type fields of a family; cached per name (they do not change). */
+  private headerFields(name: string, help: string, type: number): Buffer {
+    const key = `${type} ${name} ${help}`;
+    let fields = this.headers.get(key);
+    if (!fields) {
+      const nameBytes = Buffer.from(name, 'utf8');
+      const helpBytes = Buffer.from(help, 'utf8');
+      const writer = new ProtoWriter(
+        Buffer.alloc(delimitedSize(nameBytes.length) + delimitedSize(helpBytes.length) + uintFieldSize(type)),
+      );
+      writer.lengthPrefix(FAMILY.name, nameBytes.length);
+      writer.bytes(nameBytes);
+      writer.lengthPrefix(FAMILY.help, helpBytes.length);
+      writer.bytes(helpBytes);
+      writer.uintField(FAMILY.type, type);
+      fields = writer.buffer;
+      this.headers.set(key, fields);
+    }
+    return fields;
+  }
+
+  /** The Metric.label fields of an attribute set, in the text format's order and names. */
+  private labels(attributes: Attributes): Buffer {
+    let bytes = this.labelBytes.get(attributes);
+    if (!bytes) {
+      const pairs: Buffer[] = [];
+      for (const [key, value] of Object.entries(attributes)) {
+        const name = Buffer.from(sanitizeName(key), 'utf8');
+        const text = Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''), 'utf8');
+        const pair = delimitedSize(name.length) + delimitedSize(text.length);
+        const writer = new ProtoWriter(Buffer.allocUnsafe(delimitedSize(pair)));
+        writer.lengthPrefix(METRIC.label, pair);
+        writer.lengthPrefix(1, name.length);
+        writer.bytes(name);
+        writer.lengthPrefix(2, text.length);
+        writer.bytes(text);
+        pairs.push(writer.buffer);
+      }
+      bytes = Buffer.concat(pairs);
+      this.labelBytes.set(attributes, bytes);
+    }
+    return bytes;
+  }
+
+  private columnHistogramSize(column: HistogramColumn, index: number): number {
+    const body = this.columnHistogramBody(column, index, undefined);
+    return this.labels(column.attributes[index]!).length + delimitedSize(body);
+  }
+
+  /** `size`: the Metric's, from the sizing pass (the Histogram's is what the labels leave of it). */
+  private writeColumnHistogram(
+    column: HistogramColumn,
+    index: number,
+    writer: ProtoWriter,
+    size: number,
+  ): void {
+    const labels = this.labels(column.attributes[index]!);
+    writer.bytes(labels);
+    writer.lengthPrefix(METRIC.histogram, contentSize(size - labels.length));
+    this.columnHistogramBody(column, index, writer);
+  }
+
+  /** Writes the Histogram message's fields of point `index` when given a writer; returns their size. */
+  private columnHistogramBody(
+    column: HistogramColumn,
+    index: number,
+    writer: ProtoWriter | undefined,
+  ): number {
+    const { values, stride, boundaries, native } = column;
+    const at = index * stride;
+    const count = values[at + HISTOGRAM_COUNT]!;
+    let size = uintFieldSize(count) + DOUBLE_FIELD_SIZE;
+    writer?.uintField(HISTOGRAM.sampleCount, count);
+    writer?.doubleField(HISTOGRAM.sampleSum, values[at + HISTOGRAM_SUM]!);
+    if (!native || native.classicInProtobuf) {
+      let cumulative = 0;
+      for (let b = 0; b < boundaries.length && HISTOGRAM_BUCKETS + b < stride; b++) {
+        cumulative += values[at + HISTOGRAM_BUCKETS + b]!;
+        if (boundaries[b] === Infinity) break;
+        size += bucketSize(cumulative);
+        if (writer) writeBucket(writer, cumulative, boundaries[b]!);
+      }
+    }
+    if (!native) return size;
+    const base = index * NATIVE_LAYOUT_STRIDE;
+    const { layout, zero, counts } = native;
+    const schema = layout[base + NATIVE_SCHEMA]!;
+    const zeroThreshold = zero[index * 2]!;
+    const zeroCount = zero[index * 2 + 1]!;
+    size += uintFieldSize(zigzag(schema)) + DOUBLE_FIELD_SIZE + uintFieldSize(zeroCount);
+    writer?.sintField(HISTOGRAM.schema, schema);
+    writer?.doubleField(HISTOGRAM.zeroThreshold, zeroThreshold);
+    writer?.uintField(HISTOGRAM.zeroCount, zeroCount);
+    const countsAt = layout[base + NATIVE_COUNTS_AT]!;
+    const positiveLength = layout[base + NATIVE_POSITIVE_LENGTH]!;
+    const negativeLength = layout[base + NATIVE_NEGATIVE_LENGTH]!;
+    const { spans } = this;
+    spans.fill(counts, countsAt + positiveLength, negativeLength, layout[base + NATIVE_NEGATIVE_KEY]!);
+    const noNegative = spans.empty;
+    size += spans.size();
+    if (writer) spans.write(writer, HISTOGRAM.negativeSpan, HISTOGRAM.negativeDelta);
+    spans.fill(counts, countsAt, positiveLength, layout[base + NATIVE_POSITIVE_KEY]!);
+    if (spans.empty && noNegative && zeroThreshold === 0 && zeroCount === 0) {
+      // Nothing would tell a native histogram from a classic one: a no-op span does (client_model's rule).
+      size += NO_OP_SPAN_SIZE;
+      if (writer) {
+        writer.lengthPrefix(HISTOGRAM.positiveSpan, 4);
+        writer.sintField(1, 0);
+        writer.uintField(2, 0);
+      }
+      return size;
+    }
+    size += spans.size();
+    if (writer) spans.write(writer, HISTOGRAM.positiveSpan, HISTOGRAM.positiveDelta);
+    return size;
+  }
+
+  private pointHistogramSize(point: DataPoint<Histogram>): number {
+    return this.labels(point.attributes).length + delimitedSize(pointHistogramBody(point, undefined));
+  }
+
+  private writePointHistogram(point: DataPoint<Histogram>, writer: ProtoWriter, size: number): void {
+    const labels = this.labels(point.attributes);
+    writer.bytes(labels);
+    writer.lengthPrefix(METRIC.histogram, contentSize(size - labels.length));
+    pointHistogramBody(point, writer);
+  }
+}
+
+/** An SDK histogram point's Histogram fields (classic buckets only), written when given a writer. */
+function pointHistogramBody(point: DataPoint<Histogram>, writer: ProtoWriter | undefined): number {
+  const { count, sum, buckets } = point.value;
+  let size = uintFieldSize(count);
+  writer?.uintField(HISTOGRAM.sampleCount, count);
+  if (sum !== undefined) {
+    size += DOUBLE_FIELD_SIZE;
+    writer?.doubleField(HISTOGRAM.sampleSum, sum);
+  }
+  let cumulative = 0;
+  for (let i = 0; i < buckets.counts.length && i < buckets.boundaries.length; i++) {
+    cumulative += buckets.counts[i]!;
+    if (buckets.boundaries[i] === Infinity) break;
+    size += bucketSize(cumulative);
+    if (writer) writeBucket(writer, cumulative, buckets.boundaries[i]!);
+  }
+  return size;
+}
+
+/** Bytes of a Gauge or Counter field: the message holds its value (a double, field 1). */
+const GAUGE_SIZE = 2 + DOUBLE_FIELD_SIZE;
+
+/** Bytes of a positive_span field holding the no-op span (offset 0, length 0). */
+const NO_OP_SPAN_SIZE = 2 + 4;
+
+function writeGauge(writer: ProtoWriter, field: number, value: number): void {
+  writer.lengthPrefix(field, DOUBLE_FIELD_SIZE);
+  writer.doubleField(1, value);
+}
+
+/** Bytes of a Bucket field: cumulative_count (1) and upper_bound (2). */
+function bucketSize(cumulative: number): number {
+  return delimitedSize(uintFieldSize(cumulative) + DOUBLE_FIELD_SIZE);
+}
+
+function writeBucket(writer: ProtoWriter, cumulative: number, upperBound: number): void {
+  writer.lengthPrefix(HISTOGRAM.bucket, uintFieldSize(cumulative) + DOUBLE_FIELD_SIZE);
+  writer.uintField(1, cumulative);
+  writer.doubleField(2, upperBound);
+}
+
+/** The content size of a length-delimited field (number below 16) of `total` bytes in all. */
+function contentSize(total: number): number {
+  for (let prefix = 2; prefix <= 11; prefix++) {
+    if (1 + varintSize(total - prefix) === prefix) return total - prefix;
+  }
+  throw new Error(`protobuf: no field is ${total} bytes long`);
+}
