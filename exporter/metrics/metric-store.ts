@@ -129,7 +129,7 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
-    const native = this.spec.native && nativeColumn(this.cells.values(), this.cells.size, this.spec.native);
+    const native = this.spec.native && nativeColumn(this.cells, this.spec.native);
     return {
       kind: 'histogram',
       descriptor,
@@ -156,7 +156,12 @@ function resetCell(cell: Cell): void {
 }
 
 /** The native buckets of `cells` (each has them), in the order of the column's points. */
-function nativeColumn(cells: Iterable<Cell>, size: number, options: NativeHistogramOptions): NativeColumn {
+function nativeColumn(
+  byAttributes: ReadonlyMap<Attributes, Cell>,
+  options: NativeHistogramOptions,
+): NativeColumn {
+  const cells = [...byAttributes.values()];
+  const size = cells.length;
   const layout = new Int32Array(size * NATIVE_LAYOUT_STRIDE);
   const zero = new Float64Array(size * 2);
   let slots = 0;

@@ -22,13 +22,15 @@ export function schemaForFactor(factor: number): number {
   const floor = Math.floor(Math.log2(Math.log2(factor)));
   if (floor <= -MAX_SCHEMA) return MAX_SCHEMA;
   if (floor >= -MIN_SCHEMA) return MIN_SCHEMA;
-  return -floor;
+  return 0 - floor; // not -floor: -0 for a factor of 2
 }
 
 /**
  * Per schema s > 0, the 2^s fractions 2^(i·2^-s - 1), i = 0 .. 2^s - 1: the boundaries of the
- * buckets within one power of two, as frexp fractions in [0.5, 1). Math.pow is correctly rounded
- * for these (test/exporter/metrics/native-schema.test.ts checks each one exactly).
+ * buckets within one power of two, as frexp fractions in [0.5, 1). Math.pow gives each within an
+ * ulp of the exact value (the test checks every one exactly); client_golang's table, neither
+ * correctly rounded, differs from it by an ulp or two in some entries (2^-0.25: ...144 there, ...146
+ * here), so only a value within two ulps of a boundary can land one bucket off client_golang's.
  */
 const FRACTION_BOUNDS: readonly Float64Array[] = Array.from({ length: MAX_SCHEMA + 1 }, (_, schema) => {
   const n = 2 ** schema;

@@ -1,0 +1,264 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import {
+  createPrometheusPipeline,
+  createScrapeHandler,
+  ExporterMetrics,
+  nativeHistogramOptions,
+  type NativeHistogramSettings,
+} from '../../../exporter/metrics';
+import { bucketKey } from '../../../exporter/metrics/native-schema';
+import { CONTENT_TYPE } from '../../../exporter/metrics/scrape-format';
+import { silentLogger } from '../../../exporter/logging';
+import { ExporterServer } from '../../../exporter/server';
+import {
+  decodeMetricFamilies,
+  labelsOf,
+  METRIC_TYPES,
+  nativeBuckets,
+  type DecodedFamily,
+} from '../../support/client-model';
+import { parseSamples } from '../../support/scrape';
+
+const ACCEPT_PROTOBUF =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3';
+
+const SETTINGS: NativeHistogramSettings = {
+  enabled: true,
+  bucketFactor: 1.1,
+  maxBucketCount: 160,
+  classicBucketsInProtobuf: true,
+};
+
+/** RTTs per target: a spread over several buckets, one exactly on a native boundary (2^-7). */
+const RTTS: Record<string, number[]> = {
+  a: [0.0012, 0.0013, 0.0012, 0.0021, 0.0078125],
+  b: [0.25, 0.26],
+  c: [],
+};
+
+/** A pipeline with ping series of RTTS, served by a scrape handler; `run` gets the server's URL. */
+async function withExporter(
+  settings: NativeHistogramSettings,
+  run: (url: string, handler: ReturnType<typeof createScrapeHandler>) => Promise<void>,
+  pointsPerChunk = 2,
+): Promise<void> {
+  const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+  const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+    histogramBuckets: [0.001, 0.01, 0.1],
+    store: pipeline.store,
+    nativeHistograms: nativeHistogramOptions(settings),
+  });
+  for (const [target, rtts] of Object.entries(RTTS)) {
+    const series = metrics.pingSeries(
+      { target, address: `10.0.0.${target.charCodeAt(0)}`, family: 'ipv4' },
+      60,
+    );
+    rtts.forEach((rtt, seq) => series.record({ seq, rtt }));
+    series.record({ seq: rtts.length, rtt: null, failure: { reason: 'timeout' } });
+  }
+  // An SDK instrument besides the store: the protobuf answer carries both, as the text does.
+  const meter = pipeline.meterProvider.getMeter('test');
+  meter
+    .createCounter('sdk_events', { description: 'Events "counted"\nby the SDK.' })
+    .add(3, { kind: 'x\\y' });
+  meter.createHistogram('sdk_latency_seconds', { advice: { explicitBucketBoundaries: [1, 2] } }).record(1.5);
+  const handler = createScrapeHandler(pipeline, { pointsPerChunk });
+  const server = await ExporterServer.listen({
+    listen: { host: '127.0.0.1', port: 0 },
+    logger: silentLogger,
+    metrics: handler,
+  });
+  try {
+    await run(server.url, handler);
+  } finally {
+    await server.close();
+    metrics.close();
+    await pipeline.shutdown();
+  }
+}
+
+async function scrapeBoth(
+  url: string,
+): Promise<{ text: string; families: DecodedFamily[]; contentType: string }> {
+  const [textResponse, protoResponse] = await Promise.all([
+    fetch(`${url}/metrics`),
+    fetch(`${url}/metrics`, { headers: { accept: ACCEPT_PROTOBUF } }),
+  ]);
+  const text = await textResponse.text();
+  const families = decodeMetricFamilies(new Uint8Array(await protoResponse.arrayBuffer()));
+  return { text, families, contentType: protoResponse.headers.get('content-type') ?? '' };
+}
+
+const key = (name: string, labels: Record<string, string>): string => `${name}${JSON.stringify(labels)}`;
+
+/** Series that change between two scrapes: the event loop's, and the scrapes' own counts. */
+const changing = (name: string): boolean =>
+  name.startsWith('netdiag_event_loop') || name.startsWith('netdiag_scrape');
+
+describe('the protobuf exposition', () => {
+  it('decodes against client_model’s schema to the same families, label sets and values as the text', async () => {
+    await withExporter(SETTINGS, async (url) => {
+      const { text, families, contentType } = await scrapeBoth(url);
+      assert.equal(
+        contentType,
+        'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+      );
+      const textTypes = new Map(
+        [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)]
+          .filter((m) => !changing(m[1]!))
+          .map((m) => [m[1]!, m[2]!]),
+      );
+      const protoTypes = new Map(
+        families
+          .filter((f) => !changing(f.name!))
+          .map((f) => [f.name!, METRIC_TYPES[f.type ?? 0]!.toLowerCase()]),
+      );
+      assert.deepEqual(protoTypes, textTypes);
+      assert.equal(new Set(families.map((f) => f.name)).size, families.length, 'one message per family');
+      const helps = new Map([...text.matchAll(/^# HELP (\S+) (.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+      for (const family of families) {
+        // The text escapes backslashes and newlines in HELP; the protobuf carries the string as is.
+        assert.equal(family.help!.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'), helps.get(family.name!));
+      }
+
+      // Every gauge and counter sample, and every histogram's count, sum and classic buckets.
+      const fromText = new Map<string, number>();
+      for (const s of parseSamples(text)) if (!changing(s.name)) fromText.set(key(s.name, s.labels), s.value);
+      const fromProto = new Map<string, number>();
+      for (const family of families) {
+        if (changing(family.name!)) continue;
+        for (const metric of family.metric ?? []) {
+          const labels = labelsOf(metric);
+          const value = metric.gauge?.value ?? metric.counter?.value;
+          if (value !== undefined) fromProto.set(key(family.name!, labels), value);
+          const histogram = metric.histogram;
+          if (!histogram) continue;
+          fromProto.set(key(`${family.name}_count`, labels), histogram.sampleCount ?? 0);
+          fromProto.set(key(`${family.name}_sum`, labels), histogram.sampleSum ?? 0);
+          for (const bucket of histogram.bucket ?? []) {
+            fromProto.set(
+              key(`${family.name}_bucket`, { ...labels, le: String(bucket.upperBound) }),
+              bucket.cumulativeCount ?? 0,
+            );
+          }
+          // The +Inf bucket is implicit in protobuf (client_golang leaves it out too): the count.
+          fromProto.set(key(`${family.name}_bucket`, { ...labels, le: '+Inf' }), histogram.sampleCount ?? 0);
+        }
+      }
+      assert.deepEqual(fromProto, fromText);
+      assert.ok(fromProto.has(key('sdk_events_total', { kind: 'x\\y' })));
+    });
+  });
+
+  it('carries each RTT in its native bucket: schema 3, the zero threshold, spans and deltas', async () => {
+    await withExporter(SETTINGS, async (url) => {
+      const { families } = await scrapeBoth(url);
+      const rtt = families.find((f) => f.name === 'netdiag_ping_rtt_seconds')!;
+      assert.equal(METRIC_TYPES[rtt.type!], 'HISTOGRAM');
+      assert.equal(rtt.metric!.length, 2, 'targets a and b (c never answered)');
+      for (const metric of rtt.metric!) {
+        const rtts = RTTS[labelsOf(metric).target!]!;
+        const histogram = metric.histogram!;
+        assert.equal(histogram.schema, 3);
+        assert.equal(histogram.zeroThreshold, 2 ** -128);
+        assert.equal(histogram.zeroCount, 0);
+        const expected = new Map<number, number>();
+        for (const v of rtts) expected.set(bucketKey(v, 3), (expected.get(bucketKey(v, 3)) ?? 0) + 1);
+        const decoded = nativeBuckets(histogram.positiveSpan, histogram.positiveDelta);
+        assert.deepEqual(
+          decoded.filter(([, count]) => count > 0),
+          [...expected].sort((x, y) => x[0] - y[0]),
+        );
+        assert.equal(histogram.negativeSpan, undefined);
+      }
+      // 2^-7 is exactly the upper bound of bucket -56 at schema 3: it is counted there, not above.
+      const a = rtt.metric!.find((m) => labelsOf(m).target === 'a')!;
+      assert.ok(
+        nativeBuckets(a.histogram!.positiveSpan, a.histogram!.positiveDelta).some(
+          ([k, c]) => k === -56 && c === 1,
+        ),
+      );
+    });
+  });
+
+  it('leaves the classic buckets out of the protobuf when told to; the text keeps them', async () => {
+    await withExporter({ ...SETTINGS, classicBucketsInProtobuf: false }, async (url) => {
+      const { text, families } = await scrapeBoth(url);
+      const rtt = families.find((f) => f.name === 'netdiag_ping_rtt_seconds')!;
+      for (const metric of rtt.metric!) {
+        assert.equal(metric.histogram!.bucket, undefined);
+        assert.equal(metric.histogram!.schema, 3);
+      }
+      assert.match(text, /^netdiag_ping_rtt_seconds_bucket\{.*le="0\.01"\} /m);
+    });
+  });
+
+  it('serves classic histograms only when native histograms are off', async () => {
+    await withExporter({ ...SETTINGS, enabled: false }, async (url) => {
+      const { families } = await scrapeBoth(url);
+      const rtt = families.find((f) => f.name === 'netdiag_ping_rtt_seconds')!;
+      for (const metric of rtt.metric!) {
+        assert.equal(metric.histogram!.schema, undefined);
+        assert.equal(metric.histogram!.bucket!.length, 3);
+      }
+    });
+  });
+
+  it('shares one rendering per format among the scrapes that arrive together', async () => {
+    await withExporter(
+      SETTINGS,
+      async (_url, handler) => {
+        const accepts = [undefined, ACCEPT_PROTOBUF, 'text/plain', ACCEPT_PROTOBUF];
+        const responses = accepts.map(() => new RecordingResponse());
+        // Joined in one turn: one collection per format.
+        accepts.forEach((accept, i) =>
+          handler(
+            { headers: accept === undefined ? {} : { accept } } as never,
+            responses[i] as unknown as ServerResponse,
+          ),
+        );
+        const deadline = Date.now() + 10_000;
+        while (responses.some((r) => !r.ended) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 5));
+        assert.equal(handler.renderings, 2);
+        const [text, proto, text2, proto2] = responses.map((r) => r.body) as [Buffer, Buffer, Buffer, Buffer];
+        assert.ok(text.equals(text2));
+        assert.ok(proto.equals(proto2));
+        assert.ok(decodeMetricFamilies(proto).length > 5);
+        assert.match(text.toString(), /^# TYPE netdiag_ping_rtt_seconds histogram$/m);
+        assert.equal(responses[1]!.headers['content-type'], CONTENT_TYPE.protobuf);
+      },
+      1,
+    );
+  });
+});
+
+/** A response that copies each chunk as it is written (the pool reuses them) and takes it at once. */
+class RecordingResponse extends EventEmitter {
+  destroyed = false;
+  headersSent = false;
+  writableFinished = false;
+  ended = false;
+  headers: OutgoingHttpHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  writeHead(_status: number, headers: OutgoingHttpHeaders): this {
+    this.headersSent = true;
+    this.headers = headers;
+    return this;
+  }
+  write(chunk: Buffer, sent?: () => void): boolean {
+    this.chunks.push(Buffer.from(chunk));
+    if (sent) setImmediate(sent);
+    return true;
+  }
+  end(): void {
+    this.ended = true;
+    this.writableFinished = true;
+  }
+  get body(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
