@@ -49,4 +49,5 @@ export type { Config, ConfigIssue, PingProbeConfig, TargetConfig } from './expor
 export { ConfigError, formatIssue, loadConfig, parseConfig } from './exporter/config';
 export type { Logger, LoggerOptions } from './exporter/logging';
 export { createLogger } from './exporter/logging';
+export type { NetdiagViewsOptions } from './exporter/metrics';
 export { METRIC, netdiagViews } from './exporter/metrics';

@@ -16,7 +16,7 @@ export { METRIC } from './names';
 export { observeLogSuppression } from './log-metrics';
 export type { HttpConnectionStats } from './http-connection-metrics';
 export { observeHttpConnections } from './http-connection-metrics';
-export type { PrometheusPipeline } from './pipeline';
+export type { NetdiagViewsOptions, PrometheusPipeline } from './pipeline';
 export { createPrometheusPipeline, netdiagViews } from './pipeline';
 export type { OtlpPushOptions } from './otlp-push';
 export { createOtlpReader } from './otlp-push';

@@ -3,6 +3,7 @@ import {
   AggregationTemporality,
   DataPointType,
   type DataPoint,
+  type ExponentialHistogram,
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
@@ -116,11 +117,66 @@ export class ScalarColumnBuilder {
   }
 }
 
+/**
+ * The native buckets of a histogram column as OpenTelemetry exponential histogram points: the same
+ * scale (OTel's scale is the schema), and OTel's bucket index i holds (base^i, base^(i+1)], one below
+ * Prometheus' key of the same bucket. The zero bucket's threshold has no field in the SDK's points:
+ * OTLP receivers read the zero count as that of exact zeros (an RTT is never within 2^-128 s of 0).
+ */
+function exponentialPoints(
+  column: HistogramColumn,
+  native: NativeColumn,
+  endTime: HrTime,
+): Array<DataPoint<ExponentialHistogram>> {
+  const points: Array<DataPoint<ExponentialHistogram>> = [];
+  const { layout, zero, counts } = native;
+  const v = column.values;
+  for (let i = 0; i < column.length; i++) {
+    const at = i * column.stride;
+    const base = i * NATIVE_LAYOUT_STRIDE;
+    const countsAt = layout[base + NATIVE_COUNTS_AT]!;
+    const positiveLength = layout[base + NATIVE_POSITIVE_LENGTH]!;
+    const negativeLength = layout[base + NATIVE_NEGATIVE_LENGTH]!;
+    points.push({
+      attributes: column.attributes[i]!,
+      startTime: column.startTimes[i]!,
+      endTime,
+      value: {
+        count: v[at + HISTOGRAM_COUNT]!,
+        sum: v[at + HISTOGRAM_SUM]!,
+        min: v[at + HISTOGRAM_MIN]!,
+        max: v[at + HISTOGRAM_MAX]!,
+        scale: layout[base + NATIVE_SCHEMA]!,
+        zeroCount: zero[i * 2 + 1]!,
+        positive: {
+          offset: layout[base + NATIVE_POSITIVE_KEY]! - 1,
+          bucketCounts: Array.from(counts.subarray(countsAt, countsAt + positiveLength)),
+        },
+        negative: {
+          offset: layout[base + NATIVE_NEGATIVE_KEY]! - 1,
+          bucketCounts: Array.from(
+            counts.subarray(countsAt + positiveLength, countsAt + positiveLength + negativeLength),
+          ),
+        },
+      },
+    });
+  }
+  return points;
+}
+
 /** The column as OpenTelemetry metric data (OTLP push, tests): one object per point. */
 export function columnToMetricData(column: MetricColumn, startTime: HrTime, endTime: HrTime): MetricData {
   const { name, description, unit } = column.descriptor;
   const descriptor = { name, description, unit, valueType: ValueType.DOUBLE };
   const aggregationTemporality = AggregationTemporality.CUMULATIVE;
+  if (column.kind === 'histogram' && column.native) {
+    return {
+      descriptor,
+      aggregationTemporality,
+      dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
+      dataPoints: exponentialPoints(column, column.native, endTime),
+    };
+  }
   if (column.kind === 'histogram') {
     const boundaries = column.boundaries as number[];
     const dataPoints: Array<DataPoint<Histogram>> = [];

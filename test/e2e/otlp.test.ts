@@ -66,8 +66,9 @@ const counter = (entry: ReceivedExport, name: string): number => {
   const point = metricsNamed(entry.body, name)[0]?.sum?.dataPoints[0];
   return Number(point?.asInt ?? point?.asDouble ?? NaN);
 };
+/** Native histograms are on by default: the RTTs go as exponential histograms. */
 const rttHistogram = (entry: ReceivedExport) =>
-  metricsNamed(entry.body, 'netdiag_ping_rtt_seconds')[0]?.histogram?.dataPoints[0];
+  metricsNamed(entry.body, 'netdiag_ping_rtt_seconds')[0]?.exponentialHistogram?.dataPoints[0];
 
 describe('OTLP push from a running exporter (lab namespace)', () => {
   const lab = useLab();
@@ -149,6 +150,17 @@ describe('OTLP push from a running exporter (lab namespace)', () => {
     assert.equal(Number(histogram.count), received.at(-1));
     const mean = histogram.sum! / Number(histogram.count);
     assert.ok(mean > 0 && mean < 0.005, `loopback mean RTT ${(mean * 1e3).toFixed(3)} ms`);
+    // The native histograms' scale (bucket factor 1.1: schema 3), every RTT in a positive bucket
+    // (base^i, base^(i+1)], none above the 100 ms timeout.
+    assert.equal(histogram.scale, 3);
+    const counts = (histogram.positive?.bucketCounts ?? []).map(Number);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      Number(histogram.count),
+    );
+    const top = 2 ** (((histogram.positive?.offset ?? 0) + counts.length) / 8);
+    assert.ok(top < 0.1 * 2 ** (1 / 8), `highest bucket ends at ${top} s`);
+    assert.equal(metricsNamed(last.body, 'netdiag_ping_rtt_seconds')[0]?.histogram, undefined);
     assert.match(logs, /OTLP push enabled.*url=http:\/\/127\.0\.0\.1:\d+\/v1\/metrics.*interval_ms=1000/);
   });
 

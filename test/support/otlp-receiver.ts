@@ -32,12 +32,23 @@ export interface OtlpHistogramPoint {
   explicitBounds: number[];
 }
 
+export interface OtlpExponentialHistogramPoint {
+  attributes?: OtlpKeyValue[];
+  count: string | number;
+  sum?: number;
+  scale?: number;
+  zeroCount?: string | number;
+  positive?: { offset?: number; bucketCounts?: Array<string | number> };
+  negative?: { offset?: number; bucketCounts?: Array<string | number> };
+}
+
 export interface OtlpMetric {
   name: string;
   unit?: string;
   sum?: { dataPoints: OtlpNumberPoint[]; aggregationTemporality: number; isMonotonic?: boolean };
   gauge?: { dataPoints: OtlpNumberPoint[] };
   histogram?: { dataPoints: OtlpHistogramPoint[]; aggregationTemporality: number };
+  exponentialHistogram?: { dataPoints: OtlpExponentialHistogramPoint[]; aggregationTemporality: number };
 }
 
 export interface OtlpExportRequest {

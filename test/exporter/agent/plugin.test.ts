@@ -5,6 +5,8 @@ import {
   InMemoryMetricExporter,
   MeterProvider,
   PeriodicExportingMetricReader,
+  DataPointType,
+  type ExponentialHistogramMetricData,
   type HistogramMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { netdiagViews, parseConfig, startAgent } from '../../../index';
@@ -59,6 +61,44 @@ targets:
     });
     assert.ok(lo4.value.count >= 8, `${lo4.value.count} RTTs in 700 ms at 50 ms`);
     assert.ok((lo4.value.sum ?? Infinity) / lo4.value.count < 0.01, 'loopback RTT under 10 ms');
+    await meterProvider.shutdown();
+  });
+
+  it('exports the RTTs as exponential histograms when netdiagViews selects them, every metric once', async () => {
+    const config = parseConfig(
+      `
+targets:
+  - name: lo4
+    host: 127.0.0.1
+    ping: { interval: 50ms, timeout: 50ms }
+`,
+      'inline.yaml',
+    );
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    const meterProvider = new MeterProvider({
+      readers: [reader],
+      views: netdiagViews(config.cardinalityLimit, { exponentialHistograms: { maxSize: 40 } }),
+    });
+    const agent = await startAgent({ config, meterProvider });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await reader.forceFlush();
+    await agent.close();
+    const metrics = exporter
+      .getMetrics()
+      .at(-1)!
+      .scopeMetrics.flatMap((sm) => sm.metrics);
+    const names = metrics.map((m) => m.descriptor.name);
+    assert.equal(new Set(names).size, names.length, `each metric once: ${names.join(', ')}`);
+    const rtt = metrics.find((m) => m.descriptor.name === 'netdiag_ping_rtt_seconds')!;
+    assert.equal(rtt.dataPointType, DataPointType.EXPONENTIAL_HISTOGRAM);
+    const point = (rtt as ExponentialHistogramMetricData).dataPoints[0]!;
+    assert.ok(point.value.count >= 5, `${point.value.count} RTTs in 500 ms at 50 ms`);
+    assert.ok(point.value.positive.bucketCounts.length <= 40);
+    // Every RTT lies in (base^offset, base^(offset + buckets)]: the loopback's, under 10 ms.
+    const base = 2 ** (2 ** -point.value.scale);
+    const top = base ** (point.value.positive.offset + point.value.positive.bucketCounts.length);
+    assert.ok(point.value.max! <= top && top < 0.01 * base, `max ${point.value.max} under ${top}`);
     await meterProvider.shutdown();
   });
 });

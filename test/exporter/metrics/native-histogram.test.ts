@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetricStore, type HistogramColumn } from '../../../exporter/metrics';
+import { DataPointType, type ExponentialHistogramMetricData } from '@opentelemetry/sdk-metrics';
+import { columnToMetricData, MetricStore, type HistogramColumn } from '../../../exporter/metrics';
 import { NativeBuckets, type NativeHistogramOptions } from '../../../exporter/metrics/native-histogram';
 import { bucketKey, DEFAULT_ZERO_THRESHOLD } from '../../../exporter/metrics/native-schema';
 import {
@@ -134,5 +135,30 @@ describe('native buckets', () => {
     const gap = bucketKey(0.0016, 3) - first;
     assert.deepEqual(windows[0], { key: first, counts: [1, ...new Array<number>(gap - 1).fill(0), 1] });
     assert.deepEqual(windows[1], { key: bucketKey(0.05, 3), counts: [1] });
+  });
+
+  it('turns into OpenTelemetry exponential histogram points of the same scale, OTel index = key - 1', () => {
+    const { sink, column } = storeHistogram(options());
+    const a = { target: 'a' };
+    const values = [0.001, 0.0016, 0.0016, 0.05];
+    for (const v of values) sink.record(v, a);
+    const metric = columnToMetricData(column(), [0, 0], [1, 0]) as ExponentialHistogramMetricData;
+    assert.equal(metric.dataPointType, DataPointType.EXPONENTIAL_HISTOGRAM);
+    const { value } = metric.dataPoints[0]!;
+    assert.equal(value.scale, 3);
+    assert.equal(value.count, 4);
+    assert.equal(value.min, 0.001);
+    assert.equal(value.max, 0.05);
+    // OTel's bucket i holds (base^i, base^(i+1)]: each value lies in the bucket it is counted in.
+    const base = 2 ** (1 / 8);
+    for (const v of values) {
+      const index = Math.ceil(Math.log2(v) * 8) - 1;
+      assert.ok(base ** index < v && v <= base ** (index + 1) * (1 + 1e-12));
+      assert.ok(value.positive.bucketCounts[index - value.positive.offset]! >= 1, `${v} at index ${index}`);
+    }
+    assert.equal(
+      value.positive.bucketCounts.reduce((x, y) => x + y, 0),
+      4,
+    );
   });
 });
