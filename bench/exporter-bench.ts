@@ -125,6 +125,9 @@ interface Row {
   scrapeSeconds?: number | null;
   scrapeMb?: number | null;
   scrapeCpu?: number | null;
+  /** The same scrapes asking for the protobuf exposition (native histograms). */
+  scrapeProtoSeconds?: number | null;
+  scrapeProtoMb?: number | null;
   refRtt?: number | null;
   iputils?: IputilsSummary;
   notes: string[];
@@ -394,6 +397,48 @@ function pin(pids: readonly number[], cpus: string): void {
   }
 }
 
+/** What Prometheus sends with native histograms on (2.42): the protobuf exposition first. */
+const ACCEPT_PROTOBUF =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3';
+
+/** SCRAPES scrapes of `url` with curl inside `ns` (`headers`: more curl arguments): times and sizes. */
+async function timedScrapes(
+  ns: Netns,
+  url: string,
+  headers: string[],
+  notes: string[],
+): Promise<{ times: number[]; sizes: number[] }> {
+  const times: number[] = [];
+  const sizes: number[] = [];
+  for (let i = 0; i < SCRAPES; i++) {
+    const res = await ns.exec(
+      [
+        'curl',
+        '-sf',
+        '-o',
+        '/dev/null',
+        '--max-time',
+        '60',
+        '-w',
+        '%{time_total} %{size_download}',
+        ...headers,
+        url,
+      ],
+      { timeoutMs: 70_000, check: false },
+    );
+    const [time, size] = res.stdout.trim().split(' ').map(Number);
+    if (res.code !== 0 || time === undefined || size === undefined || !Number.isFinite(time)) {
+      notes.push(
+        `scrape ${i + 1}${headers.length > 0 ? ' (protobuf)' : ''} failed (curl exit code ${res.code})`,
+      );
+      continue;
+    }
+    times.push(time);
+    sizes.push(size);
+  }
+  return { times, sizes };
+}
+
 /** Runs `tool` against `addrs`: warm-up, measured window, timed scrapes; always stops it. */
 async function measure(
   bench: Bench,
@@ -498,33 +543,12 @@ async function measure(
     row.scrapeSeconds = null;
     row.scrapeMb = null;
     row.scrapeCpu = null;
+    row.scrapeProtoSeconds = null;
+    row.scrapeProtoMb = null;
     if (running.metricsUrl !== null) {
-      const times: number[] = [];
-      const sizes: number[] = [];
       const before = processesCpu(running.pids);
       const started = performance.now();
-      for (let i = 0; i < SCRAPES; i++) {
-        const res = await ns.exec(
-          [
-            'curl',
-            '-sf',
-            '-o',
-            '/dev/null',
-            '--max-time',
-            '60',
-            '-w',
-            '%{time_total} %{size_download}',
-          ].concat(running.metricsUrl),
-          { timeoutMs: 70_000, check: false },
-        );
-        const [time, size] = res.stdout.trim().split(' ').map(Number);
-        if (res.code !== 0 || time === undefined || size === undefined || !Number.isFinite(time)) {
-          row.notes.push(`scrape ${i + 1} failed (curl exit code ${res.code})`);
-          continue;
-        }
-        times.push(time);
-        sizes.push(size);
-      }
+      const { times, sizes } = await timedScrapes(ns, running.metricsUrl, [], row.notes);
       const after = processesCpu(running.pids);
       // what the probing alone would have used meanwhile, at the window's rate, is not the scrapes'
       const probing = (row.cpuUser + row.cpuSystem) * ((performance.now() - started) / 1000);
@@ -533,6 +557,15 @@ async function measure(
       row.scrapeCpu = times.length
         ? (after.user + after.system - before.user - before.system - probing) / times.length
         : null;
+      // The same scrapes in the protobuf exposition (native histograms), after the CPU reading.
+      const proto = await timedScrapes(
+        ns,
+        running.metricsUrl,
+        ['-H', `Accept: ${ACCEPT_PROTOBUF}`],
+        row.notes,
+      );
+      row.scrapeProtoSeconds = median(proto.times);
+      row.scrapeProtoMb = median(proto.sizes) === null ? null : median(proto.sizes)! / 1e6;
       if (saturated) row.scrapeCpu = null; // the probing rate is not a baseline when scrapes displace it
     }
     row.rssMb = running.pids.map(peakRssMb).reduce((a, b) => a + b, 0);
@@ -600,6 +633,8 @@ const COLUMNS = [
   '/metrics median (s)',
   '/metrics size (MB)',
   'CPU s per scrape',
+  '/metrics protobuf median (s)',
+  'protobuf size (MB)',
   'ref. mean RTT (µs)',
   'iputils mean (µs)',
   'RTT offset (µs)',
@@ -637,6 +672,8 @@ function tableRow(row: Row): string {
     fix(row.scrapeSeconds, 3),
     fix(row.scrapeMb, 2),
     fix(row.scrapeCpu, 3),
+    fix(row.scrapeProtoSeconds, 3),
+    fix(row.scrapeProtoMb, 2),
     us(row.refRtt),
     us(row.iputils?.avg),
     us(offset(row)),
@@ -812,6 +849,9 @@ async function main(): Promise<void> {
     '  timed scrapes.',
     `- /metrics: ${SCRAPES} scrapes after the window with \`curl -w '%{time_total} %{size_download}'\` inside the`,
     '  namespace; median time and size.',
+    `- /metrics protobuf: ${SCRAPES} more scrapes asking for the protobuf exposition (Prometheus' Accept header with`,
+    '  native histograms on), after the CPU reading; median time and size. Prometheus ingests 20 series per RTT',
+    '  histogram and target from the text (17 buckets, +Inf, _count, _sum), 1 native histogram from the protobuf.',
     "- Sent on the wire: echo requests from the tools' source address counted by an nft rule in the target",
     "  namespace between two reads at the window's edges (the window is the time between them). Expected =",
     `  N × window; kept up = on the wire at least ${KEPT_UP * 100} % of expected.`,

@@ -50,8 +50,10 @@ const words = new Uint32Array(float.buffer);
 /** Index of the word holding the sign, exponent and high mantissa bits. */
 const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 
-/** frexp's exponent of |v| (finite, non-zero): |v| = frac · 2^exp with frac in [0.5, 1). Sets `fraction`. */
-let fraction = 0;
+/**
+ * frexp's exponent of |v| (finite, non-zero): |v| = frac · 2^exp with frac in [0.5, 1); frac is left
+ * in `float[0]` (a module variable holding a double would box it: an allocation per observation).
+ */
 function frexp(v: number): number {
   float[0] = Math.abs(v);
   let high = words[HIGH]!;
@@ -65,7 +67,6 @@ function frexp(v: number): number {
     shift = 64;
   }
   words[HIGH] = (high & 0x800fffff) | (1022 << 20);
-  fraction = float[0]!;
   return biased - 1022 - shift;
 }
 
@@ -76,6 +77,7 @@ function frexp(v: number): number {
 export function bucketKey(v: number, schema: number): number {
   const infinite = v === Infinity || v === -Infinity;
   const exp = frexp(infinite ? Number.MAX_VALUE : v);
+  const fraction = float[0]!;
   let key: number;
   if (schema > 0) {
     const bounds = FRACTION_BOUNDS[schema]!;
