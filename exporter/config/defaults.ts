@@ -14,7 +14,7 @@ import type {
 /**
  * `native_histograms` when the file has no such block, and the keys a block leaves out: on, with
  * client_golang's suggested factor of 1.1 (schema 3, 8 buckets per power of two: RTTs to ±4.5 %) and
- * Prometheus' default limit of 160 buckets per series; never reset (a series past the limit coarsens).
+ * 160 buckets per series at most (Grafana Mimir's default limit); never reset (a series past the limit coarsens).
  */
 export const DEFAULT_NATIVE_HISTOGRAMS: NativeHistogramsConfig = Object.freeze({
   enabled: true,

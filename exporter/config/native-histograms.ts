@@ -12,7 +12,7 @@ const NATIVE_HISTOGRAM_KEYS = [
   'classic_buckets_in_protobuf',
 ] as const;
 
-/** Past this many non-empty buckets per series, the limit is not one (Prometheus' own default limit is 160). */
+/** Past this many non-empty buckets per series, the limit is no limit (the default is 160). */
 const MAX_BUCKET_COUNT = 10_000;
 
 /**

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
+import { ExporterError } from '../errors';
 import { NativeSpans } from './native-spans';
 import { columnName, metricName, prometheusType, sanitizeName } from './prometheus-text';
 import {
@@ -186,7 +187,11 @@ export class PrometheusProtobufWriter {
         writer.lengthPrefix(FAMILY.metric, sizes[i]!);
         const end = writer.pos + sizes[i]!;
         writeBody(i, writer, sizes[i]!);
-        if (writer.pos !== end) throw new Error(`protobuf: metric ${i} of ${name} is not the size computed`);
+        if (writer.pos !== end)
+          throw new ExporterError(
+            'ERR_INTERNAL',
+            `protobuf: metric ${i} of ${name} is not the size computed`,
+          );
       },
     };
   }
@@ -366,5 +371,5 @@ function contentSize(total: number): number {
   for (let prefix = 2; prefix <= 11; prefix++) {
     if (1 + varintSize(total - prefix) === prefix) return total - prefix;
   }
-  throw new Error(`protobuf: no field is ${total} bytes long`);
+  throw new ExporterError('ERR_INTERNAL', `protobuf: no field is ${total} bytes long`);
 }
