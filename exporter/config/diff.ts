@@ -1,3 +1,4 @@
+import { DEFAULT_NATIVE_HISTOGRAMS } from './defaults';
 import type { Config, TargetConfig } from './types';
 
 /** What changed between two configs, e.g. on reload. */
@@ -31,7 +32,11 @@ export function diffConfig(before: Config, after: Config): ConfigDiff {
     globalChanged:
       !deepEqual(before.bind, after.bind) ||
       !deepEqual(before.histogramBuckets, after.histogramBuckets) ||
-      !deepEqual(before.nativeHistograms, after.nativeHistograms) ||
+      // Absent is the defaults: writing them out changes nothing.
+      !deepEqual(
+        before.nativeHistograms ?? DEFAULT_NATIVE_HISTOGRAMS,
+        after.nativeHistograms ?? DEFAULT_NATIVE_HISTOGRAMS,
+      ) ||
       !deepEqual(before.dns, after.dns),
     cardinalityLimitChanged: before.cardinalityLimit !== after.cardinalityLimit,
   };

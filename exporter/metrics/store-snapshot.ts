@@ -164,12 +164,20 @@ function exponentialPoints(
   return points;
 }
 
-/** The column as OpenTelemetry metric data (OTLP push, tests): one object per point. */
-export function columnToMetricData(column: MetricColumn, startTime: HrTime, endTime: HrTime): MetricData {
+/**
+ * The column as OpenTelemetry metric data (OTLP push, tests): one object per point. A histogram with
+ * native buckets is an exponential histogram, unless `histograms` asks for its classic buckets.
+ */
+export function columnToMetricData(
+  column: MetricColumn,
+  startTime: HrTime,
+  endTime: HrTime,
+  histograms: 'exponential' | 'explicit' = 'exponential',
+): MetricData {
   const { name, description, unit } = column.descriptor;
   const descriptor = { name, description, unit, valueType: ValueType.DOUBLE };
   const aggregationTemporality = AggregationTemporality.CUMULATIVE;
-  if (column.kind === 'histogram' && column.native) {
+  if (column.kind === 'histogram' && column.native && histograms === 'exponential') {
     return {
       descriptor,
       aggregationTemporality,

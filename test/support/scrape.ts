@@ -1,11 +1,19 @@
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { PrometheusPipeline } from '../../exporter/metrics';
+import { columnToMetricData, type PrometheusPipeline } from '../../exporter/metrics';
 
-/** The exposition text of this pipeline, by the OpenTelemetry serializer (a reference for our own writer). */
+/**
+ * The exposition text of this pipeline, by the OpenTelemetry serializer (a reference for our own
+ * writer): the store's histograms with their classic buckets, as the text has them (the serializer
+ * drops exponential histograms, what the store gives OTLP when native histograms are on).
+ */
 export async function scrapeText(pipeline: PrometheusPipeline): Promise<string> {
   const { resourceMetrics, errors } = await pipeline.exporter.collect();
   if (errors.length > 0) throw new Error(`collection errors: ${errors.join('; ')}`);
-  resourceMetrics.scopeMetrics.push(...(await pipeline.store.collect()).resourceMetrics.scopeMetrics);
+  const { startTime, endTime, columns } = pipeline.store.snapshot();
+  resourceMetrics.scopeMetrics.push({
+    scope: { name: 'netdiag-exporter' },
+    metrics: columns.map((column) => columnToMetricData(column, startTime, endTime, 'explicit')),
+  });
   return new PrometheusSerializer('', false, undefined, false, true).serialize(resourceMetrics);
 }
 

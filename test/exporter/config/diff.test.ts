@@ -140,7 +140,12 @@ targets:
     ['bind', 'bind: { ipv4: 192.0.2.10 }'],
     ['histogram buckets', 'histogram_buckets: [0.001, 0.01]'],
     ['dns', 'dns: { refresh: 1m }'],
+    ['native histograms', 'native_histograms: { bucket_factor: 1.05 }'],
   ];
+  it('takes an absent native_histograms block for the defaults written out', () => {
+    const diff = diffConfig(parse(BEFORE), parse(`native_histograms: { bucket_factor: 1.1 }\n${BEFORE}`));
+    assert.equal(diff.globalChanged, false);
+  });
   for (const [what, yaml] of globals) {
     it(`sets globalChanged when ${what} differs`, () => {
       const diff = diffConfig(parse(BEFORE), parse(`${yaml}\n${BEFORE}`));
