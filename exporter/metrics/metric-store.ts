@@ -2,6 +2,7 @@ import type { Attributes, Histogram as OtelHistogram, HrTime, Meter } from '@ope
 import type { CollectionResult, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import { observeWithMeter, type ObservedBinding, type ObservedCollect, type ObservedSpec } from './observed';
+import { nativeColumn } from './native-column';
 import { NativeBuckets, type NativeHistogramOptions } from './native-histogram';
 import {
   HISTOGRAM_BUCKETS,
@@ -9,19 +10,11 @@ import {
   HISTOGRAM_MAX,
   HISTOGRAM_MIN,
   HISTOGRAM_SUM,
-  NATIVE_COUNTS_AT,
-  NATIVE_LAYOUT_STRIDE,
-  NATIVE_NEGATIVE_KEY,
-  NATIVE_NEGATIVE_LENGTH,
-  NATIVE_POSITIVE_KEY,
-  NATIVE_POSITIVE_LENGTH,
-  NATIVE_SCHEMA,
   ScalarColumnBuilder,
   columnToMetricData,
   type ColumnDescriptor,
   type HistogramColumn,
   type MetricColumn,
-  type NativeColumn,
   type StoreSnapshot,
 } from './store-snapshot';
 
@@ -129,7 +122,12 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
-    const native = this.spec.native && nativeColumn(this.cells, this.spec.native);
+    const native =
+      this.spec.native &&
+      nativeColumn(
+        [...this.cells.values()].map((cell) => cell.native!),
+        this.spec.native,
+      );
     return {
       kind: 'histogram',
       descriptor,
@@ -153,40 +151,6 @@ function resetCell(cell: Cell): void {
   cell.max = -Infinity;
   cell.startTime = nowHrTime();
   cell.native?.reset();
-}
-
-/** The native buckets of `cells` (each has them), in the order of the column's points. */
-function nativeColumn(
-  byAttributes: ReadonlyMap<Attributes, Cell>,
-  options: NativeHistogramOptions,
-): NativeColumn {
-  const cells = [...byAttributes.values()];
-  const size = cells.length;
-  const layout = new Int32Array(size * NATIVE_LAYOUT_STRIDE);
-  const zero = new Float64Array(size * 2);
-  let slots = 0;
-  for (const { native } of cells) slots += native!.positive.span() + (native!.negative?.span() ?? 0);
-  const counts = new Float64Array(slots);
-  let point = 0;
-  let at = 0;
-  for (const { native } of cells) {
-    const n = native!;
-    const base = point * NATIVE_LAYOUT_STRIDE;
-    layout[base + NATIVE_SCHEMA] = n.schema;
-    layout[base + NATIVE_COUNTS_AT] = at;
-    const [positiveKey, positiveLength] = n.positive.copyTo(counts, at);
-    layout[base + NATIVE_POSITIVE_KEY] = positiveKey;
-    layout[base + NATIVE_POSITIVE_LENGTH] = positiveLength;
-    at += positiveLength;
-    const [negativeKey, negativeLength] = n.negative?.copyTo(counts, at) ?? [0, 0];
-    layout[base + NATIVE_NEGATIVE_KEY] = negativeKey;
-    layout[base + NATIVE_NEGATIVE_LENGTH] = negativeLength;
-    at += negativeLength;
-    zero[point * 2] = n.zeroThreshold;
-    zero[point * 2 + 1] = n.zeroCount;
-    point++;
-  }
-  return { layout, zero, counts, classicInProtobuf: options.classicInProtobuf };
 }
 
 interface ObservedGroup {

@@ -44,7 +44,7 @@ export class NativeSpans {
     }
   }
 
-  /** Bytes of the spans (field `spanField`) and deltas (packed, field `deltaField`); fields below 16. */
+  /** Bytes of the span fields and the packed delta field `write()` writes (field numbers below 16). */
   size(): number {
     let size = 0;
     for (let i = 0; i < this.spanCount; i++) {

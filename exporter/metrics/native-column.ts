@@ -1,0 +1,44 @@
+import type { NativeBuckets, NativeHistogramOptions } from './native-histogram';
+import {
+  NATIVE_COUNTS_AT,
+  NATIVE_LAYOUT_STRIDE,
+  NATIVE_NEGATIVE_KEY,
+  NATIVE_NEGATIVE_LENGTH,
+  NATIVE_POSITIVE_KEY,
+  NATIVE_POSITIVE_LENGTH,
+  NATIVE_SCHEMA,
+  type NativeColumn,
+} from './store-snapshot';
+
+/**
+ * The native buckets of a histogram's series, point i from `series[i]`, read into three typed arrays
+ * (a scrape holds them for many turns: no object per series, as for the classic buckets). Each
+ * series' windows are trimmed to its first and last non-empty bucket.
+ */
+export function nativeColumn(
+  series: readonly NativeBuckets[],
+  options: NativeHistogramOptions,
+): NativeColumn {
+  const layout = new Int32Array(series.length * NATIVE_LAYOUT_STRIDE);
+  const zero = new Float64Array(series.length * 2);
+  let slots = 0;
+  for (const buckets of series) slots += buckets.positive.span() + (buckets.negative?.span() ?? 0);
+  const counts = new Float64Array(slots);
+  let at = 0;
+  series.forEach((buckets, point) => {
+    const base = point * NATIVE_LAYOUT_STRIDE;
+    layout[base + NATIVE_SCHEMA] = buckets.schema;
+    layout[base + NATIVE_COUNTS_AT] = at;
+    const [positiveKey, positiveLength] = buckets.positive.copyTo(counts, at);
+    layout[base + NATIVE_POSITIVE_KEY] = positiveKey;
+    layout[base + NATIVE_POSITIVE_LENGTH] = positiveLength;
+    at += positiveLength;
+    const [negativeKey, negativeLength] = buckets.negative?.copyTo(counts, at) ?? [0, 0];
+    layout[base + NATIVE_NEGATIVE_KEY] = negativeKey;
+    layout[base + NATIVE_NEGATIVE_LENGTH] = negativeLength;
+    at += negativeLength;
+    zero[point * 2] = buckets.zeroThreshold;
+    zero[point * 2 + 1] = buckets.zeroCount;
+  });
+  return { layout, zero, counts, classicInProtobuf: options.classicInProtobuf };
+}
