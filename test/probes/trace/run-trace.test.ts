@@ -25,6 +25,10 @@ class FakeFlowTransport implements FlowTransport {
 
   constructor(private readonly network: Network) {}
 
+  ensureFlows(): Promise<void> {
+    return Promise.resolve();
+  }
+
   probe(flow: number, ttl: number): Promise<ProbeOutcome> {
     this.asked.push({ flow, ttl });
     const key = `${flow}/${ttl}`;
