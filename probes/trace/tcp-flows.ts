@@ -94,7 +94,11 @@ export class TcpFlowTransport implements FlowTransport {
     const { spec, binding } = this;
     while (this.flows.length < count && !this.closed) {
       this.flows.push({
-        reservation: reserveWithPreference(spec.family, binding.source, spec.sourcePorts[this.flows.length] ?? 0),
+        reservation: reserveWithPreference(
+          spec.family,
+          binding.source,
+          spec.sourcePorts[this.flows.length] ?? 0,
+        ),
         nextSequence: randomBytes(4).readUInt32BE(0),
       });
     }

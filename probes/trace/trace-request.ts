@@ -20,7 +20,7 @@ export interface TraceRequest {
   flows?: number;
   /**
    * Without `flows`: the multipath detection algorithm's confidence that each hop's next hops were all
-   * found (the stopping rule, see mda/stopping-points.ts); default 0.95, from 0.5 to 0.99.
+   * found (the stopping rule, see mda/stopping-points.ts); default 0.95, from 0.5 to 0.9999.
    */
   confidence?: number;
   /** Without `flows`: the flows the MDA may use in all; default 128 (16-way ECMP at 95 % needs 97 at a hop), at most 1024. */
@@ -80,7 +80,8 @@ export const DEFAULT_CONFIDENCE = 0.95;
 /** 16-way ECMP at 95 % needs 97 flows at its hop; the rest leaves room for nested splits. */
 export const DEFAULT_MAX_FLOWS = 128;
 export const MIN_CONFIDENCE = 0.5;
-export const MAX_CONFIDENCE = 0.99;
+/** Above the exporter's 0.99: its first round of a target explores at 1 − (1 − confidence)². */
+export const MAX_CONFIDENCE = 0.9999;
 export const MAX_FLOWS = 1024;
 
 export function validateTraceRequest(request: TraceRequest): TraceSpec {
@@ -113,7 +114,11 @@ export function validateTraceRequest(request: TraceRequest): TraceSpec {
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
   const fixed = request.flows !== undefined;
   if (fixed && (request.confidence !== undefined || request.maxFlows !== undefined)) {
-    throw invalidOption('flows', request.flows, 'no confidence or maxFlows with it (fixed flows use neither)');
+    throw invalidOption(
+      'flows',
+      request.flows,
+      'no confidence or maxFlows with it (fixed flows use neither)',
+    );
   }
   const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
   if (!(confidence >= MIN_CONFIDENCE && confidence <= MAX_CONFIDENCE)) {
@@ -128,7 +133,9 @@ export function validateTraceRequest(request: TraceRequest): TraceSpec {
       ? integer('flows', request.flows!, 1, 256)
       : integer('maxFlows', request.maxFlows ?? DEFAULT_MAX_FLOWS, 1, MAX_FLOWS),
     ...(!fixed && { mda: { confidence } }),
-    ...(request.pathLength !== undefined && { pathLength: integer('pathLength', request.pathLength, 1, 255) }),
+    ...(request.pathLength !== undefined && {
+      pathLength: integer('pathLength', request.pathLength, 1, 255),
+    }),
     maxHops,
     firstHop,
     probes: integer('probes', request.probes ?? 3, 1, 10),

@@ -115,6 +115,10 @@ export interface TraceResult {
   probes: number;
   /** MDA only: the confidence asked for, and whether every hop met it. */
   mda?: { confidence: number; complete: boolean };
-  /** UDP and TCP: each flow's source port; pass them as the next trace's `sourcePorts` to keep its flows. */
+  /**
+   * UDP and TCP: pass them as the next trace's `sourcePorts` to keep its flows. Fixed flows: each
+   * flow's source port. MDA: those of the flows that first met each responder and link (witnessFlows):
+   * the next trace finds them again and explores with new flows beyond.
+   */
   sourcePorts?: number[];
 }

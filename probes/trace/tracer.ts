@@ -13,6 +13,7 @@ import { IcmpFlowTransport } from './icmp-flows';
 import { distinctPaths, flowPaths, pathSetHash } from './paths';
 import { CountingTransport } from './counting-transport';
 import { AnswerRecords } from './mda/answer-records';
+import { witnessFlows } from './mda/witnesses';
 import { runMda } from './run-mda';
 import { runTrace } from './run-trace';
 import { summarizeMda } from './summarize-mda';
@@ -86,10 +87,15 @@ export class Tracer {
       onHop?.(hop);
     }
     const duration = (performance.now() - started) / 1000;
-    const result = spec.mda
-      ? summarizeMda({ ...spec, mda: spec.mda }, hops, records, duration, transport.sent)
-      : summarizeTrace(spec, hops, duration, transport.sent);
-    return transport.ports ? { ...result, sourcePorts: [...transport.ports] } : result;
+    const ports = transport.ports;
+    if (!spec.mda) {
+      const result = summarizeTrace(spec, hops, duration, transport.sent);
+      return ports ? { ...result, sourcePorts: [...ports] } : result;
+    }
+    const result = summarizeMda({ ...spec, mda: spec.mda }, hops, records, duration, transport.sent);
+    const lastHop = hops.at(-1)?.ttl ?? spec.firstHop;
+    const witnesses = witnessFlows(records, spec.firstHop, lastHop);
+    return ports ? { ...result, sourcePorts: witnesses.map((flow) => ports[flow]!) } : result;
   }
 
   /** Yields each hop as soon as it is final, in TTL order. */

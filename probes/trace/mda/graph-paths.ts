@@ -47,7 +47,8 @@ export function graphPaths(
 function endingResponders(records: AnswerRecords, firstHop: number, lastHop: number): Set<string> {
   const ending = new Set<string>();
   for (let ttl = firstHop; ttl <= lastHop; ttl++)
-    for (const answer of records.answersAt(ttl).values()) if (answer.ends && answer.from) ending.add(answer.from);
+    for (const answer of records.answersAt(ttl).values())
+      if (answer.ends && answer.from) ending.add(answer.from);
   return ending;
 }
 

@@ -69,8 +69,12 @@ export function planHop(records: AnswerRecords, ttl: number, options: HopPlanOpt
       const reuse = branch.unprobed.slice(0, branch.deficit);
       for (const flow of reuse) probes.push({ flow, ttl });
       const missing = branch.deficit - reuse.length;
-      // New flows spread over every vertex of the hop before: enough for this vertex's share serves the others too.
-      if (missing > 0) nodeControl = Math.max(nodeControl, Math.ceil((missing * assigned) / branch.flows.length));
+      // New flows spread over every vertex of the hop before: enough for this vertex's share serves
+      // the others too. The share is the vertex's fraction of the flows there, but no less than an
+      // even split: a fraction from a handful of flows is noisy, and too small a one would send many
+      // flows at once where the next plan can simply ask for more.
+      const share = Math.max(branch.flows.length / assigned, 1 / branches.length);
+      if (missing > 0) nodeControl = Math.max(nodeControl, Math.ceil(missing / share));
     }
     newFlows = Math.min(room, nodeControl);
     for (let i = 0; i < newFlows; i++) probes.push({ flow: records.flows + i, ttl: previous });

@@ -8,7 +8,8 @@
  */
 export function stoppingPoint(k: number, confidence: number): number {
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer of at least 2, got ${k}`);
-  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
   const alpha = 1 - confidence;
   const exact = Math.log(alpha / k) / Math.log((k - 1) / k);
   // Floating point may land a hair above an integer the exact quotient equals; 1e-9 is far below

@@ -7,7 +7,10 @@ import { planHop, type HopPlan } from '../../../../probes/trace/mda/plan-hop';
 const OPTIONS = { firstHop: 1, confidence: 0.95, maxFlows: 128 };
 
 /** Records where flow i met `hops[ttl - 1][i]` (null: lost; undefined entries: not probed). */
-function recordsOf(flows: number, hops: ReadonlyArray<ReadonlyArray<string | null | undefined>>): AnswerRecords {
+function recordsOf(
+  flows: number,
+  hops: ReadonlyArray<ReadonlyArray<string | null | undefined>>,
+): AnswerRecords {
   const records = new AnswerRecords();
   records.addFlows(flows);
   for (const [i, hop] of hops.entries())
@@ -24,13 +27,22 @@ describe('planHop (MDA next probes)', () => {
     const empty = recordsOf(0, []);
     const first = planHop(empty, 1, OPTIONS);
     assert.equal(first.kind === 'probe' && first.newFlows, 6);
-    assert.deepEqual(probed(first), [0, 1, 2, 3, 4, 5].map((flow) => [flow, 1]));
-    assert.deepEqual(planHop(recordsOf(6, [Array(6).fill('r1')]), 1, OPTIONS), { kind: 'done', complete: true });
+    assert.deepEqual(
+      probed(first),
+      [0, 1, 2, 3, 4, 5].map((flow) => [flow, 1]),
+    );
+    assert.deepEqual(planHop(recordsOf(6, [Array(6).fill('r1')]), 1, OPTIONS), {
+      kind: 'done',
+      complete: true,
+    });
   });
 
   it('reuses the flows of a hop without diversity at the next, then adds flows there directly (MDA-Lite)', () => {
     const records = recordsOf(6, [Array(6).fill('r1')]);
-    assert.deepEqual(probed(planHop(records, 2, OPTIONS)), [0, 1, 2, 3, 4, 5].map((flow) => [flow, 2]));
+    assert.deepEqual(
+      probed(planHop(records, 2, OPTIONS)),
+      [0, 1, 2, 3, 4, 5].map((flow) => [flow, 2]),
+    );
     // 3 next hops seen among 6: n_4 = 16, so 10 new flows, probed at TTL 2 (all go through r1)
     const split = recordsOf(6, [Array(6).fill('r1'), ['a', 'b', 'c', 'a', 'b', 'a']]);
     const plan = planHop(split, 2, OPTIONS);
@@ -90,6 +102,9 @@ describe('planHop (MDA next probes)', () => {
 
   it('treats a silent hop as one vertex: the next hop gets its flows', () => {
     const records = recordsOf(6, [Array(6).fill('r1'), Array(6).fill(null)]);
-    assert.deepEqual(probed(planHop(records, 3, OPTIONS)), [0, 1, 2, 3, 4, 5].map((flow) => [flow, 3]));
+    assert.deepEqual(
+      probed(planHop(records, 3, OPTIONS)),
+      [0, 1, 2, 3, 4, 5].map((flow) => [flow, 3]),
+    );
   });
 });

@@ -47,7 +47,7 @@ function nameHash(name: string): number {
   return h;
 }
 
-/** The node `flow` meets at `ttl` (undefined past the destination). */
+/** The node a flow of identity `flow` (its 5-tuple) meets at `ttl` (undefined past the destination). */
 export function nodeAt(topology: Topology, seed: number, flow: number, ttl: number): string | undefined {
   let node = SOURCE;
   for (let i = 0; i < ttl; i++) {
@@ -58,27 +58,38 @@ export function nodeAt(topology: Topology, seed: number, flow: number, ttl: numb
   return node;
 }
 
-/** A FlowTransport over a simulated topology: answers on a later turn; `drop` loses chosen probes. */
+/**
+ * A FlowTransport over a simulated topology: answers on a later turn; `drop` loses chosen probes.
+ * Flow i has the identity (its "source port") preferred[i] when given, else a fresh one.
+ */
 export class SimulatedTransport implements FlowTransport {
   readonly asked: Array<{ flow: number; ttl: number }> = [];
-  flows = 0;
+  readonly identities: number[] = [];
   closed = 0;
 
   constructor(
     private readonly topology: Topology,
     private readonly seed: number,
     private readonly drop: (flow: number, ttl: number, node: string) => boolean = () => false,
+    private readonly preferred: readonly number[] = [],
+    private readonly fresh: () => number = () => 0,
   ) {}
 
+  get sourcePorts(): readonly number[] {
+    return this.identities;
+  }
+
   ensureFlows(count: number): Promise<void> {
-    this.flows = Math.max(this.flows, count);
+    while (this.identities.length < count)
+      this.identities.push(this.preferred[this.identities.length] ?? this.fresh());
     return Promise.resolve();
   }
 
   probe(flow: number, ttl: number): Promise<ProbeOutcome> {
-    if (flow >= this.flows) throw new Error(`flow ${flow} probed before ensureFlows (${this.flows})`);
+    const identity = this.identities[flow];
+    if (identity === undefined) throw new Error(`flow ${flow} probed before ensureFlows`);
     this.asked.push({ flow, ttl });
-    const node = nodeAt(this.topology, this.seed, flow, ttl) ?? 'target';
+    const node = nodeAt(this.topology, this.seed, identity, ttl) ?? 'target';
     const outcome: ProbeOutcome = this.drop(flow, ttl, node)
       ? null
       : { kind: (this.topology[node] ?? []).length === 0 ? 'destination' : 'hop', from: node, rtt: 0.001 };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { flowsForOneRouter } from '../../../../exporter/config/trace';
 import { probesToRuleOutAnother, stoppingPoint } from '../../../../probes/trace/mda/stopping-points';
 
 /**
@@ -62,5 +63,14 @@ describe('MDA stopping points', () => {
     assert.throws(() => stoppingPoint(1, 0.95), RangeError);
     assert.throws(() => stoppingPoint(3, 1), RangeError);
     assert.throws(() => stoppingPoint(3, 0), RangeError);
+  });
+});
+
+describe("the config's n_2 (computed without loading the probes)", () => {
+  it('agrees with stoppingPoint(2, confidence) from 0.5 to 0.99', () => {
+    for (let i = 0; i <= 49; i++) {
+      const confidence = 0.5 + i / 100;
+      assert.equal(flowsForOneRouter(confidence), stoppingPoint(2, confidence), String(confidence));
+    }
   });
 });
