@@ -76,7 +76,7 @@ describe('runMda (simulated per-flow load balancers)', () => {
     assert.ok(whole >= 190 && whole < 200, `${whole} of 200 whole`);
     assert.ok(incomplete <= 2, `${incomplete} of 200 cut short by max_flows`);
     probes.sort((a, b) => a - b);
-    assert.ok(probes[100]! <= 125 && probes.at(-1)! <= 170, `median ${probes[100]}, max ${probes.at(-1)}`);
+    assert.ok(probes[100]! <= 125 && probes.at(-1)! <= 190, `median ${probes[100]}, max ${probes.at(-1)}`);
   });
 
   it("misses nothing in 200 of 200 topologies at the exporter's first-round confidence, 1 - 0.05^3", async () => {
