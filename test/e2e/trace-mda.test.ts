@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireTools, useLab } from '../lab';
 import type { TraceRequest, TraceResult } from '../../probes';
-import { fixturePath } from '../support/paths';
+import { cliPath, fixturePath } from '../support/paths';
 import { buildMdaLab, MDA_LAB_PATHS, mdaLabHops, type LabFamily, type MdaLab } from './mda-lab';
 
 /** Rounds per protocol and family: "every branch in every one of at least 10 rounds". */
@@ -58,13 +58,20 @@ describe('MDA trace through a nested diamond (lab namespaces)', () => {
           assert.equal(result.hopsToDestination, 5, label);
           assert.equal(result.paths.length, MDA_LAB_PATHS, label);
           assert.equal(result.mda?.confidence, round === 0 ? 1 - 0.05 ** 3 : 0.95, label);
-          assert.ok(result.hops.every((hop) => hop.loss === 0), label);
+          assert.ok(
+            result.hops.every((hop) => hop.loss === 0),
+            label,
+          );
           const budget = round === 0 ? FIRST_ROUND_BUDGET : ROUND_BUDGET;
           assert.ok(result.probes <= budget, `${label}: ${result.probes} probes, budget ${budget}`);
         }
         const probes = results.map((result) => result.probes);
         console.log(`${protocol} ${family} probes per round: ${probes.join(' ')}`);
-        assert.equal(await sent(), probes.reduce((a, b) => a + b, 0), 'the probes counted are the probes sent');
+        assert.equal(
+          await sent(),
+          probes.reduce((a, b) => a + b, 0),
+          'the probes counted are the probes sent',
+        );
         assert.equal(await pastEnd(), 0, 'no probe with a TTL past the destination');
       });
     }
@@ -85,4 +92,55 @@ describe('MDA trace through a nested diamond (lab namespaces)', () => {
       assert.equal(result!.probes, 5 * 14);
     });
   }
+
+  it('prints the MDA result from the CLI: responders per hop, probes per hop and in all, the confidence; and as JSON', async () => {
+    const addr = targetOf('ipv4');
+    const text = await m.client.exec(['node', cliPath, 'trace', addr, '-w', '0.5']);
+    const lines = text.stdout.trim().split('\n');
+    assert.match(lines[0]!, /, udp port 33434, MDA at 95% confidence, up to 128 flows$/);
+    const truth = mdaLabHops(m, 'ipv4');
+    let total = 0;
+    for (const [i, hop] of truth.entries()) {
+      const line = lines[i + 1]!;
+      assert.ok(line.startsWith(` ${i + 1}  `), line);
+      for (const address of hop)
+        assert.ok(line.includes(`${address}  `), `hop ${i + 1}: ${address} in ${line}`);
+      const probes = /  (\d+) probes$/.exec(line);
+      assert.ok(probes, line);
+      total += Number(probes[1]);
+    }
+    assert.match(
+      lines[6]!,
+      new RegExp(
+        `^${MDA_LAB_PATHS} distinct paths, ${total} probes, 95% confidence \\(path set [0-9a-f]{16}\\)$`,
+      ),
+    );
+
+    const json = await m.client.exec([
+      'node',
+      cliPath,
+      'trace',
+      addr,
+      '--protocol',
+      'tcp',
+      '--confidence',
+      '0.99',
+      '--json',
+      '-w',
+      '0.5',
+    ]);
+    const result = JSON.parse(json.stdout) as TraceResult;
+    assert.deepEqual(result.mda, { confidence: 0.99, complete: true });
+    assert.deepEqual(responders(result), truth);
+    assert.equal(
+      result.probes,
+      result.hops.reduce((sum, hop) => sum + hop.sent, 0),
+    );
+
+    const refused = await m.client.exec(['node', cliPath, 'trace', addr, '--confidence', '1'], {
+      check: false,
+    });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--confidence: "1" is not a number from 0.5 to 0.99/);
+  });
 });
