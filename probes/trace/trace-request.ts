@@ -76,13 +76,13 @@ export interface TraceSpec {
 
 export const DEFAULT_UDP_PORT = 33434;
 export const DEFAULT_TCP_PORT = 443;
-export const DEFAULT_CONFIDENCE = 0.95;
+const DEFAULT_CONFIDENCE = 0.95;
 /** 16-way ECMP at 95 % needs 97 flows at its hop; the rest leaves room for nested splits. */
-export const DEFAULT_MAX_FLOWS = 128;
-export const MIN_CONFIDENCE = 0.5;
+const DEFAULT_MAX_FLOWS = 128;
+const MIN_CONFIDENCE = 0.5;
 /** Above the exporter's 0.99: its first round of a target explores at 1 − (1 − confidence)². */
-export const MAX_CONFIDENCE = 0.9999;
-export const MAX_FLOWS = 1024;
+const MAX_CONFIDENCE = 0.9999;
+const MAX_FLOWS = 1024;
 
 export function validateTraceRequest(request: TraceRequest): TraceSpec {
   const family = ipFamily(request.addr);

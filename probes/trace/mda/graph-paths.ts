@@ -6,7 +6,7 @@ import type { AnswerRecords } from './answer-records';
 const SILENT = null;
 
 /** Paths listed at most: k-way splits in a row multiply paths; their count is still exact. */
-export const MAX_LISTED_PATHS = 256;
+const MAX_LISTED_PATHS = 256;
 
 /**
  * The distinct paths through the graph the MDA found, from the first hop to the destination (or to the

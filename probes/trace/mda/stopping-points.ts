@@ -21,8 +21,3 @@ export function stoppingPoint(k: number, confidence: number): number {
 export function probesToRuleOutAnother(seen: number, confidence: number): number {
   return stoppingPoint(Math.max(seen, 1) + 1, confidence);
 }
-
-/** The flows needed to tell `ways` equal branches apart at `confidence`: n for ruling out a (ways + 1)-th. */
-export function flowsForWays(ways: number, confidence: number): number {
-  return probesToRuleOutAnother(ways, confidence);
-}
