@@ -257,6 +257,7 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:5:53: targets[3].trace.confidence: expected a number, got the string "high"',
     'FILE:5:70: targets[3].trace.max_flows: must be an integer from 1 to 1024, got 0',
     'FILE:6:70: targets[4].trace.max_flows: max_flows 7 is below the 8 flows a hop needs at confidence 0.99',
+    'FILE:7:53: targets[5].trace.confidence: must have at most 4 decimals, got 0.95555',
   ],
   'trace-protocol': [
     'FILE:2:51: targets[0].trace.protocol: unknown protocol "sctp"; expected one of: udp, tcp, icmp',
