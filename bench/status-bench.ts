@@ -66,6 +66,7 @@ function traceResult(i: number): TraceResult {
     hopsToDestination: 8,
     pathSetHash: 'ab'.repeat(8),
     duration: 0.2,
+    probes: 16 * 8,
   };
 }
 

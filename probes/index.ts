@@ -57,4 +57,11 @@ export type {
   TraceResult,
   TracerOptions,
 } from './trace';
-export { DEFAULT_TCP_PORT, DEFAULT_UDP_PORT, Tracer, summarizeTrace, validateTraceRequest } from './trace';
+export {
+  DEFAULT_TCP_PORT,
+  DEFAULT_UDP_PORT,
+  Tracer,
+  stoppingPoint,
+  summarizeTrace,
+  validateTraceRequest,
+} from './trace';

@@ -45,8 +45,10 @@ function pingShareOf(target: TargetConfig): number {
   return ping ? probesInFlight(ping.timeout, ping.interval) / REQUESTS_PER_IDENTIFIER : 0;
 }
 
+/** Fixed flows, or the most the MDA may use (it adds flows during a round, up to maxFlows). */
 function traceFlowsOf(target: TargetConfig): number {
-  return target.trace?.protocol === 'icmp' ? target.trace.flows : 0;
+  const trace = target.trace;
+  return trace?.protocol === 'icmp' ? (trace.flows ?? trace.maxFlows) : 0;
 }
 
 /**

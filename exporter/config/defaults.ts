@@ -39,12 +39,14 @@ export const DEFAULT_KNOCK: Omit<KnockProbeConfig, 'port'> = Object.freeze({
 });
 
 /** `trace` keys a target or `defaults.trace` leaves out; the port default follows the protocol. */
-export const DEFAULT_TRACE: Omit<TraceProbeConfig, 'port'> = Object.freeze({
+export const DEFAULT_TRACE: Omit<TraceProbeConfig, 'port' | 'flows'> = Object.freeze({
   protocol: 'udp',
   interval: 60,
   timeout: 1,
   maxHops: 30,
-  flows: 8,
+  confidence: 0.95,
+  // 16-way ECMP at 95 % needs 97 flows at its hop (n_17); the rest leaves room for nested splits.
+  maxFlows: 128,
   probes: 3,
   maxSilentHops: 5,
   maxHopAddresses: 64,

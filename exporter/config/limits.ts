@@ -35,6 +35,11 @@ export const MAX_PORT = 65_535;
 /** Bounds of the trace keys: TTL is one byte; the others keep one round's packets in hand. */
 export const MAX_TRACE_HOPS = 255;
 export const MAX_TRACE_FLOWS = 64;
+/** MDA: every flow holds a source port (or an ICMP identifier) while its round runs. */
+export const MAX_TRACE_MAX_FLOWS = 1024;
+/** MDA confidence: below 0.5 a hop of one router gets a single probe; above 0.99 rounds grow fast for little. */
+export const MIN_TRACE_CONFIDENCE = 0.5;
+export const MAX_TRACE_CONFIDENCE = 0.99;
 export const MAX_TRACE_PROBES = 10;
 export const MAX_TRACE_SILENT_HOPS = 255;
 export const MAX_TRACE_HOP_ADDRESSES = 1000;

@@ -2,15 +2,18 @@ import { DEFAULT_TRACE, DEFAULT_TRACE_PORTS } from './defaults';
 import { formatDuration } from './duration';
 import {
   MAX_PORT,
+  MAX_TRACE_CONFIDENCE,
   MAX_TRACE_FLOWS,
   MAX_TRACE_HOP_ADDRESSES,
+  MAX_TRACE_MAX_FLOWS,
   MAX_TRACE_HOPS,
   MAX_TRACE_PROBES,
   MAX_TRACE_SILENT_HOPS,
   MIN_PORT,
+  MIN_TRACE_CONFIDENCE,
 } from './limits';
 import { type Field, quote, type Reader } from './reader';
-import { integerValue, readDuration, readString } from './scalars';
+import { integerValue, readDuration, readNumber, readString } from './scalars';
 import {
   builtIn,
   type PartialSettings,
@@ -30,15 +33,29 @@ type TraceKey =
   | 'timeout'
   | 'max_hops'
   | 'flows'
+  | 'confidence'
+  | 'max_flows'
   | 'probes'
   | 'max_silent_hops'
   | 'max_hop_addresses';
 
 /**
  * The keys as written in YAML. Settings hold numbers: `protocol` holds its index in TRACE_PROTOCOLS.
- * `port` has no built-in value: unset, it follows the protocol (DEFAULT_TRACE_PORTS).
+ * `port` has no built-in value: unset, it follows the protocol (DEFAULT_TRACE_PORTS). Nor has
+ * `flows`: set, it asks for fixed flows; unset, the MDA (`confidence`, `max_flows`) picks them.
  */
-export type TraceSettings = Settings<Exclude<TraceKey, 'port'>> & PartialSettings<'port'>;
+export type TraceSettings = Settings<Exclude<TraceKey, 'port' | 'flows'>> & PartialSettings<'port' | 'flows'>;
+
+/**
+ * A confidence is held in its setting as an integer of basis points (0.95: 9500): settings' values
+ * stay small integers, as V8 keeps them, so a target's serialized form (the key of an unchanged target
+ * between two loads, config-transfer.ts) does not depend on a double having been seen in the field.
+ */
+const BASIS_POINTS = 10_000;
+
+function toBasisPoints(confidence: number): number {
+  return Math.round(confidence * BASIS_POINTS);
+}
 
 const count = (value: number): ReturnType<typeof builtIn> => builtIn(value, String(value));
 
@@ -47,7 +64,8 @@ export const BUILT_IN_TRACE: TraceSettings = {
   interval: builtIn(DEFAULT_TRACE.interval, formatDuration(DEFAULT_TRACE.interval)),
   timeout: builtIn(DEFAULT_TRACE.timeout, formatDuration(DEFAULT_TRACE.timeout)),
   max_hops: count(DEFAULT_TRACE.maxHops),
-  flows: count(DEFAULT_TRACE.flows),
+  confidence: builtIn(toBasisPoints(DEFAULT_TRACE.confidence), String(DEFAULT_TRACE.confidence)),
+  max_flows: count(DEFAULT_TRACE.maxFlows),
   probes: count(DEFAULT_TRACE.probes),
   max_silent_hops: count(DEFAULT_TRACE.maxSilentHops),
   max_hop_addresses: count(DEFAULT_TRACE.maxHopAddresses),
@@ -60,6 +78,8 @@ const READERS: { readonly [K in TraceKey]: (r: Reader, field: Field) => ReadValu
   timeout: readDuration,
   max_hops: integerValue(1, MAX_TRACE_HOPS),
   flows: integerValue(1, MAX_TRACE_FLOWS),
+  confidence: readConfidence,
+  max_flows: integerValue(1, MAX_TRACE_MAX_FLOWS),
   probes: integerValue(1, MAX_TRACE_PROBES),
   max_silent_hops: integerValue(1, MAX_TRACE_SILENT_HOPS),
   max_hop_addresses: integerValue(1, MAX_TRACE_HOP_ADDRESSES),
@@ -72,7 +92,8 @@ export function readTrace(
   layer: number,
   base: TraceSettings,
 ): TraceSettings {
-  const trace = checkPort(r, layer, portFollowsProtocol(readBlock(r, field, layer, base, READERS)));
+  const read = readBlock(r, field, layer, base, READERS);
+  const trace = checkMaxFlows(r, layer, flowsOrMda(r, layer, checkPort(r, layer, portFollowsProtocol(read))));
   // A trace run is whole rounds of probes: runs do not overlap, so its timeout stays within its interval.
   return checkTiming(r, layer, trace, 1);
 }
@@ -96,9 +117,50 @@ function checkPort(r: Reader, layer: number, trace: TraceSettings): TraceSetting
   return { ...trace, port: null };
 }
 
+/**
+ * Fixed flows or the MDA, whichever was asked for more specifically: `flows` in `defaults.trace`
+ * under a target's `confidence` or `max_flows` gives that target the MDA, and the other way round.
+ * Both in one block is an error: the MDA keys are not used with fixed flows.
+ */
+function flowsOrMda(r: Reader, layer: number, trace: TraceSettings): TraceSettings {
+  const { flows, ...mda } = trace;
+  if (!flows) return trace;
+  let fixed = true;
+  for (const key of ['confidence', 'max_flows'] as const) {
+    const setting = mda[key];
+    if (!setting || setting.layer < flows.layer || setting.field === undefined) continue;
+    if (setting.layer > flows.layer) fixed = false;
+    else reportConflict(r, layer, [key, setting], 'is not used with', ['flows', flows]);
+  }
+  return fixed ? trace : mda;
+}
+
+/**
+ * n_2 of the MDA's stopping rule, ⌈ln(α/2) / ln(1/2)⌉: the flows a hop of one router needs (6 at 95 %).
+ * The library's stoppingPoint(2, confidence) (probes/trace/mda/stopping-points.ts); computed here, as
+ * the config is read on worker threads that must not load the probes' native sockets (a test checks
+ * the two agree).
+ */
+export function flowsForOneRouter(confidence: number): number {
+  return Math.ceil(Math.log((1 - confidence) / 2) / Math.log(1 / 2) - 1e-9);
+}
+
+/** The MDA needs n_2 flows at a hop of one router: a smaller max_flows could not trace one. */
+function checkMaxFlows(r: Reader, layer: number, trace: TraceSettings): TraceSettings {
+  const { flows, confidence, max_flows: maxFlows } = trace;
+  if (flows || !confidence || !maxFlows) return trace;
+  const needed = flowsForOneRouter(confidence.value / BASIS_POINTS);
+  if (maxFlows.value >= needed) return trace;
+  reportConflict(r, layer, ['max_flows', maxFlows], `is below the ${needed} flows a hop needs at`, [
+    'confidence',
+    confidence,
+  ]);
+  return { ...trace, max_flows: null };
+}
+
 export function traceConfig(settings: TraceSettings): TraceProbeConfig | undefined {
-  const { port, ...rest } = settings;
-  const values = port !== null && valuesOf(rest);
+  const { port, flows, ...rest } = settings;
+  const values = port !== null && flows !== null && valuesOf(rest);
   const protocol = values && TRACE_PROTOCOLS[values.protocol];
   if (!values || !protocol) return undefined;
   return {
@@ -107,11 +169,30 @@ export function traceConfig(settings: TraceSettings): TraceProbeConfig | undefin
     interval: values.interval,
     timeout: values.timeout,
     maxHops: values.max_hops,
-    flows: values.flows,
+    ...(flows && { flows: flows.value }),
+    confidence: values.confidence / BASIS_POINTS,
+    maxFlows: values.max_flows,
     probes: values.probes,
     maxSilentHops: values.max_silent_hops,
     maxHopAddresses: values.max_hop_addresses,
   };
+}
+
+function readConfidence(r: Reader, field: Field): ReadValue | undefined {
+  const value = readNumber(r, field);
+  if (value === undefined) return undefined;
+  if (
+    value >= MIN_TRACE_CONFIDENCE &&
+    value <= MAX_TRACE_CONFIDENCE &&
+    toBasisPoints(value) / BASIS_POINTS === value
+  )
+    return { value: toBasisPoints(value), text: String(value) };
+  if (value >= MIN_TRACE_CONFIDENCE && value <= MAX_TRACE_CONFIDENCE) {
+    r.report(field, `must have at most 4 decimals, got ${value}`);
+    return undefined;
+  }
+  r.report(field, `must be a number from ${MIN_TRACE_CONFIDENCE} to ${MAX_TRACE_CONFIDENCE}, got ${value}`);
+  return undefined;
 }
 
 function readProtocol(r: Reader, field: Field): ReadValue | undefined {

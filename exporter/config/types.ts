@@ -36,9 +36,16 @@ export interface TraceProbeConfig {
   readonly timeout: number;
   /** YAML max_hops, 1..255, default 30. */
   readonly maxHops: number;
-  /** 1..64, default 8. */
-  readonly flows: number;
-  /** Probes per flow per hop, 1..10, default 3. */
+  /**
+   * YAML flows, 1..64: fixed flows, each probed `probes` times at every hop (the behaviour before the
+   * MDA). Unset (the default): the MDA picks the flows each hop needs, up to maxFlows.
+   */
+  readonly flows?: number;
+  /** MDA: the confidence that every next hop of a hop was found, 0.5..0.99, default 0.95. */
+  readonly confidence: number;
+  /** YAML max_flows, MDA: the flows a round may use in all, 1..1024, default 128. */
+  readonly maxFlows: number;
+  /** Fixed flows only: probes per flow per hop, 1..10, default 3 (the MDA sends one per flow and hop). */
   readonly probes: number;
   /** YAML max_silent_hops, 1..255, default 5: stop after this many consecutive silent hops. */
   readonly maxSilentHops: number;

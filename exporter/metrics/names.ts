@@ -18,6 +18,7 @@ export const METRIC = {
   tracePathChanges: 'netdiag_trace_path_changes_total',
   traceDuration: 'netdiag_trace_duration_seconds',
   traceRounds: 'netdiag_trace_rounds_total',
+  traceProbes: 'netdiag_trace_probes_total',
   probeErrors: 'netdiag_probe_errors_total',
   probeTicksSkipped: 'netdiag_probe_ticks_skipped_total',
   probeLateReplies: 'netdiag_probe_late_replies_total',

@@ -25,6 +25,8 @@ export interface TraceRound {
   readonly pathSetHash: string;
   /** Seconds the round took. */
   readonly duration: number;
+  /** Probes the round sent, those its hops leave out included. */
+  readonly probes: number;
 }
 
 export interface TraceSeries {
@@ -38,6 +40,7 @@ interface LiveSeries {
   readonly attributes: Attributes;
   readonly maxHopAddresses: number;
   rounds: number;
+  probes: number;
   pathChanges: number;
   lastPathSetHash: string | undefined;
   /** Gauge values of the latest round, with their attributes built once per round, not per scrape. */
@@ -85,6 +88,11 @@ const SPEC = {
     kind: 'counter',
   },
   rounds: { name: METRIC.traceRounds, description: 'Trace rounds completed.', kind: 'counter' },
+  probes: {
+    name: METRIC.traceProbes,
+    description: 'Probes sent by trace rounds (every hop, the MDA adding flows, TTLs past the destination).',
+    kind: 'counter',
+  },
 } as const satisfies Record<string, ObservedSpec>;
 
 /**
@@ -105,6 +113,7 @@ export class TraceMetrics {
     for (const series of this.live) {
       const { attributes, summary } = series;
       emit(SPEC.rounds, series.rounds, attributes);
+      emit(SPEC.probes, series.probes, attributes);
       emit(SPEC.pathChanges, series.pathChanges, attributes);
       if (!summary) continue;
       observe(attributes, true, summary.reached === 1);
@@ -123,6 +132,7 @@ export class TraceMetrics {
       attributes,
       maxHopAddresses,
       rounds: 0,
+      probes: 0,
       pathChanges: 0,
       lastPathSetHash: undefined,
       hopRtts: [],
@@ -143,6 +153,7 @@ export class TraceMetrics {
   private record(series: LiveSeries, round: TraceRound): void {
     if (!this.live.has(series)) return; // ended after its series was removed
     series.rounds++;
+    series.probes += round.probes;
     if (series.lastPathSetHash !== undefined && series.lastPathSetHash !== round.pathSetHash)
       series.pathChanges++;
     series.lastPathSetHash = round.pathSetHash;

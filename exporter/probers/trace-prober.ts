@@ -38,26 +38,40 @@ export class TraceProber implements Prober {
     const feed = this.status?.feed(statusTarget(subject.target), subject.address);
     const abort = new AbortController();
     // Flows keep their source ports from round to round, so a load balancer shows each flow the
-    // same branch every time and only a real change of the paths counts as one.
+    // same branch every time and only a real change of the paths counts as one. With the MDA the
+    // ports kept are those of the flows that found each responder and link first (the result's
+    // sourcePorts): every branch found stays observed, and new flows explore beyond them.
     let sourcePorts: number[] | undefined;
+    /** Hops to the destination in the latest round that reached it: probes go at most one TTL past it. */
+    let pathLength: number | undefined;
+    let firstRound = true;
     return {
       run: async () => {
         const started = performance.now();
         try {
+          const flows =
+            settings.flows !== undefined
+              ? { flows: settings.flows, probes: settings.probes }
+              : {
+                  confidence: firstRound ? firstRoundConfidence(settings.confidence) : settings.confidence,
+                  maxFlows: settings.maxFlows,
+                };
           const result = await this.tracer.trace({
             addr: subject.address,
             protocol: settings.protocol,
             ...(settings.protocol !== 'icmp' && { port: settings.port }),
-            flows: settings.flows,
+            ...flows,
             maxHops: settings.maxHops,
-            probes: settings.probes,
             timeout: settings.timeout,
             maxSilentHops: settings.maxSilentHops,
             ...(sourcePorts && { sourcePorts }),
+            ...(pathLength !== undefined && { pathLength }),
             signal: abort.signal,
           });
           if (abort.signal.aborted) return;
+          firstRound = false;
           sourcePorts = result.sourcePorts;
+          pathLength = result.hopsToDestination ?? pathLength;
           series.record(traceRound(result));
           feed?.trace(result);
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
@@ -76,6 +90,7 @@ export class TraceProber implements Prober {
             paths: 0,
             pathSetHash: '',
             duration: (performance.now() - started) / 1000,
+            probes: 0,
           });
         }
       },
@@ -87,10 +102,28 @@ export class TraceProber implements Prober {
   }
 }
 
-/** What the metrics need of a trace result. */
+/**
+ * The MDA's first round of a target explores at 1 − (1 − confidence)³ (0.999875 for 0.95: 14 flows
+ * where 6 would do at a hop of one router, about twice a round's probes): later rounds replay the
+ * flows that found each responder and link (the result's sourcePorts), so what the first round finds
+ * is seen in every round after it, and a branch it missed would wait for fresh flows to find it.
+ * Later rounds run at the configured confidence.
+ */
+export function firstRoundConfidence(confidence: number): number {
+  return 1 - (1 - confidence) ** 3;
+}
+
+/**
+ * What the metrics need of a trace result. Hops past the destination's where no router answered
+ * (fixed flows whose destination answer was lost probe on) are not hops of the path: no series.
+ */
 export function traceRound(result: TraceResult): TraceRound {
+  const end = result.hopsToDestination ?? Infinity;
+  const hops = result.hops.filter(
+    (hop) => hop.ttl <= end || hop.responders.some((responder) => responder.kind === 'hop'),
+  );
   return {
-    hops: result.hops.map((hop) => ({
+    hops: hops.map((hop) => ({
       ttl: hop.ttl,
       sent: hop.sent,
       received: hop.received,
@@ -101,5 +134,6 @@ export function traceRound(result: TraceResult): TraceRound {
     paths: result.paths.length,
     pathSetHash: result.pathSetHash,
     duration: result.duration,
+    probes: result.probes,
   };
 }

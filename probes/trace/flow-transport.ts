@@ -8,6 +8,12 @@ import type { ProbeOutcome } from './trace-result';
 export interface FlowTransport {
   /** UDP and TCP: the source port of each flow, in flow order. */
   readonly sourcePorts?: readonly number[];
+  /**
+   * Makes flows 0 … count − 1 ready to probe (the MDA adds flows as it needs them); flows keep their
+   * numbers, and flow i takes the request's `sourcePorts[i]` when it can. Rejects when a port or an
+   * identifier cannot be had (ERR_PORT_RESERVATION, ERR_IDENTIFIERS_EXHAUSTED).
+   */
+  ensureFlows(count: number): Promise<void>;
   /** Sends one probe; never rejects (null: no answer before the timeout, or cancelled by close()). */
   probe(flow: number, ttl: number): Promise<ProbeOutcome>;
   /** Settles every probe in flight as unanswered and frees the flows' ports and identifiers. Idempotent. */

@@ -38,6 +38,7 @@ interface IcmpFlow {
 export class IcmpFlowTransport implements FlowTransport {
   private readonly inflight: InflightSet;
   private closed = false;
+  private readonly flows: IcmpFlow[] = [];
 
   private constructor(
     private readonly spec: TraceSpec,
@@ -45,7 +46,6 @@ export class IcmpFlowTransport implements FlowTransport {
     private readonly socket: IcmpSocket,
     private readonly identifiers: IdentifierPool,
     private readonly source: string | undefined,
-    private readonly flows: IcmpFlow[],
     deadlines: DeadlineList,
   ) {
     this.inflight = new InflightSet(deadlines, () => socket.readNow());
@@ -58,27 +58,40 @@ export class IcmpFlowTransport implements FlowTransport {
     /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
     deadlines: DeadlineList,
   ): IcmpFlowTransport {
+    const socket = registry.acquireIcmp(spec.family, binding);
     const identifiers = registry.identifiers[spec.family];
-    const flows: IcmpFlow[] = [];
+    const transport = new IcmpFlowTransport(spec, registry, socket, identifiers, binding.source, deadlines);
     try {
-      for (let i = 0; i < spec.flows; i++) {
-        const payload = Buffer.alloc(PAYLOAD_BYTES);
-        randomBytes(TOKEN_BYTES).copy(payload, 0);
-        payload.write('netdiag-tr', COMPENSATION_AT + 2, 'latin1');
-        flows.push({
-          identifier: identifiers.allocate(),
-          payload,
-          tokenHigh: payload.readUInt32BE(0),
-          tokenLow: payload.readUInt32BE(4),
-          nextSequence: 0,
-        });
-      }
+      transport.addFlows(spec.mda ? 0 : spec.flows);
     } catch (error) {
-      for (const flow of flows) identifiers.release(flow.identifier);
+      transport.close();
       throw error;
     }
-    const socket = registry.acquireIcmp(spec.family, binding);
-    return new IcmpFlowTransport(spec, registry, socket, identifiers, binding.source, flows, deadlines);
+    return transport;
+  }
+
+  ensureFlows(count: number): Promise<void> {
+    try {
+      this.addFlows(count);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private addFlows(count: number): void {
+    while (this.flows.length < count && !this.closed) {
+      const payload = Buffer.alloc(PAYLOAD_BYTES);
+      randomBytes(TOKEN_BYTES).copy(payload, 0);
+      payload.write('netdiag-tr', COMPENSATION_AT + 2, 'latin1');
+      this.flows.push({
+        identifier: this.identifiers.allocate(),
+        payload,
+        tokenHigh: payload.readUInt32BE(0),
+        tokenLow: payload.readUInt32BE(4),
+        nextSequence: 0,
+      });
+    }
   }
 
   probe(flow: number, ttl: number): Promise<ProbeOutcome> {

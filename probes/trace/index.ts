@@ -1,5 +1,6 @@
 export type { FlowTransport } from './flow-transport';
 export { distinctPaths, flowPaths, pathSetHash } from './paths';
+export { stoppingPoint } from './mda/stopping-points';
 export { runTrace } from './run-trace';
 export type { TraceProtocol, TraceRequest, TraceSpec } from './trace-request';
 export { DEFAULT_TCP_PORT, DEFAULT_UDP_PORT, validateTraceRequest } from './trace-request';

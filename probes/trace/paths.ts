@@ -4,7 +4,7 @@ import type { FlowPath, TraceHop, TracePath } from './trace-result';
 const SILENT = '*';
 
 /** Stable 16-hex-digit identity of a responder sequence ("*" for silent hops). */
-function pathHash(hops: ReadonlyArray<string | null>): string {
+export function pathHash(hops: ReadonlyArray<string | null>): string {
   return digest(hops.map((address) => address ?? SILENT).join(' '));
 }
 

@@ -2,10 +2,11 @@ import type { FlowTransport } from './flow-transport';
 import { buildHop, endsFlow, type FlowOutcome } from './hop-builder';
 import type { TraceSpec } from './trace-request';
 import type { TraceHop } from './trace-result';
+import { untilAborted } from './until-aborted';
 
 type Schedule = Pick<
   TraceSpec,
-  'flows' | 'probes' | 'firstHop' | 'maxHops' | 'maxSilentHops' | 'parallelHops'
+  'flows' | 'probes' | 'firstHop' | 'maxHops' | 'maxSilentHops' | 'parallelHops' | 'pathLength'
 >;
 
 /**
@@ -16,13 +17,19 @@ type Schedule = Pick<
  * past the TTL at which the destination (or an unreachable) answered it; probes already in flight
  * beyond it are left out of the hops' counts. The trace ends when every flow ended, after
  * `maxSilentHops` hops in a row without any answer, at `maxHops`, or on abort.
+ *
+ * With a known `pathLength` (an earlier trace's), no TTL beyond pathLength + 1 leaves before that
+ * TTL's hop is in: if a router answered there, the path got longer and TTLs go on as above; if not,
+ * the trace ends there, whatever the flows whose destination answer was lost would still probe.
  */
 export async function* runTrace(
   transport: FlowTransport,
   schedule: Schedule,
   signal?: AbortSignal,
 ): AsyncGenerator<TraceHop, void, undefined> {
-  const { flows, probes, firstHop, maxHops, maxSilentHops, parallelHops } = schedule;
+  const { flows, probes, firstHop, maxHops, maxSilentHops, parallelHops, pathLength } = schedule;
+  /** Last TTL that may leave. */
+  let limit = pathLength === undefined ? maxHops : Math.min(maxHops, Math.max(firstHop, pathLength + 1));
   /** TTL at which each flow ended (Infinity while it goes on). */
   const endedAt = new Array<number>(flows).fill(Infinity);
   const launched = new Map<number, Promise<FlowOutcome[]>>();
@@ -47,7 +54,7 @@ export async function* runTrace(
   let silent = 0;
   try {
     for (let ttl = firstHop; ttl <= maxHops; ttl++) {
-      while (next <= maxHops && next < ttl + parallelHops && liveAt(next)) launch(next++);
+      while (next <= limit && next < ttl + parallelHops && liveAt(next)) launch(next++);
       const pending = launched.get(ttl);
       if (pending === undefined) return;
       launched.delete(ttl);
@@ -60,27 +67,12 @@ export async function* runTrace(
       yield hop;
       silent = hop.received === 0 ? silent + 1 : 0;
       if (!liveAt(ttl + 1) || silent >= maxSilentHops) return;
+      if (ttl === limit) {
+        if (limit === maxHops || !hop.responders.some((responder) => responder.kind === 'hop')) return;
+        limit = maxHops;
+      }
     }
   } finally {
     transport.close();
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -36,15 +36,16 @@ export class TcpFlowTransport implements FlowTransport {
     return this.flows.map((flow) => flow.reservation.port);
   }
   private closed = false;
+  private readonly flows: TcpFlow[] = [];
 
   private constructor(
     private readonly spec: TraceSpec,
     private readonly registry: SocketRegistry,
+    private readonly binding: FamilyBinding,
     private readonly socket: TcpSocket,
     /** Where the ICMP errors quoting our SYNs arrive: read with the TCP socket before a timeout. */
     private readonly icmp: IcmpSocket,
     private readonly pseudo: PseudoHeader,
-    private readonly flows: TcpFlow[],
     deadlines: DeadlineList,
   ) {
     this.inflight = new InflightSet(deadlines, () => {
@@ -61,28 +62,45 @@ export class TcpFlowTransport implements FlowTransport {
     /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
     deadlines: DeadlineList,
   ): TcpFlowTransport {
-    const flows: TcpFlow[] = [];
+    const socket = acquireTcpSocket(registry, spec.family, binding);
+    let icmp: IcmpSocket;
     try {
-      for (let i = 0; i < spec.flows; i++) {
-        flows.push({
-          reservation: reserveWithPreference(spec.family, binding.source, spec.sourcePorts[i] ?? 0),
-          nextSequence: randomBytes(4).readUInt32BE(0),
-        });
-      }
-      const socket = acquireTcpSocket(registry, spec.family, binding);
-      const icmp = registry.acquireIcmp(spec.family, binding);
-      return new TcpFlowTransport(
-        spec,
-        registry,
-        socket,
-        icmp,
-        { source, destination: spec.destination },
-        flows,
-        deadlines,
-      );
+      icmp = registry.acquireIcmp(spec.family, binding);
     } catch (error) {
-      for (const flow of flows) flow.reservation.release();
+      registry.release(socket);
       throw error;
+    }
+    const pseudo = { source, destination: spec.destination };
+    const transport = new TcpFlowTransport(spec, registry, binding, socket, icmp, pseudo, deadlines);
+    try {
+      transport.addFlows(spec.mda ? 0 : spec.flows);
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    return transport;
+  }
+
+  ensureFlows(count: number): Promise<void> {
+    try {
+      this.addFlows(count);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private addFlows(count: number): void {
+    const { spec, binding } = this;
+    while (this.flows.length < count && !this.closed) {
+      this.flows.push({
+        reservation: reserveWithPreference(
+          spec.family,
+          binding.source,
+          spec.sourcePorts[this.flows.length] ?? 0,
+        ),
+        nextSequence: randomBytes(4).readUInt32BE(0),
+      });
     }
   }
 

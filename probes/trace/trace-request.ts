@@ -13,8 +13,23 @@ export interface TraceRequest {
    * its 5-tuple), 443 for TCP (as the exporter's config); ignored by ICMP.
    */
   port?: number;
-  /** Flows, each with its own 5-tuple (source port, or ICMP identifier); default 8, at most 256. */
+  /**
+   * Fixed flows, each with its own 5-tuple (source port, or ICMP identifier), every one probed at every
+   * hop (`probes` times): at most 256. Unset: the MDA (below) picks how many flows each hop needs.
+   */
   flows?: number;
+  /**
+   * Without `flows`: the multipath detection algorithm's confidence that each hop's next hops were all
+   * found (the stopping rule, see mda/stopping-points.ts); default 0.95, from 0.5 to 0.9999.
+   */
+  confidence?: number;
+  /** Without `flows`: the flows the MDA may use in all; default 128 (16-way ECMP at 95 % needs 97 at a hop), at most 1024. */
+  maxFlows?: number;
+  /**
+   * Hops to the destination found by an earlier trace: this one probes at most one TTL past it
+   * (to notice a longer path) unless a router answers there. Default: unknown.
+   */
+  pathLength?: number;
   /** Last TTL / hop limit probed; default 30, at most 255. */
   maxHops?: number;
   /** First TTL probed; default 1. */
@@ -44,7 +59,11 @@ export interface TraceSpec {
   destination: string;
   protocol: TraceProtocol;
   port: number;
+  /** Fixed flows; with the MDA, the cap (maxFlows). */
   flows: number;
+  /** Present when the MDA picks the flows (no `flows` in the request). */
+  mda?: { confidence: number };
+  pathLength?: number;
   maxHops: number;
   firstHop: number;
   probes: number;
@@ -57,6 +76,13 @@ export interface TraceSpec {
 
 export const DEFAULT_UDP_PORT = 33434;
 export const DEFAULT_TCP_PORT = 443;
+const DEFAULT_CONFIDENCE = 0.95;
+/** 16-way ECMP at 95 % needs 97 flows at its hop; the rest leaves room for nested splits. */
+const DEFAULT_MAX_FLOWS = 128;
+const MIN_CONFIDENCE = 0.5;
+/** Above the exporter's 0.99: its first round of a target explores at 1 − (1 − confidence)². */
+const MAX_CONFIDENCE = 0.9999;
+const MAX_FLOWS = 1024;
 
 export function validateTraceRequest(request: TraceRequest): TraceSpec {
   const family = ipFamily(request.addr);
@@ -86,12 +112,30 @@ export function validateTraceRequest(request: TraceRequest): TraceSpec {
   const firstHop = integer('firstHop', request.firstHop ?? 1, 1, maxHops);
   const timeout = request.timeout ?? 1;
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw invalidOption('timeout', timeout, 'seconds > 0');
+  const fixed = request.flows !== undefined;
+  if (fixed && (request.confidence !== undefined || request.maxFlows !== undefined)) {
+    throw invalidOption(
+      'flows',
+      request.flows,
+      'no confidence or maxFlows with it (fixed flows use neither)',
+    );
+  }
+  const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
+  if (!(confidence >= MIN_CONFIDENCE && confidence <= MAX_CONFIDENCE)) {
+    throw invalidOption('confidence', confidence, `a number from ${MIN_CONFIDENCE} to ${MAX_CONFIDENCE}`);
+  }
   return {
     family,
     destination: canonicalAddress(request.addr),
     protocol,
     port,
-    flows: integer('flows', request.flows ?? 8, 1, 256),
+    flows: fixed
+      ? integer('flows', request.flows!, 1, 256)
+      : integer('maxFlows', request.maxFlows ?? DEFAULT_MAX_FLOWS, 1, MAX_FLOWS),
+    ...(!fixed && { mda: { confidence } }),
+    ...(request.pathLength !== undefined && {
+      pathLength: integer('pathLength', request.pathLength, 1, 255),
+    }),
     maxHops,
     firstHop,
     probes: integer('probes', request.probes ?? 3, 1, 10),

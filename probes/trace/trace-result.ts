@@ -65,6 +65,11 @@ export interface TraceHop {
   late: number;
   /** (sent - received) / sent (0 when nothing was sent). */
   loss: number;
+  /**
+   * MDA only: whether the stopping rule held for every vertex of the hop before (all next hops found
+   * at the trace's confidence); false when the flow cap (maxFlows) cut the hop short.
+   */
+  complete?: boolean;
 }
 
 /** The route one flow took: the responder at each TTL from the first hop, null where none answered it. */
@@ -106,6 +111,14 @@ export interface TraceResult {
   pathSetHash: string;
   /** Seconds the trace took. */
   duration: number;
-  /** UDP and TCP: each flow's source port; pass them as the next trace's `sourcePorts` to keep its flows. */
+  /** Probes sent by the whole trace, those past the destination and those left out of the hops included. */
+  probes: number;
+  /** MDA only: the confidence asked for, and whether every hop met it. */
+  mda?: { confidence: number; complete: boolean };
+  /**
+   * UDP and TCP: pass them as the next trace's `sourcePorts` to keep its flows. Fixed flows: each
+   * flow's source port. MDA: those of the flows that first met each responder and link (witnessFlows):
+   * the next trace finds them again and explores with new flows beyond.
+   */
   sourcePorts?: number[];
 }

@@ -11,7 +11,12 @@ import {
 import type { FlowTransport } from './flow-transport';
 import { IcmpFlowTransport } from './icmp-flows';
 import { distinctPaths, flowPaths, pathSetHash } from './paths';
+import { CountingTransport } from './counting-transport';
+import { AnswerRecords } from './mda/answer-records';
+import { witnessFlows } from './mda/witnesses';
+import { runMda } from './run-mda';
 import { runTrace } from './run-trace';
+import { summarizeMda } from './summarize-mda';
 import { TcpFlowTransport } from './tcp-flows';
 import { validateTraceRequest, type TraceRequest, type TraceSpec } from './trace-request';
 import type { TraceHop, TraceResult } from './trace-result';
@@ -64,25 +69,44 @@ export class Tracer {
     return tracer;
   }
 
-  /** Runs one trace to the end and summarises it: hops, per-flow paths, distinct paths and their identity. */
-  async trace(request: TraceRequest): Promise<TraceResult> {
+  /**
+   * Runs one trace to the end and summarises it: hops, per-flow paths, distinct paths and their
+   * identity, probes sent. `onHop` is told each hop as soon as it is final, in TTL order.
+   */
+  async trace(request: TraceRequest, onHop?: (hop: TraceHop) => void): Promise<TraceResult> {
     const spec = validateTraceRequest(request);
     const started = performance.now();
-    const transport = await this.openTransport(spec);
+    const transport = new CountingTransport(await this.openTransport(spec));
     const hops: TraceHop[] = [];
-    for await (const hop of runTrace(transport, spec, request.signal)) hops.push(hop);
-    const result = summarizeTrace(spec, hops, (performance.now() - started) / 1000);
-    return transport.sourcePorts ? { ...result, sourcePorts: [...transport.sourcePorts] } : result;
+    const records = new AnswerRecords();
+    const run = spec.mda
+      ? runMda(transport, { ...spec, mda: spec.mda }, records, request.signal)
+      : runTrace(transport, spec, request.signal);
+    for await (const hop of run) {
+      hops.push(hop);
+      onHop?.(hop);
+    }
+    const duration = (performance.now() - started) / 1000;
+    const ports = transport.ports;
+    if (!spec.mda) {
+      const result = summarizeTrace(spec, hops, duration, transport.sent);
+      return ports ? { ...result, sourcePorts: [...ports] } : result;
+    }
+    const result = summarizeMda({ ...spec, mda: spec.mda }, hops, records, duration, transport.sent);
+    const lastHop = hops.at(-1)?.ttl ?? spec.firstHop;
+    const witnesses = witnessFlows(records, spec.firstHop, lastHop);
+    return ports ? { ...result, sourcePorts: witnesses.map((flow) => ports[flow]!) } : result;
   }
 
-  /** Yields each hop as soon as all its probes settled, in TTL order. */
+  /** Yields each hop as soon as it is final, in TTL order. */
   traceHops(request: TraceRequest): AsyncGenerator<TraceHop, void, undefined> {
     return this.hopsOf(validateTraceRequest(request), request.signal);
   }
 
   private async *hopsOf(spec: TraceSpec, signal?: AbortSignal): AsyncGenerator<TraceHop, void, undefined> {
     const transport = await this.openTransport(spec);
-    yield* runTrace(transport, spec, signal);
+    if (spec.mda) yield* runMda(transport, { ...spec, mda: spec.mda }, new AnswerRecords(), signal);
+    else yield* runTrace(transport, spec, signal);
   }
 
   private async openTransport(spec: TraceSpec): Promise<FlowTransport> {
@@ -103,11 +127,12 @@ export class Tracer {
   }
 }
 
-/** The result of a trace from its hops. */
+/** The result of a fixed-flows trace from its hops; `probes` defaults to those its hops count. */
 export function summarizeTrace(
   spec: Pick<TraceSpec, 'destination' | 'family' | 'protocol' | 'firstHop' | 'flows'>,
   hops: TraceHop[],
   duration: number,
+  probes = hops.reduce((sum, hop) => sum + hop.sent, 0),
 ): TraceResult {
   const flows = flowPaths(hops, spec.flows);
   const paths = distinctPaths(flows);
@@ -124,5 +149,6 @@ export function summarizeTrace(
     ...(arrival !== undefined && { hopsToDestination: arrival.ttl }),
     pathSetHash: pathSetHash(paths.map((path) => path.hash)),
     duration,
+    probes,
   };
 }

@@ -36,13 +36,14 @@ export class UdpFlowTransport implements FlowTransport {
     return this.flows.map((flow) => flow.reservation.port);
   }
   private closed = false;
+  private readonly flows: UdpFlow[] = [];
 
   private constructor(
     private readonly spec: TraceSpec,
     private readonly registry: SocketRegistry,
+    private readonly binding: FamilyBinding,
     private readonly socket: UdpSocket,
     private readonly pseudo: { source: string; destination: string },
-    private readonly flows: UdpFlow[],
     deadlines: DeadlineList,
   ) {
     this.inflight = new InflightSet(deadlines, () => socket.readNow());
@@ -56,23 +57,29 @@ export class UdpFlowTransport implements FlowTransport {
     /** Where the probes' timeouts wait (its duration is spec.timeoutMs). */
     deadlines: DeadlineList,
   ): Promise<UdpFlowTransport> {
-    const reservations: UdpPortReservation[] = [];
+    const socket = acquireUdpSocket(registry, spec.family, binding);
+    const pseudo = { source, destination: spec.destination };
+    const transport = new UdpFlowTransport(spec, registry, binding, socket, pseudo, deadlines);
     try {
-      for (let i = 0; i < spec.flows; i++) {
-        const preferred = spec.sourcePorts[i] ?? 0;
-        const reservation =
-          preferred === 0
-            ? undefined
-            : await reserveUdpPort(spec.family, binding.source, preferred).catch(() => undefined);
-        reservations.push(reservation ?? (await reserveUdpPort(spec.family, binding.source)));
-      }
-      const socket = acquireUdpSocket(registry, spec.family, binding);
-      const flows = reservations.map((reservation) => ({ reservation, nextId: 1 }));
-      const pseudo = { source, destination: spec.destination };
-      return new UdpFlowTransport(spec, registry, socket, pseudo, flows, deadlines);
+      await transport.ensureFlows(spec.mda ? 0 : spec.flows);
     } catch (error) {
-      for (const reservation of reservations) reservation.release();
+      transport.close();
       throw error;
+    }
+    return transport;
+  }
+
+  async ensureFlows(count: number): Promise<void> {
+    const { spec, binding } = this;
+    while (this.flows.length < count && !this.closed) {
+      const preferred = spec.sourcePorts[this.flows.length] ?? 0;
+      const reservation =
+        (preferred === 0
+          ? undefined
+          : await reserveUdpPort(spec.family, binding.source, preferred).catch(() => undefined)) ??
+        (await reserveUdpPort(spec.family, binding.source));
+      if (this.closed) reservation.release();
+      else this.flows.push({ reservation, nextId: 1 });
     }
   }
 

@@ -221,9 +221,9 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'probe-unknown-keys': [
     'FILE:2:12: defaults.knock.ports: unknown key "ports"; allowed keys: port, interval, timeout, window',
-    'FILE:3:12: defaults.trace.hops: unknown key "hops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, probes, max_silent_hops, max_hop_addresses',
+    'FILE:3:12: defaults.trace.hops: unknown key "hops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, confidence, max_flows, probes, max_silent_hops, max_hop_addresses',
     'FILE:7:25: targets[0].knock[0].count: unknown key "count"; allowed keys: port, interval, timeout, window',
-    'FILE:8:29: targets[0].trace.maxHops: unknown key "maxHops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, probes, max_silent_hops, max_hop_addresses',
+    'FILE:8:29: targets[0].trace.maxHops: unknown key "maxHops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, confidence, max_flows, probes, max_silent_hops, max_hop_addresses',
     'FILE:9:5: targets[0].tarce: unknown key "tarce"; allowed keys: name, host, family, labels, addresses, max_addresses, exclude_addresses, selection_key, ping, knock, trace',
   ],
   'root-not-mapping': ['FILE:1:1: (root): expected a mapping, got a sequence'],
@@ -267,6 +267,16 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:2:51: targets[0].trace.max_hops: must be an integer from 1 to 255, got 0',
     'FILE:3:51: targets[1].trace.max_hops: must be an integer from 1 to 255, got 256',
     'FILE:4:51: targets[2].trace.max_hops: expected an integer, got the string "thirty"',
+  ],
+  'trace-mda': [
+    'FILE:2:53: targets[0].trace.confidence: must be a number from 0.5 to 0.99, got 0.999',
+    'FILE:2:71: targets[0].trace.max_flows: must be an integer from 1 to 1024, got 2000',
+    'FILE:3:63: targets[1].trace.confidence: confidence 0.9 is not used with flows 8',
+    'FILE:4:52: targets[2].trace.max_flows: max_flows 5 is below the 6 flows a hop needs at confidence 0.95 (built-in default)',
+    'FILE:5:53: targets[3].trace.confidence: expected a number, got the string "high"',
+    'FILE:5:70: targets[3].trace.max_flows: must be an integer from 1 to 1024, got 0',
+    'FILE:6:70: targets[4].trace.max_flows: max_flows 7 is below the 8 flows a hop needs at confidence 0.99',
+    'FILE:7:53: targets[5].trace.confidence: must have at most 4 decimals, got 0.95555',
   ],
   'trace-protocol': [
     'FILE:2:51: targets[0].trace.protocol: unknown protocol "sctp"; expected one of: udp, tcp, icmp',

@@ -151,6 +151,8 @@ const EXPECTED: Record<string, Partial<Config>> = {
           timeout: 2,
           maxHops: 16,
           flows: 4,
+          confidence: 0.95,
+          maxFlows: 128,
           probes: 1,
           maxSilentHops: 3,
           maxHopAddresses: 128,
@@ -176,6 +178,20 @@ const EXPECTED: Record<string, Partial<Config>> = {
       without('fast', '10.0.6.6', {
         trace: trace({ protocol: 'tcp', port: 8443, interval: 1, timeout: 1, flows: 16 }),
       }),
+    ],
+  },
+  'trace-mda': {
+    cardinalityLimit: 100 + 2 * TRACE_SERIES,
+    targets: [
+      without('fixed', '10.0.6.2', { trace: trace({ flows: 16, probes: 2 }) }),
+      without('mda', '10.0.6.3', { trace: trace({ probes: 2, confidence: 0.99, maxFlows: 256 }) }),
+    ],
+  },
+  'trace-mda-defaults': {
+    cardinalityLimit: 100 + 2 * TRACE_SERIES,
+    targets: [
+      without('mda', '10.0.6.2', { trace: trace({ confidence: 0.9, maxFlows: 64 }) }),
+      without('fixed', '10.0.6.3', { trace: trace({ flows: 4, confidence: 0.9, maxFlows: 64 }) }),
     ],
   },
   'all-probes': {

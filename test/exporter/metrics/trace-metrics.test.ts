@@ -31,6 +31,7 @@ const split: TraceRound = {
   paths: 2,
   pathSetHash: 'a',
   duration: 0.5,
+  probes: 36,
 };
 
 describe('TraceMetrics', () => {
@@ -69,11 +70,13 @@ describe('TraceMetrics', () => {
       reached: false,
       paths: 1,
       pathSetHash: 'b',
+      probes: 12,
     };
     series.record(moved);
     const samples = parseSamples(await scrapeText(pipeline));
     assert.equal(select(samples, 'netdiag_trace_path_changes_total', labels)[0]?.value, 1);
     assert.equal(select(samples, 'netdiag_trace_rounds_total', labels)[0]?.value, 3);
+    assert.equal(select(samples, 'netdiag_trace_probes_total', labels)[0]?.value, 36 + 36 + 12);
     assert.equal(
       select(samples, 'netdiag_trace_hop_rtt_seconds', { ...labels, hop_address: '10.0.3.2' }).length,
       0,

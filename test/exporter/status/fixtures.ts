@@ -48,5 +48,6 @@ export function trace(paths: string[][], reached = true): TraceResult {
     ...(reached && { hopsToDestination: depth }),
     pathSetHash: paths.map(hashOf).sort().join('|'),
     duration: 0.1,
+    probes: hops.reduce((sum, hop) => sum + hop.sent, 0),
   };
 }

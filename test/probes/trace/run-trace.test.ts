@@ -25,6 +25,10 @@ class FakeFlowTransport implements FlowTransport {
 
   constructor(private readonly network: Network) {}
 
+  ensureFlows(): Promise<void> {
+    return Promise.resolve();
+  }
+
   probe(flow: number, ttl: number): Promise<ProbeOutcome> {
     this.asked.push({ flow, ttl });
     const key = `${flow}/${ttl}`;
@@ -71,7 +75,8 @@ async function trace(
   network: Network,
   request: Partial<TraceRequest> = {},
 ): Promise<{ result: TraceResult; transport: FakeFlowTransport }> {
-  const spec = validateTraceRequest({ addr: '10.0.7.2', ...request });
+  // runTrace runs fixed flows: 8 of them unless the test asks otherwise (a request without flows is the MDA's).
+  const spec = validateTraceRequest({ addr: '10.0.7.2', flows: 8, ...request });
   const transport = new FakeFlowTransport(network);
   const hops: TraceHop[] = [];
   for await (const h of runTrace(transport, spec, request.signal)) hops.push(h);
@@ -257,6 +262,13 @@ describe('runTrace and the trace summary (simulated network)', () => {
       { timeout: 0 },
       { port: 0 },
       { protocol: 'sctp' as 'udp' },
+      { confidence: 0.4 },
+      { confidence: 1 },
+      { maxFlows: 0 },
+      { maxFlows: 1025 },
+      { flows: 8, confidence: 0.9 },
+      { flows: 8, maxFlows: 64 },
+      { pathLength: 0 },
     ];
     for (const options of bad) {
       assert.throws(
@@ -267,9 +279,11 @@ describe('runTrace and the trace summary (simulated network)', () => {
     }
     const spec = validateTraceRequest({ addr: 'FD00::0:7:2', protocol: 'tcp' });
     assert.deepEqual(
-      [spec.destination, spec.family, spec.port, spec.flows, spec.probes, spec.maxHops],
-      ['fd00::7:2', 6, 443, 8, 3, 30],
+      [spec.destination, spec.family, spec.port, spec.flows, spec.mda, spec.maxHops],
+      ['fd00::7:2', 6, 443, 128, { confidence: 0.95 }, 30],
     );
+    const fixed = validateTraceRequest({ addr: '10.0.7.2', flows: 8 });
+    assert.deepEqual([fixed.flows, fixed.probes, fixed.mda], [8, 3, undefined]);
     assert.equal(validateTraceRequest({ addr: '10.0.7.2' }).port, 33434);
   });
 });

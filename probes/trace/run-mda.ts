@@ -1,0 +1,81 @@
+import type { FlowTransport } from './flow-transport';
+import { buildHop, type FlowOutcome } from './hop-builder';
+import { AnswerRecords, type FlowAnswer } from './mda/answer-records';
+import { planHop } from './mda/plan-hop';
+import type { TraceSpec } from './trace-request';
+import type { ProbeOutcome, TraceHop } from './trace-result';
+import { untilAborted } from './until-aborted';
+
+type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHops' | 'pathLength'> & {
+  mda: { confidence: number };
+};
+
+/**
+ * Runs a trace with the multipath detection algorithm (see mda/plan-hop.ts) and yields each hop in TTL
+ * order. One probe per flow and hop; hops are explored one after the other, since the flows a hop
+ * needs depend on what the hop before answered: a hop is yielded once the next one is done (finding
+ * flows for a vertex may send more probes to the hop before it). The trace ends where every answer
+ * of a hop ended its flow (the destination, or unreachables), after `maxSilentHops` silent hops in a
+ * row, after a silent hop past a known `pathLength`, at `maxHops`, or on abort. Nothing is probed
+ * past the hop where the destination answered.
+ *
+ * `records` receives every answer (what graphPaths and later analyses read).
+ */
+export async function* runMda(
+  transport: FlowTransport,
+  schedule: Schedule,
+  records: AnswerRecords,
+  signal?: AbortSignal,
+): AsyncGenerator<TraceHop, void, undefined> {
+  const { firstHop, maxHops, maxSilentHops, pathLength } = schedule;
+  const options = { firstHop, confidence: schedule.mda.confidence, maxFlows: schedule.flows };
+  const outcomes = new Map<number, FlowOutcome[]>();
+  const complete = new Map<number, boolean>();
+  const hopAt = (ttl: number): TraceHop => ({
+    ...buildHop(ttl, outcomes.get(ttl) ?? []),
+    complete: complete.get(ttl) ?? false,
+  });
+  let silent = 0;
+  try {
+    for (let ttl = firstHop; ttl <= maxHops; ttl++) {
+      for (;;) {
+        const plan = planHop(records, ttl, options);
+        if (plan.kind === 'done') {
+          complete.set(ttl, plan.complete);
+          break;
+        }
+        if (plan.newFlows > 0) {
+          records.addFlows(plan.newFlows);
+          await transport.ensureFlows(records.flows);
+        }
+        const settled = plan.probes.map(({ flow, ttl: at }) =>
+          transport.probe(flow, at).then((outcome) => {
+            records.record(flow, at, answerOf(outcome));
+            let list = outcomes.get(at);
+            if (!list) outcomes.set(at, (list = []));
+            list.push({ flow, outcome });
+          }),
+        );
+        if ((await untilAborted(Promise.all(settled), signal)) === undefined) return;
+      }
+      if (ttl > firstHop) yield hopAt(ttl - 1);
+      const answers = [...records.answersAt(ttl).values()];
+      const answered = answers.some((answer) => answer.from !== null);
+      const goesOn = answers.some((answer) => answer.from !== null && !answer.ends);
+      silent = answered ? 0 : silent + 1;
+      const pastKnownEnd = !answered && pathLength !== undefined && ttl > pathLength;
+      if ((answered && !goesOn) || silent >= maxSilentHops || pastKnownEnd || ttl === maxHops) {
+        yield hopAt(ttl);
+        return;
+      }
+    }
+  } finally {
+    transport.close();
+  }
+}
+
+function answerOf(outcome: ProbeOutcome): FlowAnswer {
+  if (outcome === null || outcome.kind === 'late' || outcome.kind === 'send-failed')
+    return { from: null, ends: false };
+  return { from: outcome.from, ends: outcome.kind !== 'hop' };
+}
