@@ -1,6 +1,7 @@
 import { graphPaths } from './mda/graph-paths';
 import type { AnswerRecords } from './mda/answer-records';
-import { pathHash, pathSetHash } from './paths';
+import { assembleResult } from './assemble-result';
+import { pathHash } from './paths';
 import type { TraceSpec } from './trace-request';
 import type { FlowPath, TraceHop, TraceResult } from './trace-result';
 
@@ -31,20 +32,7 @@ export function summarizeMda(
     }
     flows.push({ flow, hops: path, reached, hash: pathHash(path) });
   }
-  const arrival = hops.find((hop) => hop.responders.some((r) => r.kind === 'destination'));
-  return {
-    destination: spec.destination,
-    family: spec.family,
-    protocol: spec.protocol,
-    firstHop: spec.firstHop,
-    hops,
-    flows,
-    paths,
-    reached: arrival !== undefined,
-    ...(arrival !== undefined && { hopsToDestination: arrival.ttl }),
-    pathSetHash: pathSetHash(paths.map((path) => path.hash)),
-    duration,
-    probes,
-    mda: { confidence: spec.mda.confidence, complete: hops.every((hop) => hop.complete === true) },
-  };
+  const result = assembleResult(spec, hops, flows, paths, duration, probes);
+  result.mda = { confidence: spec.mda.confidence, complete: hops.every((hop) => hop.complete === true) };
+  return result;
 }

@@ -10,7 +10,8 @@ import {
 } from '../socket';
 import type { FlowTransport } from './flow-transport';
 import { IcmpFlowTransport } from './icmp-flows';
-import { distinctPaths, flowPaths, pathSetHash } from './paths';
+import { assembleResult } from './assemble-result';
+import { distinctPaths, flowPaths } from './paths';
 import { CountingTransport } from './counting-transport';
 import { AnswerRecords } from './mda/answer-records';
 import { witnessFlows } from './mda/witnesses';
@@ -135,20 +136,5 @@ export function summarizeTrace(
   probes = hops.reduce((sum, hop) => sum + hop.sent, 0),
 ): TraceResult {
   const flows = flowPaths(hops, spec.flows);
-  const paths = distinctPaths(flows);
-  const arrival = hops.find((hop) => hop.responders.some((r) => r.kind === 'destination'));
-  return {
-    destination: spec.destination,
-    family: spec.family,
-    protocol: spec.protocol,
-    firstHop: spec.firstHop,
-    hops,
-    flows,
-    paths,
-    reached: arrival !== undefined,
-    ...(arrival !== undefined && { hopsToDestination: arrival.ttl }),
-    pathSetHash: pathSetHash(paths.map((path) => path.hash)),
-    duration,
-    probes,
-  };
+  return assembleResult(spec, hops, flows, distinctPaths(flows), duration, probes);
 }
