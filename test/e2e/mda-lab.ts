@@ -137,3 +137,20 @@ export function mdaLabHops(m: MdaLab, family: LabFamily): string[][] {
 
 /** The distinct paths of the lab: r2a's two branches, and one through each of r2b, r2c and r2d. */
 export const MDA_LAB_PATHS = 5;
+
+/** Linux's own ICMP rate limits (the kernel's defaults): for one source, a burst of ~6 errors, then 1 per second. */
+export const LINUX_DEFAULT_ICMP_LIMITS: Readonly<Record<string, number>> = {
+  'net.ipv4.icmp_ratelimit': 1000,
+  'net.ipv4.icmp_msgs_per_sec': 1000,
+  'net.ipv4.icmp_msgs_burst': 50,
+  'net.ipv6.icmp.ratelimit': 1000,
+};
+
+/**
+ * Puts Linux's default ICMP limits back on every router and the target (the lab lifts them): the
+ * lab then answers as real networks do, time-exceeded and port-unreachable messages limited per source.
+ */
+export async function restoreLinuxIcmpLimits(m: MdaLab): Promise<void> {
+  const limited = [m.r1, m.r2a, m.r2b, m.r2c, m.r2d, m.r3a, m.r3b, m.r3c, m.r4, m.target];
+  await Promise.all(limited.map((ns) => ns.sysctls(LINUX_DEFAULT_ICMP_LIMITS)));
+}
