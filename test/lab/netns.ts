@@ -22,6 +22,8 @@ export interface Netns {
   spawn(argv: string[], opts?: SpawnOpts): ChildProcess;
   /** Writes /proc/sys/KEY inside the namespace; KEY in dotted (net.ipv4.ip_forward) or slash form. */
   sysctl(key: string, value: string | number): Promise<void>;
+  /** Several sysctls in one process. */
+  sysctls(values: Readonly<Record<string, string | number>>): Promise<void>;
   /** Runs `ip -n NAME args...` (no mount namespace dance, faster than exec(['ip', ...])). */
   ip(args: string[], opts?: ExecOptions): Promise<ExecResult>;
 }
