@@ -19,3 +19,31 @@ export interface FlowTransport {
   /** Settles every probe in flight as unanswered and frees the flows' ports and identifiers. Idempotent. */
   close(): void;
 }
+
+/**
+ * Gives a just-opened transport its first `count` flows with `addFlows`, and closes it if they cannot
+ * be had: the caller then gets the error and nothing to close.
+ */
+export function withFirstFlows<T extends Pick<FlowTransport, 'close'>>(
+  transport: T,
+  addFlows: (count: number) => void,
+  count: number,
+): T {
+  try {
+    addFlows(count);
+  } catch (error) {
+    transport.close();
+    throw error;
+  }
+  return transport;
+}
+
+/** ensureFlows for transports whose flows are made synchronously: a throw becomes the rejection. */
+export function addFlowsNow(addFlows: (count: number) => void, count: number): Promise<void> {
+  try {
+    addFlows(count);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}

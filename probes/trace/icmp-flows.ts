@@ -9,7 +9,7 @@ import type {
   SocketRegistry,
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
-import type { FlowTransport } from './flow-transport';
+import { addFlowsNow, withFirstFlows, type FlowTransport } from './flow-transport';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
@@ -61,22 +61,11 @@ export class IcmpFlowTransport implements FlowTransport {
     const socket = registry.acquireIcmp(spec.family, binding);
     const identifiers = registry.identifiers[spec.family];
     const transport = new IcmpFlowTransport(spec, registry, socket, identifiers, binding.source, deadlines);
-    try {
-      transport.addFlows(spec.mda ? 0 : spec.flows);
-    } catch (error) {
-      transport.close();
-      throw error;
-    }
-    return transport;
+    return withFirstFlows(transport, (count) => transport.addFlows(count), spec.mda ? 0 : spec.flows);
   }
 
   ensureFlows(count: number): Promise<void> {
-    try {
-      this.addFlows(count);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return addFlowsNow((n) => this.addFlows(n), count);
   }
 
   private addFlows(count: number): void {

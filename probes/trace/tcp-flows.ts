@@ -11,7 +11,7 @@ import {
   type TcpSocket,
 } from '../socket';
 import { InflightSet, type DeadlineList } from '../inflight';
-import type { FlowTransport } from './flow-transport';
+import { addFlowsNow, withFirstFlows, type FlowTransport } from './flow-transport';
 import { TraceProbe } from './trace-probe';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome } from './trace-result';
@@ -72,22 +72,11 @@ export class TcpFlowTransport implements FlowTransport {
     }
     const pseudo = { source, destination: spec.destination };
     const transport = new TcpFlowTransport(spec, registry, binding, socket, icmp, pseudo, deadlines);
-    try {
-      transport.addFlows(spec.mda ? 0 : spec.flows);
-    } catch (error) {
-      transport.close();
-      throw error;
-    }
-    return transport;
+    return withFirstFlows(transport, (count) => transport.addFlows(count), spec.mda ? 0 : spec.flows);
   }
 
   ensureFlows(count: number): Promise<void> {
-    try {
-      this.addFlows(count);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return addFlowsNow((n) => this.addFlows(n), count);
   }
 
   private addFlows(count: number): void {
