@@ -5,6 +5,7 @@ import { openConfigDocument } from '../config/open-document';
 import { ConfigError, type ConfigIssue } from '../config/issue';
 import { type Field, isNull, issueAt, present, quote, Reader } from '../config/reader';
 import { readInteger, readDuration, readString } from '../config/scalars';
+import { parseDuration } from '../config/duration';
 import { scalarText } from '../config/yaml-document';
 import {
   CIPHER_SUITES,
@@ -136,7 +137,7 @@ function readWebConfig(w: WebReader, file: string): WebConfig | undefined {
 }
 
 /**
- * Null: no limit (absent, or no interval, as exporter-toolkit reads a zero interval); undefined: an
+ * Null: no limit (absent, no interval, or a zero one, as exporter-toolkit reads it); undefined: an
  * error was reported. A burst below 1 would refuse every request (exporter-toolkit then answers 429
  * to all): refused here as the mistake it is.
  */
@@ -145,6 +146,12 @@ function readRateLimit(r: Reader, field: Field): RateLimitConfig | null | undefi
   if (!entries) return undefined;
   const intervalField = present(entries.get('interval'));
   const burstField = present(entries.get('burst'));
+  // A zero interval is an unlimited rate in exporter-toolkit (rate.Every(0)), whatever the burst;
+  // Prometheus' durations write zero as a bare `0` too (upstream's web_config_rate_limiter_nonblocking).
+  if (intervalField && isZeroDuration(intervalField)) {
+    const burst = burstField ? readInteger(r, burstField, 0, Number.MAX_SAFE_INTEGER) : 0;
+    return burst === undefined ? undefined : null;
+  }
   const interval = intervalField ? readDuration(r, intervalField) : null;
   const burst = burstField ? readInteger(r, burstField, 0, Number.MAX_SAFE_INTEGER) : 0;
   if (interval === undefined || burst === undefined) return undefined;
@@ -154,6 +161,12 @@ function readRateLimit(r: Reader, field: Field): RateLimitConfig | null | undefi
     return undefined;
   }
   return { intervalSeconds: interval.value, burst };
+}
+
+function isZeroDuration(field: Field): boolean {
+  if (!isScalar(field.node)) return false;
+  const text = scalarText(field.node);
+  return text === '0' || parseDuration(text) === 0;
 }
 
 /** Null: TLS not configured; undefined: an error was reported. */

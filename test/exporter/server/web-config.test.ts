@@ -304,6 +304,18 @@ basic_auth_users:
     assert.equal(written.headers['X-XSS-Protection'], '1.50');
   });
 
+  it('reads a zero rate_limit interval as no limit, as exporter-toolkit (rate.Every(0)), whatever the burst', () => {
+    for (const interval of ['0', '0s', '0ms']) {
+      assert.equal(
+        parseWebConfig(`rate_limit:\n  interval: ${interval}\n  burst: 0\n`, FILE).rateLimit,
+        undefined,
+      );
+    }
+    assert.deepEqual(errorsOf('rate_limit:\n  interval: 0\n  burst: -1\n'), [
+      `${FILE}:3:10: rate_limit.burst: must be an integer of at least 0, got -1`,
+    ]);
+  });
+
   it('reads rate_limit (interval, burst) and client_allowed_sans', () => {
     const config = parseWebConfig(
       `rate_limit:\n  interval: 1m30s\n  burst: 3\ntls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n  client_auth_type: RequireAndVerifyClientCert\n  client_allowed_sans: [prometheus.example, "::1"]\n`,
