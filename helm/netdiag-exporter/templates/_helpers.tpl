@@ -243,7 +243,6 @@ metricRelabelings:
 {{- end }}
 {{- end }}
 
-
 {{/*
 The pod's network: hostNetwork (with the DNS policy that keeps cluster names resolvable) and hostUsers.
 Usage: include "netdiag-exporter.podNetwork" (dict "context" . "hostNetwork" BOOL "key" "VALUE NAME")
