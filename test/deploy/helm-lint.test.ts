@@ -111,6 +111,29 @@ describe('Helm chart files: ct lint rules, metadata, README', () => {
     assert.match(String(chart.kubeVersion), /^>=1\.\d+/);
   });
 
+  it("home and sources follow package.json's URLs; without any, the chart README says why they are absent", () => {
+    const chart = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      homepage?: string;
+      repository?: string | { url: string };
+    };
+    const repository = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    if (repository === undefined && pkg.homepage === undefined) {
+      // Nothing to point at: no invented URL, and the reason written down.
+      assert.equal(chart.home, undefined);
+      assert.equal(chart.sources, undefined);
+      const readme = readFileSync(path.join(chartDir, 'README.md'), 'utf8');
+      assert.match(readme, /## Chart metadata\n\n`Chart\.yaml` has no `home` and no `sources`/);
+    } else {
+      if (pkg.homepage !== undefined) assert.equal(chart.home, pkg.homepage);
+      if (repository !== undefined)
+        assert.ok(
+          (chart.sources as string[] | undefined)?.includes(repository.replace(/^git\+|\.git$/g, '')),
+          `sources names ${repository}`,
+        );
+    }
+  });
+
   it('README.md has the values table written from values.yaml, and every value is in it', () => {
     const check = spawnSync('node', [README_SCRIPT, '--check', chartDir], { encoding: 'utf8' });
     assert.equal(check.stderr, '');

@@ -121,6 +121,73 @@ describe('the chart renders the rules as a PrometheusRule (prometheusRule.*)', (
     assert.deepEqual(own.spec.groups, loadRules(), 'with the README job, the file as it is');
   });
 
+  it("with mesh.enabled, selects the mesh monitors' jobs as well: their Service's name, NAMESPACE/NAME", () => {
+    const mesh = { prometheusRule: { enabled: true }, mesh: { enabled: true } };
+    const downOf = (values: object): string =>
+      alertNamed(only(renderChart(helmrender, values)).spec.groups, 'NetdiagExporterDown').expr;
+    const objects = renderChart(helmrender, { ...mesh, serviceMonitor: { enabled: true } });
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata.name);
+    assert.deepEqual(monitors, [FULLNAME, `${FULLNAME}-mesh`]);
+    const meshService = objects.find((o) => o.kind === 'Service' && o.metadata.name === `${FULLNAME}-mesh`);
+    assert.ok(meshService, "the mesh ServiceMonitor's job is this Service's name");
+    assert.equal(
+      alertNamed(only(objects).spec.groups, 'NetdiagExporterDown').expr,
+      `up{job=~"${FULLNAME}|${FULLNAME}-mesh"} == 0`,
+    );
+    const podMonitor = { ...mesh, podMonitor: { enabled: true, namespace: 'obs' } };
+    assert.equal(downOf(podMonitor), `up{job=~"obs/${FULLNAME}|obs/${FULLNAME}-mesh"} == 0`);
+    assert.equal(
+      downOf({ ...podMonitor, serviceMonitor: { enabled: true } }),
+      `up{job=~"${FULLNAME}|${FULLNAME}-mesh|obs/${FULLNAME}|obs/${FULLNAME}-mesh"} == 0`,
+    );
+    assert.equal(downOf(mesh), `up{job=~"${FULLNAME}|${FULLNAME}-mesh"} == 0`, 'no monitor: the Services');
+    assert.equal(
+      downOf({ ...mesh, prometheusRule: { enabled: true, job: 'netdiag' } }),
+      'up{job="netdiag"} == 0',
+    );
+  });
+
+  it('fires NetdiagExporterDown in promtool for a mesh pod down, not for another job (the shipped unit test, mesh job)', async () => {
+    const meshJob = `monitoring/${FULLNAME}-mesh`;
+    const rule = only(
+      renderChart(helmrender, {
+        prometheusRule: { enabled: true },
+        mesh: { enabled: true },
+        podMonitor: { enabled: true },
+      }),
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-promrule-'));
+    try {
+      writeFileSync(path.join(dir, 'netdiag-rules.yml'), stringify({ groups: rule.spec.groups }));
+      // The shipped test of the alert, its job "netdiag" made the mesh PodMonitor's: the firing case must
+      // still fire, the near miss (a restart, another job down) stay silent.
+      const shipped = readFileSync(path.join(rulesTestsDir, 'exporter-down.yml'), 'utf8');
+      assert.match(shipped, /job="netdiag"/);
+      const unit = parse(
+        shipped
+          .replaceAll('job="netdiag"', `job="${meshJob}"`)
+          .replaceAll('job: netdiag', `job: ${meshJob}`)
+          .replaceAll('(job netdiag)', `(job ${meshJob})`),
+      ) as Record<string, unknown>;
+      const file = path.join(dir, 'tests.yml');
+      writeFileSync(file, stringify({ ...unit, rule_files: ['netdiag-rules.yml'] }));
+      const { stdout } = await run('promtool', ['test', 'rules', file], { cwd: dir });
+      assert.match(stdout, /SUCCESS/);
+      // And the main workload's rule alone (no mesh) does not see the mesh job: the same test fails.
+      const alone = only(
+        renderChart(helmrender, { prometheusRule: { enabled: true }, podMonitor: { enabled: true } }),
+      );
+      writeFileSync(path.join(dir, 'netdiag-rules.yml'), stringify({ groups: alone.spec.groups }));
+      const failed = await run('promtool', ['test', 'rules', file], { cwd: dir }).then(
+        () => assert.fail('the mesh job must not be selected without mesh.enabled'),
+        (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
+      );
+      assert.match(failed, /NetdiagExporterDown/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('puts the PrometheusRule in prometheusRule.namespace and prefixes runbook URLs', () => {
     const base = 'https://git.example.com/netdiag-exporter/blob/main/';
     const rule = only(

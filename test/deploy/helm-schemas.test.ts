@@ -2,10 +2,11 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHelmRender, renderChart, type K8sObject } from './helm-render';
 import { loadKubernetesSchemas } from './k8s-schema';
+import { scrapesByWorkload, selects, workloadsOf } from './scrapes';
 
 // Every mode of the chart, validated as the API server would (Kubernetes 1.30 and the Prometheus
 // operator's CRDs, unknown fields rejected), then the checks a schema cannot make: name and label
-// lengths for every release name length, and which Services the ServiceMonitor really scrapes.
+// lengths for every release name length, and which pods the monitors really scrape (each once).
 
 const TLS = { cert_file: '/etc/netdiag-exporter-tls/tls.crt', key_file: '/etc/netdiag-exporter-tls/tls.key' };
 const SCRAPE_AUTH = {
@@ -53,6 +54,20 @@ const EVERYTHING = {
   podSecurityContext: { fsGroup: 65534 },
   terminationGracePeriodSeconds: 45,
 };
+/** TLS and basic auth on every endpoint, and monitors that scrape by HTTPS with credentials. */
+const SECURED = {
+  webConfig: {
+    tls_server_config: TLS,
+    basic_auth_users: { prometheus: '$2y$10$abcdefghijklmnopqrstuv' },
+  },
+  webTlsSecret: 'exporter-tls',
+};
+const MESH = {
+  enabled: true,
+  maxPeers: 3,
+  knock: true,
+  nodeSelector: { 'kubernetes.io/os': 'linux' },
+};
 const MODES: [string, object][] = [
   ['Deployment (defaults)', {}],
   ['Deployment with everything', EVERYTHING],
@@ -72,11 +87,7 @@ const MODES: [string, object][] = [
   [
     'TLS and basic auth, monitors by HTTPS',
     {
-      webConfig: {
-        tls_server_config: TLS,
-        basic_auth_users: { prometheus: '$2y$10$abcdefghijklmnopqrstuv' },
-      },
-      webTlsSecret: 'exporter-tls',
+      ...SECURED,
       serviceMonitor: {
         enabled: true,
         scheme: 'https',
@@ -103,7 +114,43 @@ const MODES: [string, object][] = [
       webConfig: { tls_server_config: TLS },
     },
   ],
+  ['mesh (defaults)', { mesh: { enabled: true } }],
+  [
+    'mesh with everything, TLS, basic auth, and monitors by HTTPS',
+    {
+      ...EVERYTHING,
+      ...SECURED,
+      hostUsers: false,
+      mesh: MESH,
+      serviceMonitor: {
+        ...MONITOR_OPTIONS,
+        scheme: 'https',
+        tlsConfig: { ca: { secret: { name: 'exporter-tls', key: 'ca.crt' } }, serverName: 'netdiag' },
+        basicAuth: SCRAPE_AUTH,
+      },
+      podMonitor: {
+        ...MONITOR_OPTIONS,
+        scheme: 'https',
+        tlsConfig: { insecureSkipVerify: true },
+        basicAuth: SCRAPE_AUTH,
+      },
+    },
+  ],
+  [
+    'mesh on the host network, beside a StatefulSet',
+    { kind: 'StatefulSet', mesh: { enabled: true, hostNetwork: true }, serviceMonitor: { enabled: true } },
+  ],
+  [
+    'mesh with long names',
+    {
+      nameOverride: 'y'.repeat(70),
+      fullnameOverride: 'x'.repeat(70),
+      ...EVERYTHING,
+      mesh: MESH,
+    },
+  ],
 ];
+const withMonitors = (values: object): boolean => 'serviceMonitor' in values || 'podMonitor' in values;
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -124,9 +171,6 @@ function labelMaps(o: K8sObject): [string, Record<string, string>][] {
   ];
   return maps.filter((entry): entry is [string, Record<string, string>] => entry[1] !== undefined);
 }
-
-const selects = (labels: Record<string, string> = {}, selector: Record<string, string> = {}): boolean =>
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('Helm chart: every mode against the Kubernetes 1.30 and Prometheus operator schemas', () => {
   let helmrender: string;
@@ -150,6 +194,64 @@ describe('Helm chart: every mode against the Kubernetes 1.30 and Prometheus oper
       }
     });
   }
+
+  for (const [mode, values] of MODES.filter(([, v]) => withMonitors(v))) {
+    it(`${mode}: every pod is scraped exactly once by each kind of monitor rendered`, () => {
+      const objects = renderChart(helmrender, values);
+      const kinds = new Set(
+        objects.map((o) => o.kind).filter((k) => k === 'ServiceMonitor' || k === 'PodMonitor'),
+      );
+      assert.ok(kinds.size > 0, 'a monitor');
+      // Both kinds at once scrape every pod twice, under two jobs: NOTES.txt warns of it. Each kind
+      // alone must take every pod of the release (the mesh's too) once.
+      for (const [workload, scrapes] of scrapesByWorkload(objects))
+        for (const kind of kinds)
+          assert.deepEqual(
+            scrapes.filter((s) => s.kind === kind).length,
+            1,
+            `${workload} by ${kind}: ${JSON.stringify(scrapes)}`,
+          );
+      const used = new Set(
+        [...scrapesByWorkload(objects).values()].flat().map((s) => `${s.kind}/${s.monitor}`),
+      );
+      for (const monitor of objects.filter((o) => kinds.has(o.kind)))
+        assert.ok(
+          used.has(`${monitor.kind}/${monitor.metadata.name}`),
+          `${monitor.kind} ${monitor.metadata.name} scrapes some pods`,
+        );
+    });
+  }
+
+  it('the scrape count sees a pod left out and a pod scraped twice', () => {
+    const objects = renderChart(helmrender, {
+      kind: 'StatefulSet',
+      mesh: { enabled: true },
+      serviceMonitor: { enabled: true },
+      podMonitor: { enabled: true },
+    });
+    const count = (o: typeof objects): Record<string, string[]> =>
+      Object.fromEntries(
+        [...scrapesByWorkload(o)].map(([w, s]) => [w, s.map((x) => `${x.kind} ${x.via ?? '-'}`)]),
+      );
+    assert.deepEqual(count(objects), {
+      'StatefulSet/probe-netdiag-exporter': ['ServiceMonitor probe-netdiag-exporter', 'PodMonitor -'],
+      'DaemonSet/probe-netdiag-exporter-mesh': ['ServiceMonitor probe-netdiag-exporter-mesh', 'PodMonitor -'],
+    });
+    // The chart before the mesh monitors: the mesh pods never scraped.
+    const withoutMesh = objects.filter(
+      (o) => !(o.kind.endsWith('Monitor') && o.metadata.name === 'probe-netdiag-exporter-mesh'),
+    );
+    assert.deepEqual(count(withoutMesh)['DaemonSet/probe-netdiag-exporter-mesh'], []);
+    // The chart before the metrics label: the headless Service scraped as well.
+    const spoiled = structuredClone(objects);
+    const headless = spoiled.find((o) => o.kind === 'Service' && o.metadata.name.endsWith('-headless'))!;
+    headless.metadata.labels['app.kubernetes.io/component'] = 'metrics';
+    assert.deepEqual(count(spoiled)['StatefulSet/probe-netdiag-exporter'], [
+      'ServiceMonitor probe-netdiag-exporter',
+      'ServiceMonitor probe-netdiag-exporter-headless',
+      'PodMonitor -',
+    ]);
+  });
 
   it('the validation rejects what the API server rejects: an unknown field, a misplaced one, a wrong type', () => {
     const objects = renderChart(helmrender, { kind: 'StatefulSet', serviceMonitor: { enabled: true } });
@@ -222,7 +324,13 @@ describe('Helm chart: every mode against the Kubernetes 1.30 and Prometheus oper
         const release = releaseName(length);
         const objects = renderChart(
           helmrender,
-          { kind, ...EVERYTHING, webConfig: { tls_server_config: TLS }, webTlsSecret: 'exporter-tls' },
+          {
+            kind,
+            ...EVERYTHING,
+            webConfig: { tls_server_config: TLS },
+            webTlsSecret: 'exporter-tls',
+            mesh: MESH,
+          },
           release,
         );
         const names = new Set<string>();
@@ -239,28 +347,46 @@ describe('Helm chart: every mode against the Kubernetes 1.30 and Prometheus oper
               assert.ok(value.length <= 63, `${what}: ${where} ${key} is ${value.length} characters`);
             }
         }
-        const workload = objects.find((o) => o.kind === kind)!;
-        const pod = workload.spec.template;
-        if (kind === 'StatefulSet') {
-          // Its pods are labelled controller-revision-hash=<name>-<hash of 10>, and named <name>-<ordinal>.
-          assert.ok(workload.metadata.name.length <= 52, `StatefulSet ${workload.metadata.name}`);
-          const headless = objects.find((o) => o.kind === 'Service' && o.spec.clusterIP === 'None');
-          assert.equal(workload.spec.serviceName, headless?.metadata.name);
-        }
         const named = (k: string, n: string): boolean => names.has(`${k}/${n}`);
-        assert.ok(
-          named('ServiceAccount', pod.spec.serviceAccountName),
-          'the pods run as the rendered ServiceAccount',
+        const workloads = workloadsOf(objects);
+        assert.deepEqual(
+          workloads.map((w) => w.kind).sort(),
+          [kind, 'DaemonSet'].sort(),
+          'the workload and the mesh DaemonSet',
         );
-        for (const volume of pod.spec.volumes) {
-          if (volume.configMap) assert.ok(named('ConfigMap', volume.configMap.name), volume.name);
-          if (volume.secret && volume.name === 'web-config')
-            assert.ok(named('Secret', volume.secret.secretName));
+        for (const workload of workloads) {
+          const pod = workload.spec.template;
+          const what = `release of ${length}: ${workload.kind} ${workload.metadata.name}`;
+          if (workload.kind === 'StatefulSet') {
+            // Its pods are labelled controller-revision-hash=<name>-<hash of 10>, and named <name>-<ordinal>.
+            assert.ok(workload.metadata.name.length <= 52, what);
+            const governing = objects.find(
+              (o) => o.kind === 'Service' && o.metadata.name === workload.spec.serviceName,
+            );
+            assert.equal(governing?.spec.clusterIP, 'None', `${what}: its headless Service`);
+          }
+          assert.ok(
+            named('ServiceAccount', pod.spec.serviceAccountName),
+            `${what} runs as the rendered ServiceAccount`,
+          );
+          for (const volume of pod.spec.volumes) {
+            if (volume.configMap)
+              assert.ok(named('ConfigMap', volume.configMap.name), `${what}: ${volume.name}`);
+            if (volume.secret && volume.name === 'web-config')
+              assert.ok(named('Secret', volume.secret.secretName), `${what}: ${volume.name}`);
+          }
         }
         for (const service of objects.filter((o) => o.kind === 'Service'))
-          assert.ok(
-            selects(pod.metadata.labels, service.spec.selector),
-            `${service.metadata.name} selects the pods`,
+          assert.equal(
+            workloads.filter((w) => selects(w.spec.template.metadata.labels, service.spec.selector)).length,
+            1,
+            `release of ${length}: ${service.metadata.name} selects the pods of one workload`,
+          );
+        for (const [workload, scrapes] of scrapesByWorkload(objects))
+          assert.deepEqual(
+            scrapes.map((x) => x.kind).sort(),
+            ['PodMonitor', 'ServiceMonitor'],
+            `release of ${length}: ${workload} scraped once by each monitor kind`,
           );
       }
     });
