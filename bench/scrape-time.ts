@@ -86,9 +86,10 @@ function setUp(): { metrics: ExporterMetrics; handler: ReturnType<typeof createS
 async function render(
   handler: ReturnType<typeof createScrapeHandler>,
   accept: string | undefined,
-): Promise<{ ms: number; bytes: number; heapBytes: number }> {
+): Promise<{ ms: number; cpuMs: number; bytes: number; heapBytes: number }> {
   const response = new CountingResponse();
   const heapBefore = process.memoryUsage().heapUsed;
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   handler(
     { headers: accept === undefined ? {} : { accept }, socket: undefined } as never,
@@ -96,7 +97,9 @@ async function render(
   );
   await response.ended;
   const ms = performance.now() - start;
-  return { ms, bytes: response.bytes, heapBytes: process.memoryUsage().heapUsed - heapBefore };
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { ms, cpuMs, bytes: response.bytes, heapBytes: process.memoryUsage().heapUsed - heapBefore };
 }
 
 const median = (values: number[]): number =>
@@ -107,15 +110,22 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 15);
   const { metrics, handler } = setUp();
   const snapshots: number[] = [];
+  const snapshotCpu: number[] = [];
   const store = (metrics as unknown as { options: { store: { snapshot(): unknown } } }).options.store;
   for (let k = 0; k < rounds; k++) {
     gc?.();
     const start = performance.now();
+    const cpuBefore = process.cpuUsage();
     store.snapshot();
+    const cpu = process.cpuUsage(cpuBefore);
     snapshots.push(performance.now() - start);
+    snapshotCpu.push((cpu.user + cpu.system) / 1000);
   }
   console.log(`${TARGETS} targets; median of ${rounds} (first excluded: label caches fill at the first)`);
-  console.log(`collection (MetricStore.snapshot): ${median(snapshots.slice(1)).toFixed(1)} ms`);
+  console.log(
+    `collection (MetricStore.snapshot): ${median(snapshots.slice(1)).toFixed(1)} ms, ` +
+      `CPU ${median(snapshotCpu.slice(1)).toFixed(1)} ms`,
+  );
   const only = process.env.SCRAPE_TIME_FORMAT;
   for (const [name, accept] of [
     ['text', undefined],
@@ -129,8 +139,10 @@ async function main(): Promise<void> {
     }
     const rest = runs.slice(1);
     console.log(
-      `${name}: first ${runs[0]!.ms.toFixed(1)} ms, then ${median(rest.map((r) => r.ms)).toFixed(1)} ms ` +
-        `(min ${Math.min(...rest.map((r) => r.ms)).toFixed(1)}), ${(runs[0]!.bytes / 1e6).toFixed(2)} MB` +
+      `${name}: first ${runs[0]!.ms.toFixed(1)} ms (CPU ${runs[0]!.cpuMs.toFixed(1)}), ` +
+        `then ${median(rest.map((r) => r.ms)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.ms)).toFixed(1)}), ` +
+        `CPU ${median(rest.map((r) => r.cpuMs)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.cpuMs)).toFixed(1)}), ` +
+        `${(runs[0]!.bytes / 1e6).toFixed(2)} MB` +
         (gc ? `, heap growth ${(median(rest.map((r) => r.heapBytes)) / 1e6).toFixed(1)} MB` : ''),
     );
   }
