@@ -109,6 +109,12 @@ const gc = (globalThis as { gc?: () => void }).gc;
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 15);
   const { metrics, handler } = setUp();
+  const retained = (): number => {
+    gc?.();
+    const { heapUsed, external } = process.memoryUsage();
+    return heapUsed + external;
+  };
+  const before = retained();
   const snapshots: number[] = [];
   const snapshotCpu: number[] = [];
   const store = (metrics as unknown as { options: { store: { snapshot(): unknown } } }).options.store;
@@ -144,6 +150,12 @@ async function main(): Promise<void> {
         `CPU ${median(rest.map((r) => r.cpuMs)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.cpuMs)).toFixed(1)}), ` +
         `${(runs[0]!.bytes / 1e6).toFixed(2)} MB` +
         (gc ? `, heap growth ${(median(rest.map((r) => r.heapBytes)) / 1e6).toFixed(1)} MB` : ''),
+    );
+  }
+  if (gc) {
+    console.log(
+      `heap and external memory kept by the scrapes (label caches and pooled chunks): ` +
+        `${((retained() - before) / 1e6).toFixed(1)} MB`,
     );
   }
   metrics.close();

