@@ -6,7 +6,8 @@
 // In-process timings depend on the machine and its load: compare runs of one session (A/B), and
 // take CPU figures from `npm run bench:exporter` on a quiet machine.
 //
-// usage: node --expose-gc dist/bench/scrape-time.js [renderings per format, default 15]
+// usage: npm run bench:scrape-time [-- renderings per format, default 15]; SCRAPE_TIME_FORMAT=text or
+// protobuf renders that one only (for a CPU profile of it).
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import {
