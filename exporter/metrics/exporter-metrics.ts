@@ -7,7 +7,7 @@ import { METRIC } from './names';
 import type { NativeHistogramOptions } from './native-histogram';
 import type { Emit, ObservedBinding, ObservedSpec } from './observed';
 import { TargetErrors } from './target-errors';
-import { expectedResults, RollingWindow } from './rolling-window';
+import { expectedResults, RollingWindow, type WindowReading } from './rolling-window';
 import { TargetUp } from './target-up';
 import { TraceMetrics } from './trace-metrics';
 
@@ -169,6 +169,8 @@ export class ExporterMetrics {
   private readonly eventLoop = new EventLoopDelay();
   private readonly binding: ObservedBinding;
   private reload = { successful: 0, timestamp: 0 };
+  /** Each ping window's loss and jitter, read into this one object at each collection. */
+  private readonly reading: WindowReading = { loss: undefined, jitter: undefined };
   private closed = false;
 
   constructor(
@@ -210,13 +212,14 @@ export class ExporterMetrics {
       const { attributes } = series;
       emit(SPEC.pingSent, series.sent, attributes);
       emit(SPEC.pingReceived, series.received, attributes);
-      const ratio = series.window.loss(now);
+      const { reading } = this;
+      series.window.read(now, reading);
+      const ratio = reading.loss;
       if (ratio !== undefined) {
         emit(SPEC.pingLoss, ratio, attributes);
         this.targetUp.observe(attributes.target as string, true, ratio < 1);
       }
-      const spread = series.window.jitter(now);
-      if (spread !== undefined) emit(SPEC.pingJitter, spread, attributes);
+      if (reading.jitter !== undefined) emit(SPEC.pingJitter, reading.jitter, attributes);
     }
     this.knock.collect(emit, now, this.observeWindow);
     this.trace.collect(emit, this.observeWindow);

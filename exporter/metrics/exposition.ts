@@ -59,20 +59,18 @@ export function protobufExposition(writer: PrometheusProtobufWriter): Exposition
   const at = new ProtoWriter(Buffer.alloc(0));
   const family = (proto: ProtobufFamily): Family => ({
     length: proto.length,
-    header: (out) => addBuffer(out, proto.header()),
+    header: (out) => out.addBytes(proto.header()),
     samples: (out, start, end) => {
       for (let i = start; i < end && i < proto.length; i++) {
-        out.addBytes(proto.metricSize(i), (buffer, offset) => {
-          at.buffer = buffer;
-          at.pos = offset;
-          proto.writeMetric(i, at);
-        });
+        at.buffer = out.reserve(proto.metricSize(i));
+        at.pos = out.reservedAt;
+        proto.writeMetric(i, at);
       }
     },
   });
   return {
     contentType: CONTENT_TYPE.protobuf,
-    targetInfo: (out, attributes) => addBuffer(out, writer.targetInfo(attributes)),
+    targetInfo: (out, attributes) => out.addBytes(writer.targetInfo(attributes)),
     *families(resourceMetrics, snapshot) {
       for (const { metrics } of resourceMetrics.scopeMetrics) {
         for (const metric of metrics) yield family(writer.metric(metric));
@@ -81,8 +79,4 @@ export function protobufExposition(writer: PrometheusProtobufWriter): Exposition
     },
     end: () => {},
   };
-}
-
-function addBuffer(out: TextChunks, bytes: Buffer): void {
-  out.addBytes(bytes.length, (buffer, offset) => bytes.copy(buffer, offset));
 }

@@ -106,13 +106,18 @@ class StoredHistogram implements HistogramSink {
 
   column(): HistogramColumn {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
-    const values = new Float64Array(this.cells.size * stride);
-    const attributes: Attributes[] = [];
-    const startTimes: HrTime[] = [];
+    const length = this.cells.size;
+    const values = new Float64Array(length * stride);
+    const attributes = new Array<Attributes>(length);
+    const startTimes = new Array<HrTime>(length);
+    const natives = this.spec.native ? new Array<NativeBuckets>(length) : undefined;
     let at = 0;
+    let point = 0;
     for (const cell of this.cells.values()) {
-      attributes.push(cell.attributes);
-      startTimes.push(cell.startTime);
+      attributes[point] = cell.attributes;
+      startTimes[point] = cell.startTime;
+      if (natives) natives[point] = cell.native!;
+      point++;
       values[at + HISTOGRAM_COUNT] = cell.count;
       values[at + HISTOGRAM_SUM] = cell.sum;
       values[at + HISTOGRAM_MIN] = cell.min;
@@ -122,16 +127,11 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
-    const native =
-      this.spec.native &&
-      nativeColumn(
-        [...this.cells.values()].map((cell) => cell.native!),
-        this.spec.native,
-      );
+    const native = natives && nativeColumn(natives, this.spec.native!);
     return {
       kind: 'histogram',
       descriptor,
-      length: attributes.length,
+      length,
       boundaries,
       attributes,
       startTimes,

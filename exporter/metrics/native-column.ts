@@ -25,20 +25,22 @@ export function nativeColumn(
   for (const buckets of series) slots += buckets.positive.span() + (buckets.negative?.span() ?? 0);
   const counts = new Float64Array(slots);
   let at = 0;
-  series.forEach((buckets, point) => {
+  for (let point = 0; point < series.length; point++) {
+    const buckets = series[point]!;
     const base = point * NATIVE_LAYOUT_STRIDE;
     layout[base + NATIVE_SCHEMA] = buckets.schema;
     layout[base + NATIVE_COUNTS_AT] = at;
-    const [positiveKey, positiveLength] = buckets.positive.copyTo(counts, at);
-    layout[base + NATIVE_POSITIVE_KEY] = positiveKey;
+    layout[base + NATIVE_POSITIVE_KEY] = buckets.positive.spanKey();
+    const positiveLength = buckets.positive.copyTo(counts, at);
     layout[base + NATIVE_POSITIVE_LENGTH] = positiveLength;
     at += positiveLength;
-    const [negativeKey, negativeLength] = buckets.negative?.copyTo(counts, at) ?? [0, 0];
-    layout[base + NATIVE_NEGATIVE_KEY] = negativeKey;
+    const { negative } = buckets;
+    layout[base + NATIVE_NEGATIVE_KEY] = negative ? negative.spanKey() : 0;
+    const negativeLength = negative ? negative.copyTo(counts, at) : 0;
     layout[base + NATIVE_NEGATIVE_LENGTH] = negativeLength;
     at += negativeLength;
     zero[point * 2] = buckets.zeroThreshold;
     zero[point * 2 + 1] = buckets.zeroCount;
-  });
+  }
   return { layout, zero, counts, classicInProtobuf: options.classicInProtobuf };
 }

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
 import { ExporterError } from '../errors';
+import { LabelEncodings } from './label-encodings';
 import { NativeSpans } from './native-spans';
 import { columnName, metricName, prometheusType, sanitizeName } from './prometheus-text';
 import {
@@ -64,18 +65,18 @@ export interface ProtobufFamily {
  * label sets as PrometheusTextWriter's text, encoded by hand for the few client_model messages it
  * takes (see the README, "Native histograms", for why not a library). Histograms carry their classic
  * buckets (without the implicit +Inf one, as client_golang) and, when the store keeps them, their
- * native buckets. A label set's encoded LabelPairs are cached on its attributes object, as the text
- * writer caches its label text.
+ * native buckets. A label set's encoded LabelPairs are made once and cached (LabelEncodings), as the
+ * text writer caches its label text.
  */
 export class PrometheusProtobufWriter {
-  private readonly labelBytes = new WeakMap<Attributes, Buffer>();
+  private readonly labelBytes = new LabelEncodings(encodeLabels);
   /** Name, help and type fields by family name (a name has one help and type). */
   private readonly headers = new Map<string, Buffer>();
   private readonly spans = new NativeSpans();
 
   /** `target_info` from the resource attributes, a whole delimited family. */
   targetInfo(attributes: Attributes): Buffer {
-    const labels = this.labels(attributes);
+    const labels = this.labelBytes.of(attributes);
     const metric = labels.length + GAUGE_SIZE;
     const fields = this.headerFields('target_info', 'Target metadata', TYPE.gauge);
     const size = fields.length + delimitedSize(metric);
@@ -93,14 +94,20 @@ export class PrometheusProtobufWriter {
     const name = columnName(column);
     const type = column.kind === 'histogram' ? TYPE.histogram : TYPE[column.kind];
     const help = column.descriptor.description || 'description missing';
+    const labels = this.labelBytes.column(column.descriptor, column.attributes);
     if (column.kind === 'histogram') {
       return this.family(
         name,
         help,
         type,
         column.length,
-        (i) => this.columnHistogramSize(column, i),
-        (i, w, size) => this.writeColumnHistogram(column, i, w, size),
+        (i) => labels[i]!.length + delimitedSize(this.columnHistogramBody(column, i, undefined)),
+        // `size`: the Metric's, from the sizing pass (the Histogram's is what the labels leave of it).
+        (i, w, size) => {
+          w.bytes(labels[i]!);
+          w.lengthPrefix(METRIC.histogram, contentSize(size - labels[i]!.length));
+          this.columnHistogramBody(column, i, w);
+        },
       );
     }
     const field = column.kind === 'counter' ? METRIC.counter : METRIC.gauge;
@@ -109,9 +116,9 @@ export class PrometheusProtobufWriter {
       help,
       type,
       column.length,
-      (i) => this.labels(column.attributes[i]!).length + GAUGE_SIZE,
+      (i) => labels[i]!.length + GAUGE_SIZE,
       (i, w) => {
-        w.bytes(this.labels(column.attributes[i]!));
+        w.bytes(labels[i]!);
         writeGauge(w, field, column.values[i]!);
       },
     );
@@ -124,13 +131,18 @@ export class PrometheusProtobufWriter {
     const kind = prometheusType(metric);
     if (metric.dataPointType === DataPointType.HISTOGRAM) {
       const points = metric.dataPoints;
+      const labels = this.pointLabels(metric);
       return this.family(
         name,
         help,
         TYPE.histogram,
         points.length,
-        (i) => this.pointHistogramSize(points[i]!),
-        (i, w, size) => this.writePointHistogram(points[i]!, w, size),
+        (i) => labels[i]!.length + delimitedSize(pointHistogramBody(points[i]!, undefined)),
+        (i, w, size) => {
+          w.bytes(labels[i]!);
+          w.lengthPrefix(METRIC.histogram, contentSize(size - labels[i]!.length));
+          pointHistogramBody(points[i]!, w);
+        },
       );
     }
     if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM)
@@ -143,17 +155,27 @@ export class PrometheusProtobufWriter {
         () => {},
       );
     const points: ReadonlyArray<DataPoint<number>> = metric.dataPoints;
+    const labels = this.pointLabels(metric);
     const field = kind === 'counter' ? METRIC.counter : METRIC.gauge;
     return this.family(
       name,
       help,
       kind === 'counter' ? TYPE.counter : TYPE.gauge,
       points.length,
-      (i) => this.labels(points[i]!.attributes).length + GAUGE_SIZE,
+      (i) => labels[i]!.length + GAUGE_SIZE,
       (i, w) => {
-        w.bytes(this.labels(points[i]!.attributes));
+        w.bytes(labels[i]!);
         writeGauge(w, field, points[i]!.value);
       },
+    );
+  }
+
+  /** The LabelPairs of an SDK metric's points, in order. */
+  private pointLabels(metric: MetricData): readonly Buffer[] {
+    const points: ReadonlyArray<DataPoint<unknown>> = metric.dataPoints;
+    return this.labelBytes.column(
+      metric.descriptor,
+      points.map((point) => point.attributes),
     );
   }
 
@@ -217,47 +239,6 @@ export class PrometheusProtobufWriter {
     return fields;
   }
 
-  /** The Metric.label fields of an attribute set, in the text format's order and names. */
-  private labels(attributes: Attributes): Buffer {
-    let bytes = this.labelBytes.get(attributes);
-    if (!bytes) {
-      const pairs: Buffer[] = [];
-      for (const [key, value] of Object.entries(attributes)) {
-        const name = Buffer.from(sanitizeName(key), 'utf8');
-        const text = Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''), 'utf8');
-        const pair = delimitedSize(name.length) + delimitedSize(text.length);
-        const writer = new ProtoWriter(Buffer.allocUnsafe(delimitedSize(pair)));
-        writer.lengthPrefix(METRIC.label, pair);
-        writer.lengthPrefix(1, name.length);
-        writer.bytes(name);
-        writer.lengthPrefix(2, text.length);
-        writer.bytes(text);
-        pairs.push(writer.buffer);
-      }
-      bytes = Buffer.concat(pairs);
-      this.labelBytes.set(attributes, bytes);
-    }
-    return bytes;
-  }
-
-  private columnHistogramSize(column: HistogramColumn, index: number): number {
-    const body = this.columnHistogramBody(column, index, undefined);
-    return this.labels(column.attributes[index]!).length + delimitedSize(body);
-  }
-
-  /** `size`: the Metric's, from the sizing pass (the Histogram's is what the labels leave of it). */
-  private writeColumnHistogram(
-    column: HistogramColumn,
-    index: number,
-    writer: ProtoWriter,
-    size: number,
-  ): void {
-    const labels = this.labels(column.attributes[index]!);
-    writer.bytes(labels);
-    writer.lengthPrefix(METRIC.histogram, contentSize(size - labels.length));
-    this.columnHistogramBody(column, index, writer);
-  }
-
   /** Writes the Histogram message's fields of point `index` when given a writer; returns their size. */
   private columnHistogramBody(
     column: HistogramColumn,
@@ -312,17 +293,6 @@ export class PrometheusProtobufWriter {
     if (writer) spans.write(writer, HISTOGRAM.positiveSpan, HISTOGRAM.positiveDelta);
     return size;
   }
-
-  private pointHistogramSize(point: DataPoint<Histogram>): number {
-    return this.labels(point.attributes).length + delimitedSize(pointHistogramBody(point, undefined));
-  }
-
-  private writePointHistogram(point: DataPoint<Histogram>, writer: ProtoWriter, size: number): void {
-    const labels = this.labels(point.attributes);
-    writer.bytes(labels);
-    writer.lengthPrefix(METRIC.histogram, contentSize(size - labels.length));
-    pointHistogramBody(point, writer);
-  }
 }
 
 /** An SDK histogram point's Histogram fields (classic buckets only), written when given a writer. */
@@ -372,4 +342,32 @@ function contentSize(total: number): number {
     if (1 + varintSize(total - prefix) === prefix) return total - prefix;
   }
   throw new ExporterError('ERR_INTERNAL', `protobuf: no field is ${total} bytes long`);
+}
+
+/**
+ * The Metric.label fields of an attribute set, in the text format's order and names: one buffer,
+ * written in place (pieces concatenated would leave their garbage in the pool slabs the kept
+ * encoding shares).
+ */
+function encodeLabels(attributes: Attributes): Buffer {
+  const pairs: Array<[name: string, value: string]> = Object.entries(attributes).map(([key, value]) => [
+    sanitizeName(key),
+    typeof value === 'string' ? value : (JSON.stringify(value) ?? ''),
+  ]);
+  let size = 0;
+  for (const [name, value] of pairs) size += delimitedSize(pairSize(name, value));
+  const writer = new ProtoWriter(Buffer.allocUnsafe(size));
+  for (const [name, value] of pairs) {
+    writer.lengthPrefix(METRIC.label, pairSize(name, value));
+    writer.lengthPrefix(1, Buffer.byteLength(name, 'utf8'));
+    writer.pos += writer.buffer.write(name, writer.pos, 'utf8');
+    writer.lengthPrefix(2, Buffer.byteLength(value, 'utf8'));
+    writer.pos += writer.buffer.write(value, writer.pos, 'utf8');
+  }
+  return writer.buffer;
+}
+
+/** Bytes of a LabelPair message: its name (1) and value (2). */
+function pairSize(name: string, value: string): number {
+  return delimitedSize(Buffer.byteLength(name, 'utf8')) + delimitedSize(Buffer.byteLength(value, 'utf8'));
 }

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
+import { LabelEncodings } from './label-encodings';
 import {
   HISTOGRAM_BUCKETS,
   HISTOGRAM_COUNT,
@@ -13,16 +14,18 @@ import {
  * The Prometheus text format (0.0.4) of collected OpenTelemetry metrics, in the output of
  * @opentelemetry/exporter-prometheus' serializer (same names, HELP/UNIT/TYPE lines, label order,
  * escaping, `_total` rule, histogram lines), but built for tens of thousands of series: the label
- * text of an attribute set is rendered once and cached on the attributes object, which the SDK
- * keeps from one collection to the next.
+ * text of an attribute set is rendered once and cached (LabelEncodings), as the store and the SDK
+ * keep each series' attributes object from one collection to the next.
  */
 export class PrometheusTextWriter {
-  private readonly labelText = new WeakMap<Attributes, string>();
+  private readonly labelText = new LabelEncodings(labelText);
+  /** The label texts of each column or metric being written, found once per column, not per slice. */
+  private readonly columnLabels = new WeakMap<object, readonly string[]>();
   private readonly leTexts = new WeakMap<readonly number[], string[]>();
 
   /** `target_info` from the resource attributes. */
   targetInfo(attributes: Attributes): string {
-    return `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${braces(this.labels(attributes))} 1\n`;
+    return `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${braces(this.labelText.of(attributes))} 1\n`;
   }
 
   /** The HELP, UNIT and TYPE lines of a metric. */
@@ -39,13 +42,14 @@ export class PrometheusTextWriter {
   columnSamples(column: MetricColumn, start: number, end: number): string {
     const name = columnName(column);
     const last = Math.min(end, column.length);
+    const labels = this.labelsOf(column, column.descriptor, column.attributes);
     let text = '';
     if (column.kind === 'histogram') {
-      for (let i = start; i < last; i++) text += this.columnHistogram(name, column, i);
+      for (let i = start; i < last; i++) text += this.columnHistogram(name, column, i, labels[i]!);
       return text;
     }
     for (let i = start; i < last; i++) {
-      text += `${name}${braces(this.labels(column.attributes[i]!))} ${valueText(column.values[i]!)}\n`;
+      text += `${name}${braces(labels[i]!)} ${valueText(column.values[i]!)}\n`;
     }
     return text;
   }
@@ -56,21 +60,49 @@ export class PrometheusTextWriter {
     let text = '';
     if (metric.dataPointType === DataPointType.HISTOGRAM) {
       const points = metric.dataPoints;
-      for (let i = start; i < end && i < points.length; i++) text += this.histogram(name, points[i]!);
+      const labels = this.pointLabels(metric);
+      for (let i = start; i < end && i < points.length; i++)
+        text += this.histogram(name, points[i]!, labels[i]!);
       return text;
     }
     if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM)
       return text;
     const points: ReadonlyArray<DataPoint<number>> = metric.dataPoints;
+    const labels = this.pointLabels(metric);
     for (let i = start; i < end && i < points.length; i++) {
-      const point = points[i]!;
-      text += `${name}${braces(this.labels(point.attributes))} ${valueText(point.value)}\n`;
+      text += `${name}${braces(labels[i]!)} ${valueText(points[i]!.value)}\n`;
     }
     return text;
   }
 
-  private columnHistogram(name: string, column: HistogramColumn, index: number): string {
-    const labels = this.labels(column.attributes[index]!);
+  /** The label texts of an SDK metric's points, in order. */
+  private pointLabels(metric: MetricData): readonly string[] {
+    const points: ReadonlyArray<DataPoint<unknown>> = metric.dataPoints;
+    return (
+      this.columnLabels.get(metric) ??
+      this.labelsOf(
+        metric,
+        metric.descriptor,
+        points.map((point) => point.attributes),
+      )
+    );
+  }
+
+  /** The label texts of `attributes`, the series of `written` (one collection's column or metric) in order. */
+  private labelsOf(
+    written: object,
+    descriptor: object,
+    attributes: readonly Attributes[],
+  ): readonly string[] {
+    let labels = this.columnLabels.get(written);
+    if (!labels) {
+      labels = this.labelText.column(descriptor, attributes);
+      this.columnLabels.set(written, labels);
+    }
+    return labels;
+  }
+
+  private columnHistogram(name: string, column: HistogramColumn, index: number, labels: string): string {
     const set = braces(labels);
     const values = column.values;
     const at = index * column.stride;
@@ -86,8 +118,7 @@ export class PrometheusTextWriter {
     return text;
   }
 
-  private histogram(name: string, point: DataPoint<Histogram>): string {
-    const labels = this.labels(point.attributes);
+  private histogram(name: string, point: DataPoint<Histogram>, labels: string): string {
     const set = braces(labels);
     const { count, sum, buckets } = point.value;
     let text = `${name}_count${set} ${valueText(count)}\n`;
@@ -102,18 +133,6 @@ export class PrometheusTextWriter {
     return text;
   }
 
-  private labels(attributes: Attributes): string {
-    let text = this.labelText.get(attributes);
-    if (text === undefined) {
-      text = '';
-      for (const [key, value] of Object.entries(attributes)) {
-        text += `${text === '' ? '' : ','}${sanitizeName(key)}="${escapeLabelValue(value)}"`;
-      }
-      this.labelText.set(attributes, text);
-    }
-    return text;
-  }
-
   /** `le` values of the boundaries, with the implicit +Inf bucket last. */
   private les(boundaries: readonly number[]): string[] {
     let les = this.leTexts.get(boundaries);
@@ -124,6 +143,18 @@ export class PrometheusTextWriter {
     }
     return les;
   }
+}
+
+/** The text of a label set inside the braces: `name="value"` pairs, in the attributes' order. */
+function labelText(attributes: Attributes): string {
+  const pairs: string[] = [];
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
+    pairs.push(`${sanitizeName(key)}="${escapeLabelValue(attributes[key])}"`);
+  }
+  // join() makes one flat string; `+=` made a rope of half a dozen string objects per label set,
+  // kept for the series' life (400,000 of them, 16 MB, in a heap snapshot at 10,000 targets).
+  return pairs.join(',');
 }
 
 const metricNames = new WeakMap<MetricData['descriptor'], string>();

@@ -61,27 +61,42 @@ export class SparseBuckets {
 
   /**
    * Copies the counts from the first to the last non-empty bucket into `into` at `at` (empty ones
-   * between included, as 0); returns [first key, length]. `into` must have room (see `span()`).
+   * between included, as 0); returns how many (`span()`). `into` must have room. Read at every
+   * scrape for every series: no subarray or tuple per call.
    */
-  copyTo(into: Float64Array, at: number): [key: number, length: number] {
-    const [start, end] = this.trimmed();
-    into.set(this.counts.subarray(start, end), at);
-    return [this.first + start, end - start];
+  copyTo(into: Float64Array, at: number): number {
+    const { counts } = this;
+    const start = this.start();
+    const end = this.end(start);
+    for (let i = start; i < end; i++) into[at + i - start] = counts[i]!;
+    return end - start;
+  }
+
+  /** The key of the first non-empty bucket (past the window when every bucket is empty). */
+  spanKey(): number {
+    return this.first + this.start();
   }
 
   /** Slots from the first to the last non-empty bucket. */
   span(): number {
-    const [start, end] = this.trimmed();
-    return end - start;
+    const start = this.start();
+    return this.end(start) - start;
   }
 
-  private trimmed(): [start: number, end: number] {
+  /** Index of the first non-empty slot; the window's length when there is none. */
+  private start(): number {
     const { counts } = this;
     let start = 0;
+    while (start < counts.length && counts[start] === 0) start++;
+    return start;
+  }
+
+  /** One past the index of the last non-empty slot at or after `start`. */
+  private end(start: number): number {
+    const { counts } = this;
     let end = counts.length;
-    while (start < end && counts[start] === 0) start++;
     while (end > start && counts[end - 1] === 0) end--;
-    return [start, end];
+    return end;
   }
 
   /** Grows the window (at least doubling it) to cover `key`. */

@@ -225,7 +225,7 @@ const EXPECTED: Record<string, Partial<Config>> = {
       bucketFactor: 1.05,
       maxBucketCount: 100,
       minResetDuration: 3600,
-      classicBucketsInProtobuf: false,
+      classicBucketsInProtobuf: true,
     },
   },
   'native-histograms-off': { nativeHistograms: { ...DEFAULT_NATIVE_HISTOGRAMS, enabled: false } },

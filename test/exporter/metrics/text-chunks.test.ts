@@ -53,6 +53,34 @@ describe('TextChunks', () => {
   });
 });
 
+describe('TextChunks.reserve', () => {
+  it('places reserved bytes in order with the text, one larger than a chunk whole in a buffer of its own', () => {
+    const pool = new ChunkPool(16);
+    const held: Array<{ chunk: Buffer; release: () => void }> = [];
+    const text = new TextChunks((chunk, release) => held.push({ chunk: Buffer.from(chunk), release }), pool);
+    const write = (bytes: string): void => {
+      const buffer = text.reserve(bytes.length);
+      buffer.write(bytes, text.reservedAt, 'latin1');
+    };
+    text.add('ab');
+    write('cdef'); // fits after 'ab'
+    write('g'.repeat(12)); // 6 + 12 > 16: the first chunk goes out
+    write('h'.repeat(40)); // more than a chunk: alone
+    text.addBytes(Buffer.from('ij'));
+    text.add('k');
+    text.close();
+    assert.deepEqual(
+      held.map((h) => h.chunk.toString('latin1')),
+      ['abcdef', 'g'.repeat(12), 'h'.repeat(40), 'ijk'],
+    );
+    for (const { release } of held) release();
+    // Every chunk of the pool came back (four were taken in turn), and not the 40 bytes' own buffer.
+    assert.equal(pool.available, 4);
+    const back = [pool.take(), pool.take(), pool.take(), pool.take()];
+    assert.ok(back.every((chunk) => chunk.length === 16));
+  });
+});
+
 describe('ChunkPool', () => {
   it('keeps at most `keep` chunks, and only chunks of its size', () => {
     const pool = new ChunkPool(8, 2);

@@ -1,0 +1,166 @@
+// Time and heap of one /metrics answer at 10,000 ping targets, rendered in process by the scrape
+// handler, split into its collection (MetricStore.snapshot: the observed values read into columns)
+// and the whole rendering, in the text and the protobuf exposition. Each target is set up as the
+// exporter sets up a ping target (its error series at 0, its addresses and up gauges, a 60 s loss
+// and jitter window of one result a second), with 60 s of results behind it on an injected clock.
+// In-process timings depend on the machine and its load: compare runs of one session (A/B), and
+// take CPU figures from `npm run bench:exporter` on a quiet machine.
+//
+// usage: npm run bench:scrape-time [-- renderings per format, default 15]; SCRAPE_TIME_FORMAT=text or
+// protobuf renders that one only (for a CPU profile of it).
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import {
+  createPrometheusPipeline,
+  createScrapeHandler,
+  ExporterMetrics,
+  nativeHistogramOptions,
+} from '../exporter/metrics';
+import { DEFAULT_NATIVE_HISTOGRAMS } from '../exporter/config';
+
+const TARGETS = 10_000;
+const WINDOW_SECONDS = 60;
+const ACCEPT_PROTOBUF =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
+
+/** Counts the bytes written to it; each chunk is "sent" at the next turn, as a fast socket would. */
+class CountingResponse extends EventEmitter {
+  destroyed = false;
+  headersSent = false;
+  writableFinished = false;
+  bytes = 0;
+  private done: (() => void) | undefined;
+  readonly ended = new Promise<void>((resolve) => (this.done = resolve));
+  writeHead(): this {
+    this.headersSent = true;
+    return this;
+  }
+  write(chunk: Buffer, sent?: () => void): boolean {
+    this.bytes += chunk.length;
+    if (sent) setImmediate(sent);
+    return true;
+  }
+  end(): void {
+    this.writableFinished = true;
+    this.done?.();
+  }
+}
+
+function setUp(): { metrics: ExporterMetrics; handler: ReturnType<typeof createScrapeHandler> } {
+  let clock = 0;
+  const pipeline = createPrometheusPipeline({ cardinalityLimit: TARGETS * 20 });
+  const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('bench'), {
+    histogramBuckets: Array.from({ length: 17 }, (_, k) => 0.0001 * 2 ** k),
+    store: pipeline.store,
+    nativeHistograms: nativeHistogramOptions(DEFAULT_NATIVE_HISTOGRAMS),
+    now: () => clock,
+  });
+  metrics.setTargets('ping', TARGETS);
+  let seed = 1;
+  const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const series = [];
+  const bases = [];
+  for (let i = 0; i < TARGETS; i++) {
+    const target = `t${String(i).padStart(5, '0')}`;
+    const address = `10.200.${i >> 8}.${i & 255}`;
+    metrics.probing(target, 'ping');
+    metrics.setAddresses(target, { target }, 1);
+    series.push(metrics.pingSeries({ target, address, family: 'ipv4' }, WINDOW_SECONDS, 1));
+    bases.push(0.00002 + random() * 0.0001);
+  }
+  for (let second = 0; second < WINDOW_SECONDS; second++) {
+    clock = second * 1000;
+    for (let i = 0; i < TARGETS; i++) {
+      // One loss in a hundred, so that every window has both.
+      const lost = random() < 0.01;
+      series[i]!.record(
+        lost
+          ? { seq: second, rtt: null, failure: { reason: 'timeout' } }
+          : { seq: second, rtt: bases[i]! * (1 + 0.2 * random()) },
+      );
+    }
+  }
+  clock = WINDOW_SECONDS * 1000 - 500;
+  return { metrics, handler: createScrapeHandler(pipeline) };
+}
+
+async function render(
+  handler: ReturnType<typeof createScrapeHandler>,
+  accept: string | undefined,
+): Promise<{ ms: number; cpuMs: number; bytes: number; heapBytes: number }> {
+  const response = new CountingResponse();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  handler(
+    { headers: accept === undefined ? {} : { accept }, socket: undefined } as never,
+    response as unknown as ServerResponse,
+  );
+  await response.ended;
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { ms, cpuMs, bytes: response.bytes, heapBytes: process.memoryUsage().heapUsed - heapBefore };
+}
+
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 15);
+  const { metrics, handler } = setUp();
+  const retained = (): number => {
+    gc?.();
+    const { heapUsed, external } = process.memoryUsage();
+    return heapUsed + external;
+  };
+  const before = retained();
+  const snapshots: number[] = [];
+  const snapshotCpu: number[] = [];
+  const store = (metrics as unknown as { options: { store: { snapshot(): unknown } } }).options.store;
+  for (let k = 0; k < rounds; k++) {
+    gc?.();
+    const start = performance.now();
+    const cpuBefore = process.cpuUsage();
+    store.snapshot();
+    const cpu = process.cpuUsage(cpuBefore);
+    snapshots.push(performance.now() - start);
+    snapshotCpu.push((cpu.user + cpu.system) / 1000);
+  }
+  console.log(`${TARGETS} targets; median of ${rounds} (first excluded: label caches fill at the first)`);
+  console.log(
+    `collection (MetricStore.snapshot): ${median(snapshots.slice(1)).toFixed(1)} ms, ` +
+      `CPU ${median(snapshotCpu.slice(1)).toFixed(1)} ms`,
+  );
+  const only = process.env.SCRAPE_TIME_FORMAT;
+  for (const [name, accept] of [
+    ['text', undefined],
+    ['protobuf', ACCEPT_PROTOBUF],
+  ] as const) {
+    if (only !== undefined && only !== name) continue;
+    const runs = [];
+    for (let k = 0; k < rounds; k++) {
+      gc?.();
+      runs.push(await render(handler, accept));
+    }
+    const rest = runs.slice(1);
+    console.log(
+      `${name}: first ${runs[0]!.ms.toFixed(1)} ms (CPU ${runs[0]!.cpuMs.toFixed(1)}), ` +
+        `then ${median(rest.map((r) => r.ms)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.ms)).toFixed(1)}), ` +
+        `CPU ${median(rest.map((r) => r.cpuMs)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.cpuMs)).toFixed(1)}), ` +
+        `${(runs[0]!.bytes / 1e6).toFixed(2)} MB` +
+        (gc ? `, heap growth ${(median(rest.map((r) => r.heapBytes)) / 1e6).toFixed(1)} MB` : ''),
+    );
+  }
+  if (gc) {
+    console.log(
+      `heap and external memory kept by the scrapes (label caches and pooled chunks): ` +
+        `${((retained() - before) / 1e6).toFixed(1)} MB`,
+    );
+  }
+  metrics.close();
+  handler.close();
+}
+
+void main();
