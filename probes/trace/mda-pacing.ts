@@ -1,0 +1,61 @@
+import type { AnswerRecords } from './mda/answer-records';
+import { expectedResponders } from './pacing/expected-responders';
+import { interleaveByTtl, type FlowAtTtl } from './pacing/interleave';
+import { mergedView, type PathView } from './pacing/path-view';
+import type { RoundPacer } from './pacing/round-pacer';
+
+/** How an MDA round paces its probes (see RoundPacer) and what it knows of the paths beforehand. */
+export interface MdaPacing {
+  readonly pacer: RoundPacer;
+  /**
+   * An earlier round's paths of this round's flows 0 … k − 1 (per flow, the responder at each TTL from
+   * firstHop; null: none): what the budget expects, and what the round probes first, TTLs interleaved.
+   */
+  readonly known: ReadonlyArray<ReadonlyArray<string | null>>;
+  /** Budget key of a probe nothing tells the responder of (per target and TTL). */
+  unknownKey(ttl: number): string;
+  /** Whether answers from `address` are ICMP errors a router rate-limits (not a TCP or ICMP destination's). */
+  limited(address: string): boolean;
+}
+
+/** The pacing of one MDA round over its answer records. */
+export class MdaPacer {
+  private readonly view: PathView;
+
+  constructor(
+    private readonly pacing: MdaPacing,
+    firstHop: number,
+    records: AnswerRecords,
+  ) {
+    this.view = mergedView(firstHop, pacing.known, {
+      get flows() {
+        return records.flows;
+      },
+      lastHop: () => records.lastTtl(),
+      at: (flow, ttl) => records.at(flow, ttl)?.from,
+    });
+  }
+
+  get skipped(): number {
+    return this.pacing.pacer.skipped;
+  }
+
+  /** Flows 0 … k − 1 at every TTL where the earlier round met a responder, up to `maxHops`, TTLs interleaved. */
+  replay(maxHops: number): FlowAtTtl[] {
+    const probes: FlowAtTtl[] = [];
+    for (const [flow, hops] of this.pacing.known.entries())
+      for (const [i, from] of hops.entries())
+        if (from !== null && this.view.firstHop + i <= maxHops)
+          probes.push({ flow, ttl: this.view.firstHop + i });
+    return interleaveByTtl(probes);
+  }
+
+  /** Waits for the probe's turn; false: not sent (no token within the window). */
+  turn(flow: number, ttl: number): Promise<boolean> {
+    return this.pacing.pacer.turn(() =>
+      expectedResponders(this.view, flow, ttl, this.pacing.unknownKey(ttl)).filter((key) =>
+        this.pacing.limited(key),
+      ),
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import { invalidOption } from '../../errors';
+import { systemPacingClock, type PacingClock } from './pacing-clock';
+
+/** How many ICMP errors a responder is expected to send us: a burst, then a steady rate. */
+export interface BudgetLimits {
+  /** Answers a responder sends at once after a quiet spell (Linux: 6). */
+  readonly burst: number;
+  /** Answers per second after the burst (Linux: 1 per source address, net.ipv4.icmp_ratelimit=1000 ms). */
+  readonly perSecond: number;
+}
+
+/**
+ * Linux's per-source limit on ICMP errors (time exceeded, unreachable): inet_peer_xrlim_allow with
+ * icmp_ratelimit 1000 ms and XRLIM_BURST_FACTOR 6. Hardware routers often allow less (a control-plane
+ * policer shared by every source): lower it for them.
+ */
+export const LINUX_ICMP_LIMITS: BudgetLimits = { burst: 6, perSecond: 1 };
+
+export interface ResponderBudgetOptions {
+  /** Default LINUX_ICMP_LIMITS. */
+  readonly limits?: BudgetLimits;
+  /** Default performance.now() and timers. */
+  readonly clock?: PacingClock;
+}
+
+/** Responders remembered before idle ones (whose bucket is full again) are forgotten. */
+const PRUNE_AT = 4096;
+
+/**
+ * A token bucket per responder address, shared by every trace of a process (every target, protocol
+ * and family: a router limits the ICMP errors it sends to one source, whatever their type), so that
+ * hundreds of targets whose paths cross one router together stay within what it answers.
+ *
+ * Kept as the generic cell rate algorithm (GCRA): per responder, the theoretical time its bucket
+ * is empty again (`emptyAt`); a probe reserves the earliest moment a token is there, so waiting
+ * probes are served in the order they asked and no token is promised twice. A probe whose responder
+ * is one of k candidates costs 1/k of a token at each (its expected share). Invariant: for every
+ * responder, reservations made in any window of t seconds cost at most burst + t × perSecond tokens.
+ */
+export class ResponderBudget {
+  private limits: BudgetLimits;
+  private readonly clock: PacingClock;
+  /** Seconds at which each responder's bucket holds no token (past: the bucket is full). */
+  private readonly emptyAt = new Map<string, number>();
+
+  constructor(options: ResponderBudgetOptions = {}) {
+    this.limits = checkLimits(options.limits ?? LINUX_ICMP_LIMITS);
+    this.clock = options.clock ?? systemPacingClock;
+  }
+
+  get current(): BudgetLimits {
+    return this.limits;
+  }
+
+  /** New limits for reservations from now on (a reload); tokens reserved stay reserved. */
+  configure(limits: BudgetLimits): void {
+    this.limits = checkLimits(limits);
+  }
+
+  /**
+   * Reserves `cost` tokens (≤ 1) of each of `responders` at the earliest moment all of them have it,
+   * if that is no later than `notAfter`; returns that moment (seconds on the clock), or undefined and
+   * reserves nothing.
+   */
+  reserve(
+    responders: readonly string[],
+    notAfter: number,
+    cost = 1 / Math.max(1, responders.length),
+  ): number | undefined {
+    const now = this.clock.now();
+    const spacing = cost / this.limits.perSecond;
+    // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
+    const tolerance = (this.limits.burst - cost) / this.limits.perSecond;
+    let at = now;
+    for (const responder of responders)
+      at = Math.max(at, Math.max(this.emptyAt.get(responder) ?? now, now) - tolerance);
+    if (at > notAfter) return undefined;
+    for (const responder of responders) {
+      const empty = Math.max(this.emptyAt.get(responder) ?? now, now);
+      this.emptyAt.set(responder, Math.max(empty, at) + spacing);
+    }
+    if (this.emptyAt.size > PRUNE_AT) this.prune(now);
+    return at;
+  }
+
+  /** Tokens `responder` holds now (what the tests and the bench read). */
+  tokens(responder: string): number {
+    const now = this.clock.now();
+    const empty = Math.max(this.emptyAt.get(responder) ?? now, now);
+    return this.limits.burst - (empty - now) * this.limits.perSecond;
+  }
+
+  /** Responders with a bucket that is not full. */
+  get size(): number {
+    return this.emptyAt.size;
+  }
+
+  private prune(now: number): void {
+    for (const [responder, empty] of this.emptyAt) if (empty <= now) this.emptyAt.delete(responder);
+  }
+}
+
+function checkLimits(limits: BudgetLimits): BudgetLimits {
+  if (!Number.isInteger(limits.burst) || limits.burst < 1)
+    throw invalidOption('limits.burst', limits.burst, 'an integer of at least 1');
+  if (!(limits.perSecond > 0) || !Number.isFinite(limits.perSecond))
+    throw invalidOption('limits.perSecond', limits.perSecond, 'answers per second > 0');
+  return { burst: limits.burst, perSecond: limits.perSecond };
+}
