@@ -12,8 +12,13 @@ export interface MdaPacing {
    * firstHop; null: none): what the budget expects, and what the round probes first, TTLs interleaved.
    */
   readonly known: ReadonlyArray<ReadonlyArray<string | null>>;
-  /** Budget key of a probe nothing tells the responder of (per target and TTL). */
-  unknownKey(ttl: number): string;
+  /** Budget key of a probe at `ttl` nothing tells the responder of, behind `before` (see expectedResponders). */
+  unknownKey(ttl: number, before: string | null): string;
+  /**
+   * TTLs a round is expected to probe (the known path's length): the window is shared out among
+   * them, so that waiting for one hop's tokens cannot starve the hops behind it.
+   */
+  readonly hops: number;
   /** Whether answers from `address` are ICMP errors a router rate-limits (not a TCP or ICMP destination's). */
   limited(address: string): boolean;
 }
@@ -52,10 +57,12 @@ export class MdaPacer {
 
   /** Waits for the probe's turn; false: not sent (no token within the window). */
   turn(flow: number, ttl: number): Promise<boolean> {
-    return this.pacing.pacer.turn(() =>
-      expectedResponders(this.view, flow, ttl, this.pacing.unknownKey(ttl)).filter((key) =>
-        this.pacing.limited(key),
-      ),
+    return this.pacing.pacer.turn(
+      () =>
+        expectedResponders(this.view, flow, ttl, (before) => this.pacing.unknownKey(ttl, before)).filter(
+          (key) => this.pacing.limited(key),
+        ),
+      (ttl - this.view.firstHop + 1) / this.pacing.hops,
     );
   }
 }

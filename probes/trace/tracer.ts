@@ -27,6 +27,9 @@ import { validateTraceRequest, type TraceRequest, type TraceSpec } from './trace
 import type { TraceHop, TraceResult } from './trace-result';
 import { UdpFlowTransport } from './udp-flows';
 
+/** Hops a paced trace of unknown path length shares its window out among (a typical internet path). */
+const ASSUMED_HOPS = 12;
+
 export interface TracerOptions {
   /** Source address per family and/or interface. Default: the kernel's choice. */
   bind?: BindOptions;
@@ -129,7 +132,17 @@ export class Tracer {
       {
         pacer: new RoundPacer(spec.pacing, this.clock, this.budget),
         known: spec.knownPaths,
-        unknownKey: (ttl) => `?${destination}#${ttl}`,
+        // The first hop is every trace's (one gateway, usually); later ones are the routers behind the one before.
+        unknownKey: (ttl, before) =>
+          ttl === spec.firstHop
+            ? `?first hop, IPv${spec.family}`
+            : before
+              ? `?behind ${before}`
+              : `?${destination}#${ttl}`,
+        hops:
+          Math.min(spec.maxHops, (spec.pathLength ?? Math.min(spec.maxHops, ASSUMED_HOPS)) + 1) -
+          spec.firstHop +
+          1,
         // TCP answers and echo replies are no ICMP errors: a destination sends them unlimited.
         limited: (address) => protocol === 'udp' || address !== destination,
       },

@@ -6,11 +6,17 @@ import type { PathView } from './path-view';
  * 1. the responder this flow met there (this round, or the earlier round's same flow);
  * 2. the next hops known after the responder this flow met at ttl − 1 (one of them answers);
  * 3. every responder known at `ttl`;
- * 4. none known: `unknown`, a budget of its own (a first round's new hop).
+ * 4. none known (a first round's new hop): `unknown(before)`, a budget standing for the routers
+ *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it.
  * With k candidates the probe costs 1/k of a token at each: its expected share, as the load balancer
  * spreads flows evenly.
  */
-export function expectedResponders(view: PathView, flow: number, ttl: number, unknown: string): string[] {
+export function expectedResponders(
+  view: PathView,
+  flow: number,
+  ttl: number,
+  unknown: (before: string | null) => string,
+): string[] {
   const keys = routerKeys(view);
   const key = (address: string): string => keys.get(address) ?? address;
   const met = view.at(flow, ttl);
@@ -27,7 +33,7 @@ export function expectedResponders(view: PathView, flow: number, ttl: number, un
       const there = view.at(other, ttl);
       if (there !== null) candidates.add(key(there));
     }
-  return candidates.size > 0 ? [...candidates].sort() : [unknown];
+  return candidates.size > 0 ? [...candidates].sort() : [unknown(before === null ? null : key(before))];
 }
 
 /**

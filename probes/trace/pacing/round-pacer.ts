@@ -17,6 +17,8 @@ export interface RoundPacing {
  * without it, and it is no loss. After the window a probe whose routers have a token now still goes.
  */
 export class RoundPacer {
+  private readonly start: number;
+  private readonly window: number;
   private readonly end: number;
   private readonly gap: number;
   private nextSlot: number;
@@ -29,6 +31,8 @@ export class RoundPacer {
     private readonly budget?: ResponderBudget,
   ) {
     const start = clock.now();
+    this.start = start;
+    this.window = pacing.window;
     this.end = start + pacing.window;
     this.gap = pacing.window / Math.max(1, pacing.probes);
     this.nextSlot = start;
@@ -46,15 +50,17 @@ export class RoundPacer {
 
   /**
    * Waits for the probe's turn. `responders` (the budget keys it is expected to draw on) is read
-   * once the pacing slot came, so that answers received meanwhile inform it.
+   * once the pacing slot came, so that answers received meanwhile inform it. `share`: the part of
+   * the window (from its start) within which this probe may wait for a token (a hop's slice).
    */
-  async turn(responders: () => readonly string[]): Promise<boolean> {
+  async turn(responders: () => readonly string[], share = 1): Promise<boolean> {
     const now = this.clock.now();
     const slot = Math.min(Math.max(now, this.nextSlot), Math.max(now, this.end));
     this.nextSlot = slot + this.gap;
     await this.clock.until(slot);
     if (!this.budget) return true;
-    const at = this.budget.reserve(responders(), Math.max(this.end, this.clock.now()));
+    const deadline = this.start + this.window * Math.min(1, share);
+    const at = this.budget.reserve(responders(), Math.max(deadline, this.clock.now()));
     if (at === undefined) {
       this.heldBack++;
       return false;

@@ -13,6 +13,8 @@ const KNOWN: Array<Array<string | null>> = [
   [null, 'r2d', 'r3c@r2d', 'r4@r3c', null],
 ];
 
+const unknown = (before: string | null): string => `?behind ${before}`;
+
 const nothingNow = { flows: 0, lastHop: () => 0, at: () => undefined };
 
 describe('expected responders and router keys', () => {
@@ -29,15 +31,16 @@ describe('expected responders and router keys', () => {
   });
 
   it('expects what the same flow met, else the next hops of its hop before, else every responder of the TTL, else the unknown key', () => {
-    assert.deepEqual(expectedResponders(view, 2, 3, '?'), ['r3c@r2b']);
-    assert.deepEqual(expectedResponders(view, 3, 1, '?'), ['r1'], 'one router at the TTL');
-    assert.deepEqual(expectedResponders(view, 4, 4, '?'), ['r4@r3a'], 'r4 keyed as one router');
+    assert.deepEqual(expectedResponders(view, 2, 3, unknown), ['r3c@r2b']);
+    assert.deepEqual(expectedResponders(view, 3, 1, unknown), ['r1'], 'one router at the TTL');
+    assert.deepEqual(expectedResponders(view, 4, 4, unknown), ['r4@r3a'], 'r4 keyed as one router');
     assert.deepEqual(
-      expectedResponders(view, 9, 2, '?'),
+      expectedResponders(view, 9, 2, unknown),
       ['r2a', 'r2b', 'r2c', 'r2d'],
       'a new flow: any of four',
     );
-    assert.deepEqual(expectedResponders(view, 9, 7, '?'), ['?']);
+    assert.deepEqual(expectedResponders(view, 9, 7, unknown), ['?behind null']);
+    assert.deepEqual(expectedResponders(view, 0, 6, unknown), ['?behind dst'], 'nothing known behind it yet');
   });
 
   it("prefers this round's answers over the earlier round's", () => {
@@ -46,10 +49,10 @@ describe('expected responders and router keys', () => {
       lastHop: () => 2,
       at: (flow, ttl) => (flow === 9 && ttl === 2 ? 'r2b' : undefined),
     });
-    assert.deepEqual(expectedResponders(now, 9, 3, '?'), ['r3c@r2b'], 'r2b led to r3c');
-    assert.deepEqual(expectedResponders(now, 9, 2, '?'), ['r2b']);
+    assert.deepEqual(expectedResponders(now, 9, 3, unknown), ['r3c@r2b'], 'r2b led to r3c');
+    assert.deepEqual(expectedResponders(now, 9, 2, unknown), ['r2b']);
     assert.deepEqual(
-      expectedResponders(now, 8, 3, '?'),
+      expectedResponders(now, 8, 3, unknown),
       ['r3a@r2a', 'r3b@r2a', 'r3c@r2b'].sort(),
       'flow 8 was not seen at TTL 2',
     );

@@ -51,6 +51,17 @@ describe('RoundPacer', () => {
     assert.equal(Math.max(...sent.map((t) => t!)), 3);
   });
 
+  it("lets a probe wait for a token only within its share of the window (a hop's slice)", async () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 1, perSecond: 1 } });
+    const pacer = new RoundPacer({ window: 10, probes: 1000 }, clock, budget);
+    const sent: boolean[] = [];
+    const all = [0, 1, 2, 3].map((i) => pacer.turn(() => ['r1'], 0.2).then((ok) => void (sent[i] = ok)));
+    await clock.advance(12);
+    await Promise.all(all);
+    assert.deepEqual(sent, [true, true, true, false], 'tokens at 0, 1 and 2 s; the slice ends at 2 s');
+  });
+
   it('shares one budget between rounds of different targets: together they stay within the router limit', async () => {
     const clock = new FakeClock();
     const budget = new ResponderBudget({ clock });
