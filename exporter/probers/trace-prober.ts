@@ -46,7 +46,7 @@ export class TraceProber implements Prober {
     let pathLength: number | undefined;
     let firstRound = true;
     /** The previous round's probes and known paths: what a paced round spreads and expects (see pacing). */
-    let previous: Pick<TraceResult, 'probes' | 'knownPaths'> | undefined;
+    let previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined;
     return {
       run: async () => {
         const started = performance.now();
@@ -125,14 +125,16 @@ export function firstRoundConfidence(confidence: number): number {
  */
 export function pacedRound(
   settings: Pick<TraceProbeConfig, 'pacing' | 'interval' | 'timeout'>,
-  previous: Pick<TraceResult, 'probes' | 'knownPaths'> | undefined,
+  previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined,
 ): Pick<TraceRequest, 'pacing' | 'knownPaths'> {
   const window = Math.max(
     0,
     Math.min(settings.pacing * settings.interval, settings.interval - settings.timeout),
   );
+  const expected = previous ? previous.probes + (previous.skipped ?? 0) : 0;
   return {
-    pacing: { window, ...(previous && previous.probes > 0 && { probes: previous.probes }) },
+    // What the previous round meant to send: a round the budget starved would spread the next thinly.
+    pacing: { window, ...(expected > 0 && { probes: expected }) },
     ...(previous?.knownPaths && { knownPaths: previous.knownPaths }),
   };
 }

@@ -15,10 +15,11 @@ export interface MdaPacing {
   /** Budget key of a probe at `ttl` nothing tells the responder of, behind `before` (see expectedResponders). */
   unknownKey(ttl: number, before: string | null): string;
   /**
-   * TTLs a round is expected to probe (the known path's length): the window is shared out among
-   * them, so that waiting for one hop's tokens cannot starve the hops behind it.
+   * The last TTL a round is expected to probe (the known path's length, or a guess): the window left
+   * when the MDA starts a hop is shared out evenly among it and those up to this one, so that waiting
+   * for one hop's tokens cannot starve the hops behind it.
    */
-  readonly hops: number;
+  readonly lastHop: number;
   /** Whether answers from `address` are ICMP errors a router rate-limits (not a TCP or ICMP destination's). */
   limited(address: string): boolean;
 }
@@ -26,6 +27,8 @@ export interface MdaPacing {
 /** The pacing of one MDA round over its answer records. */
 export class MdaPacer {
   private readonly view: PathView;
+  /** Until when the probes being sent may wait (the window's end during the replay). */
+  private deadline: number;
 
   constructor(
     private readonly pacing: MdaPacing,
@@ -39,6 +42,7 @@ export class MdaPacer {
       lastHop: () => records.lastTtl(),
       at: (flow, ttl) => records.at(flow, ttl)?.from,
     });
+    this.deadline = pacing.pacer.end;
   }
 
   get skipped(): number {
@@ -55,6 +59,17 @@ export class MdaPacer {
     return interleaveByTtl(probes);
   }
 
+  /**
+   * The MDA starts exploring `ttl`: its probes may wait until its slice of the window left ends
+   * (replayed probes, interleaved over every TTL, may wait until the window's end).
+   */
+  beginHop(ttl: number): void {
+    const { pacer } = this.pacing;
+    const now = pacer.now();
+    const hopsLeft = Math.max(1, Math.max(this.pacing.lastHop, ttl) - ttl + 1);
+    this.deadline = now + Math.max(0, pacer.end - now) / hopsLeft;
+  }
+
   /** Waits for the probe's turn; false: not sent (no token within the window). */
   turn(flow: number, ttl: number): Promise<boolean> {
     return this.pacing.pacer.turn(
@@ -62,7 +77,7 @@ export class MdaPacer {
         expectedResponders(this.view, flow, ttl, (before) => this.pacing.unknownKey(ttl, before)).filter(
           (key) => this.pacing.limited(key),
         ),
-      (ttl - this.view.firstHop + 1) / this.pacing.hops,
+      this.deadline,
     );
   }
 }

@@ -64,6 +64,7 @@ export async function* runMda(
       if ((await untilAborted(Promise.all(sent), signal)) === undefined) return;
     }
     for (let ttl = firstHop; ttl <= maxHops; ttl++) {
+      pacer?.beginHop(ttl);
       for (;;) {
         const plan = planHop(records, ttl, options);
         if (plan.kind === 'done') {

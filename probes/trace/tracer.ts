@@ -27,8 +27,8 @@ import { validateTraceRequest, type TraceRequest, type TraceSpec } from './trace
 import type { TraceHop, TraceResult } from './trace-result';
 import { UdpFlowTransport } from './udp-flows';
 
-/** Hops a paced trace of unknown path length shares its window out among (a typical internet path). */
-const ASSUMED_HOPS = 12;
+/** The last hop a paced trace of unknown path length shares its window out up to. */
+const ASSUMED_HOPS = 8;
 
 export interface TracerOptions {
   /** Source address per family and/or interface. Default: the kernel's choice. */
@@ -139,10 +139,12 @@ export class Tracer {
             : before
               ? `?behind ${before}`
               : `?${destination}#${ttl}`,
-        hops:
-          Math.min(spec.maxHops, (spec.pathLength ?? Math.min(spec.maxHops, ASSUMED_HOPS)) + 1) -
-          spec.firstHop +
-          1,
+        lastHop: Math.min(
+          spec.maxHops,
+          spec.pathLength !== undefined
+            ? spec.pathLength + 1
+            : Math.max(ASSUMED_HOPS, ...spec.knownPaths.map((hops) => spec.firstHop + hops.length)),
+        ),
         // TCP answers and echo replies are no ICMP errors: a destination sends them unlimited.
         limited: (address) => protocol === 'udp' || address !== destination,
       },

@@ -17,9 +17,8 @@ export interface RoundPacing {
  * without it, and it is no loss. After the window a probe whose routers have a token now still goes.
  */
 export class RoundPacer {
-  private readonly start: number;
-  private readonly window: number;
-  private readonly end: number;
+  /** Seconds on the clock at which the window ends. */
+  readonly end: number;
   private readonly gap: number;
   private nextSlot: number;
   private heldBack = 0;
@@ -31,11 +30,13 @@ export class RoundPacer {
     private readonly budget?: ResponderBudget,
   ) {
     const start = clock.now();
-    this.start = start;
-    this.window = pacing.window;
     this.end = start + pacing.window;
     this.gap = pacing.window / Math.max(1, pacing.probes);
     this.nextSlot = start;
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   /** Probes not sent: no token for them within the window. */
@@ -50,17 +51,18 @@ export class RoundPacer {
 
   /**
    * Waits for the probe's turn. `responders` (the budget keys it is expected to draw on) is read
-   * once the pacing slot came, so that answers received meanwhile inform it. `share`: the part of
-   * the window (from its start) within which this probe may wait for a token (a hop's slice).
+   * once the pacing slot came, so that answers received meanwhile inform it. `deadline` (seconds on
+   * the clock, at most the window's end): the latest the probe may wait until, for its slot or a
+   * token (a hop's slice of the window).
    */
-  async turn(responders: () => readonly string[], share = 1): Promise<boolean> {
+  async turn(responders: () => readonly string[], deadline = this.end): Promise<boolean> {
     const now = this.clock.now();
-    const slot = Math.min(Math.max(now, this.nextSlot), Math.max(now, this.end));
+    const last = Math.max(now, Math.min(deadline, this.end));
+    const slot = Math.min(Math.max(now, this.nextSlot), last);
     this.nextSlot = slot + this.gap;
     await this.clock.until(slot);
     if (!this.budget) return true;
-    const deadline = this.start + this.window * Math.min(1, share);
-    const at = this.budget.reserve(responders(), Math.max(deadline, this.clock.now()));
+    const at = this.budget.reserve(responders(), Math.max(last, this.clock.now()));
     if (at === undefined) {
       this.heldBack++;
       return false;

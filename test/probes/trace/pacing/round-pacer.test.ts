@@ -56,7 +56,7 @@ describe('RoundPacer', () => {
     const budget = new ResponderBudget({ clock, limits: { burst: 1, perSecond: 1 } });
     const pacer = new RoundPacer({ window: 10, probes: 1000 }, clock, budget);
     const sent: boolean[] = [];
-    const all = [0, 1, 2, 3].map((i) => pacer.turn(() => ['r1'], 0.2).then((ok) => void (sent[i] = ok)));
+    const all = [0, 1, 2, 3].map((i) => pacer.turn(() => ['r1'], 2).then((ok) => void (sent[i] = ok)));
     await clock.advance(12);
     await Promise.all(all);
     assert.deepEqual(sent, [true, true, true, false], 'tokens at 0, 1 and 2 s; the slice ends at 2 s');
