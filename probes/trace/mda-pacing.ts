@@ -1,5 +1,5 @@
 import type { AnswerRecords } from './mda/answer-records';
-import { expectedResponders } from './pacing/expected-responders';
+import { expectedResponders, routerKeys } from './pacing/expected-responders';
 import { interleaveByTtl, type FlowAtTtl } from './pacing/interleave';
 import { mergedView, type PathView } from './pacing/path-view';
 import type { RoundPacer } from './pacing/round-pacer';
@@ -72,12 +72,22 @@ export class MdaPacer {
 
   /** Waits for the probe's turn; false: not sent (no token within the window). */
   turn(flow: number, ttl: number): Promise<boolean> {
-    return this.pacing.pacer.turn(
-      () =>
-        expectedResponders(this.view, flow, ttl, (before) => this.pacing.unknownKey(ttl, before)).filter(
-          (key) => this.pacing.limited(key),
-        ),
-      this.deadline,
-    );
+    return this.pacing.pacer.turn(() => {
+      this.shareRouters();
+      return expectedResponders(this.view, flow, ttl, (before) => this.pacing.unknownKey(ttl, before)).filter(
+        (key) => this.pacing.limited(key),
+      );
+    }, this.deadline);
+  }
+
+  /** What this round knows of routers answering from several addresses, for every trace's budget. */
+  private shareRouters(): void {
+    const groups = new Map<string, string[]>();
+    for (const [address, key] of routerKeys(this.view)) {
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = []));
+      group.push(address);
+    }
+    for (const group of groups.values()) if (group.length > 1) this.pacing.pacer.sameRouter(group);
   }
 }

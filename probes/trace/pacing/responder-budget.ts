@@ -40,8 +40,10 @@ const PRUNE_AT = 4096;
 export class ResponderBudget {
   private limits: BudgetLimits;
   private readonly clock: PacingClock;
-  /** Seconds at which each responder's bucket holds no token (past: the bucket is full). */
+  /** Seconds at which each router's bucket holds no token (past: the bucket is full), by its least address. */
   private readonly emptyAt = new Map<string, number>();
+  /** Addresses known to be another's router, to the least address of that router (see sameRouter). */
+  private readonly routerOf = new Map<string, string>();
 
   constructor(options: ResponderBudgetOptions = {}) {
     this.limits = checkLimits(options.limits ?? LINUX_ICMP_LIMITS);
@@ -62,12 +64,40 @@ export class ResponderBudget {
    * if that is no later than `notAfter`; returns that moment (seconds on the clock), or undefined and
    * reserves nothing.
    */
+  /**
+   * `addresses` are one router's (a trace found them to be: see routerKeys): from now on they share
+   * one bucket, for every trace, holding the fewest tokens any of them held. Never undone: a wrong
+   * merge only makes probing slower.
+   */
+  sameRouter(addresses: readonly string[]): void {
+    const routers = [...new Set(addresses.map((address) => this.routerFor(address)))];
+    if (routers.length < 2) return;
+    const least = routers.reduce((a, b) => (b < a ? b : a));
+    let empty: number | undefined;
+    for (const router of routers) {
+      const at = this.emptyAt.get(router);
+      if (at !== undefined) empty = Math.max(empty ?? at, at);
+      this.emptyAt.delete(router);
+      if (router !== least) this.routerOf.set(router, least);
+    }
+    if (empty !== undefined) this.emptyAt.set(least, empty);
+  }
+
+  /** The key of the router `address` belongs to (the least address known of it). */
+  routerFor(address: string): string {
+    let router = address;
+    for (let next = this.routerOf.get(router); next !== undefined; next = this.routerOf.get(router))
+      router = next;
+    return router;
+  }
+
   reserve(
     responders: readonly string[],
     notAfter: number,
     cost = 1 / Math.max(1, responders.length),
   ): number | undefined {
     const now = this.clock.now();
+    responders = [...new Set(responders.map((address) => this.routerFor(address)))];
     const spacing = cost / this.limits.perSecond;
     // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
     const tolerance = (this.limits.burst - cost) / this.limits.perSecond;
@@ -85,6 +115,7 @@ export class ResponderBudget {
 
   /** Tokens `responder` holds now (what the tests and the bench read). */
   tokens(responder: string): number {
+    responder = this.routerFor(responder);
     const now = this.clock.now();
     const empty = Math.max(this.emptyAt.get(responder) ?? now, now);
     return this.limits.burst - (empty - now) * this.limits.perSecond;

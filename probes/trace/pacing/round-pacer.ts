@@ -35,6 +35,11 @@ export class RoundPacer {
     this.nextSlot = start;
   }
 
+  /** Tells the budget that `addresses` are one router's (see ResponderBudget.sameRouter). */
+  sameRouter(addresses: readonly string[]): void {
+    this.budget?.sameRouter(addresses);
+  }
+
   now(): number {
     return this.clock.now();
   }

@@ -60,3 +60,18 @@ describe('ResponderBudget (a token bucket per router, GCRA)', () => {
     });
   });
 });
+
+describe('ResponderBudget.sameRouter', () => {
+  it('merges the buckets of one router answering from several addresses, for every later reservation', () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 2, perSecond: 1 } });
+    assert.equal(budget.reserve(['b'], 0), 0);
+    budget.sameRouter(['c', 'b']);
+    budget.sameRouter(['a', 'c']);
+    assert.equal(budget.routerFor('c'), 'a');
+    assert.equal(budget.routerFor('b'), 'a');
+    assert.equal(budget.reserve(['c'], 0), 0, "one token left of b's");
+    assert.equal(budget.reserve(['a'], 0), undefined, 'a, b and c are one bucket');
+    assert.equal(budget.tokens('b'), 0);
+  });
+});
