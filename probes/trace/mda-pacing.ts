@@ -74,9 +74,11 @@ export class MdaPacer {
   turn(flow: number, ttl: number): Promise<boolean> {
     return this.pacing.pacer.turn(() => {
       this.shareRouters();
-      return expectedResponders(this.view, flow, ttl, (before) => this.pacing.unknownKey(ttl, before)).filter(
-        (key) => this.pacing.limited(key),
+      const shares = expectedResponders(this.view, flow, ttl, (before) =>
+        this.pacing.unknownKey(ttl, before),
       );
+      for (const key of shares.keys()) if (!this.pacing.limited(key)) shares.delete(key);
+      return shares;
     }, this.deadline);
   }
 

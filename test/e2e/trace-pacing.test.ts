@@ -1,6 +1,6 @@
 // Pacing and the routers' budget (issue 14, item 3) on the MDA lab with Linux's own ICMP limits put
 // back on every router and the target: a burst of about 6 errors per source, then 1 a second.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireTools, useLab } from '../lab';
 import { startExporter, type ExporterProcess } from '../support/exporter-process';

@@ -2,38 +2,42 @@ import type { PathView } from './path-view';
 
 /**
  * The budgets a probe of `flow` at `ttl` draws on: the routers its answer is expected from, by the
- * key of their budget (routerKey). In order of preference:
- * 1. the responder this flow met there (this round, or the earlier round's same flow);
- * 2. the next hops known after the responder this flow met at ttl − 1 (one of them answers);
+ * key of their budget (routerKeys), each with its share of the probe. In order of preference:
+ * 1. the responder this flow met there (this round, or the earlier round's same flow): all of it;
+ * 2. the next hops known after the responder this flow met at ttl − 1;
  * 3. every responder known at `ttl`;
  * 4. none known (a first round's new hop): `unknown(before)`, a budget standing for the routers
  *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it.
- * With k candidates the probe costs 1/k of a token at each: its expected share, as the load balancer
- * spreads flows evenly.
+ * In 2 and 3 each router's share is that of the known flows it answered there: a load balancer hashes
+ * flows evenly over its next hops, so a router reached from three of four branches gets three
+ * quarters of the probes that may go anywhere (an even split by router would undercharge it).
  */
 export function expectedResponders(
   view: PathView,
   flow: number,
   ttl: number,
   unknown: (before: string | null) => string,
-): string[] {
+): Map<string, number> {
   const keys = routerKeys(view);
   const key = (address: string): string => keys.get(address) ?? address;
   const met = view.at(flow, ttl);
-  if (met !== null) return [key(met)];
+  if (met !== null) return new Map([[key(met), 1]]);
   const before = ttl > view.firstHop ? view.at(flow, ttl - 1) : null;
-  const candidates = new Set<string>();
-  for (let other = 0; other < view.flows; other++) {
-    const there = view.at(other, ttl);
-    if (there === null) continue;
-    if (before === null || view.at(other, ttl - 1) === before) candidates.add(key(there));
-  }
-  if (candidates.size === 0 && before !== null)
+  const count = (through: string | null): Map<string, number> => {
+    const counts = new Map<string, number>();
     for (let other = 0; other < view.flows; other++) {
       const there = view.at(other, ttl);
-      if (there !== null) candidates.add(key(there));
+      if (there === null || (through !== null && view.at(other, ttl - 1) !== through)) continue;
+      counts.set(key(there), (counts.get(key(there)) ?? 0) + 1);
     }
-  return candidates.size > 0 ? [...candidates].sort() : [unknown(before === null ? null : key(before))];
+    return counts;
+  };
+  let counts = count(before);
+  if (counts.size === 0 && before !== null) counts = count(null);
+  if (counts.size === 0) return new Map([[unknown(before === null ? null : key(before)), 1]]);
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => [k, n / total]));
 }
 
 /**

@@ -69,9 +69,9 @@ export class ResponderBudget {
   }
 
   /**
-   * Reserves `cost` tokens (≤ 1) of each of `responders` at the earliest moment all of them have it,
-   * if that is no later than `notAfter`; returns that moment (seconds on the clock), or undefined and
-   * reserves nothing.
+   * Reserves, at the earliest moment all of them have it, a share of a token of each router a probe
+   * may be answered by: `responders` maps each to its share (a list: an even split), if that moment is
+   * no later than `notAfter`; returns it (seconds on the clock), or undefined and reserves nothing.
    */
   /**
    * `addresses` are one router's (a trace found them to be: see routerKeys): from now on they share
@@ -100,24 +100,25 @@ export class ResponderBudget {
     return router;
   }
 
-  reserve(
-    responders: readonly string[],
-    notAfter: number,
-    cost = 1 / Math.max(1, responders.length),
-  ): number | undefined {
+  reserve(responders: readonly string[] | ReadonlyMap<string, number>, notAfter: number): number | undefined {
     const now = this.clock.now();
-    responders = [...new Set(responders.map((address) => this.routerFor(address)))];
+    const costs = new Map<string, number>();
+    const entries: Array<readonly [string, number]> = Array.isArray(responders)
+      ? (responders as readonly string[]).map((address) => [address, 1 / responders.length] as const)
+      : [...(responders as ReadonlyMap<string, number>)];
+    for (const [address, cost] of entries) {
+      const router = this.routerFor(address);
+      costs.set(router, Math.min(1, (costs.get(router) ?? 0) + cost));
+    }
     const rate = this.limits.perSecond * RATE_MARGIN;
-    const spacing = cost / rate;
-    // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
-    const tolerance = (this.limits.burst - cost) / rate;
     let at = now;
-    for (const responder of responders)
-      at = Math.max(at, Math.max(this.emptyAt.get(responder) ?? now, now) - tolerance);
+    // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
+    for (const [router, cost] of costs)
+      at = Math.max(at, Math.max(this.emptyAt.get(router) ?? now, now) - (this.limits.burst - cost) / rate);
     if (at > notAfter) return undefined;
-    for (const responder of responders) {
-      const empty = Math.max(this.emptyAt.get(responder) ?? now, now);
-      this.emptyAt.set(responder, Math.max(empty, at) + spacing);
+    for (const [router, cost] of costs) {
+      const empty = Math.max(this.emptyAt.get(router) ?? now, now);
+      this.emptyAt.set(router, Math.max(empty, at) + cost / rate);
     }
     if (this.emptyAt.size > PRUNE_AT) this.prune(now);
     return at;

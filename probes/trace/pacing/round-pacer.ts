@@ -60,7 +60,10 @@ export class RoundPacer {
    * the clock, at most the window's end): the latest the probe may wait until, for its slot or a
    * token (a hop's slice of the window).
    */
-  async turn(responders: () => readonly string[], deadline = this.end): Promise<boolean> {
+  async turn(
+    responders: () => readonly string[] | ReadonlyMap<string, number>,
+    deadline = this.end,
+  ): Promise<boolean> {
     const now = this.clock.now();
     const last = Math.max(now, Math.min(deadline, this.end));
     const slot = Math.min(Math.max(now, this.nextSlot), last);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectedResponders, routerKeys } from '../../../../probes/trace/pacing/expected-responders';
 import { interleaveByTtl } from '../../../../probes/trace/pacing/interleave';
-import { mergedView } from '../../../../probes/trace/pacing/path-view';
+import { mergedView, type PathView } from '../../../../probes/trace/pacing/path-view';
 
 /** The MDA lab's shape: r1, a 4-way split, r2a splitting again, r3c and r4 answering from each inbound link. */
 const KNOWN: Array<Array<string | null>> = [
@@ -14,6 +14,9 @@ const KNOWN: Array<Array<string | null>> = [
 ];
 
 const unknown = (before: string | null): string => `?behind ${before}`;
+
+const shares = (view: PathView, flow: number, ttl: number): Record<string, number> =>
+  Object.fromEntries(expectedResponders(view, flow, ttl, unknown));
 
 const nothingNow = { flows: 0, lastHop: () => 0, at: () => undefined };
 
@@ -31,16 +34,21 @@ describe('expected responders and router keys', () => {
   });
 
   it('expects what the same flow met, else the next hops of its hop before, else every responder of the TTL, else the unknown key', () => {
-    assert.deepEqual(expectedResponders(view, 2, 3, unknown), ['r3c@r2b']);
-    assert.deepEqual(expectedResponders(view, 3, 1, unknown), ['r1'], 'one router at the TTL');
-    assert.deepEqual(expectedResponders(view, 4, 4, unknown), ['r4@r3a'], 'r4 keyed as one router');
+    assert.deepEqual(shares(view, 2, 3), { 'r3c@r2b': 1 });
+    assert.deepEqual(shares(view, 3, 1), { r1: 1 }, 'one router at the TTL');
+    assert.deepEqual(shares(view, 4, 4), { 'r4@r3a': 1 }, 'r4 keyed as one router');
     assert.deepEqual(
-      expectedResponders(view, 9, 2, unknown),
-      ['r2a', 'r2b', 'r2c', 'r2d'],
-      'a new flow: any of four',
+      shares(view, 9, 2),
+      { r2a: 0.4, r2b: 0.2, r2c: 0.2, r2d: 0.2 },
+      'a new flow: any of four, as the known flows went',
     );
-    assert.deepEqual(expectedResponders(view, 9, 7, unknown), ['?behind null']);
-    assert.deepEqual(expectedResponders(view, 0, 6, unknown), ['?behind dst'], 'nothing known behind it yet');
+    assert.deepEqual(
+      shares(view, 9, 3),
+      { 'r3a@r2a': 0.2, 'r3b@r2a': 0.2, 'r3c@r2b': 0.6 },
+      'r3c, from three branches, gets three fifths',
+    );
+    assert.deepEqual(shares(view, 9, 7), { '?behind null': 1 });
+    assert.deepEqual(shares(view, 0, 6), { '?behind dst': 1 }, 'nothing known behind it yet');
   });
 
   it("prefers this round's answers over the earlier round's", () => {
@@ -49,11 +57,11 @@ describe('expected responders and router keys', () => {
       lastHop: () => 2,
       at: (flow, ttl) => (flow === 9 && ttl === 2 ? 'r2b' : undefined),
     });
-    assert.deepEqual(expectedResponders(now, 9, 3, unknown), ['r3c@r2b'], 'r2b led to r3c');
-    assert.deepEqual(expectedResponders(now, 9, 2, unknown), ['r2b']);
+    assert.deepEqual(shares(now, 9, 3), { 'r3c@r2b': 1 }, 'r2b led to r3c');
+    assert.deepEqual(shares(now, 9, 2), { r2b: 1 });
     assert.deepEqual(
-      expectedResponders(now, 8, 3, unknown),
-      ['r3a@r2a', 'r3b@r2a', 'r3c@r2b'].sort(),
+      Object.keys(shares(now, 8, 3)),
+      ['r3a@r2a', 'r3b@r2a', 'r3c@r2b'],
       'flow 8 was not seen at TTL 2',
     );
   });
