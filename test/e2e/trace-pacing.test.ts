@@ -136,7 +136,10 @@ describe('trace pacing and the routers budget under Linux ICMP limits (MDA lab)'
     const foundByFamily = { ipv4: new Map<number, Set<string>>(), ipv6: new Map<number, Set<string>>() };
     for (const [target, rounds] of seen) {
       const family: LabFamily = target.endsWith('4') ? 'ipv4' : 'ipv6';
-      const truth = mdaLabHops(m, family);
+      // The second target's last hop is its own address; its routers are the lab's.
+      const truth = mdaLabHops(m, family).map((hop, i) =>
+        i === 4 && target.startsWith('second') ? [SECOND[family]] : hop,
+      );
       for (const r of rounds)
         assert.ok(r.duration < INTERVAL, `${target} round ${r.round} took ${r.duration} s`);
       // The first two rounds learn the path and which addresses are one router's; from the third:
@@ -170,6 +173,7 @@ describe('trace pacing and the routers budget under Linux ICMP limits (MDA lab)'
         if (!target.startsWith('icmp'))
           assert.equal(r.addresses.get(2)?.length, 4, `${target} round ${r.round}: the 4-way split`);
         for (const [hop, addresses] of r.addresses) {
+          if (hop === 5 && target.startsWith('second')) continue;
           const set = foundByFamily[family].get(hop) ?? new Set<string>();
           for (const a of addresses) set.add(a);
           foundByFamily[family].set(hop, set);
