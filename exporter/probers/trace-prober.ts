@@ -123,7 +123,7 @@ export function firstRoundConfidence(confidence: number): number {
  * timeout within the interval, so that a round ends before the next is due), as many expected as the
  * previous round sent; the previous round's witness flows replayed first and their routers expected.
  */
-export function pacedRound(
+function pacedRound(
   settings: Pick<TraceProbeConfig, 'pacing' | 'interval' | 'timeout'>,
   previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined,
 ): Pick<TraceRequest, 'pacing' | 'knownPaths'> {

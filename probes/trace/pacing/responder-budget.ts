@@ -26,8 +26,7 @@ export interface ResponderBudgetOptions {
 /**
  * Tokens come back at this share of the configured rate: a router's token comes back on the second
  * (Linux counts in jiffies), and a probe sent on that second arrives a millisecond early or late at
- * random; 5 % slower keeps every probe after its token (measured on the MDA lab: at the exact rate,
- * a router every trace draws on steadily lost a third of its answers).
+ * random; 5 % slower keeps every probe after its token (bench/results.md, "Trace pacing, e2e runs").
  */
 export const RATE_MARGIN = 0.95;
 
