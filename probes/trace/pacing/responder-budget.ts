@@ -114,7 +114,8 @@ export class ResponderBudget {
     // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
     for (const [router, cost] of costs)
       at = Math.max(at, Math.max(this.emptyAt.get(router) ?? now, now) - (this.limits.burst - cost) / rate);
-    if (at > notAfter) return undefined;
+    // A token there now is always had: `notAfter` bounds waiting, and may lie a moment in the past.
+    if (at > Math.max(notAfter, now)) return undefined;
     for (const [router, cost] of costs) {
       const empty = Math.max(this.emptyAt.get(router) ?? now, now);
       this.emptyAt.set(router, Math.max(empty, at) + cost / rate);

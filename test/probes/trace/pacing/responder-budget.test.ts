@@ -82,3 +82,13 @@ describe('ResponderBudget.sameRouter', () => {
     assert.ok(Math.abs(budget.tokens('b')) < 1e-9);
   });
 });
+
+describe('ResponderBudget, a deadline already past', () => {
+  it('still gives a token that is there now (the deadline bounds waiting, not sending)', async () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 1, perSecond: 1 } });
+    await clock.advance(5);
+    assert.equal(budget.reserve(['r1'], 4), 5);
+    assert.equal(budget.reserve(['r1'], 4), undefined, 'none left now, and no waiting');
+  });
+});
