@@ -120,18 +120,20 @@ export function firstRoundConfidence(confidence: number): number {
 
 /**
  * The pacing of an MDA round: its probes spread over `pacing` × interval (but leaving the last probes'
- * timeout within the interval, so that a round ends before the next is due), as many expected as the
+ * timeout within the interval, so that a round ends before the next is due; none left: no pacing), as many expected as the
  * previous round sent; the previous round's witness flows replayed first and their routers expected.
  */
 function pacedRound(
   settings: Pick<TraceProbeConfig, 'pacing' | 'interval' | 'timeout'>,
   previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined,
-): Pick<TraceRequest, 'pacing' | 'knownPaths'> {
+): Partial<Pick<TraceRequest, 'pacing' | 'knownPaths'>> {
   const window = Math.max(
     0,
     Math.min(settings.pacing * settings.interval, settings.interval - settings.timeout),
   );
   const expected = previous ? previous.probes + (previous.skipped ?? 0) : 0;
+  // No time to spread over (timeout = interval): the round goes unpaced, in bursts.
+  if (window <= 0) return {};
   return {
     // What the previous round meant to send: a round the budget starved would spread the next thinly.
     pacing: { window, ...(expected > 0 && { probes: expected }) },
