@@ -138,9 +138,10 @@ describe('trace pacing and the routers budget under Linux ICMP limits (MDA lab)'
     const foundByFamily = { ipv4: new Map<number, Set<string>>(), ipv6: new Map<number, Set<string>>() };
     for (const [target, rounds] of seen) {
       const family: LabFamily = target.endsWith('4') ? 'ipv4' : 'ipv6';
-      // The second target's last hop is its own address; its routers are the lab's.
+      // The second target's last hop is its own address, or (IPv6: an AnyIP address's port
+      // unreachable leaves from the link's address, seen once) the target's; its routers are the lab's.
       const truth = mdaLabHops(m, family).map((hop, i) =>
-        i === 4 && target.startsWith('second') ? [SECOND[family]] : hop,
+        i === 4 && target.startsWith('second') ? [SECOND[family], ...hop] : hop,
       );
       for (const r of rounds)
         assert.ok(r.duration < INTERVAL, `${target} round ${r.round} took ${r.duration} s`);
@@ -164,10 +165,9 @@ describe('trace pacing and the routers budget under Linux ICMP limits (MDA lab)'
         `${target}: mean loss ${(sum / count).toFixed(3)} over every hop`,
       );
       for (const r of rounds.slice(1)) {
-        assert.equal(
-          r.addresses.get(5)?.join(),
-          truth[4]!.join(),
-          `${target} round ${r.round} reached the destination`,
+        assert.ok(
+          (r.addresses.get(5) ?? []).length === 1 && truth[4]!.includes(r.addresses.get(5)![0]!),
+          `${target} round ${r.round} reached the destination: ${r.addresses.get(5)}`,
         );
         for (const [hop, addresses] of r.addresses)
           for (const a of addresses)
