@@ -27,6 +27,9 @@ export type {
   TraceRequest,
   TraceResult,
   TracerOptions,
+  BudgetLimits,
+  PacingClock,
+  ResponderBudgetOptions,
 } from './probes';
 export {
   EchoSession,
@@ -41,6 +44,8 @@ export {
   summarizeRtts,
   summarizeTrace,
   Tracer,
+  ResponderBudget,
+  LINUX_ICMP_LIMITS,
 } from './probes';
 
 export type { Agent, AgentOptions } from './exporter/agent';

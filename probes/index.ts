@@ -48,6 +48,9 @@ export {
   sharedSockets,
 } from './socket';
 export type {
+  BudgetLimits,
+  PacingClock,
+  ResponderBudgetOptions,
   FlowPath,
   HopResponder,
   TraceHop,
@@ -60,6 +63,8 @@ export type {
 export {
   DEFAULT_TCP_PORT,
   DEFAULT_UDP_PORT,
+  LINUX_ICMP_LIMITS,
+  ResponderBudget,
   Tracer,
   stoppingPoint,
   summarizeTrace,

@@ -18,9 +18,10 @@ set -euo pipefail
 # and mesh tests add and remove while the exporter runs;
 # chromium: the status page's browser test and benchmark drive it headless through puppeteer-core,
 # which downloads no browser of its own.
+# mtr-tiny: bench/trace-pacing.ts sets `mtr -r` (UDP and -T) beside the paced trace's per-hop loss.
 packages=(python3 make g++ nftables iproute2 iputils-ping traceroute tcpdump prometheus libcap2-bin curl openssl
   golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev systemd util-linux yamllint dnsmasq-base
-  chromium)
+  chromium mtr-tiny)
 
 missing=()
 for p in "${packages[@]}"; do

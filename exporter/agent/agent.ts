@@ -1,7 +1,8 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { sharedSockets, SocketPins, type SocketRegistry } from '../../probes';
+import { ResponderBudget, sharedSockets, SocketPins, type SocketRegistry } from '../../probes';
 import {
   DEFAULT_NATIVE_HISTOGRAMS,
+  DEFAULT_TRACE_BUDGET,
   deepEqual,
   type Config,
   type ConfigDiff,
@@ -111,6 +112,8 @@ class RunningAgent implements Agent {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly sockets: SocketRegistry;
+  /** The routers' ICMP error budget of every paced trace (see ProbeSet), kept across generations. */
+  private readonly budget = new ResponderBudget({ limits: DEFAULT_TRACE_BUDGET });
   private generation: Generation | undefined;
   private pins: SocketPins | undefined;
   private readonly pinWarnings = {
@@ -357,7 +360,7 @@ class RunningAgent implements Agent {
       ...(this.options.store && { store: this.options.store }),
       sockets: () => socketStats(this.sockets),
     });
-    const probes = new ProbeSet(this.sockets, metrics, this.options.status);
+    const probes = new ProbeSet(this.sockets, metrics, this.budget, this.options.status);
     try {
       await probes.ensure(config);
     } catch (error) {

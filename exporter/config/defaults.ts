@@ -5,6 +5,7 @@ import type {
   PingProbeConfig,
   TargetConfig,
   TargetFamily,
+  TraceBudgetConfig,
   TraceProbeConfig,
   TraceProtocol,
 } from './types';
@@ -52,7 +53,15 @@ export const DEFAULT_TRACE: Omit<TraceProbeConfig, 'port' | 'flows'> = Object.fr
   probes: 3,
   maxSilentHops: 5,
   maxHopAddresses: 64,
+  // Half the interval: room for the probes of the rounds that take longer, and for their timeouts.
+  pacing: 0.5,
 });
+
+/**
+ * `trace_budget` keys left out: Linux's limit on the ICMP errors a router sends one source (a burst of
+ * 6, then 1 a second: icmp_ratelimit 1000 ms, XRLIM_BURST_FACTOR 6).
+ */
+export const DEFAULT_TRACE_BUDGET: TraceBudgetConfig = Object.freeze({ burst: 6, perSecond: 1 });
 
 /** The destination port of a trace that sets none: traceroute's for UDP, HTTPS for TCP; ICMP has none. */
 export const DEFAULT_TRACE_PORTS: Readonly<Record<TraceProtocol, number>> = Object.freeze({

@@ -30,6 +30,7 @@ export {
   DEFAULT_NATIVE_HISTOGRAMS,
   DEFAULT_PING,
   DEFAULT_TRACE,
+  DEFAULT_TRACE_BUDGET,
   DEFAULT_TRACE_PORTS,
   defaultCardinalityLimit,
 } from './defaults';

@@ -41,6 +41,11 @@ export const MAX_TRACE_MAX_FLOWS = 1024;
 export const MIN_TRACE_CONFIDENCE = 0.5;
 export const MAX_TRACE_CONFIDENCE = 0.99;
 export const MAX_TRACE_PROBES = 10;
+/** MDA pacing: the share of the interval a round's probes are spread over (0: no pacing, no budget). */
+export const MAX_TRACE_PACING = 0.9;
+/** trace_budget: a burst above this is no limit any router has; per_second likewise. */
+export const MAX_TRACE_BUDGET_BURST = 1000;
+export const MAX_TRACE_BUDGET_PER_SECOND = 10_000;
 export const MAX_TRACE_SILENT_HOPS = 255;
 export const MAX_TRACE_HOP_ADDRESSES = 1000;
 

@@ -14,6 +14,7 @@ import { openConfigDocument } from './open-document';
 import { isNull, present, type Reader } from './reader';
 import { readInteger } from './scalars';
 import { readTargets } from './target';
+import { readTraceBudget } from './trace-budget';
 import { readTargetGroups } from './target-group';
 import type { Config } from './types';
 
@@ -28,6 +29,7 @@ const ROOT_KEYS = [
   'target_groups',
   'otlp',
   'native_histograms',
+  'trace_budget',
 ] as const;
 
 /**
@@ -75,7 +77,10 @@ function readConfig(r: Reader, file: string, env: Environment): Config | undefin
   if (!histogramBuckets || !dns || !targets || !labels || !groups || cardinalityLimit === undefined)
     return undefined;
   if (otlpEntry && !otlp) return undefined;
+  const budgetEntry = entries.get('trace_budget');
+  const traceBudget = budgetEntry && readTraceBudget(r, budgetEntry.value);
   if (nativeEntry && !nativeHistograms) return undefined;
+  if (budgetEntry && !traceBudget) return undefined;
   return {
     file,
     bind,
@@ -86,5 +91,6 @@ function readConfig(r: Reader, file: string, env: Environment): Config | undefin
     ...(groups.length > 0 && { targetGroups: groups }),
     ...(otlp && { otlp }),
     ...(nativeHistograms && { nativeHistograms }),
+    ...(traceBudget && { traceBudget }),
   };
 }

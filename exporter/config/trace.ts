@@ -11,6 +11,7 @@ import {
   MAX_TRACE_SILENT_HOPS,
   MIN_PORT,
   MIN_TRACE_CONFIDENCE,
+  MAX_TRACE_PACING,
 } from './limits';
 import { type Field, quote, type Reader } from './reader';
 import { integerValue, readDuration, readNumber, readString } from './scalars';
@@ -37,7 +38,8 @@ type TraceKey =
   | 'max_flows'
   | 'probes'
   | 'max_silent_hops'
-  | 'max_hop_addresses';
+  | 'max_hop_addresses'
+  | 'pacing';
 
 /**
  * The keys as written in YAML. Settings hold numbers: `protocol` holds its index in TRACE_PROTOCOLS.
@@ -69,6 +71,7 @@ export const BUILT_IN_TRACE: TraceSettings = {
   probes: count(DEFAULT_TRACE.probes),
   max_silent_hops: count(DEFAULT_TRACE.maxSilentHops),
   max_hop_addresses: count(DEFAULT_TRACE.maxHopAddresses),
+  pacing: builtIn(toBasisPoints(DEFAULT_TRACE.pacing), String(DEFAULT_TRACE.pacing)),
 };
 
 const READERS: { readonly [K in TraceKey]: (r: Reader, field: Field) => ReadValue | undefined } = {
@@ -83,6 +86,7 @@ const READERS: { readonly [K in TraceKey]: (r: Reader, field: Field) => ReadValu
   probes: integerValue(1, MAX_TRACE_PROBES),
   max_silent_hops: integerValue(1, MAX_TRACE_SILENT_HOPS),
   max_hop_addresses: integerValue(1, MAX_TRACE_HOP_ADDRESSES),
+  pacing: readPacing,
 };
 
 /** Reads a `trace` block (`defaults.trace` or a target's) over `base` and checks the merged values. */
@@ -119,14 +123,14 @@ function checkPort(r: Reader, layer: number, trace: TraceSettings): TraceSetting
 
 /**
  * Fixed flows or the MDA, whichever was asked for more specifically: `flows` in `defaults.trace`
- * under a target's `confidence` or `max_flows` gives that target the MDA, and the other way round.
+ * under a target's `confidence`, `max_flows` or `pacing` gives that target the MDA, and the other way round.
  * Both in one block is an error: the MDA keys are not used with fixed flows.
  */
 function flowsOrMda(r: Reader, layer: number, trace: TraceSettings): TraceSettings {
   const { flows, ...mda } = trace;
   if (!flows) return trace;
   let fixed = true;
-  for (const key of ['confidence', 'max_flows'] as const) {
+  for (const key of ['confidence', 'max_flows', 'pacing'] as const) {
     const setting = mda[key];
     if (!setting || setting.layer < flows.layer || setting.field === undefined) continue;
     if (setting.layer > flows.layer) fixed = false;
@@ -175,6 +179,7 @@ export function traceConfig(settings: TraceSettings): TraceProbeConfig | undefin
     probes: values.probes,
     maxSilentHops: values.max_silent_hops,
     maxHopAddresses: values.max_hop_addresses,
+    pacing: values.pacing / BASIS_POINTS,
   };
 }
 
@@ -192,6 +197,20 @@ function readConfidence(r: Reader, field: Field): ReadValue | undefined {
     return undefined;
   }
   r.report(field, `must be a number from ${MIN_TRACE_CONFIDENCE} to ${MAX_TRACE_CONFIDENCE}, got ${value}`);
+  return undefined;
+}
+
+function readPacing(r: Reader, field: Field): ReadValue | undefined {
+  const value = readNumber(r, field);
+  if (value === undefined) return undefined;
+  if (value >= 0 && value <= MAX_TRACE_PACING && toBasisPoints(value) / BASIS_POINTS === value)
+    return { value: toBasisPoints(value), text: String(value) };
+  r.report(
+    field,
+    value >= 0 && value <= MAX_TRACE_PACING
+      ? `must have at most 4 decimals, got ${value}`
+      : `must be a share of the interval from 0 (off) to ${MAX_TRACE_PACING}, got ${value}`,
+  );
   return undefined;
 }
 

@@ -51,6 +51,17 @@ export interface TraceProbeConfig {
   readonly maxSilentHops: number;
   /** YAML max_hop_addresses, 1..1000, default 64: cap on distinct hop_address label values per target. */
   readonly maxHopAddresses: number;
+  /**
+   * MDA: the share of `interval` a round spreads its probes over, waiting there for the routers'
+   * budget (trace_budget); 0..0.9, default 0.5; 0 sends each hop's probes at once, without budget.
+   */
+  readonly pacing: number;
+}
+
+/** The `trace_budget` block: the ICMP errors one router is expected to send this host (see ResponderBudget). */
+export interface TraceBudgetConfig {
+  readonly burst: number;
+  readonly perSecond: number;
 }
 
 /**
@@ -193,4 +204,6 @@ export interface Config {
   readonly otlp?: OtlpConfig;
   /** Present when the file has a `native_histograms` key; absent means DEFAULT_NATIVE_HISTOGRAMS. */
   readonly nativeHistograms?: NativeHistogramsConfig;
+  /** Present when the file has a `trace_budget` key; absent means DEFAULT_TRACE_BUDGET. */
+  readonly traceBudget?: TraceBudgetConfig;
 }

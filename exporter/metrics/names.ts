@@ -19,6 +19,7 @@ export const METRIC = {
   traceDuration: 'netdiag_trace_duration_seconds',
   traceRounds: 'netdiag_trace_rounds_total',
   traceProbes: 'netdiag_trace_probes_total',
+  traceProbesSkipped: 'netdiag_trace_probes_skipped_total',
   probeErrors: 'netdiag_probe_errors_total',
   probeTicksSkipped: 'netdiag_probe_ticks_skipped_total',
   probeLateReplies: 'netdiag_probe_late_replies_total',

@@ -27,6 +27,8 @@ export interface TraceRound {
   readonly duration: number;
   /** Probes the round sent, those its hops leave out included. */
   readonly probes: number;
+  /** Probes the round did not send: the routers' budget had no token for them within its pacing window. */
+  readonly skipped?: number;
 }
 
 export interface TraceSeries {
@@ -41,6 +43,9 @@ interface LiveSeries {
   readonly maxHopAddresses: number;
   rounds: number;
   probes: number;
+  skipped: number;
+  /** The skipped counter's attributes: the series' and reason="budget". */
+  readonly skippedAttributes: Attributes;
   pathChanges: number;
   lastPathSetHash: string | undefined;
   /** Gauge values of the latest round, with their attributes built once per round, not per scrape. */
@@ -93,6 +98,12 @@ const SPEC = {
     description: 'Probes sent by trace rounds (every hop, the MDA adding flows, TTLs past the destination).',
     kind: 'counter',
   },
+  skipped: {
+    name: METRIC.traceProbesSkipped,
+    description:
+      'Probes trace rounds did not send: reason="budget", the routers had no ICMP error left for them in the round.',
+    kind: 'counter',
+  },
 } as const satisfies Record<string, ObservedSpec>;
 
 /**
@@ -114,6 +125,7 @@ export class TraceMetrics {
       const { attributes, summary } = series;
       emit(SPEC.rounds, series.rounds, attributes);
       emit(SPEC.probes, series.probes, attributes);
+      emit(SPEC.skipped, series.skipped, series.skippedAttributes);
       emit(SPEC.pathChanges, series.pathChanges, attributes);
       if (!summary) continue;
       observe(attributes, true, summary.reached === 1);
@@ -133,6 +145,8 @@ export class TraceMetrics {
       maxHopAddresses,
       rounds: 0,
       probes: 0,
+      skipped: 0,
+      skippedAttributes: { ...attributes, reason: 'budget' },
       pathChanges: 0,
       lastPathSetHash: undefined,
       hopRtts: [],
@@ -154,6 +168,7 @@ export class TraceMetrics {
     if (!this.live.has(series)) return; // ended after its series was removed
     series.rounds++;
     series.probes += round.probes;
+    series.skipped += round.skipped ?? 0;
     if (series.lastPathSetHash !== undefined && series.lastPathSetHash !== round.pathSetHash)
       series.pathChanges++;
     series.lastPathSetHash = round.pathSetHash;

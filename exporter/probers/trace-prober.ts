@@ -1,5 +1,5 @@
-import type { Tracer, TraceResult } from '../../probes';
-import type { TargetConfig } from '../config';
+import type { Tracer, TraceRequest, TraceResult } from '../../probes';
+import type { TargetConfig, TraceProbeConfig } from '../config';
 import type { ExporterMetrics, TraceRound } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
 import { seriesAttributes } from './series-attributes';
@@ -45,6 +45,8 @@ export class TraceProber implements Prober {
     /** Hops to the destination in the latest round that reached it: probes go at most one TTL past it. */
     let pathLength: number | undefined;
     let firstRound = true;
+    /** The previous round's probes and known paths: what a paced round spreads and expects (see pacing). */
+    let previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined;
     return {
       run: async () => {
         const started = performance.now();
@@ -66,11 +68,13 @@ export class TraceProber implements Prober {
             maxSilentHops: settings.maxSilentHops,
             ...(sourcePorts && { sourcePorts }),
             ...(pathLength !== undefined && { pathLength }),
+            ...(settings.flows === undefined && settings.pacing > 0 && pacedRound(settings, previous)),
             signal: abort.signal,
           });
           if (abort.signal.aborted) return;
           firstRound = false;
           sourcePorts = result.sourcePorts;
+          previous = result;
           pathLength = result.hopsToDestination ?? pathLength;
           series.record(traceRound(result));
           feed?.trace(result);
@@ -92,6 +96,7 @@ export class TraceProber implements Prober {
             duration: (performance.now() - started) / 1000,
             probes: 0,
           });
+          previous = undefined;
         }
       },
       close: () => {
@@ -111,6 +116,29 @@ export class TraceProber implements Prober {
  */
 export function firstRoundConfidence(confidence: number): number {
   return 1 - (1 - confidence) ** 3;
+}
+
+/**
+ * The pacing of an MDA round: its probes spread over `pacing` × interval (but leaving the last probes'
+ * timeout within the interval, so that a round ends before the next is due; none left: no pacing), as many expected as the
+ * previous round sent; the previous round's witness flows replayed first and their routers expected.
+ */
+function pacedRound(
+  settings: Pick<TraceProbeConfig, 'pacing' | 'interval' | 'timeout'>,
+  previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined,
+): Partial<Pick<TraceRequest, 'pacing' | 'knownPaths'>> {
+  const window = Math.max(
+    0,
+    Math.min(settings.pacing * settings.interval, settings.interval - settings.timeout),
+  );
+  const expected = previous ? previous.probes + (previous.skipped ?? 0) : 0;
+  // No time to spread over (timeout = interval): the round goes unpaced, in bursts.
+  if (window <= 0) return {};
+  return {
+    // What the previous round meant to send: a round the budget starved would spread the next thinly.
+    pacing: { window, ...(expected > 0 && { probes: expected }) },
+    ...(previous?.knownPaths && { knownPaths: previous.knownPaths }),
+  };
 }
 
 /**
@@ -135,5 +163,6 @@ export function traceRound(result: TraceResult): TraceRound {
     pathSetHash: result.pathSetHash,
     duration: result.duration,
     probes: result.probes,
+    ...(result.skipped !== undefined && { skipped: result.skipped }),
   };
 }

@@ -18,3 +18,5 @@ export type {
 } from './trace-result';
 export type { TracerOptions } from './tracer';
 export { Tracer, summarizeTrace } from './tracer';
+export type { BudgetLimits, PacingClock, ResponderBudgetOptions, RoundPacing } from './pacing';
+export { LINUX_ICMP_LIMITS, ResponderBudget } from './pacing';

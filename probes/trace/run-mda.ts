@@ -5,6 +5,8 @@ import { planHop } from './mda/plan-hop';
 import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome, TraceHop } from './trace-result';
 import { untilAborted } from './until-aborted';
+import type { MdaPacer } from './mda-pacing';
+import type { FlowAtTtl } from './pacing/interleave';
 
 type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHops' | 'pathLength'> & {
   mda: { confidence: number };
@@ -20,12 +22,19 @@ type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHop
  * past the hop where the destination answered.
  *
  * `records` receives every answer (what graphPaths and later analyses read).
+ *
+ * With `pacer`, each probe waits for its turn (pacing and the responders' budget, see MdaPacer): the
+ * round first replays the earlier round's flows at every TTL they met a responder at, TTLs interleaved,
+ * then the MDA adds what the stopping rule still needs. A probe the budget holds back is not sent: it
+ * is absent from `records` and the hops (no loss), and its hop is explored no further this round
+ * (marked incomplete).
  */
 export async function* runMda(
   transport: FlowTransport,
   schedule: Schedule,
   records: AnswerRecords,
   signal?: AbortSignal,
+  pacer?: MdaPacer,
 ): AsyncGenerator<TraceHop, void, undefined> {
   const { firstHop, maxHops, maxSilentHops, pathLength } = schedule;
   const options = { firstHop, confidence: schedule.mda.confidence, maxFlows: schedule.flows };
@@ -35,9 +44,27 @@ export async function* runMda(
     ...buildHop(ttl, outcomes.get(ttl) ?? []),
     complete: complete.get(ttl) ?? false,
   });
+  /** Sends one probe in its turn; resolves whether it was sent. */
+  const send = async ({ flow, ttl: at }: FlowAtTtl): Promise<boolean> => {
+    if (pacer && (!(await pacer.turn(flow, at)) || signal?.aborted)) return false;
+    const outcome = await transport.probe(flow, at);
+    records.record(flow, at, answerOf(outcome));
+    let list = outcomes.get(at);
+    if (!list) outcomes.set(at, (list = []));
+    list.push({ flow, outcome });
+    return true;
+  };
   let silent = 0;
   try {
+    const replay = pacer?.replay(maxHops) ?? [];
+    if (replay.length > 0) {
+      records.addFlows(Math.min(schedule.flows, 1 + Math.max(...replay.map(({ flow }) => flow))));
+      await transport.ensureFlows(records.flows);
+      const sent = replay.filter(({ flow }) => flow < records.flows).map(send);
+      if ((await untilAborted(Promise.all(sent), signal)) === undefined) return;
+    }
     for (let ttl = firstHop; ttl <= maxHops; ttl++) {
+      pacer?.beginHop(ttl);
       for (;;) {
         const plan = planHop(records, ttl, options);
         if (plan.kind === 'done') {
@@ -48,15 +75,13 @@ export async function* runMda(
           records.addFlows(plan.newFlows);
           await transport.ensureFlows(records.flows);
         }
-        const settled = plan.probes.map(({ flow, ttl: at }) =>
-          transport.probe(flow, at).then((outcome) => {
-            records.record(flow, at, answerOf(outcome));
-            let list = outcomes.get(at);
-            if (!list) outcomes.set(at, (list = []));
-            list.push({ flow, outcome });
-          }),
-        );
-        if ((await untilAborted(Promise.all(settled), signal)) === undefined) return;
+        const sent = await untilAborted(Promise.all(plan.probes.map(send)), signal);
+        if (sent === undefined) return;
+        if (sent.includes(false)) {
+          // The budget held probes back: planning again would ask for the same ones.
+          complete.set(ttl, false);
+          break;
+        }
       }
       if (ttl > firstHop) yield hopAt(ttl - 1);
       const answers = [...records.answersAt(ttl).values()];

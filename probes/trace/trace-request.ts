@@ -49,6 +49,16 @@ export interface TraceRequest {
    * now is replaced by one the kernel picks. Default: all picked by the kernel.
    */
   sourcePorts?: readonly number[];
+  /**
+   * MDA only: spread the probes over `window` seconds from the trace's start rather than sending each
+   * hop's at once, `probes` being how many the trace is expected to send (a previous result's; default
+   * 100): consecutive probes leave window / probes apart. With the Tracer's `budget`, a probe also waits
+   * for a token of the routers it is expected to be answered by, at most until the window ends; past
+   * that it is not sent (counted in `skipped`, never a loss). Default: no pacing, no budget.
+   */
+  pacing?: { window: number; probes?: number };
+  /** MDA with pacing: a previous result's `knownPaths` (with its `sourcePorts`). */
+  knownPaths?: ReadonlyArray<ReadonlyArray<string | null>>;
   signal?: AbortSignal;
 }
 
@@ -72,7 +82,13 @@ export interface TraceSpec {
   parallelHops: number;
   /** Preferred source port per flow (0: the kernel's choice). */
   sourcePorts: number[];
+  /** MDA only. */
+  pacing?: { window: number; probes: number };
+  knownPaths: ReadonlyArray<ReadonlyArray<string | null>>;
 }
+
+/** Probes a paced trace expects when the request does not say (a round of a few hops of the MDA). */
+const DEFAULT_PACED_PROBES = 100;
 
 export const DEFAULT_UDP_PORT = 33434;
 export const DEFAULT_TCP_PORT = 443;
@@ -143,5 +159,18 @@ export function validateTraceRequest(request: TraceRequest): TraceSpec {
     maxSilentHops: integer('maxSilentHops', request.maxSilentHops ?? 5, 1, 255),
     parallelHops: integer('parallelHops', request.parallelHops ?? 6, 1, 255),
     sourcePorts: (request.sourcePorts ?? []).map((port, i) => integer(`sourcePorts[${i}]`, port, 0, 0xffff)),
+    ...(request.pacing && { pacing: validatePacing(request.pacing, fixed) }),
+    knownPaths: request.knownPaths ?? [],
   };
+}
+
+function validatePacing(
+  pacing: { window: number; probes?: number },
+  fixed: boolean,
+): NonNullable<TraceSpec['pacing']> {
+  if (fixed) throw invalidOption('pacing', pacing, 'no pacing with fixed flows (the MDA paces)');
+  const { window, probes = DEFAULT_PACED_PROBES } = pacing;
+  if (!(window >= 0) || !Number.isFinite(window)) throw invalidOption('pacing.window', window, 'seconds ≥ 0');
+  if (!Number.isInteger(probes) || probes < 1) throw invalidOption('pacing.probes', probes, 'an integer ≥ 1');
+  return { window, probes };
 }

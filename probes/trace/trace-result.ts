@@ -121,4 +121,12 @@ export interface TraceResult {
    * the next trace finds them again and explores with new flows beyond.
    */
   sourcePorts?: number[];
+  /**
+   * MDA: what those flows met, per flow (in sourcePorts' order) the responder at each TTL from
+   * firstHop (null: none, or not probed there). Pass it as the next trace's `knownPaths` with the
+   * ports: a paced trace replays them first and expects its answers from those routers.
+   */
+  knownPaths?: Array<Array<string | null>>;
+  /** Paced MDA: probes not sent because the routers they were expected from had no token within the window (not losses). */
+  skipped?: number;
 }

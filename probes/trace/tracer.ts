@@ -16,6 +16,10 @@ import { CountingTransport } from './counting-transport';
 import { AnswerRecords } from './mda/answer-records';
 import { witnessFlows } from './mda/witnesses';
 import { runMda } from './run-mda';
+import { MdaPacer } from './mda-pacing';
+import { systemPacingClock, type PacingClock } from './pacing/pacing-clock';
+import type { ResponderBudget } from './pacing/responder-budget';
+import { RoundPacer } from './pacing/round-pacer';
 import { runTrace } from './run-trace';
 import { summarizeMda } from './summarize-mda';
 import { TcpFlowTransport } from './tcp-flows';
@@ -23,11 +27,22 @@ import { validateTraceRequest, type TraceRequest, type TraceSpec } from './trace
 import type { TraceHop, TraceResult } from './trace-result';
 import { UdpFlowTransport } from './udp-flows';
 
+/** The last hop a paced trace of unknown path length shares its window out up to. */
+const ASSUMED_HOPS = 8;
+
 export interface TracerOptions {
   /** Source address per family and/or interface. Default: the kernel's choice. */
   bind?: BindOptions;
   /** The shared sockets to use. Default: the process-wide registry. */
   sockets?: SocketRegistry;
+  /**
+   * Paced traces (`pacing` in the request) draw on this budget of ICMP errors per router. One per
+   * process, shared by every Tracer (routers limit per source host, across protocols and families).
+   * Default: none (pacing alone).
+   */
+  budget?: ResponderBudget;
+  /** Pacing's clock and timers; default performance.now() and setTimeout. */
+  clock?: PacingClock;
 }
 
 /**
@@ -58,13 +73,20 @@ export class Tracer {
   private constructor(
     private readonly registry: SocketRegistry,
     bind: BindOptions | undefined,
+    private readonly budget: ResponderBudget | undefined,
+    private readonly clock: PacingClock,
   ) {
     this.bindings = { 4: bindingFor(bind, 4), 6: bindingFor(bind, 6) };
   }
 
   /** Checks the options and that raw sockets can be opened (ERR_RAW_SOCKET_PERMISSION without CAP_NET_RAW). */
   static async create(options: TracerOptions = {}): Promise<Tracer> {
-    const tracer = new Tracer(options.sockets ?? sharedSockets, options.bind);
+    const tracer = new Tracer(
+      options.sockets ?? sharedSockets,
+      options.bind,
+      options.budget,
+      options.clock ?? systemPacingClock,
+    );
     const icmp = tracer.registry.acquireIcmp(4, tracer.bindings[4]);
     tracer.registry.release(icmp);
     return tracer;
@@ -80,8 +102,9 @@ export class Tracer {
     const transport = new CountingTransport(await this.openTransport(spec));
     const hops: TraceHop[] = [];
     const records = new AnswerRecords();
+    const pacer = this.pacerFor(spec, records);
     const run = spec.mda
-      ? runMda(transport, { ...spec, mda: spec.mda }, records, request.signal)
+      ? runMda(transport, { ...spec, mda: spec.mda }, records, request.signal, pacer)
       : runTrace(transport, spec, request.signal);
     for await (const hop of run) {
       hops.push(hop);
@@ -96,7 +119,38 @@ export class Tracer {
     const result = summarizeMda({ ...spec, mda: spec.mda }, hops, records, duration, transport.sent);
     const lastHop = hops.at(-1)?.ttl ?? spec.firstHop;
     const witnesses = witnessFlows(records, spec.firstHop, lastHop);
+    result.knownPaths = witnesses.map((flow) => result.flows[flow]!.hops);
+    if (pacer) result.skipped = pacer.skipped;
     return ports ? { ...result, sourcePorts: witnesses.map((flow) => ports[flow]!) } : result;
+  }
+
+  /** The pacing of a paced MDA trace: a budget key of its own for a router nothing is known of, per TTL. */
+  private pacerFor(spec: TraceSpec, records: AnswerRecords): MdaPacer | undefined {
+    if (!spec.mda || !spec.pacing) return undefined;
+    const { destination, protocol } = spec;
+    return new MdaPacer(
+      {
+        pacer: new RoundPacer(spec.pacing, this.clock, this.budget),
+        known: spec.knownPaths,
+        // The first hop is every trace's (one gateway, usually); later ones are the routers behind the one before.
+        unknownKey: (ttl, before) =>
+          ttl === spec.firstHop
+            ? `?first hop, IPv${spec.family}`
+            : before
+              ? `?behind ${before}`
+              : `?${destination}#${ttl}`,
+        lastHop: Math.min(
+          spec.maxHops,
+          spec.pathLength !== undefined
+            ? spec.pathLength + 1
+            : Math.max(ASSUMED_HOPS, ...spec.knownPaths.map((hops) => spec.firstHop + hops.length)),
+        ),
+        // TCP answers and echo replies are no ICMP errors: a destination sends them unlimited.
+        limited: (address) => protocol === 'udp' || address !== destination,
+      },
+      spec.firstHop,
+      records,
+    );
   }
 
   /** Yields each hop as soon as it is final, in TTL order. */

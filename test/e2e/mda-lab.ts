@@ -47,8 +47,9 @@ export interface MdaLab {
 
 export type LabFamily = 'ipv4' | 'ipv6';
 
-export async function buildMdaLab(lab: Lab): Promise<MdaLab> {
-  const ns = (role: string, router = true): Promise<Netns> => lab.namespace(`mda${role}`, { router });
+/** `prefix` starts every namespace's role (`mda`: mdaclient, mdar1, …): tests running side by side use their own. */
+export async function buildMdaLab(lab: Lab, prefix = 'mda'): Promise<MdaLab> {
+  const ns = (role: string, router = true): Promise<Netns> => lab.namespace(`${prefix}${role}`, { router });
   const client = await ns('client', false);
   const [r1, r2a, r2b, r2c, r2d, r3a, r3b, r3c, r4] = await Promise.all(
     ['r1', 'r2a', 'r2b', 'r2c', 'r2d', 'r3a', 'r3b', 'r3c', 'r4'].map((role) => ns(role)),

@@ -35,6 +35,13 @@ export class AnswerRecords {
     if (answer.ends && ttl < (this.endedAt.get(flow) ?? Infinity)) this.endedAt.set(flow, ttl);
   }
 
+  /** Highest TTL with an answer recorded (firstHop − 1 … when none: 0). */
+  lastTtl(): number {
+    let last = 0;
+    for (const ttl of this.byTtl.keys()) last = Math.max(last, ttl);
+    return last;
+  }
+
   at(flow: number, ttl: number): FlowAnswer | undefined {
     return this.byTtl.get(ttl)?.get(flow);
   }

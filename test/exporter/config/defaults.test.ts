@@ -7,11 +7,13 @@ import {
   DEFAULT_KNOCK,
   DEFAULT_PING,
   DEFAULT_TRACE,
+  DEFAULT_TRACE_BUDGET,
   DEFAULT_TRACE_PORTS,
   defaultCardinalityLimit,
   parseConfig,
   type TargetConfig,
 } from '../../../exporter/config';
+import { LINUX_ICMP_LIMITS } from '../../../probes';
 
 const targets = (
   count: number,
@@ -48,6 +50,7 @@ describe('defaults', () => {
       probes: 3,
       maxSilentHops: 5,
       maxHopAddresses: 64,
+      pacing: 0.5,
     });
     assert.deepEqual(DEFAULT_TRACE_PORTS, { udp: 33434, tcp: 443, icmp: 0 });
   });
@@ -109,5 +112,10 @@ describe('defaultCardinalityLimit', () => {
       (_, i) => `  - { name: t${i}, host: h${i}.example, family: dual, ping: {} }`,
     );
     assert.equal(parseConfig(`targets:\n${lines.join('\n')}\n`, 'c.yaml').cardinalityLimit, 6100);
+  });
+
+  it("trace_budget's defaults are the library's Linux limits (the config is read where the probes are not loaded)", () => {
+    assert.deepEqual(DEFAULT_TRACE_BUDGET, { burst: 6, perSecond: 1 });
+    assert.deepEqual(DEFAULT_TRACE_BUDGET, LINUX_ICMP_LIMITS);
   });
 });

@@ -53,6 +53,22 @@ const EXPECTED: Record<string, string[]> = {
     'FILE:2:9: bind.ipv4: "192.0.2.300" is not an IPv4 address',
     'FILE:3:9: bind.ipv6: "2001:db8::g" is not an IPv6 address',
   ],
+  'trace-pacing': [
+    'FILE:2:49: targets[0].trace.pacing: must be a share of the interval from 0 (off) to 0.9, got 0.95',
+    'FILE:3:49: targets[1].trace.pacing: must be a share of the interval from 0 (off) to 0.9, got -0.1',
+    'FILE:4:49: targets[2].trace.pacing: expected a number, got the string "fast"',
+    'FILE:5:49: targets[3].trace.pacing: must have at most 4 decimals, got 0.123456',
+    'FILE:6:59: targets[4].trace.pacing: pacing 0.5 is not used with flows 8',
+  ],
+  'trace-budget': [
+    'FILE:1:24: trace_budget.burst: must be an integer from 1 to 1000, got 0',
+    'FILE:1:39: trace_budget.per_second: must be answers per second above 0, at most 10000, got 0',
+    'FILE:1:42: trace_budget.rate: unknown key "rate"; allowed keys: burst, per_second',
+  ],
+  'trace-budget-values': [
+    'FILE:1:24: trace_budget.burst: must be an integer from 1 to 1000, got 2.5',
+    'FILE:1:41: trace_budget.per_second: expected a number, got the string "fast"',
+  ],
   'buckets-empty': ['FILE:1:20: histogram_buckets: must list at least one bucket boundary'],
   'buckets-not-increasing': [
     'FILE:1:35: histogram_buckets[2]: bucket boundary 0.002 must be greater than the one before it, 0.002',
@@ -170,7 +186,7 @@ const EXPECTED: Record<string, string[]> = {
     '… and 5 more errors',
   ],
   'long-key': [
-    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp, native_histograms`,
+    `FILE:2:1: ${'k'.repeat(300)}: unknown key "${'k'.repeat(61)}..."; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp, native_histograms, trace_budget`,
   ],
   'native-histograms-not-a-mapping': [
     'FILE:1:20: native_histograms: expected a mapping, got the string "on"',
@@ -221,9 +237,9 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'probe-unknown-keys': [
     'FILE:2:12: defaults.knock.ports: unknown key "ports"; allowed keys: port, interval, timeout, window',
-    'FILE:3:12: defaults.trace.hops: unknown key "hops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, confidence, max_flows, probes, max_silent_hops, max_hop_addresses',
+    'FILE:3:12: defaults.trace.hops: unknown key "hops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, confidence, max_flows, probes, max_silent_hops, max_hop_addresses, pacing',
     'FILE:7:25: targets[0].knock[0].count: unknown key "count"; allowed keys: port, interval, timeout, window',
-    'FILE:8:29: targets[0].trace.maxHops: unknown key "maxHops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, confidence, max_flows, probes, max_silent_hops, max_hop_addresses',
+    'FILE:8:29: targets[0].trace.maxHops: unknown key "maxHops"; allowed keys: protocol, port, interval, timeout, max_hops, flows, confidence, max_flows, probes, max_silent_hops, max_hop_addresses, pacing',
     'FILE:9:5: targets[0].tarce: unknown key "tarce"; allowed keys: name, host, family, labels, addresses, max_addresses, exclude_addresses, selection_key, ping, knock, trace',
   ],
   'root-not-mapping': ['FILE:1:1: (root): expected a mapping, got a sequence'],
@@ -290,7 +306,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'unknown-alias': ['FILE:4:11: targets[0].ping: alias *fast refers to no anchor &fast before it'],
   'unknown-keys': [
-    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp, native_histograms',
+    'FILE:1:1: target: unknown key "target"; allowed keys: defaults, bind, histogram_buckets, cardinality_limit, dns, labels, targets, target_groups, otlp, native_histograms, trace_budget',
     'FILE:4:11: defaults.ping.intervall: unknown key "intervall"; allowed keys: interval, timeout, size, window',
     'FILE:5:3: defaults.tcp: unknown key "tcp"; allowed keys: ping, knock, trace',
     'FILE:6:27: bind.address: unknown key "address"; allowed keys: ipv4, ipv6, interface',

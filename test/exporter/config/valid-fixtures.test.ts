@@ -156,6 +156,7 @@ const EXPECTED: Record<string, Partial<Config>> = {
           probes: 1,
           maxSilentHops: 3,
           maxHopAddresses: 128,
+          pacing: 0.5,
         },
       }),
     ],
@@ -192,6 +193,14 @@ const EXPECTED: Record<string, Partial<Config>> = {
     targets: [
       without('mda', '10.0.6.2', { trace: trace({ confidence: 0.9, maxFlows: 64 }) }),
       without('fixed', '10.0.6.3', { trace: trace({ flows: 4, confidence: 0.9, maxFlows: 64 }) }),
+    ],
+  },
+  'trace-pacing': {
+    cardinalityLimit: 100 + 2 * TRACE_SERIES,
+    traceBudget: { burst: 3, perSecond: 0.5 },
+    targets: [
+      without('paced', '10.0.6.2', { trace: trace({ pacing: 0.25 }) }),
+      without('bursts', '10.0.6.3', { trace: trace({ pacing: 0 }) }),
     ],
   },
   'all-probes': {

@@ -1,0 +1,77 @@
+import type { PathView } from './path-view';
+
+/**
+ * The budgets a probe of `flow` at `ttl` draws on: the routers its answer is expected from, by the
+ * key of their budget (routerKeys), each with its share of the probe. In order of preference:
+ * 1. the responder this flow met there (this round, or the earlier round's same flow): all of it;
+ * 2. the next hops known after the responder this flow met at ttl − 1;
+ * 3. every responder known at `ttl`;
+ * 4. none known (a first round's new hop): `unknown(before)`, a budget standing for the routers
+ *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it.
+ * In 2 and 3 each router's share is that of the known flows it answered there: a load balancer hashes
+ * flows evenly over its next hops, so a router reached from three of four branches gets three
+ * quarters of the probes that may go anywhere (an even split by router would undercharge it).
+ */
+export function expectedResponders(
+  view: PathView,
+  flow: number,
+  ttl: number,
+  unknown: (before: string | null) => string,
+): Map<string, number> {
+  const keys = routerKeys(view);
+  const key = (address: string): string => keys.get(address) ?? address;
+  const met = view.at(flow, ttl);
+  if (met !== null) return new Map([[key(met), 1]]);
+  const before = ttl > view.firstHop ? view.at(flow, ttl - 1) : null;
+  const count = (through: string | null): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (let other = 0; other < view.flows; other++) {
+      const there = view.at(other, ttl);
+      if (there === null || (through !== null && view.at(other, ttl - 1) !== through)) continue;
+      counts.set(key(there), (counts.get(key(there)) ?? 0) + 1);
+    }
+    return counts;
+  };
+  let counts = count(before);
+  if (counts.size === 0 && before !== null) counts = count(null);
+  if (counts.size === 0) return new Map([[unknown(before === null ? null : key(before)), 1]]);
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => [k, n / total]));
+}
+
+/**
+ * Addresses taken for one router's: Linux (and many routers) answer from the interface a probe came
+ * in on, so one router shows one address per link into it, all under one rate limit. Addresses of
+ * one hop that every flow seen through them leaves to the same one next address are taken for one
+ * router (a join: r4 reached from three routers shows three addresses, each followed by the
+ * destination). Each maps to the least of its group. Wrong only on the safe side: two routers
+ * merged share one budget, and are probed slower than they could be.
+ */
+export function routerKeys(view: PathView): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (let ttl = view.firstHop; ttl < view.lastHop; ttl++) {
+    const next = new Map<string, Set<string>>();
+    for (let flow = 0; flow < view.flows; flow++) {
+      const here = view.at(flow, ttl);
+      const there = view.at(flow, ttl + 1);
+      if (here === null || there === null) continue;
+      let set = next.get(here);
+      if (!set) next.set(here, (set = new Set()));
+      set.add(there);
+    }
+    const groups = new Map<string, string[]>();
+    for (const [address, onward] of next) {
+      if (onward.size !== 1) continue;
+      const [only] = onward;
+      let group = groups.get(only!);
+      if (!group) groups.set(only!, (group = []));
+      group.push(address);
+    }
+    for (const group of groups.values()) {
+      const least = group.reduce((a, b) => (b < a ? b : a));
+      for (const address of group) keys.set(address, least);
+    }
+  }
+  return keys;
+}

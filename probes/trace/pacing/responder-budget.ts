@@ -1,0 +1,151 @@
+import { invalidOption } from '../../errors';
+import { systemPacingClock, type PacingClock } from './pacing-clock';
+
+/** How many ICMP errors a responder is expected to send us: a burst, then a steady rate. */
+export interface BudgetLimits {
+  /** Answers a responder sends at once after a quiet spell (Linux: 6). */
+  readonly burst: number;
+  /** Answers per second after the burst (Linux: 1 per source address, net.ipv4.icmp_ratelimit=1000 ms). */
+  readonly perSecond: number;
+}
+
+/**
+ * Linux's per-source limit on ICMP errors (time exceeded, unreachable): inet_peer_xrlim_allow with
+ * icmp_ratelimit 1000 ms and XRLIM_BURST_FACTOR 6. Hardware routers often allow less (a control-plane
+ * policer shared by every source): lower it for them.
+ */
+export const LINUX_ICMP_LIMITS: BudgetLimits = { burst: 6, perSecond: 1 };
+
+export interface ResponderBudgetOptions {
+  /** Default LINUX_ICMP_LIMITS. */
+  readonly limits?: BudgetLimits;
+  /** Default performance.now() and timers. */
+  readonly clock?: PacingClock;
+}
+
+/**
+ * Tokens come back at this share of the configured rate: a router's token comes back on the second
+ * (Linux counts in jiffies), and a probe sent on that second arrives a millisecond early or late at
+ * random; 5 % slower keeps every probe after its token (bench/results.md, "Trace pacing, e2e runs").
+ */
+export const RATE_MARGIN = 0.95;
+
+/** Responders remembered before idle ones (whose bucket is full again) are forgotten. */
+const PRUNE_AT = 4096;
+
+/**
+ * A token bucket per responder address, shared by every trace of a process (every target, protocol
+ * and family: a router limits the ICMP errors it sends to one source, whatever their type), so that
+ * hundreds of targets whose paths cross one router together stay within what it answers.
+ *
+ * Kept as the generic cell rate algorithm (GCRA): per responder, the theoretical time its bucket
+ * is empty again (`emptyAt`); a probe reserves the earliest moment a token is there, so waiting
+ * probes are served in the order they asked and no token is promised twice. A probe whose responder
+ * is one of k candidates costs 1/k of a token at each (its expected share). Invariant: for every
+ * responder, reservations made in any window of t seconds cost at most burst + t × perSecond × RATE_MARGIN
+ * tokens.
+ */
+export class ResponderBudget {
+  private limits: BudgetLimits;
+  private readonly clock: PacingClock;
+  /** Seconds at which each router's bucket holds no token (past: the bucket is full), by its least address. */
+  private readonly emptyAt = new Map<string, number>();
+  /** Addresses known to be another's router, to the least address of that router (see sameRouter). */
+  private readonly routerOf = new Map<string, string>();
+
+  constructor(options: ResponderBudgetOptions = {}) {
+    this.limits = checkLimits(options.limits ?? LINUX_ICMP_LIMITS);
+    this.clock = options.clock ?? systemPacingClock;
+  }
+
+  get current(): BudgetLimits {
+    return this.limits;
+  }
+
+  /** New limits for reservations from now on (a reload); tokens reserved stay reserved. */
+  configure(limits: BudgetLimits): void {
+    this.limits = checkLimits(limits);
+  }
+
+  /**
+   * Reserves, at the earliest moment all of them have it, a share of a token of each router a probe
+   * may be answered by: `responders` maps each to its share (a list: an even split), if that moment is
+   * no later than `notAfter`; returns it (seconds on the clock), or undefined and reserves nothing.
+   */
+  /**
+   * `addresses` are one router's (a trace found them to be: see routerKeys): from now on they share
+   * one bucket, for every trace, holding the fewest tokens any of them held. Never undone: a wrong
+   * merge only makes probing slower.
+   */
+  sameRouter(addresses: readonly string[]): void {
+    const routers = [...new Set(addresses.map((address) => this.routerFor(address)))];
+    if (routers.length < 2) return;
+    const least = routers.reduce((a, b) => (b < a ? b : a));
+    let empty: number | undefined;
+    for (const router of routers) {
+      const at = this.emptyAt.get(router);
+      if (at !== undefined) empty = Math.max(empty ?? at, at);
+      this.emptyAt.delete(router);
+      if (router !== least) this.routerOf.set(router, least);
+    }
+    if (empty !== undefined) this.emptyAt.set(least, empty);
+  }
+
+  /** The key of the router `address` belongs to (the least address known of it). */
+  routerFor(address: string): string {
+    let router = address;
+    for (let next = this.routerOf.get(router); next !== undefined; next = this.routerOf.get(router))
+      router = next;
+    return router;
+  }
+
+  reserve(responders: readonly string[] | ReadonlyMap<string, number>, notAfter: number): number | undefined {
+    const now = this.clock.now();
+    const costs = new Map<string, number>();
+    const entries: Array<readonly [string, number]> = Array.isArray(responders)
+      ? (responders as readonly string[]).map((address) => [address, 1 / responders.length] as const)
+      : [...(responders as ReadonlyMap<string, number>)];
+    for (const [address, cost] of entries) {
+      const router = this.routerFor(address);
+      costs.set(router, Math.min(1, (costs.get(router) ?? 0) + cost));
+    }
+    const rate = this.limits.perSecond * RATE_MARGIN;
+    let at = now;
+    // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
+    for (const [router, cost] of costs)
+      at = Math.max(at, Math.max(this.emptyAt.get(router) ?? now, now) - (this.limits.burst - cost) / rate);
+    // A token there now is always had: `notAfter` bounds waiting, and may lie a moment in the past.
+    if (at > Math.max(notAfter, now)) return undefined;
+    for (const [router, cost] of costs) {
+      const empty = Math.max(this.emptyAt.get(router) ?? now, now);
+      this.emptyAt.set(router, Math.max(empty, at) + cost / rate);
+    }
+    if (this.emptyAt.size > PRUNE_AT) this.prune(now);
+    return at;
+  }
+
+  /** Tokens `responder` holds now (what the tests and the bench read). */
+  tokens(responder: string): number {
+    responder = this.routerFor(responder);
+    const now = this.clock.now();
+    const empty = Math.max(this.emptyAt.get(responder) ?? now, now);
+    return this.limits.burst - (empty - now) * this.limits.perSecond * RATE_MARGIN;
+  }
+
+  /** Responders with a bucket that is not full. */
+  get size(): number {
+    return this.emptyAt.size;
+  }
+
+  private prune(now: number): void {
+    for (const [responder, empty] of this.emptyAt) if (empty <= now) this.emptyAt.delete(responder);
+  }
+}
+
+function checkLimits(limits: BudgetLimits): BudgetLimits {
+  if (!Number.isInteger(limits.burst) || limits.burst < 1)
+    throw invalidOption('limits.burst', limits.burst, 'an integer of at least 1');
+  if (!(limits.perSecond > 0) || !Number.isFinite(limits.perSecond))
+    throw invalidOption('limits.perSecond', limits.perSecond, 'answers per second > 0');
+  return { burst: limits.burst, perSecond: limits.perSecond };
+}

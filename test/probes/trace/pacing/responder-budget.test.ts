@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RATE_MARGIN, ResponderBudget } from '../../../../probes/trace/pacing/responder-budget';
+import { FakeClock } from './fake-clock';
+
+describe('ResponderBudget (a token bucket per router, GCRA)', () => {
+  it('gives a burst of 6 at once, then one token a second (Linux defaults)', () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock });
+    const times = Array.from({ length: 9 }, () => budget.reserve(['r1'], 100));
+    const T = 1 / RATE_MARGIN;
+    [0, 0, 0, 0, 0, 0, T, 2 * T, 3 * T].forEach((at, i) =>
+      assert.ok(Math.abs(times[i]! - at) < 1e-9, `${i}: ${times[i]}`),
+    );
+  });
+
+  it('refuses a reservation past notAfter and then takes nothing', () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 2, perSecond: 0.5 } });
+    assert.equal(budget.reserve(['r1'], 10), 0);
+    assert.equal(budget.reserve(['r1'], 10), 0);
+    assert.equal(budget.reserve(['r1'], 2), undefined, 'the next token comes at 2 s / RATE_MARGIN');
+    assert.equal(budget.reserve(['r1'], 10), 2 / RATE_MARGIN, 'the refusal took nothing');
+  });
+
+  it('keeps each router to burst + t × rate over any window, however many reservations compete', () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 6, perSecond: 1 } });
+    const granted: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const at = budget.reserve(['r1'], 30);
+      if (at !== undefined) granted.push(at);
+    }
+    assert.equal(
+      granted.length,
+      6 + Math.floor(30 * RATE_MARGIN),
+      'a burst and one a second (less the margin) up to 30 s',
+    );
+    for (let from = 0; from <= 30; from += 0.5)
+      for (const span of [0.5, 1, 5, 10]) {
+        const inWindow = granted.filter((t) => t >= from && t < from + span).length;
+        assert.ok(inWindow <= 6 + span, `${inWindow} in [${from}, ${from + span})`);
+      }
+  });
+
+  it('charges a probe expected from one of k routers 1/k of a token at each', () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 6, perSecond: 1 } });
+    for (let i = 0; i < 12; i++) assert.equal(budget.reserve(['a', 'b'], 0), 0, `probe ${i}`);
+    assert.equal(budget.reserve(['a', 'b'], 0), undefined, '12 half tokens used both bursts');
+    assert.ok(Math.abs(budget.tokens('a')) < 1e-9);
+    assert.equal(budget.tokens('c'), 6);
+  });
+
+  it('refills with time and forgets nothing it promised on new limits', async () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock });
+    for (let i = 0; i < 6; i++) budget.reserve(['r1'], 0);
+    assert.ok(Math.abs(budget.tokens('r1')) < 1e-9);
+    await clock.advance(2.5);
+    assert.ok(Math.abs(budget.tokens('r1') - 2.5 * RATE_MARGIN) < 1e-9);
+    budget.configure({ burst: 3, perSecond: 2 });
+    assert.deepEqual(budget.current, { burst: 3, perSecond: 2 });
+    assert.throws(() => budget.configure({ burst: 0, perSecond: 1 }), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => new ResponderBudget({ limits: { burst: 6, perSecond: 0 } }), {
+      code: 'ERR_INVALID_OPTION',
+    });
+  });
+});
+
+describe('ResponderBudget.sameRouter', () => {
+  it('merges the buckets of one router answering from several addresses, for every later reservation', () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 2, perSecond: 1 } });
+    assert.equal(budget.reserve(['b'], 0), 0);
+    budget.sameRouter(['c', 'b']);
+    budget.sameRouter(['a', 'c']);
+    assert.equal(budget.routerFor('c'), 'a');
+    assert.equal(budget.routerFor('b'), 'a');
+    assert.equal(budget.reserve(['c'], 0), 0, "one token left of b's");
+    assert.equal(budget.reserve(['a'], 0), undefined, 'a, b and c are one bucket');
+    assert.ok(Math.abs(budget.tokens('b')) < 1e-9);
+  });
+});
+
+describe('ResponderBudget, a deadline already past', () => {
+  it('still gives a token that is there now (the deadline bounds waiting, not sending)', async () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 1, perSecond: 1 } });
+    await clock.advance(5);
+    assert.equal(budget.reserve(['r1'], 4), 5);
+    assert.equal(budget.reserve(['r1'], 4), undefined, 'none left now, and no waiting');
+  });
+});
