@@ -49,7 +49,11 @@ export {
 } from './socket';
 export type {
   FlowPath,
+  ForwardLoss,
+  ForwardLossOptions,
   HopResponder,
+  LossFigure,
+  PathWatchChange,
   TraceHop,
   TracePath,
   TraceProtocol,
@@ -60,7 +64,13 @@ export type {
 export {
   DEFAULT_TCP_PORT,
   DEFAULT_UDP_PORT,
+  FORWARD_LOSS_MIN_PROBES,
+  FORWARD_LOSS_WINDOW_ROUNDS,
+  ForwardLossWindow,
+  PathWatch,
   Tracer,
+  forwardLoss,
+  hopFigure,
   stoppingPoint,
   summarizeTrace,
   validateTraceRequest,

@@ -9,6 +9,11 @@ export interface TraceHopOutcome {
   readonly ttl: number;
   readonly sent: number;
   readonly received: number;
+  /**
+   * Forwarding loss up to this hop over the prober's window of rounds (probes/trace/loss); NaN when
+   * it cannot be told from rate limiting or too few probes were counted yet.
+   */
+  readonly forwardLoss: number;
   /** Every address that answered at this hop, with the RTTs (seconds) of its answers. */
   readonly responders: ReadonlyArray<{ readonly address: string; readonly rtts: readonly number[] }>;
 }
@@ -19,9 +24,9 @@ export interface TraceRound {
   readonly reached: boolean;
   /** TTL at which the destination answered, when it did. */
   readonly hopsToDestination?: number;
-  /** Distinct paths taken by the round's flows. */
+  /** Distinct paths through the responders known across rounds (PathWatch). */
   readonly paths: number;
-  /** Identity of the set of paths: equal hashes, same paths. */
+  /** Identity of the known responders: a change is a path change (PathWatch). */
   readonly pathSetHash: string;
   /** Seconds the round took. */
   readonly duration: number;
@@ -46,6 +51,7 @@ interface LiveSeries {
   /** Gauge values of the latest round, with their attributes built once per round, not per scrape. */
   hopRtts: Observation[];
   hopLosses: Observation[];
+  hopForwardLosses: Observation[];
   summary: { hops?: number; reached: number; paths: number; duration: number } | undefined;
 }
 
@@ -58,7 +64,14 @@ const SPEC = {
   },
   hopLoss: {
     name: METRIC.traceHopLoss,
-    description: 'Fraction of the probes of one hop that got no answer, latest round.',
+    description:
+      'Fraction of the probes of one hop that got no answer, latest round (rate-limited answers included).',
+    kind: 'gauge',
+  },
+  hopForwardLoss: {
+    name: METRIC.traceHopForwardLoss,
+    description:
+      'Loss of the traffic up to one hop over the last rounds: the least loss there or behind it; NaN when only rate-limitable ICMP errors showed loss.',
     kind: 'gauge',
   },
   hops: {
@@ -73,7 +86,7 @@ const SPEC = {
   },
   paths: {
     name: METRIC.tracePaths,
-    description: 'Distinct paths taken by the flows of the latest round.',
+    description: 'Distinct paths through the responders the trace rounds found and have not seen go.',
     kind: 'gauge',
   },
   duration: {
@@ -84,7 +97,7 @@ const SPEC = {
   },
   pathChanges: {
     name: METRIC.tracePathChanges,
-    description: 'Rounds whose set of paths differed from the previous round.',
+    description: 'Rounds in which a responder appeared, or went with evidence at the trace confidence.',
     kind: 'counter',
   },
   rounds: { name: METRIC.traceRounds, description: 'Trace rounds completed.', kind: 'counter' },
@@ -119,6 +132,8 @@ export class TraceMetrics {
       observe(attributes, true, summary.reached === 1);
       for (const [hopAttributes, value] of series.hopRtts) emit(SPEC.hopRtt, value, hopAttributes);
       for (const [hopAttributes, value] of series.hopLosses) emit(SPEC.hopLoss, value, hopAttributes);
+      for (const [hopAttributes, value] of series.hopForwardLosses)
+        emit(SPEC.hopForwardLoss, value, hopAttributes);
       if (summary.hops !== undefined) emit(SPEC.hops, summary.hops, attributes);
       emit(SPEC.reached, summary.reached, attributes);
       emit(SPEC.paths, summary.paths, attributes);
@@ -137,6 +152,7 @@ export class TraceMetrics {
       lastPathSetHash: undefined,
       hopRtts: [],
       hopLosses: [],
+      hopForwardLosses: [],
       summary: undefined,
     };
     this.live.add(series);
@@ -159,13 +175,17 @@ export class TraceMetrics {
     series.lastPathSetHash = round.pathSetHash;
     const hopRtts: Observation[] = [];
     const hopLosses: Observation[] = [];
+    const hopForwardLosses: Observation[] = [];
     const seen = new Set<string>();
     let capped = false;
     let lastAnswered: number | undefined;
     for (const hop of round.hops) {
       const hopLabel = String(hop.ttl);
-      if (hop.sent > 0)
-        hopLosses.push([{ ...series.attributes, hop: hopLabel }, 1 - hop.received / hop.sent]);
+      if (hop.sent > 0) {
+        const hopAttributes = { ...series.attributes, hop: hopLabel };
+        hopLosses.push([hopAttributes, 1 - hop.received / hop.sent]);
+        hopForwardLosses.push([hopAttributes, hop.forwardLoss]);
+      }
       for (const responder of hop.responders) {
         if (responder.rtts.length === 0) continue;
         lastAnswered = hop.ttl;
@@ -180,6 +200,7 @@ export class TraceMetrics {
     }
     series.hopRtts = hopRtts;
     series.hopLosses = hopLosses;
+    series.hopForwardLosses = hopForwardLosses;
     const hops = round.reached ? round.hopsToDestination : lastAnswered;
     series.summary = {
       ...(hops !== undefined && { hops }),

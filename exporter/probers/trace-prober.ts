@@ -1,4 +1,4 @@
-import type { Tracer, TraceResult } from '../../probes';
+import { ForwardLossWindow, hopFigure, PathWatch, type Tracer, type TraceResult } from '../../probes';
 import type { TargetConfig } from '../config';
 import type { ExporterMetrics, TraceRound } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
@@ -45,6 +45,10 @@ export class TraceProber implements Prober {
     /** Hops to the destination in the latest round that reached it: probes go at most one TTL past it. */
     let pathLength: number | undefined;
     let firstRound = true;
+    // What path changes and `paths` read: the responders seen across rounds, which leave only on
+    // evidence at the configured confidence (fixed flows: the default's), not on a round's silence.
+    const watch = new PathWatch(settings.confidence ?? DEFAULT_CONFIDENCE);
+    const forward = new ForwardLossWindow();
     return {
       run: async () => {
         const started = performance.now();
@@ -72,7 +76,8 @@ export class TraceProber implements Prober {
           firstRound = false;
           sourcePorts = result.sourcePorts;
           pathLength = result.hopsToDestination ?? pathLength;
-          series.record(traceRound(result));
+          watch.observe(result);
+          series.record(traceRound(result, watch, forward));
           feed?.trace(result);
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
@@ -87,8 +92,8 @@ export class TraceProber implements Prober {
           series.record({
             hops: [],
             reached: false,
-            paths: 0,
-            pathSetHash: '',
+            paths: watch.paths,
+            pathSetHash: watch.hash,
             duration: (performance.now() - started) / 1000,
             probes: 0,
           });
@@ -113,26 +118,33 @@ export function firstRoundConfidence(confidence: number): number {
   return 1 - (1 - confidence) ** 3;
 }
 
+/** The confidence path changes are judged at when the target's trace has fixed flows (no MDA confidence). */
+const DEFAULT_CONFIDENCE = 0.95;
+
 /**
  * What the metrics need of a trace result. Hops past the destination's where no router answered
  * (fixed flows whose destination answer was lost probe on) are not hops of the path: no series.
+ * `watch` (which has read the result) gives the paths and their identity; `forward` takes the
+ * round's hops into its window and gives each hop's forwarding loss (NaN: unknown).
  */
-export function traceRound(result: TraceResult): TraceRound {
+export function traceRound(result: TraceResult, watch: PathWatch, forward: ForwardLossWindow): TraceRound {
   const end = result.hopsToDestination ?? Infinity;
   const hops = result.hops.filter(
     (hop) => hop.ttl <= end || hop.responders.some((responder) => responder.kind === 'hop'),
   );
+  const forwardByTtl = new Map(forward.add(hops.map(hopFigure)).map((loss) => [loss.ttl, loss.ratio]));
   return {
     hops: hops.map((hop) => ({
       ttl: hop.ttl,
       sent: hop.sent,
       received: hop.received,
+      forwardLoss: forwardByTtl.get(hop.ttl) ?? NaN,
       responders: hop.responders.map((responder) => ({ address: responder.address, rtts: responder.rtts })),
     })),
     reached: result.reached,
     ...(result.hopsToDestination !== undefined && { hopsToDestination: result.hopsToDestination }),
-    paths: result.paths.length,
-    pathSetHash: result.pathSetHash,
+    paths: watch.paths,
+    pathSetHash: watch.hash,
     duration: result.duration,
     probes: result.probes,
   };
