@@ -14,6 +14,8 @@ export interface TraceHopOutcome {
    * it cannot be told from rate limiting or too few probes were counted yet.
    */
   readonly forwardLoss: number;
+  /** Probes the forwardLoss figure counted in the window (0 when unknown): what its confidence interval needs. */
+  readonly forwardLossProbes: number;
   /** Every address that answered at this hop, with the RTTs (seconds) of its answers. */
   readonly responders: ReadonlyArray<{ readonly address: string; readonly rtts: readonly number[] }>;
 }
@@ -26,8 +28,8 @@ export interface TraceRound {
   readonly hopsToDestination?: number;
   /** Distinct paths through the responders known across rounds (PathWatch). */
   readonly paths: number;
-  /** Identity of the known responders: a change is a path change (PathWatch). */
-  readonly pathSetHash: string;
+  /** Whether a responder appeared or went this round (PathWatch): a path change. */
+  readonly pathChanged: boolean;
   /** Seconds the round took. */
   readonly duration: number;
   /** Probes the round sent, those its hops leave out included. */
@@ -47,11 +49,11 @@ interface LiveSeries {
   rounds: number;
   probes: number;
   pathChanges: number;
-  lastPathSetHash: string | undefined;
   /** Gauge values of the latest round, with their attributes built once per round, not per scrape. */
   hopRtts: Observation[];
   hopLosses: Observation[];
   hopForwardLosses: Observation[];
+  hopForwardLossProbes: Observation[];
   summary: { hops?: number; reached: number; paths: number; duration: number } | undefined;
 }
 
@@ -72,6 +74,12 @@ const SPEC = {
     name: METRIC.traceHopForwardLoss,
     description:
       'Loss of the traffic up to one hop over the last rounds: the least loss there or behind it; NaN when only rate-limitable ICMP errors showed loss.',
+    kind: 'gauge',
+  },
+  hopForwardLossProbes: {
+    name: METRIC.traceHopForwardLossProbes,
+    description:
+      'Probes the forward loss ratio of one hop was read from, over the last rounds (0 while it is unknown).',
     kind: 'gauge',
   },
   hops: {
@@ -134,6 +142,8 @@ export class TraceMetrics {
       for (const [hopAttributes, value] of series.hopLosses) emit(SPEC.hopLoss, value, hopAttributes);
       for (const [hopAttributes, value] of series.hopForwardLosses)
         emit(SPEC.hopForwardLoss, value, hopAttributes);
+      for (const [hopAttributes, value] of series.hopForwardLossProbes)
+        emit(SPEC.hopForwardLossProbes, value, hopAttributes);
       if (summary.hops !== undefined) emit(SPEC.hops, summary.hops, attributes);
       emit(SPEC.reached, summary.reached, attributes);
       emit(SPEC.paths, summary.paths, attributes);
@@ -149,10 +159,10 @@ export class TraceMetrics {
       rounds: 0,
       probes: 0,
       pathChanges: 0,
-      lastPathSetHash: undefined,
       hopRtts: [],
       hopLosses: [],
       hopForwardLosses: [],
+      hopForwardLossProbes: [],
       summary: undefined,
     };
     this.live.add(series);
@@ -170,12 +180,11 @@ export class TraceMetrics {
     if (!this.live.has(series)) return; // ended after its series was removed
     series.rounds++;
     series.probes += round.probes;
-    if (series.lastPathSetHash !== undefined && series.lastPathSetHash !== round.pathSetHash)
-      series.pathChanges++;
-    series.lastPathSetHash = round.pathSetHash;
+    if (round.pathChanged) series.pathChanges++;
     const hopRtts: Observation[] = [];
     const hopLosses: Observation[] = [];
     const hopForwardLosses: Observation[] = [];
+    const hopForwardLossProbes: Observation[] = [];
     const seen = new Set<string>();
     let capped = false;
     let lastAnswered: number | undefined;
@@ -185,6 +194,7 @@ export class TraceMetrics {
         const hopAttributes = { ...series.attributes, hop: hopLabel };
         hopLosses.push([hopAttributes, 1 - hop.received / hop.sent]);
         hopForwardLosses.push([hopAttributes, hop.forwardLoss]);
+        hopForwardLossProbes.push([hopAttributes, hop.forwardLossProbes]);
       }
       for (const responder of hop.responders) {
         if (responder.rtts.length === 0) continue;
@@ -201,6 +211,7 @@ export class TraceMetrics {
     series.hopRtts = hopRtts;
     series.hopLosses = hopLosses;
     series.hopForwardLosses = hopForwardLosses;
+    series.hopForwardLossProbes = hopForwardLossProbes;
     const hops = round.reached ? round.hopsToDestination : lastAnswered;
     series.summary = {
       ...(hops !== undefined && { hops }),

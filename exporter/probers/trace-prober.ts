@@ -76,8 +76,8 @@ export class TraceProber implements Prober {
           firstRound = false;
           sourcePorts = result.sourcePorts;
           pathLength = result.hopsToDestination ?? pathLength;
-          watch.observe(result);
-          series.record(traceRound(result, watch, forward));
+          const { changed } = watch.observe(result);
+          series.record(traceRound(result, watch, forward, changed));
           feed?.trace(result);
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
@@ -93,7 +93,7 @@ export class TraceProber implements Prober {
             hops: [],
             reached: false,
             paths: watch.paths,
-            pathSetHash: watch.hash,
+            pathChanged: false,
             duration: (performance.now() - started) / 1000,
             probes: 0,
           });
@@ -124,27 +124,33 @@ const DEFAULT_CONFIDENCE = 0.95;
 /**
  * What the metrics need of a trace result. Hops past the destination's where no router answered
  * (fixed flows whose destination answer was lost probe on) are not hops of the path: no series.
- * `watch` (which has read the result) gives the paths and their identity; `forward` takes the
+ * `watch` (which has read the result) gives the paths, `pathChanged` what it said of the result; `forward` takes the
  * round's hops into its window and gives each hop's forwarding loss (NaN: unknown).
  */
-export function traceRound(result: TraceResult, watch: PathWatch, forward: ForwardLossWindow): TraceRound {
+export function traceRound(
+  result: TraceResult,
+  watch: PathWatch,
+  forward: ForwardLossWindow,
+  pathChanged: boolean,
+): TraceRound {
   const end = result.hopsToDestination ?? Infinity;
   const hops = result.hops.filter(
     (hop) => hop.ttl <= end || hop.responders.some((responder) => responder.kind === 'hop'),
   );
-  const forwardByTtl = new Map(forward.add(hops.map(hopFigure)).map((loss) => [loss.ttl, loss.ratio]));
+  const forwardByTtl = new Map(forward.add(hops.map(hopFigure)).map((loss) => [loss.ttl, loss]));
   return {
     hops: hops.map((hop) => ({
       ttl: hop.ttl,
       sent: hop.sent,
       received: hop.received,
-      forwardLoss: forwardByTtl.get(hop.ttl) ?? NaN,
+      forwardLoss: forwardByTtl.get(hop.ttl)?.ratio ?? NaN,
+      forwardLossProbes: forwardByTtl.get(hop.ttl)?.probes ?? 0,
       responders: hop.responders.map((responder) => ({ address: responder.address, rtts: responder.rtts })),
     })),
     reached: result.reached,
     ...(result.hopsToDestination !== undefined && { hopsToDestination: result.hopsToDestination }),
     paths: watch.paths,
-    pathSetHash: watch.hash,
+    pathChanged,
     duration: result.duration,
     probes: result.probes,
   };

@@ -47,8 +47,10 @@ export interface MdaLab {
 
 export type LabFamily = 'ipv4' | 'ipv6';
 
-export async function buildMdaLab(lab: Lab): Promise<MdaLab> {
-  const ns = (role: string, router = true): Promise<Netns> => lab.namespace(`mda${role}`, { router });
+/** `rolePrefix`: the start of every namespace's role (tests that run side by side each take their own). */
+export async function buildMdaLab(lab: Lab, rolePrefix = 'mda'): Promise<MdaLab> {
+  const ns = (role: string, router = true): Promise<Netns> =>
+    lab.namespace(`${rolePrefix}${role}`, { router });
   const client = await ns('client', false);
   const [r1, r2a, r2b, r2c, r2d, r3a, r3b, r3c, r4] = await Promise.all(
     ['r1', 'r2a', 'r2b', 'r2c', 'r2d', 'r3a', 'r3b', 'r3c', 'r4'].map((role) => ns(role)),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { TraceResult } from '../trace-result';
 
 /** A responder at one TTL, as known across rounds. */
@@ -9,12 +8,19 @@ interface Vertex {
   absentRounds: number;
   /** The destination or an unreachable: no flow goes on from it. */
   ends: boolean;
+  /** A round ruled out a next hop beyond those known (see isAbsent): one appearing later is a change. */
+  nextHopsComplete: boolean;
 }
 
 /** What one round changed in the known topology. */
 export interface PathWatchChange {
-  /** Responders seen for the first time (or again after they were declared gone), as "ttl address". */
+  /**
+   * Responders seen for the first time (or again after they were declared gone) where the next hops
+   * were known complete (a change), as "ttl address".
+   */
   readonly appeared: readonly string[];
+  /** Responders seen for the first time where earlier rounds could not have ruled them out (no change). */
+  readonly discovered: readonly string[];
   /** Responders declared gone this round, as "ttl address". */
   readonly gone: readonly string[];
   /** A responder appeared or went (never on the first round: it sets what is known). */
@@ -37,6 +43,8 @@ export interface PathWatchChange {
 export class PathWatch {
   private readonly layers = new Map<number, Map<string, Vertex>>();
   private rounds = 0;
+  /** A round ruled out another responder at the first hop. */
+  private firstHopComplete = false;
 
   constructor(private readonly confidence: number) {
     if (!(confidence > 0 && confidence < 1))
@@ -46,23 +54,35 @@ export class PathWatch {
   /** Reads a round: which responders answered, which flows went where. */
   observe(result: Pick<TraceResult, 'firstHop' | 'hops' | 'flows'>): PathWatchChange {
     const appeared: string[] = [];
+    const discovered: string[] = [];
+    const fresh: Array<{ ttl: number; address: string; flows: readonly number[] }> = [];
     const gone: string[] = [];
     const seen = new Set<string>();
+    const answersAt = (flow: readonly (string | null)[], ttl: number): string | null =>
+      flow[ttl - result.firstHop] ?? null;
     for (const hop of result.hops)
       for (const responder of hop.responders) {
         if (responder.rtts.length === 0) continue;
+        // The destination met one TTL later by flows whose answer before was lost (its own answer
+        // rate-limited, say: the flow went on) is no longer path: no flow showed a hop before it.
+        const late =
+          responder.kind !== 'hop' &&
+          this.endsBefore(responder.address, hop.ttl) &&
+          responder.flows.every((flow) => answersAt(result.flows[flow]?.hops ?? [], hop.ttl - 1) === null);
+        if (late) continue;
         const layer = this.layer(hop.ttl);
         let vertex = layer.get(responder.address);
         if (vertex === undefined) {
-          layer.set(responder.address, (vertex = { preds: new Set(), absentRounds: 0, ends: false }));
-          appeared.push(`${hop.ttl} ${responder.address}`);
+          layer.set(
+            responder.address,
+            (vertex = { preds: new Set(), absentRounds: 0, ends: false, nextHopsComplete: false }),
+          );
+          fresh.push({ ttl: hop.ttl, address: responder.address, flows: responder.flows });
         }
         vertex.absentRounds = 0;
         vertex.ends ||= responder.kind !== 'hop';
         seen.add(`${hop.ttl} ${responder.address}`);
       }
-    const answersAt = (flow: readonly (string | null)[], ttl: number): string | null =>
-      flow[ttl - result.firstHop] ?? null;
     const unansweredAt = new Map(result.hops.map((hop) => [hop.ttl, hop.sent - hop.received]));
     const lastTtl = Math.max(result.firstHop - 1, ...result.hops.map((hop) => hop.ttl));
     for (const flow of result.flows)
@@ -71,6 +91,22 @@ export class PathWatch {
         const to = answersAt(flow.hops, ttl);
         if (from !== null && to !== null) this.layers.get(ttl)?.get(to)?.preds.add(from);
       }
+    // A new responder is a change where earlier rounds had found every next hop of where it came
+    // from; elsewhere (rate limits hid answers, the first rounds) it is a discovery.
+    for (const { ttl, address, flows } of fresh) {
+      const before = this.layers.get(ttl - 1);
+      const from = flows
+        .map((flow) => answersAt(result.flows[flow]?.hops ?? [], ttl - 1))
+        .filter((pred): pred is string => pred !== null);
+      const complete =
+        ttl === result.firstHop
+          ? this.firstHopComplete
+          : from.length > 0
+            ? from.some((pred) => before?.get(pred)?.nextHopsComplete === true)
+            : before !== undefined && [...before.values()].every((vertex) => vertex.nextHopsComplete);
+      (complete ? appeared : discovered).push(`${ttl} ${address}`);
+    }
+    this.learnCompleteness(result, unansweredAt);
     for (const [ttl, layer] of [...this.layers].sort(([a], [b]) => a - b)) {
       const before = this.layers.get(ttl - 1);
       for (const [address, vertex] of layer) {
@@ -109,7 +145,40 @@ export class PathWatch {
     }
     const changed = this.rounds > 0 && (appeared.length > 0 || gone.length > 0);
     this.rounds++;
-    return { appeared, gone, changed };
+    return { appeared, discovered, gone, changed };
+  }
+
+  /**
+   * Marks the responders whose next hops this round found complete: the probes through one at the
+   * TTL after it, answered by the next hops known, were enough to rule out one more (isAbsent).
+   */
+  private learnCompleteness(
+    result: Pick<TraceResult, 'firstHop' | 'flows'>,
+    unansweredAt: ReadonlyMap<number, number>,
+  ): void {
+    const answersAt = (flow: readonly (string | null)[], ttl: number): string | null =>
+      flow[ttl - result.firstHop] ?? null;
+    for (const [ttl, layer] of this.layers) {
+      const unanswered = unansweredAt.get(ttl);
+      if (unanswered === undefined) continue; // not probed this round
+      const answered = result.flows.filter((flow) => answersAt(flow.hops, ttl) !== null);
+      const rulesOut = (through: number, k: number): boolean =>
+        through > 0 && isAbsent(through + unanswered, unanswered, k + 1, this.confidence);
+      const before = this.layers.get(ttl - 1);
+      if (ttl === result.firstHop) {
+        this.firstHopComplete ||= rulesOut(answered.length, layer.size);
+        continue;
+      }
+      for (const [address, vertex] of before ?? []) {
+        if (vertex.nextHopsComplete || vertex.ends) continue;
+        const through =
+          before!.size <= 1
+            ? answered.length
+            : answered.filter((flow) => answersAt(flow.hops, ttl - 1) === address).length;
+        const k = before!.size <= 1 ? layer.size : this.nextHopsOf(layer, [address]);
+        vertex.nextHopsComplete = rulesOut(through, Math.max(k, 1));
+      }
+    }
   }
 
   /** Distinct paths through the known topology, from the first known hop to where each ends. */
@@ -134,7 +203,12 @@ export class PathWatch {
           onward = counts.has(null);
         } else
           for (const [next, w] of nextLayer) {
-            const linked = w.preds.size === 0 || address === null || w.preds.has(address);
+            // A responder no flow has been seen to reach from a known one (its flows' answers before
+            // were lost) hangs from the responders before whose next hops are unknown, if any.
+            const linked =
+              address === null ||
+              w.preds.has(address) ||
+              (w.preds.size === 0 && ![...nextLayer.values()].some((other) => other.preds.has(address)));
             if (!linked) continue;
             sum += counts.get(next) ?? 0;
             onward = true;
@@ -149,21 +223,16 @@ export class PathWatch {
     return total;
   }
 
-  /**
-   * Identity of the known responders (16 hex digits): it changes exactly when one appears or goes
-   * (links learned later leave it alone: they are what a round's flows happened to show).
-   */
-  get hash(): string {
-    const lines: string[] = [];
-    for (const [ttl, layer] of this.layers)
-      for (const address of layer.keys()) lines.push(`${ttl} ${address}`);
-    return createHash('sha256').update(lines.sort().join('\n')).digest('hex').slice(0, 16);
-  }
-
   private layer(ttl: number): Map<string, Vertex> {
     let layer = this.layers.get(ttl);
     if (!layer) this.layers.set(ttl, (layer = new Map()));
     return layer;
+  }
+
+  /** Whether `address` is known to end flows at a TTL before `ttl`. */
+  private endsBefore(address: string, ttl: number): boolean {
+    for (const [at, layer] of this.layers) if (at < ttl && layer.get(address)?.ends === true) return true;
+    return false;
   }
 
   /** Next hops known from any of `preds` (responders at the TTL before `layer`'s). */

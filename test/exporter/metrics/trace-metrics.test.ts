@@ -18,6 +18,7 @@ const split: TraceRound = {
       sent: 8,
       received: 8,
       forwardLoss: 0,
+      forwardLossProbes: 8,
       responders: [{ address: '10.0.1.2', rtts: [0.001, 0.003] }],
     },
     {
@@ -25,18 +26,26 @@ const split: TraceRound = {
       sent: 8,
       received: 6,
       forwardLoss: 0.125,
+      forwardLossProbes: 8,
       responders: [
         { address: '10.0.2.2', rtts: [0.01, 0.012] },
         { address: '10.0.3.2', rtts: [0.011] },
       ],
     },
-    { ttl: 3, sent: 8, received: 0, forwardLoss: NaN, responders: [] },
-    { ttl: 4, sent: 8, received: 8, forwardLoss: 0, responders: [{ address: '10.0.9.2', rtts: [0.02] }] },
+    { ttl: 3, sent: 8, received: 0, forwardLoss: NaN, forwardLossProbes: 0, responders: [] },
+    {
+      ttl: 4,
+      sent: 8,
+      received: 8,
+      forwardLoss: 0,
+      forwardLossProbes: 8,
+      responders: [{ address: '10.0.9.2', rtts: [0.02] }],
+    },
   ],
   reached: true,
   hopsToDestination: 4,
   paths: 2,
-  pathSetHash: 'a',
+  pathChanged: false,
   duration: 0.5,
   probes: 36,
 };
@@ -58,6 +67,9 @@ describe('TraceMetrics', () => {
     const forward = (hop: string) =>
       select(samples, 'netdiag_trace_hop_forward_loss_ratio', { ...labels, hop })[0]?.value;
     assert.deepEqual([forward('1'), forward('2'), forward('3'), forward('4')], [0, 0.125, NaN, 0]);
+    const counted = (hop: string) =>
+      select(samples, 'netdiag_trace_hop_forward_loss_window_probes', { ...labels, hop })[0]?.value;
+    assert.deepEqual([counted('1'), counted('2'), counted('3'), counted('4')], [8, 8, 0, 8]);
     assert.equal(select(samples, 'netdiag_trace_hops', labels)[0]?.value, 4);
     assert.equal(select(samples, 'netdiag_trace_reached', labels)[0]?.value, 1);
     assert.equal(select(samples, 'netdiag_trace_paths', labels)[0]?.value, 2);
@@ -75,11 +87,18 @@ describe('TraceMetrics', () => {
       duration: split.duration,
       hops: [
         split.hops[0]!,
-        { ttl: 2, sent: 8, received: 8, forwardLoss: 0, responders: [{ address: '10.0.2.2', rtts: [0.01] }] },
+        {
+          ttl: 2,
+          sent: 8,
+          received: 8,
+          forwardLoss: 0,
+          forwardLossProbes: 8,
+          responders: [{ address: '10.0.2.2', rtts: [0.01] }],
+        },
       ],
       reached: false,
       paths: 1,
-      pathSetHash: 'b',
+      pathChanged: true,
       probes: 12,
     };
     series.record(moved);

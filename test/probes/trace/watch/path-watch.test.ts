@@ -53,6 +53,19 @@ describe('PathWatch (path changes that mean something)', () => {
     assert.equal(rounds.at(-1)!.paths, 5);
   });
 
+  it("counts no change when the destination's answers are lost and flows meet it one TTL later", async () => {
+    let probe = 0;
+    const rounds = await watch(
+      10,
+      (round, ttl, node) => round >= 2 && ttl === 5 && node === 'target' && probe++ % 2 === 0,
+      {
+        destinationIcmpError: true,
+      },
+    );
+    assert.equal(rounds.filter((r) => r.changed).length, 0, JSON.stringify(rounds.filter((r) => r.changed)));
+    assert.equal(rounds.at(-1)!.paths, 5);
+  });
+
   it('counts a removed branch within 2 rounds, with what it alone led to, and the paths follow', async () => {
     for (const [removed, gone, paths] of [
       [WITHOUT_R2D, ['2 r2d'], 4],
@@ -93,14 +106,49 @@ describe('PathWatch (path changes that mean something)', () => {
     assert.equal(rounds.at(-1)!.paths, 5);
   });
 
-  it('keeps its identity while nothing appears or goes, and rejects a confidence outside (0, 1)', async () => {
+  it('hangs a responder whose flows were not seen at the hop before only where the next hops are unknown (no extra paths)', () => {
+    // Round 1: a — {b, c} — d; round 2: e new at TTL 3, its flow lost at TTL 2.
+    const round = (flows: Array<Array<string | null>>) => {
+      const hops = [1, 2, 3].map((ttl) => {
+        const byAddress = new Map<string, number[]>();
+        flows.forEach((path, flow) => {
+          const address = path[ttl - 1];
+          if (address) byAddress.set(address, [...(byAddress.get(address) ?? []), flow]);
+        });
+        const responders = [...byAddress].map(([address, on]) => ({
+          address,
+          kind: 'hop' as const,
+          rtts: on.map(() => 0.001),
+          flows: on,
+        }));
+        const received = flows.filter((path) => path[ttl - 1]).length;
+        return { ttl, responders, sent: flows.length, received, sendFailures: 0, late: 0, loss: 0 };
+      });
+      return {
+        firstHop: 1,
+        hops,
+        flows: flows.map((path, flow) => ({ flow, hops: path, reached: false, hash: '' })),
+      };
+    };
     const paths = new PathWatch(0.95);
-    const hashes = new Set<string>();
-    for await (const result of simulatedRounds(NESTED_DIAMOND, 4)) {
-      paths.observe(result);
-      hashes.add(paths.hash);
-    }
-    assert.equal(hashes.size, 1);
+    paths.observe(
+      round([
+        ['a', 'b', 'd'],
+        ['a', 'c', 'd'],
+      ]),
+    );
+    assert.equal(paths.paths, 2);
+    paths.observe(
+      round([
+        ['a', 'b', 'd'],
+        ['a', null, 'e'],
+      ]),
+    );
+    assert.equal(paths.paths, 2, 'e hangs from nobody: b and c both lead to d');
+  });
+
+  it('rejects a confidence outside (0, 1)', () => {
     assert.throws(() => new PathWatch(1), RangeError);
+    assert.throws(() => new PathWatch(0), RangeError);
   });
 });
