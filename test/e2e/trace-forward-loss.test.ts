@@ -115,8 +115,9 @@ describe(
       await Promise.all(Object.values(variants).map(async (v) => assert.equal(await v.exporter.stop(), 0)));
     });
 
-    it(`under Linux's ICMP limits: no forward loss at any hop (TCP, ICMP), none or unknown (UDP), though hop loss shows the limits; no path change in ${STABLE_ROUNDS} rounds, paths stable`, async () => {
+    it(`under Linux's ICMP limits: no forward loss at any hop (TCP, ICMP), none or unknown (UDP), though hop loss shows the limits; no path change in ${STABLE_ROUNDS} rounds, no path taken back`, async () => {
       const v = variants.limited;
+      const halfway = await afterRounds(v, STABLE_ROUNDS / 2);
       const samples = await afterRounds(v, STABLE_ROUNDS);
       let limitedHops = 0;
       for (const protocol of PROTOCOLS)
@@ -124,6 +125,9 @@ describe(
           const target = targetName(protocol, family);
           const hops = hopsOf(samples, protocol, family);
           const shown = JSON.stringify(hops);
+          console.log(
+            `limited ${target} (${value(samples, 'netdiag_trace_paths', target)} paths): ${hops.map((h) => `${h.hop}: loss ${h.loss.toFixed(2)} fwd ${h.forward.toFixed(3)}/${h.probes}`).join(', ')}`,
+          );
           for (const { hop, forward } of hops) {
             if (protocol === 'udp')
               assert.ok(Number.isNaN(forward) || forward <= 0.05, `${target} hop ${hop}: ${shown}`);
@@ -131,14 +135,14 @@ describe(
           }
           limitedHops += hops.filter((h) => h.loss >= 0.2).length;
           assert.equal(value(samples, 'netdiag_trace_path_changes_total', target), 0, target);
-          assert.equal(
-            value(samples, 'netdiag_trace_paths', target),
-            protocol === 'icmp' ? 1 : MDA_LAB_PATHS,
-            target,
+          // Stable, not complete: with 1 s rounds the limits leave a router about one answer a
+          // round, and the UDP MDA may not have found every branch yet; none found is taken back.
+          const paths = value(samples, 'netdiag_trace_paths', target);
+          assert.ok(
+            paths >= 1 && paths <= (protocol === 'icmp' ? 1 : MDA_LAB_PATHS),
+            `${target}: ${paths} paths`,
           );
-          console.log(
-            `limited ${target}: ${hops.map((h) => `${h.hop}: loss ${h.loss.toFixed(2)} fwd ${h.forward.toFixed(3)}/${h.probes}`).join(', ')}`,
-          );
+          assert.ok(paths >= value(halfway, 'netdiag_trace_paths', target), `${target}: paths went down`);
         }
       assert.ok(limitedHops > 0, 'the limits show in the hop loss (or the variant tests nothing)');
     });
@@ -177,6 +181,11 @@ describe(
         for (const family of FAMILIES) {
           const target = targetName(protocol, family);
           assert.equal(value(before, 'netdiag_trace_path_changes_total', target), 0, target);
+          assert.equal(
+            value(before, 'netdiag_trace_paths', target),
+            protocol === 'icmp' ? 1 : MDA_LAB_PATHS,
+            target,
+          );
           for (const { hop, forward } of hopsOf(before, protocol, family))
             assert.equal(forward, 0, `${target} hop ${hop}`);
         }
