@@ -8,7 +8,10 @@ import { sumFigures } from './loss-figure';
  */
 export const FORWARD_LOSS_WINDOW_ROUNDS = 10;
 
-/** Probes a TTL needs in the window before its figure counts (30: a zero-loss figure then bounds the loss below ~10 % at 95 %). */
+/**
+ * Probes a TTL needs in the window before its figure counts: with none of 30 lost, the loss is below
+ * 3/30 at 95 % (the rule of three); fewer say too little.
+ */
 export const FORWARD_LOSS_MIN_PROBES = 30;
 
 /**

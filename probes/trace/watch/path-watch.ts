@@ -203,12 +203,10 @@ export class PathWatch {
           onward = counts.has(null);
         } else
           for (const [next, w] of nextLayer) {
-            // A responder no flow has been seen to reach from a known one (its flows' answers before
-            // were lost) hangs from the responders before whose next hops are unknown, if any.
-            const linked =
-              address === null ||
-              w.preds.has(address) ||
-              (w.preds.size === 0 && ![...nextLayer.values()].some((other) => other.preds.has(address)));
+            // Only links seen: a responder no flow was seen to reach from a known one (its flows'
+            // answers before were lost) is on no path until one is, so that learning links never
+            // takes a path away (after a silent hop, every responder is linked from it).
+            const linked = address === null || w.preds.has(address);
             if (!linked) continue;
             sum += counts.get(next) ?? 0;
             onward = true;

@@ -106,7 +106,7 @@ describe('PathWatch (path changes that mean something)', () => {
     assert.equal(rounds.at(-1)!.paths, 5);
   });
 
-  it('hangs a responder whose flows were not seen at the hop before only where the next hops are unknown (no extra paths)', () => {
+  it('puts a responder no flow was seen to reach from a known one on no path until one is (no extra paths)', () => {
     // Round 1: a — {b, c} — d; round 2: e new at TTL 3, its flow lost at TTL 2.
     const round = (flows: Array<Array<string | null>>) => {
       const hops = [1, 2, 3].map((ttl) => {
@@ -144,7 +144,14 @@ describe('PathWatch (path changes that mean something)', () => {
         ['a', null, 'e'],
       ]),
     );
-    assert.equal(paths.paths, 2, 'e hangs from nobody: b and c both lead to d');
+    assert.equal(paths.paths, 2, 'e is on no path yet');
+    paths.observe(
+      round([
+        ['a', 'b', 'd'],
+        ['a', 'c', 'e'],
+      ]),
+    );
+    assert.equal(paths.paths, 3, 'c leads to e');
   });
 
   it('rejects a confidence outside (0, 1)', () => {
