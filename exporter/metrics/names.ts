@@ -12,6 +12,8 @@ export const METRIC = {
   knockPortOpen: 'netdiag_knock_port_open',
   traceHopRtt: 'netdiag_trace_hop_rtt_seconds',
   traceHopLoss: 'netdiag_trace_hop_loss_ratio',
+  traceHopForwardLoss: 'netdiag_trace_hop_forward_loss_ratio',
+  traceHopForwardLossProbes: 'netdiag_trace_hop_forward_loss_window_probes',
   traceHops: 'netdiag_trace_hops',
   traceReached: 'netdiag_trace_reached',
   tracePaths: 'netdiag_trace_paths',

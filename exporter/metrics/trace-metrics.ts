@@ -9,6 +9,13 @@ export interface TraceHopOutcome {
   readonly ttl: number;
   readonly sent: number;
   readonly received: number;
+  /**
+   * Forwarding loss up to this hop over the prober's window of rounds (probes/trace/loss); NaN when
+   * it cannot be told from rate limiting or too few probes were counted yet.
+   */
+  readonly forwardLoss: number;
+  /** Probes the forwardLoss figure counted in the window (0 when unknown): what its confidence interval needs. */
+  readonly forwardLossProbes: number;
   /** Every address that answered at this hop, with the RTTs (seconds) of its answers. */
   readonly responders: ReadonlyArray<{ readonly address: string; readonly rtts: readonly number[] }>;
 }
@@ -19,10 +26,10 @@ export interface TraceRound {
   readonly reached: boolean;
   /** TTL at which the destination answered, when it did. */
   readonly hopsToDestination?: number;
-  /** Distinct paths taken by the round's flows. */
+  /** Distinct paths through the responders known across rounds (PathWatch). */
   readonly paths: number;
-  /** Identity of the set of paths: equal hashes, same paths. */
-  readonly pathSetHash: string;
+  /** Whether a responder appeared or went this round (PathWatch): a path change. */
+  readonly pathChanged: boolean;
   /** Seconds the round took. */
   readonly duration: number;
   /** Probes the round sent, those its hops leave out included. */
@@ -47,10 +54,11 @@ interface LiveSeries {
   /** The skipped counter's attributes: the series' and reason="budget". */
   readonly skippedAttributes: Attributes;
   pathChanges: number;
-  lastPathSetHash: string | undefined;
   /** Gauge values of the latest round, with their attributes built once per round, not per scrape. */
   hopRtts: Observation[];
   hopLosses: Observation[];
+  hopForwardLosses: Observation[];
+  hopForwardLossProbes: Observation[];
   summary: { hops?: number; reached: number; paths: number; duration: number } | undefined;
 }
 
@@ -63,7 +71,20 @@ const SPEC = {
   },
   hopLoss: {
     name: METRIC.traceHopLoss,
-    description: 'Fraction of the probes of one hop that got no answer, latest round.',
+    description:
+      'Fraction of the probes of one hop that got no answer, latest round (rate-limited answers included).',
+    kind: 'gauge',
+  },
+  hopForwardLoss: {
+    name: METRIC.traceHopForwardLoss,
+    description:
+      'Loss of the traffic up to one hop over the last rounds: the least loss there or behind it; NaN when only rate-limitable ICMP errors showed loss.',
+    kind: 'gauge',
+  },
+  hopForwardLossProbes: {
+    name: METRIC.traceHopForwardLossProbes,
+    description:
+      'Probes the forward loss ratio of one hop was read from, over the last rounds (0 while it is unknown).',
     kind: 'gauge',
   },
   hops: {
@@ -78,7 +99,7 @@ const SPEC = {
   },
   paths: {
     name: METRIC.tracePaths,
-    description: 'Distinct paths taken by the flows of the latest round.',
+    description: 'Distinct paths through the responders the trace rounds found and have not seen go.',
     kind: 'gauge',
   },
   duration: {
@@ -89,7 +110,7 @@ const SPEC = {
   },
   pathChanges: {
     name: METRIC.tracePathChanges,
-    description: 'Rounds whose set of paths differed from the previous round.',
+    description: 'Rounds in which a responder appeared, or went with evidence at the trace confidence.',
     kind: 'counter',
   },
   rounds: { name: METRIC.traceRounds, description: 'Trace rounds completed.', kind: 'counter' },
@@ -131,6 +152,10 @@ export class TraceMetrics {
       observe(attributes, true, summary.reached === 1);
       for (const [hopAttributes, value] of series.hopRtts) emit(SPEC.hopRtt, value, hopAttributes);
       for (const [hopAttributes, value] of series.hopLosses) emit(SPEC.hopLoss, value, hopAttributes);
+      for (const [hopAttributes, value] of series.hopForwardLosses)
+        emit(SPEC.hopForwardLoss, value, hopAttributes);
+      for (const [hopAttributes, value] of series.hopForwardLossProbes)
+        emit(SPEC.hopForwardLossProbes, value, hopAttributes);
       if (summary.hops !== undefined) emit(SPEC.hops, summary.hops, attributes);
       emit(SPEC.reached, summary.reached, attributes);
       emit(SPEC.paths, summary.paths, attributes);
@@ -148,9 +173,10 @@ export class TraceMetrics {
       skipped: 0,
       skippedAttributes: { ...attributes, reason: 'budget' },
       pathChanges: 0,
-      lastPathSetHash: undefined,
       hopRtts: [],
       hopLosses: [],
+      hopForwardLosses: [],
+      hopForwardLossProbes: [],
       summary: undefined,
     };
     this.live.add(series);
@@ -169,18 +195,22 @@ export class TraceMetrics {
     series.rounds++;
     series.probes += round.probes;
     series.skipped += round.skipped ?? 0;
-    if (series.lastPathSetHash !== undefined && series.lastPathSetHash !== round.pathSetHash)
-      series.pathChanges++;
-    series.lastPathSetHash = round.pathSetHash;
+    if (round.pathChanged) series.pathChanges++;
     const hopRtts: Observation[] = [];
     const hopLosses: Observation[] = [];
+    const hopForwardLosses: Observation[] = [];
+    const hopForwardLossProbes: Observation[] = [];
     const seen = new Set<string>();
     let capped = false;
     let lastAnswered: number | undefined;
     for (const hop of round.hops) {
       const hopLabel = String(hop.ttl);
-      if (hop.sent > 0)
-        hopLosses.push([{ ...series.attributes, hop: hopLabel }, 1 - hop.received / hop.sent]);
+      if (hop.sent > 0) {
+        const hopAttributes = { ...series.attributes, hop: hopLabel };
+        hopLosses.push([hopAttributes, 1 - hop.received / hop.sent]);
+        hopForwardLosses.push([hopAttributes, hop.forwardLoss]);
+        hopForwardLossProbes.push([hopAttributes, hop.forwardLossProbes]);
+      }
       for (const responder of hop.responders) {
         if (responder.rtts.length === 0) continue;
         lastAnswered = hop.ttl;
@@ -195,6 +225,8 @@ export class TraceMetrics {
     }
     series.hopRtts = hopRtts;
     series.hopLosses = hopLosses;
+    series.hopForwardLosses = hopForwardLosses;
+    series.hopForwardLossProbes = hopForwardLossProbes;
     const hops = round.reached ? round.hopsToDestination : lastAnswered;
     series.summary = {
       ...(hops !== undefined && { hops }),

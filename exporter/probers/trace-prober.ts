@@ -1,4 +1,11 @@
-import type { Tracer, TraceRequest, TraceResult } from '../../probes';
+import {
+  ForwardLossWindow,
+  hopFigure,
+  PathWatch,
+  type Tracer,
+  type TraceRequest,
+  type TraceResult,
+} from '../../probes';
 import type { TargetConfig, TraceProbeConfig } from '../config';
 import type { ExporterMetrics, TraceRound } from '../metrics';
 import type { Prober, ProbePlan, ProbeRunner, ProbeSubject } from '../scheduler';
@@ -47,6 +54,10 @@ export class TraceProber implements Prober {
     let firstRound = true;
     /** The previous round's probes and known paths: what a paced round spreads and expects (see pacing). */
     let previous: Pick<TraceResult, 'probes' | 'knownPaths' | 'skipped'> | undefined;
+    // What path changes and `paths` read: the responders seen across rounds, which leave only on
+    // evidence at the configured confidence (fixed flows: the default's), not on a round's silence.
+    const watch = new PathWatch(settings.confidence ?? DEFAULT_CONFIDENCE);
+    const forward = new ForwardLossWindow();
     return {
       run: async () => {
         const started = performance.now();
@@ -76,7 +87,8 @@ export class TraceProber implements Prober {
           sourcePorts = result.sourcePorts;
           previous = result;
           pathLength = result.hopsToDestination ?? pathLength;
-          series.record(traceRound(result));
+          const { changed } = watch.observe(result);
+          series.record(traceRound(result, watch, forward, changed));
           feed?.trace(result);
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
@@ -91,8 +103,8 @@ export class TraceProber implements Prober {
           series.record({
             hops: [],
             reached: false,
-            paths: 0,
-            pathSetHash: '',
+            paths: watch.paths,
+            pathChanged: false,
             duration: (performance.now() - started) / 1000,
             probes: 0,
           });
@@ -117,6 +129,9 @@ export class TraceProber implements Prober {
 export function firstRoundConfidence(confidence: number): number {
   return 1 - (1 - confidence) ** 3;
 }
+
+/** The confidence path changes are judged at when the target's trace has fixed flows (no MDA confidence). */
+const DEFAULT_CONFIDENCE = 0.95;
 
 /**
  * The pacing of an MDA round: its probes spread over `pacing` × interval (but leaving the last probes'
@@ -144,23 +159,33 @@ function pacedRound(
 /**
  * What the metrics need of a trace result. Hops past the destination's where no router answered
  * (fixed flows whose destination answer was lost probe on) are not hops of the path: no series.
+ * `watch` (which has read the result) gives the paths, `pathChanged` what it said of the result; `forward` takes the
+ * round's hops into its window and gives each hop's forwarding loss (NaN: unknown).
  */
-export function traceRound(result: TraceResult): TraceRound {
+export function traceRound(
+  result: TraceResult,
+  watch: PathWatch,
+  forward: ForwardLossWindow,
+  pathChanged: boolean,
+): TraceRound {
   const end = result.hopsToDestination ?? Infinity;
   const hops = result.hops.filter(
     (hop) => hop.ttl <= end || hop.responders.some((responder) => responder.kind === 'hop'),
   );
+  const forwardByTtl = new Map(forward.add(hops.map(hopFigure)).map((loss) => [loss.ttl, loss]));
   return {
     hops: hops.map((hop) => ({
       ttl: hop.ttl,
       sent: hop.sent,
       received: hop.received,
+      forwardLoss: forwardByTtl.get(hop.ttl)?.ratio ?? NaN,
+      forwardLossProbes: forwardByTtl.get(hop.ttl)?.probes ?? 0,
       responders: hop.responders.map((responder) => ({ address: responder.address, rtts: responder.rtts })),
     })),
     reached: result.reached,
     ...(result.hopsToDestination !== undefined && { hopsToDestination: result.hopsToDestination }),
-    paths: result.paths.length,
-    pathSetHash: result.pathSetHash,
+    paths: watch.paths,
+    pathChanged,
     duration: result.duration,
     probes: result.probes,
     ...(result.skipped !== undefined && { skipped: result.skipped }),

@@ -1,4 +1,15 @@
 export type { FlowTransport } from './flow-transport';
+export type { ForwardLoss, ForwardLossOptions } from './loss/forward-loss';
+export { forwardLoss } from './loss/forward-loss';
+export {
+  FORWARD_LOSS_MIN_PROBES,
+  FORWARD_LOSS_WINDOW_ROUNDS,
+  ForwardLossWindow,
+} from './loss/forward-loss-window';
+export type { LossFigure } from './loss/loss-figure';
+export { hopFigure } from './loss/loss-figure';
+export type { PathWatchChange } from './watch/path-watch';
+export { PathWatch } from './watch/path-watch';
 export { distinctPaths, flowPaths, pathSetHash } from './paths';
 export { stoppingPoint } from './mda/stopping-points';
 export { runTrace } from './run-trace';

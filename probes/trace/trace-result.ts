@@ -70,6 +70,12 @@ export interface TraceHop {
    * at the trace's confidence); false when the flow cap (maxFlows) cut the hop short.
    */
   complete?: boolean;
+  /**
+   * Forwarding loss up to this hop as this trace alone shows it (loss/forward-loss.ts): the least loss
+   * at this TTL or any later one; null when only ICMP errors, which may be rate-limited, showed loss.
+   * One trace sends few probes per hop: the exporter reads it over a window of rounds instead.
+   */
+  forwardLoss?: number | null;
 }
 
 /** The route one flow took: the responder at each TTL from the first hop, null where none answered it. */

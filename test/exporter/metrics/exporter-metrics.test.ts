@@ -226,7 +226,7 @@ describe('ExporterMetrics', () => {
           s.value,
         ]),
       );
-    const round = { hops: [], paths: 1, pathSetHash: 'a', duration: 0.1, probes: 0 };
+    const round = { hops: [], paths: 1, pathChanged: false, duration: 0.1, probes: 0 };
     for (const target of ['traced', 'lost', 'knocked', 'fresh']) metrics.setAddresses(target, { target }, 1);
     const attributes = (target: string) => ({ target, address: '10.0.0.1', family: 'ipv4' });
     metrics.trace.series({ ...attributes('traced'), protocol: 'udp' }, 8).record({ ...round, reached: true });

@@ -13,23 +13,39 @@ const labels = { target: 'dst', address: '10.0.9.2', family: 'ipv4', protocol: '
 
 const split: TraceRound = {
   hops: [
-    { ttl: 1, sent: 8, received: 8, responders: [{ address: '10.0.1.2', rtts: [0.001, 0.003] }] },
+    {
+      ttl: 1,
+      sent: 8,
+      received: 8,
+      forwardLoss: 0,
+      forwardLossProbes: 8,
+      responders: [{ address: '10.0.1.2', rtts: [0.001, 0.003] }],
+    },
     {
       ttl: 2,
       sent: 8,
       received: 6,
+      forwardLoss: 0.125,
+      forwardLossProbes: 8,
       responders: [
         { address: '10.0.2.2', rtts: [0.01, 0.012] },
         { address: '10.0.3.2', rtts: [0.011] },
       ],
     },
-    { ttl: 3, sent: 8, received: 0, responders: [] },
-    { ttl: 4, sent: 8, received: 8, responders: [{ address: '10.0.9.2', rtts: [0.02] }] },
+    { ttl: 3, sent: 8, received: 0, forwardLoss: NaN, forwardLossProbes: 0, responders: [] },
+    {
+      ttl: 4,
+      sent: 8,
+      received: 8,
+      forwardLoss: 0,
+      forwardLossProbes: 8,
+      responders: [{ address: '10.0.9.2', rtts: [0.02] }],
+    },
   ],
   reached: true,
   hopsToDestination: 4,
   paths: 2,
-  pathSetHash: 'a',
+  pathChanged: false,
   duration: 0.5,
   probes: 36,
 };
@@ -48,6 +64,12 @@ describe('TraceMetrics', () => {
     const loss = (hop: string) =>
       select(samples, 'netdiag_trace_hop_loss_ratio', { ...labels, hop })[0]?.value;
     assert.deepEqual([loss('1'), loss('2'), loss('3'), loss('4')], [0, 0.25, 1, 0]);
+    const forward = (hop: string) =>
+      select(samples, 'netdiag_trace_hop_forward_loss_ratio', { ...labels, hop })[0]?.value;
+    assert.deepEqual([forward('1'), forward('2'), forward('3'), forward('4')], [0, 0.125, NaN, 0]);
+    const counted = (hop: string) =>
+      select(samples, 'netdiag_trace_hop_forward_loss_window_probes', { ...labels, hop })[0]?.value;
+    assert.deepEqual([counted('1'), counted('2'), counted('3'), counted('4')], [8, 8, 0, 8]);
     assert.equal(select(samples, 'netdiag_trace_hops', labels)[0]?.value, 4);
     assert.equal(select(samples, 'netdiag_trace_reached', labels)[0]?.value, 1);
     assert.equal(select(samples, 'netdiag_trace_paths', labels)[0]?.value, 2);
@@ -65,11 +87,18 @@ describe('TraceMetrics', () => {
       duration: split.duration,
       hops: [
         split.hops[0]!,
-        { ttl: 2, sent: 8, received: 8, responders: [{ address: '10.0.2.2', rtts: [0.01] }] },
+        {
+          ttl: 2,
+          sent: 8,
+          received: 8,
+          forwardLoss: 0,
+          forwardLossProbes: 8,
+          responders: [{ address: '10.0.2.2', rtts: [0.01] }],
+        },
       ],
       reached: false,
       paths: 1,
-      pathSetHash: 'b',
+      pathChanged: true,
       probes: 12,
     };
     series.record(moved);
@@ -82,6 +111,7 @@ describe('TraceMetrics', () => {
       0,
     );
     assert.equal(select(samples, 'netdiag_trace_hop_loss_ratio', { ...labels, hop: '4' }).length, 0);
+    assert.equal(select(samples, 'netdiag_trace_hop_forward_loss_ratio', { ...labels, hop: '4' }).length, 0);
     assert.equal(select(samples, 'netdiag_trace_reached', labels)[0]?.value, 0);
     assert.equal(select(samples, 'netdiag_trace_hops', labels)[0]?.value, 2, 'last hop that answered');
     await pipeline.shutdown();
