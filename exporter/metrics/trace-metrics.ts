@@ -57,6 +57,11 @@ interface LiveSeries {
   /** Gauge values of the latest round, with their attributes built once per round, not per scrape. */
   hopRtts: Observation[];
   hopLosses: Observation[];
+  /**
+   * Each hop's response loss from the last round that sent it probes: a round whose budget held back
+   * every probe of a hop still on the path (pacing) leaves its loss as it was, not its series gone.
+   */
+  lastHopLoss: Map<number, number>;
   hopForwardLosses: Observation[];
   hopForwardLossProbes: Observation[];
   summary: { hops?: number; reached: number; paths: number; duration: number } | undefined;
@@ -175,6 +180,7 @@ export class TraceMetrics {
       pathChanges: 0,
       hopRtts: [],
       hopLosses: [],
+      lastHopLoss: new Map(),
       hopForwardLosses: [],
       hopForwardLossProbes: [],
       summary: undefined,
@@ -205,9 +211,12 @@ export class TraceMetrics {
     let lastAnswered: number | undefined;
     for (const hop of round.hops) {
       const hopLabel = String(hop.ttl);
-      if (hop.sent > 0) {
+      if (hop.sent > 0) series.lastHopLoss.set(hop.ttl, 1 - hop.received / hop.sent);
+      const loss = series.lastHopLoss.get(hop.ttl);
+      if (loss !== undefined) {
         const hopAttributes = { ...series.attributes, hop: hopLabel };
-        hopLosses.push([hopAttributes, 1 - hop.received / hop.sent]);
+        hopLosses.push([hopAttributes, loss]);
+        // A window figure: it stands whether or not this round sent the hop probes.
         hopForwardLosses.push([hopAttributes, hop.forwardLoss]);
         hopForwardLossProbes.push([hopAttributes, hop.forwardLossProbes]);
       }
@@ -225,6 +234,9 @@ export class TraceMetrics {
     }
     series.hopRtts = hopRtts;
     series.hopLosses = hopLosses;
+    // Hops no longer on the path forget their last loss with their series.
+    const onPath = new Set(round.hops.map((hop) => hop.ttl));
+    for (const ttl of series.lastHopLoss.keys()) if (!onPath.has(ttl)) series.lastHopLoss.delete(ttl);
     series.hopForwardLosses = hopForwardLosses;
     series.hopForwardLossProbes = hopForwardLossProbes;
     const hops = round.reached ? round.hopsToDestination : lastAnswered;

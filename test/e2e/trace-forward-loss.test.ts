@@ -29,7 +29,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const targetName = (protocol: Protocol, family: LabFamily): string =>
   `${protocol}${family === 'ipv4' ? 4 : 6}`;
 
-/** Exporter config: every protocol and family to the lab's target; 1 s rounds keep 30 rounds near 40 s. */
+/**
+ * Exporter config: every protocol and family to the lab's target; 1 s rounds keep 30 rounds near 40 s.
+ * Unpaced: this test is about what the estimator and the path watch make of the limits' silence (bursts
+ * meet the most of it); paced 1 s rounds leave a hop a handful of probes a window, too few to tell
+ * (trace-pacing.test.ts tests pacing).
+ */
 function config(m: MdaLab): string {
   const targets = PROTOCOLS.flatMap((protocol) =>
     FAMILIES.map(
@@ -41,7 +46,7 @@ function config(m: MdaLab): string {
   );
   return `
 defaults:
-  trace: { interval: 1s, timeout: 400ms, max_hops: 8 }
+  trace: { interval: 1s, timeout: 400ms, max_hops: 8, pacing: 0 }
 targets:${targets.join('')}
 `;
 }

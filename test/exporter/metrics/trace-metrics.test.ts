@@ -51,6 +51,25 @@ const split: TraceRound = {
 };
 
 describe('TraceMetrics', () => {
+  it("keeps a hop's loss through a round that sent it no probe (held back by the budget), drops it off the path", async () => {
+    const { pipeline, metrics } = setup();
+    const series = metrics.trace.series(labels, 64);
+    const loss = async (hop: string) =>
+      select(parseSamples(await scrapeText(pipeline)), 'netdiag_trace_hop_loss_ratio', { ...labels, hop })[0]
+        ?.value;
+    series.record(split);
+    assert.equal(await loss('2'), 0.25);
+    const held = split.hops.map((hop) =>
+      hop.ttl === 2 ? { ...hop, sent: 0, received: 0, responders: [] } : hop,
+    );
+    series.record({ ...split, hops: held });
+    assert.equal(await loss('2'), 0.25, 'a hop the budget skipped keeps its last loss');
+    series.record({ ...split, hops: split.hops.filter((hop) => hop.ttl !== 2) });
+    assert.equal(await loss('2'), undefined, 'gone from the path: no series');
+    series.record(split);
+    assert.equal(await loss('2'), 0.25);
+  });
+
   it('exports per-hop RTT by responder, per-hop loss and the round summary', async () => {
     const { pipeline, metrics } = setup();
     metrics.trace.series(labels, 64).record(split);
