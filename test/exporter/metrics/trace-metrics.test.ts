@@ -51,23 +51,22 @@ const split: TraceRound = {
 };
 
 describe('TraceMetrics', () => {
-  it("keeps a hop's loss through a round that sent it no probe (held back by the budget), drops it off the path", async () => {
-    const { pipeline, metrics } = setup();
-    const series = metrics.trace.series(labels, 64);
-    const loss = async (hop: string) =>
-      select(parseSamples(await scrapeText(pipeline)), 'netdiag_trace_hop_loss_ratio', { ...labels, hop })[0]
-        ?.value;
-    series.record(split);
-    assert.equal(await loss('2'), 0.25);
+  it("keeps a hop's loss through a round that sent it no probe (held back by the budget); a hop that left the path forgets it", async () => {
     const held = split.hops.map((hop) =>
       hop.ttl === 2 ? { ...hop, sent: 0, received: 0, responders: [] } : hop,
     );
-    series.record({ ...split, hops: held });
-    assert.equal(await loss('2'), 0.25, 'a hop the budget skipped keeps its last loss');
-    series.record({ ...split, hops: split.hops.filter((hop) => hop.ttl !== 2) });
-    assert.equal(await loss('2'), undefined, 'gone from the path: no series');
-    series.record(split);
-    assert.equal(await loss('2'), 0.25);
+    const lossAfter = async (rounds: TraceRound[]) => {
+      const { pipeline, metrics } = setup();
+      const series = metrics.trace.series(labels, 64);
+      for (const round of rounds) series.record(round);
+      const samples = parseSamples(await scrapeText(pipeline));
+      await pipeline.shutdown();
+      const at = (name: string) => select(samples, name, { ...labels, hop: '2' })[0]?.value;
+      return [at('netdiag_trace_hop_loss_ratio'), at('netdiag_trace_hop_forward_loss_ratio')];
+    };
+    assert.deepEqual(await lossAfter([split, { ...split, hops: held }]), [0.25, 0.125]);
+    const left = { ...split, hops: split.hops.filter((hop) => hop.ttl !== 2) };
+    assert.deepEqual(await lossAfter([split, left, { ...split, hops: held }]), [undefined, undefined]);
   });
 
   it('exports per-hop RTT by responder, per-hop loss and the round summary', async () => {
