@@ -88,8 +88,13 @@ export class TraceProber implements Prober {
           previous = result;
           pathLength = result.hopsToDestination ?? pathLength;
           const { changed } = watch.observe(result);
-          series.record(traceRound(result, watch, forward, changed));
-          feed?.trace(result);
+          const round = traceRound(result, watch, forward, changed);
+          series.record(round);
+          // The page shows what the metrics say: the watch's verdict and the window's forwarding loss.
+          feed?.trace(result, {
+            pathChanged: changed,
+            forwardLoss: new Map(round.hops.map((hop) => [hop.ttl, hop.forwardLoss])),
+          });
           if (!result.reached) this.metrics.probeError(subject.target.name, 'trace', 'unreached');
           if (result.hops.some((hop) => hop.sendFailures > 0))
             this.metrics.probeError(subject.target.name, 'trace', 'send');

@@ -1,7 +1,7 @@
 import type { KnockResult, PingFailure, PingResult, TraceResult } from '../../probes';
 import type { StatusStore } from './status-store';
 import type { ProbeKind, TargetStatus } from './target-status';
-import { TraceView } from './trace-view';
+import { TraceView, type TraceJudgement } from './trace-view';
 
 /**
  * The results of one address of one target, into the status store. Holds its TargetStatus, so a
@@ -37,11 +37,11 @@ export class TargetFeed {
     if (result.failure && result.failure.reason !== 'timeout') this.error(now, 'knock', result.failure);
   }
 
-  trace(result: TraceResult): void {
+  trace(result: TraceResult, judged?: TraceJudgement): void {
     const { status, address } = this;
     if (status.removed) return;
     const now = this.store.now();
-    (status.trace ??= new TraceView(this.store.limits.pathChanges)).record(now, address, result);
+    (status.trace ??= new TraceView(this.store.limits.pathChanges)).record(now, address, result, judged);
     if (!result.reached)
       status.errors.push({
         time: now,

@@ -19,6 +19,8 @@ export interface HopView {
   readonly received: number;
   /** Response loss: probes of this TTL without any answer, over those sent. */
   readonly loss: number;
+  /** Forwarding loss up to this hop over the exporter's window (the metric's figure); null: unknown or not given. */
+  readonly forwardLoss: number | null;
   readonly responders: readonly HopResponderView[];
 }
 
@@ -35,7 +37,6 @@ export interface PathChange {
   readonly after: readonly PathView[];
 }
 
-/** What the status page shows of a target's traces: the last round whole, and the recent path changes. */
 /** A trace's line in the index. */
 export interface TraceFigures {
   readonly reached: boolean;
@@ -62,6 +63,17 @@ export interface TraceSnapshot {
  * The trace part of a target's status. A round is seconds apart and its hop table is small (max
  * hops by the responders per hop), so it is kept as plain objects, replaced whole per round.
  */
+/**
+ * What the exporter judged of a round beyond the result itself: the path watch's verdict (a change at
+ * the configured confidence, not a round's silence) and each hop's forwarding loss over its window,
+ * the figures the metrics carry. Without it (the library's own use) a change is a different path set.
+ */
+export interface TraceJudgement {
+  readonly pathChanged: boolean;
+  /** By TTL; NaN: unknown. */
+  readonly forwardLoss: ReadonlyMap<number, number>;
+}
+
 export class TraceView {
   private last: Omit<TraceSnapshot, 'rounds' | 'changes'> | undefined;
   private pathSetHash = '';
@@ -72,10 +84,12 @@ export class TraceView {
     this.changes = new RecentList(changesKept);
   }
 
-  record(now: number, address: string, result: TraceResult): void {
+  record(now: number, address: string, result: TraceResult, judged?: TraceJudgement): void {
     const paths = result.paths.map((p) => ({ hash: p.hash, hops: p.hops, flows: p.flows }));
-    if (this.last && this.pathSetHash !== '' && result.pathSetHash !== this.pathSetHash)
-      this.changes.push({ time: now, before: this.last.paths, after: paths });
+    const changed = judged
+      ? judged.pathChanged
+      : this.pathSetHash !== '' && result.pathSetHash !== this.pathSetHash;
+    if (this.last && changed) this.changes.push({ time: now, before: this.last.paths, after: paths });
     this.pathSetHash = result.pathSetHash;
     this.rounds++;
     this.last = {
@@ -88,6 +102,7 @@ export class TraceView {
         sent: hop.sent,
         received: hop.received,
         loss: hop.loss,
+        forwardLoss: knownOrNull(judged?.forwardLoss.get(hop.ttl)),
         responders: hop.responders.map((r) => responderView(r.address, r.rtts)),
       })),
       paths,
@@ -128,4 +143,9 @@ function responderView(address: string, rtts: readonly number[]): HopResponderVi
     median: sorted[Math.max(0, Math.ceil(sorted.length / 2) - 1)] ?? NaN,
     max: sorted[sorted.length - 1] ?? NaN,
   };
+}
+
+/** JSON has no NaN: an unknown figure is null. */
+function knownOrNull(value: number | undefined): number | null {
+  return value === undefined || Number.isNaN(value) ? null : value;
 }

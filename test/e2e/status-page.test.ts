@@ -297,6 +297,20 @@ targets:
       await page.$$eval('#trace tr[data-ttl="5"]', (trs) => trs.map((tr) => tr.getAttribute('data-address'))),
       [t.links.r4Target.b.ipv4],
     );
+    // Forwarding loss: one cell per hop, the metric's window figure or "unknown", as the API gives it.
+    const forward = await page.$$eval('#trace tr.hop-first', (trs) =>
+      trs.map((tr) => tr.querySelector('td.forward-loss')?.textContent ?? ''),
+    );
+    assert.ok(forward.length >= 5, forward.join(' | '));
+    assert.ok(
+      forward.every((text) => text === 'unknown' || text.includes('%')),
+      forward.join(' | '),
+    );
+    const apiHops = (await api<TargetDetail>('/api/v1/targets/server')).traceDetail?.hops ?? [];
+    assert.ok(
+      apiHops.every((hop) => hop.forwardLoss === null || (hop.forwardLoss >= 0 && hop.forwardLoss <= 1)),
+      JSON.stringify(apiHops.map((hop) => hop.forwardLoss)),
+    );
     // The 24-hour view from the keyboard.
     await page.focus('button[data-range="day"]');
     await page.keyboard.press('Enter');

@@ -133,6 +133,15 @@
                   `${percent(hop.loss)} (${hop.received}/${hop.sent})`,
                 )
               : null,
+            i === 0
+              ? el(
+                  'td',
+                  { class: 'num forward-loss', rowspan: responders.length },
+                  hop.forwardLoss === null || hop.forwardLoss === undefined
+                    ? 'unknown'
+                    : percent(hop.forwardLoss),
+                )
+              : null,
             el('td', { class: 'num' }, ms(r && r.min)),
             el('td', { class: 'num' }, ms(r && r.median)),
             el('td', { class: 'num' }, ms(r && r.max)),
@@ -150,14 +159,19 @@
       el(
         'table',
         { class: 'hops' },
-        el('caption', {}, 'Hops of the last round (response loss: probes of that TTL nobody answered)'),
+        el(
+          'caption',
+          {},
+          'Hops of the last round (response loss: probes of that TTL nobody answered, rate limiting included; ' +
+            'forward loss: what traffic through the hop loses, over the last rounds)',
+        ),
         el(
           'thead',
           {},
           el(
             'tr',
             {},
-            ...['Hop', 'Responder', 'Answers', 'Loss', 'Min', 'Median', 'Max'].map((h) =>
+            ...['Hop', 'Responder', 'Answers', 'Loss', 'Forward loss', 'Min', 'Median', 'Max'].map((h) =>
               el('th', { scope: 'col' }, h),
             ),
           ),

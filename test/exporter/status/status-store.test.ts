@@ -88,6 +88,41 @@ describe('StatusStore', () => {
     );
   });
 
+  it("takes the exporter's judgement of a round: the watch's path change, each hop's forwarding loss (NaN: null)", () => {
+    let now = 100;
+    const store = new StatusStore({ now: () => now });
+    const t = target('j');
+    const one = trace([['10.0.1.2', '10.0.4.2']]);
+    const other = trace([['10.0.1.3', '10.0.4.2']]);
+    const judged = (pathChanged: boolean) => ({
+      pathChanged,
+      forwardLoss: new Map([
+        [1, 0.1],
+        [2, NaN],
+      ]),
+    });
+    store.feed(t, '10.0.4.2').trace(one, judged(false));
+    now = 101;
+    // A different path set the watch did not call a change (silence under rate limits, say): none listed.
+    store.feed(t, '10.0.4.2').trace(other, judged(false));
+    assert.deepEqual(store.get('j')!.trace!.snapshot()!.changes, []);
+    now = 102;
+    store.feed(t, '10.0.4.2').trace(one, judged(true));
+    const snapshot = store.get('j')!.trace!.snapshot()!;
+    assert.deepEqual(
+      snapshot.changes.map((c) => c.time),
+      [102],
+    );
+    assert.deepEqual(
+      snapshot.hops.map((h) => [h.ttl, h.forwardLoss]),
+      [
+        [1, 0.1],
+        [2, null],
+      ],
+    );
+    assert.equal(JSON.parse(JSON.stringify(snapshot)).hops[1].forwardLoss, null);
+  });
+
   it('records the last trace round whole, and a path change when the set of paths changes', () => {
     let now = 100;
     const store = new StatusStore({ now: () => now });
