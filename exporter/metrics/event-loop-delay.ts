@@ -24,22 +24,28 @@ export class EventLoopDelay {
   private readonly histogram: RecordableHistogram = createHistogram();
   private due: number;
   private timer: NodeJS.Timeout | undefined;
+  private last: LoopDelay | undefined;
 
   constructor(private readonly resolutionMs = DEFAULT_RESOLUTION_MS) {
     this.due = performance.now() + resolutionMs;
     this.arm();
   }
 
-  /** The delay since the previous take (or since start), then starts a new period; undefined before the first sample. */
+  /**
+   * The delay since the previous take (or since start), then starts a new period; undefined before the
+   * first sample. A take with nothing recorded since the last one (a second scraper right behind the
+   * first: an HA pair of Prometheus servers) gets the last period again, so the series never blinks out.
+   */
   take(): LoopDelay | undefined {
     const histogram = this.histogram;
-    if (histogram.count === 0) return undefined;
+    if (histogram.count === 0) return this.last;
     const delay = {
       p50: histogram.percentile(50) / 1e9,
       p99: histogram.percentile(99) / 1e9,
       max: histogram.max / 1e9,
     };
     histogram.reset();
+    this.last = delay;
     return delay;
   }
 

@@ -50,6 +50,19 @@ describe('EventLoopDelay: the lateness of the loop, without the sampling period'
     }
   });
 
+  it('a take right behind another (a second scraper) gets the last period again, not nothing', async () => {
+    const delay = new EventLoopDelay(10);
+    try {
+      await sleep(100);
+      const first = delay.take();
+      assert.ok(first, 'sampled');
+      // Synchronously after: no timer could have run, nothing was recorded in between.
+      assert.deepEqual(delay.take(), first);
+    } finally {
+      delay.close();
+    }
+  });
+
   it('says nothing before its first sample; close() is idempotent', () => {
     const delay = new EventLoopDelay(10);
     assert.equal(delay.take(), undefined);
