@@ -270,7 +270,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   // success times[0] is when the packet left: the kernel's transmit stamp when this send asked for one
   // (within the budget, kStampsPerSecond) and the error queue holds it by the time sendmsg returns (the
   // usual case; not when the packet waits for address resolution), else uv_hrtime read just before
-  // sendmsg; times[1] is 1 for a kernel stamp.
+  // sendmsg; times[1] is 1 for a kernel stamp, 2 when one was asked for and had not come (or was not
+  // this packet's), 0 when none was asked for (beyond the budget).
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -358,6 +359,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         }
         break;
       }
+      // Asked for and not had: the time read before sendmsg stands (counted by the caller).
+      if (out[1] == 0) out[1] = 2;
     }
     SetRecvErr(0);
     return Napi::Number::New(env, 0);

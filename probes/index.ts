@@ -34,6 +34,7 @@ export type {
   RawSocketLine,
   RawTransport,
   RawTransportFactory,
+  StampsMissed,
   TimestampSource,
 } from './socket';
 export {

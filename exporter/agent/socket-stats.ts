@@ -32,6 +32,7 @@ function registryStats(registry: SocketRegistry): SocketStatsSource[] {
       stats: socket.stats,
       pending: socket.pendingCount,
       timestamps: socket.timestampSource,
+      stampsMissed: socket.stampsMissed,
     });
   }
   for (const socket of registry.socketsOf<TcpSocket>('tcp')) {
@@ -41,6 +42,7 @@ function registryStats(registry: SocketRegistry): SocketStatsSource[] {
       stats: socket.stats,
       pending: socket.pendingCount,
       timestamps: socket.timestampSource,
+      stampsMissed: socket.stampsMissed,
     });
   }
   // The raw UDP socket only sends: whatever it reads is a copy of other traffic (answers to UDP
@@ -53,6 +55,7 @@ function registryStats(registry: SocketRegistry): SocketStatsSource[] {
       stats: { received, matched: 0, mismatched: 0, malformed: 0, foreign: received },
       pending: socket.pendingCount,
       timestamps: socket.timestampSource,
+      stampsMissed: socket.stampsMissed,
     });
   }
   return sources;

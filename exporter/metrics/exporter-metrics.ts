@@ -59,6 +59,8 @@ export interface SocketStatsSource {
   readonly pending?: number;
   /** Where its RTTs' times come from: the kernel's packet timestamps, or the clock read in user space. */
   readonly timestamps?: 'kernel' | 'user';
+  /** With kernel timestamps: packets timed by the process clock because their stamp did not come. */
+  readonly stampsMissed?: { readonly transmit: number; readonly receive: number };
 }
 
 /** Where one target's ping results go: its histogram, counters and window gauges. */
@@ -138,6 +140,12 @@ const SPEC = {
     description:
       "1 per raw socket kind open: where its probes' send and receive times come from (source: kernel timestamps, or user: the clock read around the system calls).",
     kind: 'gauge',
+  },
+  socketTimestampsMissed: {
+    name: METRIC.socketTimestampsMissed,
+    description:
+      'Packets of the sockets with kernel timestamps that were timed by the process clock instead, by direction: a transmit stamp asked for that had not come when the send returned (the packet waited, as for address resolution), a datagram read without its receive stamp. Such RTTs may be off by the wait.',
+    kind: 'counter',
   },
   socketPackets: {
     name: METRIC.socketPackets,
@@ -244,11 +252,17 @@ export class ExporterMetrics {
     for (const { family, protocol, drops } of snapshot?.kernelDrops ?? []) {
       emit(SPEC.socketKernelDrops, drops, { family: family === 4 ? 'ipv4' : 'ipv6', protocol });
     }
-    for (const { family, protocol, packets, pending, timestamps } of socketKinds(snapshot?.sockets ?? [])) {
+    for (const { family, protocol, packets, pending, timestamps, missed } of socketKinds(
+      snapshot?.sockets ?? [],
+    )) {
       for (const outcome of SOCKET_OUTCOMES)
         emit(SPEC.socketPackets, packets[outcome], { family, protocol, outcome });
       if (pending !== undefined) emit(SPEC.socketPending, pending, { family, protocol });
       for (const source of timestamps) emit(SPEC.socketTimestamps, 1, { family, protocol, source });
+      if (missed) {
+        emit(SPEC.socketTimestampsMissed, missed.transmit, { family, protocol, direction: 'transmit' });
+        emit(SPEC.socketTimestampsMissed, missed.receive, { family, protocol, direction: 'receive' });
+      }
     }
   }
 
@@ -394,6 +408,8 @@ interface SocketKind {
   readonly packets: Record<(typeof SOCKET_OUTCOMES)[number], number>;
   pending: number | undefined;
   readonly timestamps: Set<'kernel' | 'user'>;
+  /** Absent when no socket of the kind stamps in the kernel: the series would always read 0. */
+  missed: { transmit: number; receive: number } | undefined;
 }
 
 /**
@@ -409,11 +425,19 @@ function socketKinds(sockets: ReadonlyArray<SocketStatsSource>): Iterable<Socket
     let kind = kinds.get(key);
     if (!kind) {
       const packets = { matched: 0, foreign: 0, mismatched: 0, malformed: 0 };
-      kinds.set(key, (kind = { family, protocol, packets, pending: undefined, timestamps: new Set() }));
+      kinds.set(
+        key,
+        (kind = { family, protocol, packets, pending: undefined, timestamps: new Set(), missed: undefined }),
+      );
     }
     for (const outcome of SOCKET_OUTCOMES) kind.packets[outcome] += socket.stats[outcome];
     if (socket.pending !== undefined) kind.pending = (kind.pending ?? 0) + socket.pending;
     if (socket.timestamps !== undefined) kind.timestamps.add(socket.timestamps);
+    if (socket.timestamps === 'kernel' && socket.stampsMissed) {
+      kind.missed ??= { transmit: 0, receive: 0 };
+      kind.missed.transmit += socket.stampsMissed.transmit;
+      kind.missed.receive += socket.stampsMissed.receive;
+    }
   }
   return kinds.values();
 }

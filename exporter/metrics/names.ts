@@ -37,6 +37,7 @@ export const METRIC = {
   socketPending: 'netdiag_socket_pending_probes',
   socketKernelDrops: 'netdiag_socket_kernel_drops_total',
   socketTimestamps: 'netdiag_socket_timestamps_info',
+  socketTimestampsMissed: 'netdiag_socket_timestamps_missed_total',
   logLinesSuppressed: 'netdiag_log_lines_suppressed_total',
   httpConnections: 'netdiag_http_connections',
   httpConnectionsMax: 'netdiag_http_connections_max',

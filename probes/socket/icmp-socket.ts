@@ -20,7 +20,8 @@ import {
 } from '../packet';
 import type { FamilyBinding } from './bind';
 import { ProbeTable } from './probe-table';
-import type { RawTransport, RawTransportFactory, TimestampSource } from './raw-transport';
+import type { RawTransport, RawTransportFactory, TimestampSource, StampsMissed } from './raw-transport';
+import { NO_STAMPS_MISSED } from './raw-transport';
 
 /** A pending echo request, waiting for the one reply (or ICMP error) that belongs to it. */
 export interface EchoExpectation {
@@ -175,6 +176,11 @@ export class IcmpSocket {
   /** Where the RTTs' times come from (see TimestampSource). */
   get timestampSource(): TimestampSource {
     return this.transport.timestampSource ?? 'user';
+  }
+
+  /** Packets timed by the process clock although kernel stamps are on (see StampsMissed); none without them. */
+  get stampsMissed(): Readonly<StampsMissed> {
+    return this.transport.stampsMissed ?? NO_STAMPS_MISSED;
   }
 
   get pendingCount(): number {

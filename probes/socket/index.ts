@@ -18,6 +18,7 @@ export type {
   RawTransport,
   RawTransportFactory,
   RawTransportOptions,
+  StampsMissed,
   TimestampSource,
 } from './raw-transport';
 export { openRawTransport } from './raw-transport';

@@ -19,7 +19,8 @@ export interface NativeRawSocket {
    * sendmsg(2) of packet[0, length). Returns 0, SEND_WOULD_BLOCK (EAGAIN: the socket buffer is full),
    * or the errno's Error. On success times[0] is when the packet left (process.hrtime domain) and
    * times[1] 1 when that is the kernel's transmit stamp (asked for within a budget per second, see
-   * native/raw_socket.cc), 0 when it is the time read just before sendmsg.
+   * native/raw_socket.cc), 0 when it is the time read just before sendmsg because no stamp was asked for,
+   * STAMP_MISSED when one was asked for and had not come.
    */
   send(packet: Buffer, length: number, address: string, times: BigInt64Array): number | Error;
   /**
@@ -63,6 +64,8 @@ export interface NativeAddon {
 export const SEND_WOULD_BLOCK = 11;
 
 /** Bits of NativeRawSocket.enableTimestamps(). */
+/** times[1] of send(): a transmit stamp was asked for and had not come; the time read before sendmsg stands. */
+export const STAMP_MISSED = 2n;
 export const TIMESTAMPS_RECEIVE = 1;
 export const TIMESTAMPS_SEND = 2;
 /** Bits of the `events` handed to onReady (libuv's UV_READABLE, UV_WRITABLE, UV_PRIORITIZED). */

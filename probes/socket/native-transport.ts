@@ -6,12 +6,13 @@ import {
   READY_READABLE,
   READY_WRITABLE,
   SEND_WOULD_BLOCK,
+  STAMP_MISSED,
   TIMESTAMPS_RECEIVE,
   TIMESTAMPS_SEND,
   type NativeAddon,
   type NativeRawSocket,
 } from './native-addon';
-import type { RawTransport, RawTransportOptions, TimestampSource } from './raw-transport';
+import type { RawTransport, RawTransportOptions, StampsMissed, TimestampSource } from './raw-transport';
 import { configureSocket } from './configure-socket';
 import { IP_RECVERR, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS } from './socket-options';
 
@@ -52,6 +53,9 @@ export class NativeTransport implements RawTransport {
   readonly timestampSource: TimestampSource;
   /** Error-queue entries other than transmit stamps: ICMP errors quoting our packets, local errors. */
   errorQueueEntries = 0;
+  readonly stampsMissed: StampsMissed = { transmit: 0, receive: 0 };
+  /** Whether the kernel stamps what this socket receives: a datagram read without a stamp is then counted. */
+  private readonly receiveStamped: boolean;
   private readonly socket: NativeRawSocket;
   private readonly receiveBuffer = Buffer.allocUnsafeSlow(RECEIVE_SLOTS * SLOT_BYTES);
   private readonly lengths = new Int32Array(RECEIVE_SLOTS);
@@ -91,6 +95,7 @@ export class NativeTransport implements RawTransport {
     const stamps = this.socket.enableTimestamps();
     const both = TIMESTAMPS_RECEIVE | TIMESTAMPS_SEND;
     this.timestampSource = (stamps & both) === both ? 'kernel' : 'user';
+    this.receiveStamped = (stamps & TIMESTAMPS_RECEIVE) !== 0;
     this.socket.startReading(this.onReady);
   }
 
@@ -125,6 +130,7 @@ export class NativeTransport implements RawTransport {
               : ipv6FromBytes(addresses, i * ADDRESS_BYTES);
           const start = i * SLOT_BYTES;
           const hopLimit = details[2 * i]!;
+          if (details[2 * i + 1] === 0 && this.receiveStamped) this.stampsMissed.receive++;
           options.onPacket(
             receiveBuffer.subarray(start, start + lengths[i]!),
             source,
@@ -182,7 +188,10 @@ export class NativeTransport implements RawTransport {
       return error as Error;
     }
     const result = this.socket.send(packet, packet.length, destination, this.sendTimes);
-    if (result === 0) return this.sendTimes[0]!;
+    if (result === 0) {
+      if (this.sendTimes[1] === STAMP_MISSED) this.stampsMissed.transmit++;
+      return this.sendTimes[0]!;
+    }
     return result === SEND_WOULD_BLOCK ? SEND_WOULD_BLOCK : (result as Error);
   }
 

@@ -46,12 +46,28 @@ export interface RawTransportOptions {
   onError?: (error: Error) => void;
 }
 
+/**
+ * Counts of packets a kernel-stamping transport timed with the process clock instead: a transmit stamp
+ * asked for that had not come when sendmsg returned (the packet waited, e.g. for address resolution;
+ * or another packet's stamp was found), a datagram read without its receive stamp. Either RTT may then
+ * be off by how long the packet waited; the counts tell such RTTs apart (netdiag_socket_timestamps_missed_total).
+ */
+export interface StampsMissed {
+  transmit: number;
+  receive: number;
+}
+
+/** What a transport without kernel stamps reports: it never asks for one. */
+export const NO_STAMPS_MISSED: Readonly<StampsMissed> = Object.freeze({ transmit: 0, receive: 0 });
+
 export interface RawTransport {
   readonly family: IpFamily;
   readonly protocol: number;
   readonly headerIncluded: boolean;
   /** Where the times handed to onSent and onPacket come from; `user` when absent. */
   readonly timestampSource?: TimestampSource;
+  /** With kernel timestamps: packets whose stamp was asked for and not had, so timed by the process clock. */
+  readonly stampsMissed?: StampsMissed;
   /**
    * Sends a packet at once, or queues it (in order) while the socket buffer is full. `onSent` gets
    * the high-resolution time taken just before sendto(2), and like `onError` may run before send()

@@ -11,7 +11,8 @@ import {
 } from '../packet';
 import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
-import type { RawTransport, RawTransportFactory, TimestampSource } from './raw-transport';
+import type { RawTransport, RawTransportFactory, TimestampSource, StampsMissed } from './raw-transport';
+import { NO_STAMPS_MISSED } from './raw-transport';
 import type { SharedSocket, SocketRegistry } from './socket-registry';
 import { tcpAnswerFilter } from './socket-filters';
 
@@ -115,6 +116,11 @@ export class TcpSocket implements SharedSocket {
   /** Where the RTTs' times come from (see TimestampSource). */
   get timestampSource(): TimestampSource {
     return this.transport.timestampSource ?? 'user';
+  }
+
+  /** Packets timed by the process clock although kernel stamps are on (see StampsMissed); none without them. */
+  get stampsMissed(): Readonly<StampsMissed> {
+    return this.transport.stampsMissed ?? NO_STAMPS_MISSED;
   }
 
   get pendingCount(): number {

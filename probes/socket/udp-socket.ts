@@ -1,7 +1,8 @@
 import { IpProtocol, type IpFamily } from '../packet';
 import type { FamilyBinding } from './bind';
 import type { IcmpSocket, QuotedError, QuotedErrorOutcome } from './icmp-socket';
-import type { RawTransport, TimestampSource } from './raw-transport';
+import type { RawTransport, TimestampSource, StampsMissed } from './raw-transport';
+import { NO_STAMPS_MISSED } from './raw-transport';
 import { RECEIVE_NOTHING_FILTER } from './socket-filters';
 import type { SharedSocket, SocketRegistry } from './socket-registry';
 
@@ -80,6 +81,11 @@ export class UdpSocket implements SharedSocket {
   /** Where the RTTs' times come from (see TimestampSource). */
   get timestampSource(): TimestampSource {
     return this.transport.timestampSource ?? 'user';
+  }
+
+  /** Packets timed by the process clock although kernel stamps are on (see StampsMissed); none without them. */
+  get stampsMissed(): Readonly<StampsMissed> {
+    return this.transport.stampsMissed ?? NO_STAMPS_MISSED;
   }
 
   get pendingCount(): number {

@@ -188,6 +188,21 @@ targets:
     assert.deepEqual(sources.sort(), kinds.map((kind) => `${kind} kernel`).sort());
   });
 
+  it('counts, per kernel-stamped socket kind and direction, the packets timed by the clock instead', async (t) => {
+    const missed = select(await exporter.scrape(), 'netdiag_socket_timestamps_missed_total');
+    const kinds = ['icmp', 'tcp', 'udp'].flatMap((protocol) =>
+      ['ipv4', 'ipv6'].flatMap((family) => [
+        `${family} ${protocol} transmit`,
+        `${family} ${protocol} receive`,
+      ]),
+    );
+    assert.deepEqual(
+      missed.map((s) => `${s.labels.family} ${s.labels.protocol} ${s.labels.direction}`).sort(),
+      kinds.sort(),
+    );
+    t.diagnostic(missed.map((s) => `${JSON.stringify(s.labels)} ${s.value}`).join('; '));
+  });
+
   it('serves output that passes promtool check metrics', async () => {
     const { stdout, stderr, code } = await client.exec(
       ['sh', '-c', `curl -sf ${exporter.url}/metrics | promtool check metrics`],

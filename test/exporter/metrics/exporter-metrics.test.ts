@@ -21,10 +21,23 @@ function setup(cardinalityLimit = 10_000) {
           stats: { received: 9, matched: 5, foreign: 2, mismatched: 1, malformed: 1 },
           pending: 3,
           timestamps: 'kernel',
+          stampsMissed: { transmit: 4, receive: 1 },
         },
         // A second ICMP socket (another bind): its counts add up, the info series is written once.
-        { family: 4, stats: ONE_FOREIGN, pending: 1, timestamps: 'kernel' },
-        { family: 6, protocol: 'tcp', stats: IDLE_SOCKET, timestamps: 'user' },
+        {
+          family: 4,
+          stats: ONE_FOREIGN,
+          pending: 1,
+          timestamps: 'kernel',
+          stampsMissed: { transmit: 2, receive: 0 },
+        },
+        {
+          family: 6,
+          protocol: 'tcp',
+          stats: IDLE_SOCKET,
+          timestamps: 'user',
+          stampsMissed: { transmit: 0, receive: 0 },
+        },
       ],
       kernelDrops: [
         { family: 4, protocol: 'icmp', drops: 602 },
@@ -146,6 +159,14 @@ describe('ExporterMetrics', () => {
       [
         [{ family: 'ipv4', protocol: 'icmp', source: 'kernel' }, 1],
         [{ family: 'ipv6', protocol: 'tcp', source: 'user' }, 1],
+      ],
+    );
+    // Summed over the kind's sockets; none for a kind timed by the clock anyway (it would always read 0).
+    assert.deepEqual(
+      select(samples, 'netdiag_socket_timestamps_missed_total').map((s) => [s.labels, s.value]),
+      [
+        [{ family: 'ipv4', protocol: 'icmp', direction: 'transmit' }, 6],
+        [{ family: 'ipv4', protocol: 'icmp', direction: 'receive' }, 1],
       ],
     );
     metrics.close();

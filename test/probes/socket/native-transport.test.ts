@@ -35,6 +35,10 @@ class ScriptedSocket implements NativeRawSocket {
   receiveCalls = 0;
   closed = 0;
   stamps = 3;
+  /** times[1] of the next sends: 1 a kernel stamp, 2 one asked for that did not come, 0 none asked for. */
+  sendStamp = 1n;
+  /** details[2i + 1] of the next datagrams: 1 kernel-stamped. */
+  receiveStamp = 1;
 
   setOption(level: number, name: number, value: number | Buffer): void {
     this.options.push([level, name, value]);
@@ -49,7 +53,7 @@ class ScriptedSocket implements NativeRawSocket {
   send(packet: Buffer, length: number, address: string, times: BigInt64Array): number | Error {
     if (this.full) return SEND_WOULD_BLOCK;
     times[0] = ++this.clock;
-    times[1] = 1n;
+    times[1] = this.sendStamp;
     this.sent.push({ bytes: Buffer.from(packet.subarray(0, length)), to: address, at: times[0] });
     return 0;
   }
@@ -68,7 +72,7 @@ class ScriptedSocket implements NativeRawSocket {
       lengths[i] = d.bytes.length;
       times[i] = d.at;
       details[2 * i] = d.hopLimit ?? -1;
-      details[2 * i + 1] = 1;
+      details[2 * i + 1] = this.receiveStamp;
       d.source.copy(addresses, i * 16);
     });
     return batch.length;
@@ -149,6 +153,32 @@ describe('NativeTransport', () => {
       socket.options.filter(([level, name]) => level === IPPROTO_IP && name === IP_TTL).map(([, , v]) => v),
       [5, 9],
     );
+  });
+
+  it('counts the packets timed by the process clock although the kernel was asked to stamp them', () => {
+    const { socket, transport } = open();
+    const send = () => transport.send(Buffer.from([1]), '192.0.2.1', () => {}, neverFailed);
+    const receive = () => {
+      socket.queued.push({ bytes: Buffer.from([1]), source: Buffer.from([192, 0, 2, 1]), at: 5n });
+      socket.onReady!(null, READY_READABLE);
+    };
+    send();
+    receive();
+    socket.sendStamp = 0n; // beyond the budget, none asked for: not a miss
+    send();
+    socket.sendStamp = 2n;
+    send();
+    send();
+    socket.receiveStamp = 0;
+    receive();
+    assert.deepEqual(transport.stampsMissed, { transmit: 2, receive: 1 });
+
+    // A socket the kernel does not stamp for receives times every datagram by the clock: nothing missed.
+    const unstamped = open({}, 2);
+    unstamped.socket.receiveStamp = 0;
+    unstamped.socket.queued.push({ bytes: Buffer.from([1]), source: Buffer.from([192, 0, 2, 1]), at: 5n });
+    unstamped.socket.onReady!(null, READY_READABLE);
+    assert.deepEqual(unstamped.transport.stampsMissed, { transmit: 0, receive: 0 });
   });
 
   it('while the buffer is full, packets wait (copied) and leave in order once it is writable', () => {
