@@ -4,7 +4,7 @@ import type { Clock } from './clock';
 export interface QueuedTimer {
   /** Clock milliseconds at which fire() is due; set by the queue. */
   due: number;
-  /** Position in the queue's heap, -1 when not queued; owned by the queue. */
+  /** Position in the queue (its index in its slot), -1 when not queued; owned by the queue. */
   queueIndex: number;
   /** Should not throw: a throw ends the wake-up, and the entries due with it wait for the next one. */
   fire(): void;
@@ -24,23 +24,30 @@ export interface TimerQueueOptions {
  * millisecond; each wake-up is a sleep and a wake of the thread, often on the other CPU, a cost paid
  * per wake-up rather than per job. Batching bounds the wake-ups to 1000 / batchMs a second whatever
  * the number of jobs (the exporter's CPU at 10,000 targets: bench/results.md, "Exporter"). A job
- * starts at most that early, and its ticks keep their period (they are counted from its first due time).
+ * starts at most batchMs early (plus the millisecond a Node timer may fire early), and its ticks
+ * keep their period (they are counted from its first due time).
  */
 const DEFAULT_BATCH_MS = 5;
 
 /**
- * Many timers behind one clock timer: a binary heap by due time, woken for its earliest entry.
- * Ten thousand jobs each due every second then cost one clock timer per wake-up instead of one
- * short-lived Timeout object per run, and entries due together fire in one callback.
+ * Many timers behind one clock timer, in slots of batchMs: slot k holds the entries due in
+ * [k·batchMs, (k+1)·batchMs), in the order they were queued, and a small heap holds the slot numbers.
+ * Ten thousand jobs due every second then cost one clock timer per wake-up instead of a short-lived
+ * Timeout object per run, and queuing or taking an entry is an array push or a swap, where a heap
+ * of the entries themselves took ~13 sift steps each, every step a write to another entry scattered
+ * over memory (a cache miss a step: bench/results.md, "Exporter, 2026-12-03: the timer queue").
+ *
+ * Invariants: `slots` and `slotHeap` hold the same slot numbers, each once (a slot emptied by
+ * cancels stays until it comes up); an entry is in exactly one slot's array, at its queueIndex, or
+ * has queueIndex -1; `count` is the number of queued entries.
  */
 export class TimerQueue {
-  private readonly heap: QueuedTimer[] = [];
-  /**
-   * heap[i].due, side by side: sifting compares dues in one contiguous array instead of loading
-   * them from entries scattered over the heap, a cache miss per comparison once the heap is large.
-   */
-  private dues = new Float64Array(1024);
-  private readonly firing: QueuedTimer[] = [];
+  private readonly slots = new Map<number, QueuedTimer[]>();
+  private readonly slotHeap: number[] = [];
+  /** Emptied slot arrays, reused: a wake-up then allocates nothing. */
+  private readonly spare: QueuedTimer[][] = [];
+  private readonly firing: QueuedTimer[][] = [];
+  private count = 0;
   private handle: unknown;
   private armedFor = Infinity;
   private readonly batchMs: number;
@@ -57,60 +64,85 @@ export class TimerQueue {
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   /** Queues `entry` to fire at `due` (clock milliseconds), replacing its previous due time if queued. */
   schedule(entry: QueuedTimer, due: number): void {
-    if (entry.queueIndex >= 0) this.removeAt(entry.queueIndex);
+    if (entry.queueIndex >= 0) this.remove(entry);
     entry.due = due;
-    const index = this.heap.length;
-    if (index === this.dues.length) {
-      const dues = new Float64Array(index * 2);
-      dues.set(this.dues);
-      this.dues = dues;
+    const slot = Math.floor(due / this.batchMs);
+    let queued = this.slots.get(slot);
+    if (queued === undefined) {
+      queued = this.spare.pop() ?? [];
+      this.slots.set(slot, queued);
+      pushSlot(this.slotHeap, slot);
     }
-    this.heap.push(entry);
-    this.dues[index] = due;
-    entry.queueIndex = index;
-    this.siftUp(index);
-    if (due < this.armedFor) this.arm(due);
+    entry.queueIndex = queued.length;
+    queued.push(entry);
+    this.count++;
+    const at = slot * this.batchMs;
+    if (at < this.armedFor) this.arm(at);
   }
 
   cancel(entry: QueuedTimer): void {
-    if (entry.queueIndex >= 0) this.removeAt(entry.queueIndex);
-    if (this.heap.length === 0) this.disarm();
+    if (entry.queueIndex >= 0) this.remove(entry);
+    if (this.count === 0) this.disarm();
   }
 
   /** Cancels everything queued. Idempotent. */
   clear(): void {
-    for (const entry of this.heap) entry.queueIndex = -1;
-    this.heap.length = 0;
+    for (const queued of this.slots.values()) for (const entry of queued) entry.queueIndex = -1;
+    this.slots.clear();
+    this.slotHeap.length = 0;
+    this.count = 0;
     this.disarm();
   }
 
   private readonly wake = (): void => {
     this.handle = undefined;
     this.armedFor = Infinity;
-    const limit = this.clock.now() + this.batchMs;
-    // Take every due entry before firing any: an entry re-queued by its own fire() waits for the next wake.
-    const firing = this.firing;
-    while (this.heap.length > 0 && this.dues[0]! <= limit) firing.push(this.pop());
-    let i = 0;
+    // A Node timer may fire up to 1 ms before a fractional due time: a slot starting within that
+    // millisecond is served now rather than by a second wake-up right behind this one.
+    const limit = this.clock.now() + 1;
+    // Take every due slot before firing any: an entry re-queued by its own fire() waits for the next wake.
+    const { firing, slotHeap } = this;
+    while (slotHeap.length > 0 && slotHeap[0]! * this.batchMs < limit) {
+      const slot = popSlot(slotHeap);
+      const queued = this.slots.get(slot)!;
+      this.slots.delete(slot);
+      for (const entry of queued) entry.queueIndex = -1;
+      this.count -= queued.length;
+      firing.push(queued);
+    }
+    let slotIndex = 0;
+    let entryIndex = 0;
     try {
-      for (; i < firing.length; i++) firing[i]!.fire();
+      for (; slotIndex < firing.length; slotIndex++) {
+        const queued = firing[slotIndex]!;
+        for (entryIndex = 0; entryIndex < queued.length; entryIndex++) queued[entryIndex]!.fire();
+      }
     } finally {
-      for (let j = i + 1; j < firing.length; j++) this.schedule(firing[j]!, firing[j]!.due);
+      // After a throw, the entries not yet fired wait for the next wake-up.
+      for (let i = slotIndex; i < firing.length; i++) {
+        const queued = firing[i]!;
+        for (let j = i === slotIndex ? entryIndex + 1 : 0; j < queued.length; j++)
+          this.schedule(queued[j]!, queued[j]!.due);
+      }
+      for (const queued of firing) {
+        queued.length = 0;
+        this.spare.push(queued);
+      }
       firing.length = 0;
-      const head = this.heap[0];
-      if (head && head.due < this.armedFor) this.arm(head.due);
+      const head = slotHeap[0];
+      if (head !== undefined && head * this.batchMs < this.armedFor) this.arm(head * this.batchMs);
     }
   };
 
-  private arm(due: number): void {
+  private arm(at: number): void {
     this.disarm();
-    this.armedFor = due;
-    this.handle = this.clock.setTimeout(this.wake, Math.max(0, due - this.clock.now()));
+    this.armedFor = at;
+    this.handle = this.clock.setTimeout(this.wake, Math.max(0, at - this.clock.now()));
   }
 
   private disarm(): void {
@@ -119,63 +151,46 @@ export class TimerQueue {
     this.armedFor = Infinity;
   }
 
-  private pop(): QueuedTimer {
-    const top = this.heap[0]!;
-    this.removeAt(0);
-    return top;
-  }
-
-  private removeAt(index: number): void {
-    const { heap, dues } = this;
-    const removed = heap[index]!;
-    const last = heap.pop()!;
-    removed.queueIndex = -1;
-    if (index === heap.length) return;
-    heap[index] = last;
-    dues[index] = dues[heap.length]!;
-    last.queueIndex = index;
-    this.siftDown(index);
-    this.siftUp(last.queueIndex);
-  }
-
-  private siftUp(index: number): void {
-    const { heap, dues } = this;
-    const entry = heap[index]!;
-    const due = dues[index]!;
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      if (dues[parentIndex]! <= due) break;
-      const parent = heap[parentIndex]!;
-      heap[index] = parent;
-      dues[index] = dues[parentIndex]!;
-      parent.queueIndex = index;
-      index = parentIndex;
+  /** Takes `entry` out of its slot: the slot's last entry moves into its place. */
+  private remove(entry: QueuedTimer): void {
+    const queued = this.slots.get(Math.floor(entry.due / this.batchMs))!;
+    const last = queued.pop()!;
+    if (last !== entry) {
+      queued[entry.queueIndex] = last;
+      last.queueIndex = entry.queueIndex;
     }
-    heap[index] = entry;
-    dues[index] = due;
-    entry.queueIndex = index;
+    entry.queueIndex = -1;
+    this.count--;
   }
+}
 
-  private siftDown(index: number): void {
-    const { heap, dues } = this;
-    const entry = heap[index]!;
-    const due = dues[index]!;
-    const length = heap.length;
-    const half = length >> 1;
-    while (index < half) {
-      let childIndex = 2 * index + 1;
-      const right = childIndex + 1;
-      if (right < length && dues[right]! < dues[childIndex]!) childIndex = right;
-      const childDue = dues[childIndex]!;
-      if (due <= childDue) break;
-      const child = heap[childIndex]!;
-      heap[index] = child;
-      dues[index] = childDue;
-      child.queueIndex = index;
-      index = childIndex;
-    }
-    heap[index] = entry;
-    dues[index] = due;
-    entry.queueIndex = index;
+/** Binary min-heap of slot numbers: a few hundred at most (interval / batchMs per distinct interval). */
+function pushSlot(heap: number[], slot: number): void {
+  let index = heap.length;
+  heap.push(slot);
+  while (index > 0) {
+    const parent = (index - 1) >> 1;
+    if (heap[parent]! <= slot) break;
+    heap[index] = heap[parent]!;
+    index = parent;
   }
+  heap[index] = slot;
+}
+
+function popSlot(heap: number[]): number {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  const length = heap.length;
+  if (length === 0) return top;
+  let index = 0;
+  for (;;) {
+    let child = 2 * index + 1;
+    if (child >= length) break;
+    if (child + 1 < length && heap[child + 1]! < heap[child]!) child++;
+    if (heap[child]! >= last) break;
+    heap[index] = heap[child]!;
+    index = child;
+  }
+  heap[index] = last;
+  return top;
 }

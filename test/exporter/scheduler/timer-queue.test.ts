@@ -146,6 +146,47 @@ describe('TimerQueue', () => {
     });
   }
 
+  it('keeps periodic entries on time while their own fire() cancels and re-queues others (seeded)', async () => {
+    const next = random(11);
+    const clock = new FakeClock();
+    const queue = new TimerQueue(clock, { batchMs: 5 });
+    const interval = 1000;
+    const count = 500;
+    const fires = new Array<number>(count).fill(0);
+    const expectedFires = new Array<number>(count).fill(0);
+    const cancelledAt = new Array<number>(count).fill(Infinity);
+    const entries: Entry[] = [];
+    for (let i = 0; i < count; i++) {
+      entries.push(
+        new Entry(String(i), (entry) => {
+          const k = Number(entry.name);
+          const lateness = clock.now() - entry.due;
+          assert.ok(lateness <= 0 && lateness >= -5, `entry ${k} due ${entry.due} fired at ${clock.now()}`);
+          fires[k]!++;
+          queue.schedule(entry, entry.due + interval);
+          // Now and then a job stops another one, possibly one due in this very slot.
+          if (next() < 0.01) {
+            const victim = Math.floor(next() * count);
+            if (cancelledAt[victim] === Infinity && entries[victim]!.queueIndex >= 0) {
+              cancelledAt[victim] = entries[victim]!.due;
+              queue.cancel(entries[victim]!);
+            }
+          }
+        }),
+      );
+      queue.schedule(entries[i]!, Math.floor(next() * interval));
+    }
+    const firstDue = entries.map((e) => e.due);
+    await clock.advance(10 * interval);
+    for (let i = 0; i < count; i++) {
+      // Every tick due up to the end (the last wake-up serves its batch, 5 ms), stopped at the cancel.
+      for (let due = firstDue[i]!; due < 10 * interval + 5 && due < cancelledAt[i]!; due += interval)
+        expectedFires[i]!++;
+    }
+    assert.deepEqual(fires, expectedFires);
+    assert.equal(queue.size, cancelledAt.filter((at) => at === Infinity).length);
+  });
+
   it('serves every entry due within batchMs of a wake-up with that wake-up', async () => {
     const clock = new FakeClock();
     let wakeUps = 0;
