@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace {
@@ -33,6 +34,8 @@ constexpr int kHopLimit = 4;
 
 // Error-queue entries read after one send, at most: a late stamp of an earlier send, ICMP errors.
 constexpr int kErrorQueueReadsPerSend = 8;
+// Late transmit stamps kept for takeLateStamps at most (pairs).
+constexpr size_t kLateStampsKept = 256;
 
 // Transmit stamps asked for, per socket: a budget of kStampsPerSecond, refilled continuously, holding at
 // most kStampBurst. A stamp costs the kernel a clone of the packet and this process a read of the error
@@ -112,6 +115,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
                            InstanceMethod<&RawSocket::Send>("send"),
                            InstanceMethod<&RawSocket::Receive>("receive"),
                            InstanceMethod<&RawSocket::DrainErrors>("drainErrors"),
+                           InstanceMethod<&RawSocket::TakeLateStamps>("takeLateStamps"),
                            InstanceMethod<&RawSocket::StartReading>("startReading"),
                            InstanceMethod<&RawSocket::WatchWritable>("watchWritable"),
                            InstanceMethod<&RawSocket::ReportSendErrors>("reportSendErrors"),
@@ -348,7 +352,10 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         // Keys count sends. One at or past ours is ours: no later send exists yet. One before is a late
         // stamp of an earlier packet (it waited for address resolution) whose send already reported the
         // user-space time.
-        if (static_cast<int32_t>(entry.key - key) < 0) continue;
+        if (static_cast<int32_t>(entry.key - key) < 0) {
+          KeepLateStamp(entry);
+          continue;
+        }
         next_tx_key_ = entry.key + 1;
         int64_t stamped = KernelClock::Now().Monotonic(entry.stamp);
         // The stamp is made inside this sendto: one outside it is not this packet's (or the clocks
@@ -359,8 +366,12 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         }
         break;
       }
-      // Asked for and not had: the time read before sendmsg stands (counted by the caller).
-      if (out[1] == 0) out[1] = 2;
+      // Asked for and not had: the time read before sendmsg stands for now; the stamp, when the packet
+      // leaves (after address resolution, say), is kept under this key for takeLateStamps.
+      if (out[1] == 0) {
+        out[1] = 2;
+        if (times.ElementLength() >= 3) out[2] = key;
+      }
     }
     SetRecvErr(0);
     return Napi::Number::New(env, 0);
@@ -411,6 +422,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   void DrainErrorQueue() {
     ErrorEntry entry;
     while (ReadError(&entry)) {
+      if (entry.timestamp) KeepLateStamp(entry);
     }
     int pending = 0;
     socklen_t length = sizeof pending;
@@ -426,6 +438,26 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     double read = static_cast<double>(errors_read_);
     errors_read_ = 0;
     return Napi::Number::New(env, read);
+  }
+
+  // A transmit stamp read after its send returned, kept (monotonic) for takeLateStamps; the oldest goes
+  // first past kLateStampsKept, so stamps nobody waits for cost a bounded buffer.
+  void KeepLateStamp(const ErrorEntry& entry) {
+    if (late_stamps_.size() >= 2 * kLateStampsKept) late_stamps_.erase(late_stamps_.begin(), late_stamps_.begin() + 2);
+    late_stamps_.push_back(static_cast<int64_t>(entry.key));
+    late_stamps_.push_back(KernelClock::Now().Monotonic(entry.stamp));
+  }
+
+  // takeLateStamps(out: BigInt64Array): moves the transmit stamps that came after their send returned
+  // into out as (key, time) pairs, as many as fit; returns how many pairs. Keys are those send() wrote to
+  // times[2]; times are in process.hrtime's domain.
+  Napi::Value TakeLateStamps(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto out = info[0].As<Napi::BigInt64Array>();
+    size_t pairs = std::min(out.ElementLength() / 2, late_stamps_.size() / 2);
+    std::copy(late_stamps_.begin(), late_stamps_.begin() + 2 * pairs, out.Data());
+    late_stamps_.erase(late_stamps_.begin(), late_stamps_.begin() + 2 * pairs);
+    return Napi::Number::New(env, static_cast<double>(pairs));
   }
 
   // receive(buffer, slotBytes, lengths: Int32Array, times: BigInt64Array, details: Int32Array,
@@ -592,6 +624,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   bool recverr_during_send_ = false;
   uint32_t next_tx_key_ = 0;
   uint64_t errors_read_ = 0;
+  // (key, monotonic ns) pairs of transmit stamps that came after their send returned.
+  std::vector<int64_t> late_stamps_;
   uv_poll_t* poll_ = nullptr;
   bool writable_ = false;
   Napi::FunctionReference on_ready_;

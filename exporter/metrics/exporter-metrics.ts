@@ -144,7 +144,7 @@ const SPEC = {
   socketTimestampsMissed: {
     name: METRIC.socketTimestampsMissed,
     description:
-      'Packets of the sockets with kernel timestamps that were timed by the process clock instead, by direction: a transmit stamp asked for that had not come when the send returned (the packet waited, as for address resolution), a datagram read without its receive stamp. Such RTTs may be off by the wait.',
+      'Packets of the sockets with kernel timestamps that were timed by the process clock instead, by direction: a transmit stamp asked for that never came (the packet waited in the kernel over 5 s, or was dropped while waiting, as when address resolution fails), a datagram read without its receive stamp. Such RTTs may be off by the wait.',
     kind: 'counter',
   },
   socketPackets: {

@@ -47,9 +47,17 @@ export abstract class InflightProbe<R, A> implements DeadlineEntry, InflightMemb
     this.set.add(this);
   }
 
-  /** The transport's send callback: the timeout starts now, or an answer that came first is taken. */
+  /**
+   * The transport's send callback: the timeout starts now, or an answer that came first is taken. A
+   * second call (a transmit stamp that came after the send returned: the packet waited in the kernel,
+   * for address resolution say) moves the send time to when the packet left; the timeout keeps its start.
+   */
   readonly onSent = (sentAt: bigint): void => {
-    if (this.inflightIndex < 0 || this.sentAt !== 0n) return;
+    if (this.inflightIndex < 0) return;
+    if (this.sentAt !== 0n) {
+      if (sentAt > this.sentAt) this.sentAt = sentAt;
+      return;
+    }
     this.sentAt = sentAt;
     const early = this.early;
     if (early === undefined) {

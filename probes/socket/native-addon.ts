@@ -20,9 +20,15 @@ export interface NativeRawSocket {
    * or the errno's Error. On success times[0] is when the packet left (process.hrtime domain) and
    * times[1] 1 when that is the kernel's transmit stamp (asked for within a budget per second, see
    * native/raw_socket.cc), 0 when it is the time read just before sendmsg because no stamp was asked for,
-   * STAMP_MISSED when one was asked for and had not come.
+   * STAMP_MISSED when one was asked for and had not come: times[2] (when times has 3 elements) is then
+   * the key under which takeLateStamps gives the stamp once the packet leaves.
    */
   send(packet: Buffer, length: number, address: string, times: BigInt64Array): number | Error;
+  /**
+   * Moves the transmit stamps that came after their send returned (the packet waited, as for address
+   * resolution) into `out` as (key, time) pairs; returns how many pairs. At most 256 are kept.
+   */
+  takeLateStamps(out: BigInt64Array): number;
   /**
    * recvmmsg(2) of up to lengths.length datagrams, datagram i at buffer[i * slotBytes] with its source
    * at addresses[i * 16]. Returns how many (0: none queued) or the errno's Error. times[i] is its receive time

@@ -23,6 +23,21 @@ const SLOT_BYTES = 65536;
 /** Bytes of source address per slot, as the addon writes them. */
 const ADDRESS_BYTES = 16;
 
+/**
+ * How long a send whose transmit stamp had not come when sendmsg returned waits for it: Linux sends 3
+ * neighbour solicitations a second apart before it drops what waited for the address (5 s leaves room).
+ */
+const LATE_STAMP_WAIT_NS = 5_000_000_000n;
+/** Sends waiting for their late stamp at most; past it the oldest is given up. */
+const LATE_STAMPS_AWAITED = 256;
+/** (key, time) pairs taken from the addon per call. */
+const LATE_STAMP_PAIRS = 32;
+
+interface AwaitedStamp {
+  readonly onSent: (sentAt: bigint) => void;
+  readonly sentAt: bigint;
+}
+
 interface QueuedSend {
   packet: Buffer;
   destination: string;
@@ -54,6 +69,11 @@ export class NativeTransport implements RawTransport {
   /** Error-queue entries other than transmit stamps: ICMP errors quoting our packets, local errors. */
   errorQueueEntries = 0;
   readonly stampsMissed: StampsMissed = { transmit: 0, receive: 0 };
+  /** Transmit stamps that came after their send returned and replaced its time (see send). */
+  lateStamps = 0;
+  /** Sends whose stamp had not come when sendmsg returned, by the key the addon gave: oldest first. */
+  private readonly awaitedStamps = new Map<number, AwaitedStamp>();
+  private readonly lateStampPairs = new BigInt64Array(2 * LATE_STAMP_PAIRS);
   /** Whether the kernel stamps what this socket receives: a datagram read without a stamp is then counted. */
   private readonly receiveStamped: boolean;
   private readonly socket: NativeRawSocket;
@@ -62,7 +82,7 @@ export class NativeTransport implements RawTransport {
   private readonly times = new BigInt64Array(RECEIVE_SLOTS);
   private readonly details = new Int32Array(2 * RECEIVE_SLOTS);
   private readonly addresses = Buffer.alloc(RECEIVE_SLOTS * ADDRESS_BYTES);
-  private readonly sendTimes = new BigInt64Array(2);
+  private readonly sendTimes = new BigInt64Array(3);
   private readonly queue: QueuedSend[] = [];
   private currentHopLimit = -1;
   /** Inside readNow: a handler's readNow must not overwrite the buffer being handled. */
@@ -72,6 +92,8 @@ export class NativeTransport implements RawTransport {
   constructor(
     addon: NativeAddon,
     private readonly options: RawTransportOptions,
+    /** The clock of the send times (process.hrtime's), for how long a late stamp is waited for. */
+    private readonly now: () => bigint = process.hrtime.bigint,
   ) {
     this.family = options.family;
     this.protocol = options.protocol;
@@ -107,13 +129,23 @@ export class NativeTransport implements RawTransport {
     }
     if (events & READY_WRITABLE) this.flush();
     // Late transmit stamps, ICMP errors quoting our packets: emptied, or the poll reports them again.
-    if (events & READY_ERRORS) this.errorQueueEntries += this.socket.drainErrors();
+    // Before the answers: a packet that waited (for address resolution) has its stamp queued before
+    // it reaches the wire, so its send time is known before its answer is handled.
+    if (events & READY_ERRORS) {
+      this.errorQueueEntries += this.socket.drainErrors();
+      if (this.awaitedStamps.size > 0) this.takeLateStamps();
+    }
     if (events & READY_READABLE) this.readNow();
   };
 
   /** Reads what the socket holds now, in batches, until it is empty or `max` datagrams were read. */
   readNow(max = Infinity): void {
     if (this.reading || this.closed) return;
+    if (this.awaitedStamps.size > 0) {
+      // Called outside the poll (before a timeout is declared): the stamps first, as onReady does.
+      this.errorQueueEntries += this.socket.drainErrors();
+      this.takeLateStamps();
+    }
     const { receiveBuffer, lengths, times, details, addresses, options } = this;
     this.reading = true;
     try {
@@ -168,7 +200,56 @@ export class NativeTransport implements RawTransport {
     } else if (result instanceof Error) {
       onError(result);
     } else {
-      onSent(result);
+      this.sent(result, onSent);
+    }
+  }
+
+  /**
+   * Hands a sent packet its time. When its transmit stamp was asked for and had not come (the packet
+   * waits, as for address resolution), the time read before sendmsg goes now, so that the probe's
+   * timeout starts, and the stamp, once the packet leaves, is handed to onSent a second time: the
+   * probe's RTT then runs from when the packet left, not from when it began to wait.
+   */
+  private sent(sentAt: bigint, onSent: (sentAt: bigint) => void): void {
+    const missed = this.sendTimes[1] === STAMP_MISSED;
+    const key = Number(this.sendTimes[2]);
+    onSent(sentAt);
+    if (missed) this.awaitStamp(key, { onSent, sentAt });
+    // This send may have read an earlier packet's late stamp off the error queue.
+    if (this.awaitedStamps.size > 0) this.takeLateStamps();
+  }
+
+  private awaitStamp(key: number, awaited: AwaitedStamp): void {
+    if (this.awaitedStamps.size >= LATE_STAMPS_AWAITED) {
+      const oldest = this.awaitedStamps.keys().next().value!;
+      this.awaitedStamps.delete(oldest);
+      this.stampsMissed.transmit++;
+    }
+    this.awaitedStamps.set(key, awaited);
+  }
+
+  /** Hands the late stamps the addon holds to their sends; gives up on sends waiting too long. */
+  private takeLateStamps(): void {
+    const pairs = this.lateStampPairs;
+    for (;;) {
+      const count = this.socket.takeLateStamps(pairs);
+      for (let i = 0; i < count; i++) {
+        const key = Number(pairs[2 * i]!);
+        const awaited = this.awaitedStamps.get(key);
+        if (awaited === undefined) continue;
+        this.awaitedStamps.delete(key);
+        this.lateStamps++;
+        awaited.onSent(pairs[2 * i + 1]!);
+      }
+      if (count < LATE_STAMP_PAIRS) break;
+    }
+    if (this.awaitedStamps.size === 0) return;
+    const now = this.now();
+    // Oldest first (a Map keeps insertion order): stop at the first still within its wait.
+    for (const [key, awaited] of this.awaitedStamps) {
+      if (now - awaited.sentAt < LATE_STAMP_WAIT_NS) break;
+      this.awaitedStamps.delete(key);
+      this.stampsMissed.transmit++;
     }
   }
 
@@ -188,10 +269,7 @@ export class NativeTransport implements RawTransport {
       return error as Error;
     }
     const result = this.socket.send(packet, packet.length, destination, this.sendTimes);
-    if (result === 0) {
-      if (this.sendTimes[1] === STAMP_MISSED) this.stampsMissed.transmit++;
-      return this.sendTimes[0]!;
-    }
+    if (result === 0) return this.sendTimes[0]!;
     return result === SEND_WOULD_BLOCK ? SEND_WOULD_BLOCK : (result as Error);
   }
 
@@ -208,7 +286,7 @@ export class NativeTransport implements RawTransport {
       if (result === SEND_WOULD_BLOCK) return;
       this.queue.shift();
       if (result instanceof Error) next.onError(result);
-      else next.onSent(result);
+      else this.sent(result, next.onSent);
     }
     if (!this.closed) this.socket.watchWritable(false);
   }
@@ -218,6 +296,7 @@ export class NativeTransport implements RawTransport {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.awaitedStamps.clear();
     this.socket.close();
   }
 }

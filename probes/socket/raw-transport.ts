@@ -48,9 +48,10 @@ export interface RawTransportOptions {
 
 /**
  * Counts of packets a kernel-stamping transport timed with the process clock instead: a transmit stamp
- * asked for that had not come when sendmsg returned (the packet waited, e.g. for address resolution;
- * or another packet's stamp was found), a datagram read without its receive stamp. Either RTT may then
- * be off by how long the packet waited; the counts tell such RTTs apart (netdiag_socket_timestamps_missed_total).
+ * asked for that never came (the packet waited in the kernel longer than 5 s, or was dropped while it
+ * waited, as when address resolution fails), a datagram read without its receive stamp. Either RTT may
+ * then be off by how long the packet waited; the counts tell such RTTs apart
+ * (netdiag_socket_timestamps_missed_total).
  */
 export interface StampsMissed {
   transmit: number;
@@ -70,8 +71,10 @@ export interface RawTransport {
   readonly stampsMissed?: StampsMissed;
   /**
    * Sends a packet at once, or queues it (in order) while the socket buffer is full. `onSent` gets
-   * the high-resolution time taken just before sendto(2), and like `onError` may run before send()
-   * returns; `hopLimit` (when not header-included) is set on the socket just before that packet leaves.
+   * the packet's send time (the kernel's transmit stamp, or the high-resolution time taken just before
+   * sendto(2)), and like `onError` may run before send() returns. A kernel-stamping transport may call
+   * `onSent` a second time, later, with the stamp of a packet that waited in the kernel (for address
+   * resolution) past the send call: that time replaces the first for the RTT; `hopLimit` (when not header-included) is set on the socket just before that packet leaves.
    * The caller may reuse `packet` once send() returns: a packet that must wait is copied.
    */
   send(

@@ -169,6 +169,33 @@ describe('InflightProbe: answers and the send callback', () => {
   });
 });
 
+describe('InflightProbe: a send time that comes twice', () => {
+  it('a later second send time (a late kernel stamp) moves the RTT start; the timeout keeps the first', () => {
+    const { clock, results, probe: newProbe } = rig();
+    const waited = newProbe();
+    waited.start();
+    waited.onSent(SENT_AT);
+    waited.onSent(SENT_AT + 30n * MS); // the packet left after 30 ms of address resolution
+    waited.read(SENT_AT + 31n * MS, 'a');
+    assert.deepEqual(results, [`answer a ${0.001}`]);
+
+    const earlier = newProbe();
+    earlier.start();
+    earlier.onSent(SENT_AT);
+    earlier.onSent(SENT_AT - MS); // never earlier than the first
+    earlier.read(SENT_AT + 2n * MS, 'b');
+    assert.deepEqual(results.slice(1), [`answer b ${0.002}`]);
+
+    const timedOut = newProbe();
+    timedOut.start();
+    timedOut.onSent(SENT_AT);
+    clock.advance(TIMEOUT_MS - 10);
+    timedOut.onSent(SENT_AT + 50n * MS);
+    clock.advance(10);
+    assert.deepEqual(results.slice(2), ['timeout'], 'the deadline runs from the first call');
+  });
+});
+
 describe('InflightProbe: the deadline', () => {
   it('counts the timeout from the send callback, not from start()', () => {
     const { clock, results, probe: newProbe } = rig();

@@ -54,6 +54,7 @@ class ScriptedSocket implements NativeRawSocket {
     if (this.full) return SEND_WOULD_BLOCK;
     times[0] = ++this.clock;
     times[1] = this.sendStamp;
+    times[2] = BigInt(this.sent.length);
     this.sent.push({ bytes: Buffer.from(packet.subarray(0, length)), to: address, at: times[0] });
     return 0;
   }
@@ -76,6 +77,13 @@ class ScriptedSocket implements NativeRawSocket {
       d.source.copy(addresses, i * 16);
     });
     return batch.length;
+  }
+  /** (key, time) pairs the kernel stamped after their send returned, for takeLateStamps. */
+  readonly late: bigint[] = [];
+  takeLateStamps(out: BigInt64Array): number {
+    const pairs = Math.min(out.length / 2, this.late.length / 2);
+    out.set(this.late.splice(0, 2 * pairs));
+    return pairs;
   }
   drainCalls = 0;
   drainErrors(): number {
@@ -100,7 +108,7 @@ class ScriptedSocket implements NativeRawSocket {
 const neverSent = (): void => assert.fail('onSent called');
 const neverFailed = (error: Error): void => assert.fail(`onError called: ${error.message}`);
 
-function open(options: Partial<RawTransportOptions> = {}, stamps = 3) {
+function open(options: Partial<RawTransportOptions> = {}, stamps = 3, now = () => 0n) {
   const socket = new ScriptedSocket();
   socket.stamps = stamps;
   const addon = { RawSocket: class {} } as unknown as NativeAddon;
@@ -108,13 +116,17 @@ function open(options: Partial<RawTransportOptions> = {}, stamps = 3) {
     return socket;
   };
   const received: Array<{ bytes: string; source: string; at: bigint; hopLimit: number | undefined }> = [];
-  const transport = new NativeTransport(addon, {
-    family: 4,
-    protocol: IpProtocol.Icmp,
-    onPacket: (packet, source, at, hopLimit) =>
-      received.push({ bytes: packet.toString('hex'), source, at, hopLimit }),
-    ...options,
-  });
+  const transport = new NativeTransport(
+    addon,
+    {
+      family: 4,
+      protocol: IpProtocol.Icmp,
+      onPacket: (packet, source, at, hopLimit) =>
+        received.push({ bytes: packet.toString('hex'), source, at, hopLimit }),
+      ...options,
+    },
+    now,
+  );
   return { socket, transport, received };
 }
 
@@ -155,23 +167,63 @@ describe('NativeTransport', () => {
     );
   });
 
-  it('counts the packets timed by the process clock although the kernel was asked to stamp them', () => {
-    const { socket, transport } = open();
-    const send = () => transport.send(Buffer.from([1]), '192.0.2.1', () => {}, neverFailed);
-    const receive = () => {
+  it('hands a stamp that came after the send returned to onSent a second time, before the answers are read', () => {
+    const calls: Array<[number, bigint]> = [];
+    const callsWhenAnswered: number[] = [];
+    const { socket, transport } = open({ onPacket: () => callsWhenAnswered.push(calls.length) });
+    const send = (probe: number) =>
+      transport.send(Buffer.from([probe]), '192.0.2.1', (at) => calls.push([probe, at]), neverFailed);
+    send(0); // stamped at once
+    socket.sendStamp = 2n; // the next two wait in the kernel (address resolution): keys 1 and 2
+    send(1);
+    send(2);
+    socket.sendStamp = 1n;
+    assert.deepEqual(calls, [
+      [0, 1001n],
+      [1, 1002n],
+      [2, 1003n],
+    ]);
+    // The packets leave; their stamps sit on the error queue next to the answers.
+    socket.late.push(2n, 1500n, 1n, 1400n, 99n, 1600n); // key 99: nobody waits for it
+    socket.queued.push({ bytes: Buffer.from([7]), source: Buffer.from([192, 0, 2, 1]), at: 2000n });
+    socket.onReady!(null, READY_ERRORS | READY_READABLE);
+    assert.deepEqual(calls.slice(3), [
+      [2, 1500n],
+      [1, 1400n],
+    ]);
+    assert.deepEqual(callsWhenAnswered, [5], 'the answer is handled once both send times are final');
+    assert.equal(transport.lateStamps, 2);
+    assert.deepEqual(transport.stampsMissed, { transmit: 0, receive: 0 });
+  });
+
+  it('gives up on a late stamp after 5 s and counts it missed, and counts datagrams read without a stamp', () => {
+    let now = 0n;
+    const { socket, transport } = open({}, 3, () => now);
+    socket.clock = 0n;
+    const calls: bigint[] = [];
+    socket.sendStamp = 2n;
+    transport.send(Buffer.from([1]), '192.0.2.1', (at) => calls.push(at), neverFailed); // sent at 1
+    socket.sendStamp = 1n;
+    now = 4_999_999_999n;
+    socket.onReady!(null, READY_ERRORS);
+    assert.deepEqual(transport.stampsMissed, { transmit: 0, receive: 0 }, 'still within its wait');
+    now = 5_000_000_001n;
+    socket.onReady!(null, READY_ERRORS);
+    assert.deepEqual(transport.stampsMissed, { transmit: 1, receive: 0 });
+    socket.late.push(0n, 7n); // its stamp, too late: not handed on
+    socket.onReady!(null, READY_ERRORS);
+    assert.deepEqual(calls, [1n]);
+
+    socket.sendStamp = 0n; // beyond the budget, none asked for: not a miss
+    transport.send(Buffer.from([1]), '192.0.2.1', () => {}, neverFailed);
+    const receive = (stamped: number) => {
+      socket.receiveStamp = stamped;
       socket.queued.push({ bytes: Buffer.from([1]), source: Buffer.from([192, 0, 2, 1]), at: 5n });
       socket.onReady!(null, READY_READABLE);
     };
-    send();
-    receive();
-    socket.sendStamp = 0n; // beyond the budget, none asked for: not a miss
-    send();
-    socket.sendStamp = 2n;
-    send();
-    send();
-    socket.receiveStamp = 0;
-    receive();
-    assert.deepEqual(transport.stampsMissed, { transmit: 2, receive: 1 });
+    receive(1);
+    receive(0);
+    assert.deepEqual(transport.stampsMissed, { transmit: 1, receive: 1 });
 
     // A socket the kernel does not stamp for receives times every datagram by the clock: nothing missed.
     const unstamped = open({}, 2);

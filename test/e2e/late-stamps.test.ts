@@ -1,0 +1,119 @@
+// A packet that waits in the kernel after sendmsg returns, for the address of a neighbour not yet
+// resolved: its RTT is the wire's, not the wire's plus the wait (issue 20). The target's namespace
+// drops neighbour solicitations (ARP requests; IPv6 neighbour solicitations) until the client's entry
+// for it is INCOMPLETE, plus HOLD_MS: the echo request waits in the client's neighbour queue until the
+// kernel's next solicitation (Linux: one a second), then leaves. iputils ping, which times its sends
+// by the clock before sendto, reads the wait into its RTT in the same setup; ours, from the transmit
+// stamp the kernel makes when the packet leaves, reads what tcpdump on the client's veth sees.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { requireTools, useLab, type Link, type Netns } from '../lab';
+import { startCapture } from '../support/capture';
+import { parseIputilsRtts } from '../support/iputils';
+import { readEchoes, wireRtts } from '../support/pcap';
+import { cliPing } from '../support/ping-cli';
+
+/** How long the solicitations stay dropped once the first one went out. */
+const HOLD_MS = 300;
+/** The issue's bound against the wire. */
+const VS_WIRE_S = 50e-6;
+/** A ping's default payload (ours and iputils'): the capture tells the two runs apart by order. */
+const PAYLOAD = 56;
+
+const us = (seconds: number): string => `${(seconds * 1e6).toFixed(1)} µs`;
+
+interface Run {
+  ours: number | null;
+  iputils: number | null;
+  wire: Array<number | null>;
+}
+
+describe('a packet that waits for address resolution: its RTT is the wire’s, not the wait', () => {
+  const lab = useLab();
+  let client: Netns;
+  let target: Netns;
+  let link: Link;
+  let captureDir: string;
+  const runs = new Map<4 | 6, Run>();
+
+  /** Drops the target's answers to solicitations of `family` until the client waits, plus HOLD_MS. */
+  async function holdResolution(family: 4 | 6, address: string): Promise<void> {
+    const table = family === 4 ? 'arp lshold' : 'ip6 lshold';
+    const match = family === 4 ? 'arp operation request' : 'icmpv6 type nd-neighbor-solicit';
+    await target.exec(['nft', 'add', 'table', ...table.split(' ')]);
+    await target.exec([
+      'nft',
+      'add',
+      'chain',
+      ...table.split(' '),
+      'input',
+      '{ type filter hook input priority 0; policy accept; }',
+    ]);
+    await target.exec(['nft', 'add', 'rule', ...table.split(' '), 'input', ...match.split(' '), 'drop']);
+    await client.exec(['ip', 'neigh', 'flush', 'dev', link.a.ifname]);
+    void releaseOnceWaiting(table, address);
+  }
+
+  async function releaseOnceWaiting(table: string, address: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { stdout } = await client.exec(['ip', 'neigh', 'show', 'to', address, 'dev', link.a.ifname]);
+      if (/INCOMPLETE/.test(stdout) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+    await target.exec(['nft', 'delete', 'table', ...table.split(' ')]);
+  }
+
+  before(async () => {
+    requireTools('tcpdump', 'nft', 'ping');
+    client = await lab().namespace('lsclient');
+    target = await lab().namespace('lstarget');
+    link = await lab().connect(client, target);
+    captureDir = mkdtempSync(path.join(tmpdir(), 'netdiag-ls-'));
+    for (const family of [4, 6] as const) {
+      const address = family === 4 ? link.b.ipv4 : link.b.ipv6;
+      const file = path.join(captureDir, `ipv${family}.pcap`);
+      const capture = await startCapture(client, link.a.ifname, file, family === 4 ? 'icmp' : 'icmp6');
+      await holdResolution(family, address);
+      const ours = await cliPing(client, address, ['-c', '1', '-W', '3']);
+      await holdResolution(family, address);
+      const iputils = await client.exec(['ping', `-${family}`, '-c', '1', '-W', '3', address], {
+        check: false,
+      });
+      await capture.stop();
+      runs.set(family, {
+        ours: ours.rtts[0] ?? null,
+        iputils: parseIputilsRtts(iputils.stdout)[0] ?? null,
+        wire: wireRtts(readEchoes(readFileSync(file)), family, PAYLOAD),
+      });
+    }
+  });
+
+  after(() => {
+    if (captureDir) rmSync(captureDir, { recursive: true, force: true });
+  });
+
+  for (const family of [4, 6] as const) {
+    it(`IPv${family}: the setup holds the packet (iputils reads the wait), and our RTT is within ${us(VS_WIRE_S)} of the wire's`, (t) => {
+      const run = runs.get(family)!;
+      t.diagnostic(`ours ${run.ours}, iputils ${run.iputils}, wire ${JSON.stringify(run.wire)}`);
+      assert.equal(run.wire.length, 2, 'two echo requests on the wire: ours, then iputils');
+      const [ourWire, theirWire] = run.wire as [number | null, number | null];
+      assert.ok(run.iputils !== null && theirWire !== null, 'iputils got its answer');
+      assert.ok(
+        run.iputils - theirWire >= (HOLD_MS / 1000) * 0.9,
+        `iputils' RTT ${run.iputils} s holds the wait over the wire's ${theirWire} s`,
+      );
+      assert.ok(run.ours !== null && ourWire !== null, 'our ping got its answer');
+      assert.ok(
+        Math.abs(run.ours - ourWire) < VS_WIRE_S,
+        `our RTT ${us(run.ours)} against the wire's ${us(ourWire)}`,
+      );
+    });
+  }
+});
