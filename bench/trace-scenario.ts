@@ -7,7 +7,7 @@
 import { createLab, requireTools } from '../test/lab';
 import { select } from '../test/support/scrape';
 import { codeState, loadBefore, machineFacts, toolVersion } from './fixtures/bench-env';
-import { benchAddresses, traceConfig } from './fixtures/exporter-targets';
+import { benchAddresses, FIXED_TRACE_BLOCK, traceConfig } from './fixtures/exporter-targets';
 import { delta, fix, measureExporter, us, windowMean, type WindowFigures } from './fixtures/exporter-window';
 import { buildRoutedLab } from './fixtures/routed-lab';
 import { COST_COLUMNS, costRow } from './fixtures/window-table';
@@ -15,6 +15,8 @@ import { publishResults, runBench } from './results-file';
 
 const PINGS = Number(process.env.BENCH_TRACE_PINGS ?? 10_000);
 const TRACES = Number(process.env.BENCH_TRACE_TARGETS ?? 200);
+/** The traced targets' block; BENCH_TRACE_BLOCK='{ protocol: udp, interval: 60s }' measures the defaults (MDA, pacing). */
+const TRACE_BLOCK = process.env.BENCH_TRACE_BLOCK ?? FIXED_TRACE_BLOCK;
 /** One trace interval: every traced target runs about once in the window. */
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const WARMUP = 10;
@@ -127,14 +129,18 @@ async function main(): Promise<void> {
     for (const withTraces of [false, true]) {
       const name = withTraces ? `${PINGS} pings + ${TRACES} traces` : `${PINGS} pings only`;
       console.error(`${new Date().toISOString()} ${name}: starting`);
-      const w = await measureExporter(net.client, traceConfig(pinged, withTraces ? traced : []), {
-        warmupSeconds: WARMUP,
-        seconds: DURATION,
-        reference,
-        iputilsSource,
-        scrapes: SCRAPES,
-        counters,
-      });
+      const w = await measureExporter(
+        net.client,
+        traceConfig(pinged, withTraces ? traced : [], TRACE_BLOCK),
+        {
+          warmupSeconds: WARMUP,
+          seconds: DURATION,
+          reference,
+          iputilsSource,
+          scrapes: SCRAPES,
+          counters,
+        },
+      );
       phases.push({ name, traced: withTraces, w });
       console.error(`  ${costRow(name, w)}`);
     }
@@ -157,8 +163,11 @@ async function main(): Promise<void> {
     "- Setup: client — r1 — r2 — target over plain veths (no delay, no loss; routers with the lab's",
     '  router sysctls and `icmp_errors_use_inbound_ifaddr=1`), the target answering every address of',
     `  10.200.0.0/16. ${PINGS} targets (the first addresses of the range) pinged every 1 s (timeout 1 s); in the`,
-    `  second phase ${TRACES} further addresses traced every 60 s: \`trace: { protocol: udp, interval: 60s,`,
-    '  timeout: 1s, max_hops: 30, flows: 8, probes: 3 }` (the defaults but the interval, written out). Each',
+    `  second phase ${TRACES} further addresses traced with \`trace: ${TRACE_BLOCK}\`` +
+      (TRACE_BLOCK === FIXED_TRACE_BLOCK
+        ? ' (fixed flows, the defaults before the MDA, written out).'
+        : '.') +
+      ' Each',
     `  phase is its own exporter process (root, then nobody); ${WARMUP} s warm-up, then a ${DURATION} s window`,
     '  between two scrapes, so each traced target runs about once in it (start times spread over the interval).',
     '- CPU, rest of machine, peak RSS, /metrics, event-loop delay: as in the Knock section. Forwarding on',
