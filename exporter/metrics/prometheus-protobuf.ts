@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
 import { ExporterError } from '../errors';
+import { CLIENT_MODEL_FIELDS, METRIC_TYPE } from './client-model-fields';
 import { LabelEncodings } from './label-encodings';
 import { NativeSpans } from './native-spans';
 import { columnName, metricName, prometheusType, sanitizeName } from './prometheus-text';
@@ -27,24 +28,11 @@ import {
   type MetricColumn,
 } from './store-snapshot';
 
-/** client_model's MetricType values. */
-const TYPE = { counter: 0, gauge: 1, untyped: 3, histogram: 4 } as const;
-
-/** Field numbers of client_model's messages (io/prometheus/client/metrics.proto). */
-const FAMILY = { name: 1, help: 2, type: 3, metric: 4 } as const;
-const METRIC = { label: 1, gauge: 2, counter: 3, histogram: 7 } as const;
-const HISTOGRAM = {
-  sampleCount: 1,
-  sampleSum: 2,
-  bucket: 3,
-  schema: 5,
-  zeroThreshold: 6,
-  zeroCount: 7,
-  negativeSpan: 9,
-  negativeDelta: 10,
-  positiveSpan: 12,
-  positiveDelta: 13,
-} as const;
+const TYPE = METRIC_TYPE;
+const FAMILY = CLIENT_MODEL_FIELDS.MetricFamily;
+const METRIC = CLIENT_MODEL_FIELDS.Metric;
+const HISTOGRAM = CLIENT_MODEL_FIELDS.Histogram;
+const { BucketSpan: SPAN, Bucket: BUCKET, LabelPair: PAIR, Gauge: GAUGE } = CLIENT_MODEL_FIELDS;
 
 /**
  * One metric family in the protobuf exposition: `header()` is the family's length prefix and its
@@ -284,8 +272,8 @@ export class PrometheusProtobufWriter {
       size += NO_OP_SPAN_SIZE;
       if (writer) {
         writer.lengthPrefix(HISTOGRAM.positiveSpan, 4);
-        writer.sintField(1, 0);
-        writer.uintField(2, 0);
+        writer.sintField(SPAN.offset, 0);
+        writer.uintField(SPAN.length, 0);
       }
       return size;
     }
@@ -322,7 +310,8 @@ const NO_OP_SPAN_SIZE = 2 + 4;
 
 function writeGauge(writer: ProtoWriter, field: number, value: number): void {
   writer.lengthPrefix(field, DOUBLE_FIELD_SIZE);
-  writer.doubleField(1, value);
+  // Gauge.value and Counter.value are both field 1.
+  writer.doubleField(GAUGE.value, value);
 }
 
 /** Bytes of a Bucket field: cumulative_count (1) and upper_bound (2). */
@@ -332,8 +321,8 @@ function bucketSize(cumulative: number): number {
 
 function writeBucket(writer: ProtoWriter, cumulative: number, upperBound: number): void {
   writer.lengthPrefix(HISTOGRAM.bucket, uintFieldSize(cumulative) + DOUBLE_FIELD_SIZE);
-  writer.uintField(1, cumulative);
-  writer.doubleField(2, upperBound);
+  writer.uintField(BUCKET.cumulativeCount, cumulative);
+  writer.doubleField(BUCKET.upperBound, upperBound);
 }
 
 /** The content size of a length-delimited field (number below 16) of `total` bytes in all. */
@@ -359,9 +348,9 @@ function encodeLabels(attributes: Attributes): Buffer {
   const writer = new ProtoWriter(Buffer.allocUnsafe(size));
   for (const [name, value] of pairs) {
     writer.lengthPrefix(METRIC.label, pairSize(name, value));
-    writer.lengthPrefix(1, Buffer.byteLength(name, 'utf8'));
+    writer.lengthPrefix(PAIR.name, Buffer.byteLength(name, 'utf8'));
     writer.pos += writer.buffer.write(name, writer.pos, 'utf8');
-    writer.lengthPrefix(2, Buffer.byteLength(value, 'utf8'));
+    writer.lengthPrefix(PAIR.value, Buffer.byteLength(value, 'utf8'));
     writer.pos += writer.buffer.write(value, writer.pos, 'utf8');
   }
   return writer.buffer;

@@ -13,11 +13,15 @@ import { bucketKey } from '../../../exporter/metrics/native-schema';
 import { CONTENT_TYPE } from '../../../exporter/metrics/scrape-format';
 import { silentLogger } from '../../../exporter/logging';
 import { ExporterServer } from '../../../exporter/server';
+import * as protobuf from 'protobufjs';
+import { CLIENT_MODEL_FIELDS, METRIC_TYPE } from '../../../exporter/metrics/client-model-fields';
 import {
+  clientModelType,
   decodeMetricFamilies,
   labelsOf,
   METRIC_TYPES,
   nativeBuckets,
+  SchemaViolation,
   type DecodedFamily,
 } from '../../support/client-model';
 import { parseSamples } from '../../support/scrape';
@@ -233,6 +237,115 @@ describe('the protobuf exposition', () => {
       },
       1,
     );
+  });
+});
+
+describe('the protobuf encoder against the vendored client_model schema', () => {
+  it('numbers each field it writes as the schema numbers the field of that name', () => {
+    for (const [message, fields] of Object.entries(CLIENT_MODEL_FIELDS)) {
+      const type = clientModelType(message);
+      for (const [name, number] of Object.entries(fields))
+        assert.equal(type.fields[name]?.id, number, `${message}.${name}`);
+    }
+    for (const [name, value] of Object.entries(METRIC_TYPE))
+      assert.equal(METRIC_TYPES[value], name.toUpperCase());
+  });
+
+  it('writes only fields the schema declares for their message, with the declared wire types', async () => {
+    const seen = new Set<string>();
+    for (const settings of [
+      SETTINGS,
+      { ...SETTINGS, classicBucketsInProtobuf: false },
+      { ...SETTINGS, enabled: false },
+    ]) {
+      await withExporter(settings, async (url) => {
+        const response = await fetch(`${url}/metrics`, { headers: { accept: ACCEPT_PROTOBUF } });
+        decodeMetricFamilies(new Uint8Array(await response.arrayBuffer()), seen);
+      });
+    }
+    // The walk met every field the encoder can write, but the negative native buckets (an RTT is
+    // never negative): otherwise it checked less than it claims.
+    const written = Object.entries(CLIENT_MODEL_FIELDS).flatMap(([message, fields]) =>
+      Object.keys(fields).map((name) => `${message}.${name}`),
+    );
+    assert.deepEqual([...seen].sort(), written.filter((field) => !/^Histogram\.negative/.test(field)).sort());
+  });
+
+  it('has a decoder that rejects a field number or wire type its message does not declare', () => {
+    const tag = (field: number, wireType: number): number => ((field << 3) | wireType) >>> 0;
+    /** One delimited MetricFamily holding one Metric whose histogram is `histogram`. */
+    const family = (histogram: Uint8Array): Uint8Array => {
+      const metric = protobuf.Writer.create().uint32(tag(7, 2)).bytes(histogram).finish();
+      const body = protobuf.Writer.create().uint32(tag(4, 2)).bytes(metric).finish();
+      return protobuf.Writer.create().bytes(body).finish();
+    };
+    const histogram = (): protobuf.Writer => protobuf.Writer.create().uint32(tag(1, 0)).uint32(3);
+
+    // The control: count, sum, a bucket and packed positive deltas are what the schema declares.
+    const bucket = protobuf.Writer.create()
+      .uint32(tag(1, 0))
+      .uint32(3)
+      .uint32(tag(2, 1))
+      .double(0.5)
+      .finish();
+    const deltas = protobuf.Writer.create().sint64(2).sint64(-1).finish();
+    const valid = histogram()
+      .uint32(tag(2, 1))
+      .double(1.5)
+      .uint32(tag(3, 2))
+      .bytes(bucket)
+      .uint32(tag(13, 2))
+      .bytes(deltas)
+      .finish();
+    const [decoded] = decodeMetricFamilies(family(valid));
+    assert.deepEqual(decoded!.metric![0]!.histogram, {
+      sampleCount: 3,
+      sampleSum: 1.5,
+      bucket: [{ cumulativeCount: 3, upperBound: 0.5 }],
+      positiveDelta: [2, -1],
+    });
+
+    const planted: Array<[what: string, bytes: Uint8Array, message: RegExp]> = [
+      [
+        'a field Histogram does not declare (15)',
+        family(histogram().uint32(tag(15, 0)).uint32(1).finish()),
+        /metric\.histogram: field 15 \(wire type 0\) is not declared in Histogram/,
+      ],
+      [
+        'a Bucket upper bound as a varint',
+        family(
+          histogram()
+            .uint32(tag(3, 2))
+            .bytes(protobuf.Writer.create().uint32(tag(2, 0)).uint32(1).finish())
+            .finish(),
+        ),
+        /Bucket\.upperBound \(2\) has wire type 0, the schema's double is 1/,
+      ],
+      [
+        'a sum (not repeated) as a packed run',
+        family(histogram().uint32(tag(2, 2)).bytes(new Uint8Array(8)).finish()),
+        /Histogram\.sampleSum \(2\) has wire type 2/,
+      ],
+      [
+        'a packed run of deltas cut in a varint',
+        family(histogram().uint32(tag(13, 2)).bytes(Uint8Array.of(0x02, 0x80)).finish()),
+        /positiveDelta/,
+      ],
+      [
+        'a histogram longer than its metric',
+        family(Uint8Array.of(tag(1, 0), 3, tag(3, 2), 20, 0)),
+        /bucket: 20 bytes announced/,
+      ],
+    ];
+    for (const [what, bytes, message] of planted)
+      assert.throws(
+        () => decodeMetricFamilies(bytes),
+        (error: unknown) => {
+          assert.ok(error instanceof SchemaViolation, what);
+          assert.match(error.message, message, what);
+          return true;
+        },
+      );
   });
 });
 
