@@ -46,7 +46,11 @@ const RTTS: Record<string, number[]> = {
 /** A pipeline with ping series of RTTS, served by a scrape handler; `run` gets the server's URL. */
 async function withExporter(
   settings: NativeHistogramSettings,
-  run: (url: string, handler: ReturnType<typeof createScrapeHandler>) => Promise<void>,
+  run: (
+    url: string,
+    handler: ReturnType<typeof createScrapeHandler>,
+    metrics: ExporterMetrics,
+  ) => Promise<void>,
   pointsPerChunk = 2,
 ): Promise<void> {
   const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
@@ -76,7 +80,7 @@ async function withExporter(
     metrics: handler,
   });
   try {
-    await run(server.url, handler);
+    await run(server.url, handler, metrics);
   } finally {
     await server.close();
     metrics.close();
@@ -101,6 +105,39 @@ const key = (name: string, labels: Record<string, string>): string => `${name}${
 /** Series that change between two scrapes: the event loop's, and the scrapes' own counts. */
 const changing = (name: string): boolean =>
   name.startsWith('netdiag_event_loop') || name.startsWith('netdiag_scrape');
+
+/**
+ * Asserts that the protobuf families carry the text's samples, the changing ones aside: every gauge
+ * and counter, and every histogram's count, sum and classic buckets. Returns the protobuf's.
+ */
+function assertSameSamples(text: string, families: DecodedFamily[]): Map<string, number> {
+  // Every gauge and counter sample, and every histogram's count, sum and classic buckets.
+  const fromText = new Map<string, number>();
+  for (const s of parseSamples(text)) if (!changing(s.name)) fromText.set(key(s.name, s.labels), s.value);
+  const fromProto = new Map<string, number>();
+  for (const family of families) {
+    if (changing(family.name!)) continue;
+    for (const metric of family.metric ?? []) {
+      const labels = labelsOf(metric);
+      const value = metric.gauge?.value ?? metric.counter?.value;
+      if (value !== undefined) fromProto.set(key(family.name!, labels), value);
+      const histogram = metric.histogram;
+      if (!histogram) continue;
+      fromProto.set(key(`${family.name}_count`, labels), histogram.sampleCount ?? 0);
+      fromProto.set(key(`${family.name}_sum`, labels), histogram.sampleSum ?? 0);
+      for (const bucket of histogram.bucket ?? []) {
+        fromProto.set(
+          key(`${family.name}_bucket`, { ...labels, le: String(bucket.upperBound) }),
+          bucket.cumulativeCount ?? 0,
+        );
+      }
+      // The +Inf bucket is implicit in protobuf (client_golang leaves it out too): the count.
+      fromProto.set(key(`${family.name}_bucket`, { ...labels, le: '+Inf' }), histogram.sampleCount ?? 0);
+    }
+  }
+  assert.deepEqual(fromProto, fromText);
+  return fromProto;
+}
 
 describe('the protobuf exposition', () => {
   it('decodes against client_model’s schema to the same families, label sets and values as the text', async () => {
@@ -128,32 +165,47 @@ describe('the protobuf exposition', () => {
         assert.equal(family.help!.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'), helps.get(family.name!));
       }
 
-      // Every gauge and counter sample, and every histogram's count, sum and classic buckets.
-      const fromText = new Map<string, number>();
-      for (const s of parseSamples(text)) if (!changing(s.name)) fromText.set(key(s.name, s.labels), s.value);
-      const fromProto = new Map<string, number>();
-      for (const family of families) {
-        if (changing(family.name!)) continue;
-        for (const metric of family.metric ?? []) {
-          const labels = labelsOf(metric);
-          const value = metric.gauge?.value ?? metric.counter?.value;
-          if (value !== undefined) fromProto.set(key(family.name!, labels), value);
-          const histogram = metric.histogram;
-          if (!histogram) continue;
-          fromProto.set(key(`${family.name}_count`, labels), histogram.sampleCount ?? 0);
-          fromProto.set(key(`${family.name}_sum`, labels), histogram.sampleSum ?? 0);
-          for (const bucket of histogram.bucket ?? []) {
-            fromProto.set(
-              key(`${family.name}_bucket`, { ...labels, le: String(bucket.upperBound) }),
-              bucket.cumulativeCount ?? 0,
-            );
-          }
-          // The +Inf bucket is implicit in protobuf (client_golang leaves it out too): the count.
-          fromProto.set(key(`${family.name}_bucket`, { ...labels, le: '+Inf' }), histogram.sampleCount ?? 0);
-        }
-      }
-      assert.deepEqual(fromProto, fromText);
+      const fromProto = assertSameSamples(text, families);
       assert.ok(fromProto.has(key('sdk_events_total', { kind: 'x\\y' })));
+    });
+  });
+
+  it('serves each scrape’s values and series, not those it kept from the last (the series cache)', async () => {
+    await withExporter(SETTINGS, async (url, _handler, metrics) => {
+      const d = metrics.pingSeries({ target: 'd', address: '10.0.0.100', family: 'ipv4' }, 60);
+      const sent = (families: DecodedFamily[], target: string): number | undefined =>
+        families
+          .find((f) => f.name === 'netdiag_ping_sent_total')
+          ?.metric?.find((m) => labelsOf(m).target === target)?.counter?.value;
+      const first = await scrapeBoth(url);
+      assertSameSamples(first.text, first.families);
+      assert.equal(sent(first.families, 'd'), 0);
+
+      // d's counters and RTTs change; e is a new series; a's error counters are removed, so that
+      // the error series after them are a place earlier than last time.
+      d.record({ seq: 0, rtt: 0.003 });
+      d.record({ seq: 1, rtt: null, failure: { reason: 'timeout' } });
+      const e = metrics.pingSeries({ target: 'e', address: '10.0.0.101', family: 'ipv4' }, 60);
+      e.record({ seq: 0, rtt: 0.5 });
+      metrics.forgetTarget('a');
+      const second = await scrapeBoth(url);
+      const samples = assertSameSamples(second.text, second.families);
+      assert.equal(sent(second.families, 'd'), 2);
+      assert.equal(sent(second.families, 'e'), 1);
+      const errorsOf = (target: string): string[] =>
+        [...samples.keys()].filter(
+          (k) => k.startsWith('netdiag_probe_errors_total') && k.includes(`"target":"${target}"`),
+        );
+      assert.deepEqual(errorsOf('a'), [], 'no error series of a');
+      assert.ok(errorsOf('b').length > 0 && errorsOf('d').length > 0);
+
+      // Nothing changes: the answer is the same bytes as the last (the changing families aside).
+      const third = await scrapeBoth(url);
+      assertSameSamples(third.text, third.families);
+      assert.deepEqual(
+        third.families.filter((f) => !changing(f.name!)),
+        second.families.filter((f) => !changing(f.name!)),
+      );
     });
   });
 
