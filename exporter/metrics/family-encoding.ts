@@ -34,7 +34,7 @@ export class EncodedMetrics {
 
   /**
    * Empties it for `length` series, keeping the arrays when they are large enough, with room for
-   * `expectedSize` bytes (last time's, plus a margin: a family's size changes little between scrapes).
+   * `expectedSize` bytes and a margin (a family's size changes little between scrapes).
    */
   reset(attributes: readonly Attributes[], length: number, scalar: boolean, expectedSize: number): void {
     this.attributes = attributes;
@@ -93,11 +93,13 @@ export interface MetricBodies {
  * replaces) made every major garbage collection after it slower (bench/results.md, "Exporter: the
  * scrape's cost", 2026-12-03, second part).
  *
- * Memory: two encodings of the family, each about the size of its protobuf bytes and a few typed
- * arrays (16 bytes a series), the last scrape's and the one being made, swapped at each scrape; a
- * third only while a rendering still copies out an encoding the next one would reuse
- * (`EncodedMetrics.inUse`), left to the collector after. An encoding more than four times larger than
- * the family needs is given back. No label set is kept past the scrape after its series went.
+ * Memory: a gauge or counter family whose series are those of last time, in the same order, is
+ * rewritten in place: one encoding, about the size of its protobuf bytes, and a few typed arrays
+ * (20 bytes a series). Otherwise, and for histograms, two: the last scrape's and the one being made,
+ * swapped at each scrape; a third only while a rendering still copies out an encoding the next one
+ * would reuse (`EncodedMetrics.inUse`), left to the collector after. An encoding more than four
+ * times larger than the family needs is given back. No label set is kept past the scrape after its
+ * series went.
  */
 export class FamilyEncoding {
   private last = new EncodedMetrics();
@@ -118,12 +120,15 @@ export class FamilyEncoding {
    */
   encode(attributes: readonly Attributes[], length: number, bodies: MetricBodies): EncodedMetrics {
     const last = this.last;
+    if (this.rewriteInPlace(attributes, length, bodies)) return last;
     let next = this.spare;
     if (next === undefined || next.inUse) next = new EncodedMetrics();
     // A family that shrank a lot gives back its bytes.
     else if (next.bytes.length > 4 * last.size + 65_536) next.bytes = Buffer.alloc(0);
     const { values } = bodies;
-    next.reset(attributes, length, values !== undefined, last.size);
+    // Last time's bytes a series, or a guess at the first scrape: a few labels and a value.
+    const expectedSize = last.length > 0 ? Math.ceil((last.size / last.length) * length) : length * 64;
+    next.reset(attributes, length, values !== undefined, expectedSize);
     const lastBits = last.bits;
     const bits =
       values === undefined ? undefined : new Uint32Array(values.buffer, values.byteOffset, length * 2);
@@ -196,6 +201,41 @@ export class FamilyEncoding {
     this.last = next;
     next.inUse = true;
     return next;
+  }
+
+  /**
+   * When a gauge or counter family has the very series of last time in the same order (the common
+   * case), and no rendering is copying last time's bytes out: writes the changed values over them
+   * and lets the spare encoding go, so that such a family keeps one buffer, not two. Returns false,
+   * having changed nothing, otherwise.
+   */
+  private rewriteInPlace(attributes: readonly Attributes[], length: number, bodies: MetricBodies): boolean {
+    const last = this.last;
+    const { values } = bodies;
+    if (values === undefined || last.inUse || last.length !== length || length === 0) return false;
+    for (let i = 0; i < length; i++) if (last.attributes[i] !== attributes[i]) return false;
+    const bits = new Uint32Array(values.buffer, values.byteOffset, length * 2);
+    const lastBits = last.bits;
+    let changes = 0;
+    for (let i = 0; i < length; i++) {
+      if (lastBits[2 * i] === bits[2 * i] && lastBits[2 * i + 1] === bits[2 * i + 1]) continue;
+      lastBits[2 * i] = bits[2 * i]!;
+      lastBits[2 * i + 1] = bits[2 * i + 1]!;
+      last.bytes.writeDoubleLE(values[i]!, last.ends[i]! - 8);
+      changes++;
+    }
+    last.attributes = attributes;
+    last.inUse = true;
+    this.spare = undefined;
+    this.encodedSeries = changes;
+    return true;
+  }
+
+  /** The family has no series this scrape: nothing of its last ones is kept. */
+  forget(): void {
+    if (this.last.length === 0) return;
+    this.last = new EncodedMetrics();
+    this.spare = undefined;
   }
 
   /** Where `set` was last time; -1 if nowhere. */

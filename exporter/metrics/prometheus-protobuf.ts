@@ -150,6 +150,8 @@ export class PrometheusProtobufWriter {
   ): ProtobufFamily {
     let encoding = this.encodings.get(key);
     if (encoding === undefined) this.encodings.set(key, (encoding = new FamilyEncoding(this.labels)));
+    // A rendering skips an empty family (no header): its series that went are let go here.
+    if (length === 0) encoding.forget();
     let encoded: EncodedMetrics | undefined;
     return {
       length,

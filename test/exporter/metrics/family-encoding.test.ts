@@ -66,6 +66,22 @@ describe('FamilyEncoding', () => {
     }
   });
 
+  it('rewrites the values of a gauge family that has the same series in place: one buffer kept', () => {
+    const sets = ['a', 'b', 'c'].map((target) => ({ target }));
+    const family = new FamilyEncoding(new LabelPairs());
+    const first = family.encode(sets, 3, gauges([1, 2, 3]));
+    first.inUse = false;
+    const second = family.encode(sets, 3, gauges([1, 7, 3]));
+    assert.equal(second, first, 'the same encoding, written over');
+    assert.equal(family.encodedSeries, 1);
+    assert.ok(second.bytes.subarray(0, second.size).equals(fresh(sets, [1, 7, 3])));
+    second.inUse = false;
+    // Another series: encoded apart, the last one read.
+    const third = family.encode([...sets, { target: 'd' }], 4, gauges([1, 7, 3, 4]));
+    assert.notEqual(third, second);
+    assert.ok(third.bytes.subarray(0, third.size).equals(fresh([...sets, { target: 'd' }], [1, 7, 3, 4])));
+  });
+
   it('never writes over an encoding a rendering still copies out', () => {
     const sets = ['a', 'b'].map((target) => ({ target }));
     const family = new FamilyEncoding(new LabelPairs());
