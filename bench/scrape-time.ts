@@ -2,13 +2,21 @@
 // handler, split into its collection (MetricStore.snapshot: the observed values read into columns)
 // and the whole rendering, in the text and the protobuf exposition. Each target is set up as the
 // exporter sets up a ping target (its error series at 0, its addresses and up gauges, a 60 s loss
-// and jitter window of one result a second), with 60 s of results behind it on an injected clock.
+// and jitter window of one result a second), with 60 s of results behind it on an injected clock,
+// and 15 s more (a scrape interval) recorded between two renderings, untimed: the loss, jitter,
+// counters and histograms change from one scrape to the next, as they do in a running exporter.
 // In-process timings depend on the machine and its load: compare runs of one session (A/B), and
 // take CPU figures from `npm run bench:exporter` on a quiet machine.
 //
 // usage: npm run bench:scrape-time [-- renderings per format, default 15]; SCRAPE_TIME_FORMAT=text or
-// protobuf renders that one only (for a CPU profile of it).
+// protobuf renders that one only; SCRAPE_TIME_PROFILE=FILE writes a CPU profile (.cpuprofile) of the
+// renderings alone (no forced garbage collection between them then), SCRAPE_TIME_PROFILE_ROUNDS of
+// them (default all) from SCRAPE_TIME_PROFILE_FROM (default 0, the first scrape); SCRAPE_TIME_GC=0
+// leaves out the full garbage collection otherwise forced before each rendering (a running exporter
+// has none: its renderings find the heap as the probes and the last scrape left it).
 import { EventEmitter } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { ServerResponse } from 'node:http';
 import {
   createPrometheusPipeline,
@@ -20,6 +28,8 @@ import { DEFAULT_NATIVE_HISTOGRAMS } from '../exporter/config';
 
 const TARGETS = 10_000;
 const WINDOW_SECONDS = 60;
+/** Results recorded between two renderings: Prometheus' default scrape interval of ping results a second. */
+const SCRAPE_INTERVAL_SECONDS = 15;
 const ACCEPT_PROTOBUF =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
@@ -46,7 +56,11 @@ class CountingResponse extends EventEmitter {
   }
 }
 
-function setUp(): { metrics: ExporterMetrics; handler: ReturnType<typeof createScrapeHandler> } {
+function setUp(): {
+  metrics: ExporterMetrics;
+  handler: ReturnType<typeof createScrapeHandler>;
+  advance: (seconds: number) => void;
+} {
   let clock = 0;
   const pipeline = createPrometheusPipeline({ cardinalityLimit: TARGETS * 20 });
   const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('bench'), {
@@ -58,8 +72,8 @@ function setUp(): { metrics: ExporterMetrics; handler: ReturnType<typeof createS
   metrics.setTargets('ping', TARGETS);
   let seed = 1;
   const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const series = [];
-  const bases = [];
+  const series: Array<ReturnType<ExporterMetrics['pingSeries']>> = [];
+  const bases: number[] = [];
   for (let i = 0; i < TARGETS; i++) {
     const target = `t${String(i).padStart(5, '0')}`;
     const address = `10.200.${i >> 8}.${i & 255}`;
@@ -68,20 +82,25 @@ function setUp(): { metrics: ExporterMetrics; handler: ReturnType<typeof createS
     series.push(metrics.pingSeries({ target, address, family: 'ipv4' }, WINDOW_SECONDS, 1));
     bases.push(0.00002 + random() * 0.0001);
   }
-  for (let second = 0; second < WINDOW_SECONDS; second++) {
-    clock = second * 1000;
-    for (let i = 0; i < TARGETS; i++) {
-      // One loss in a hundred, so that every window has both.
-      const lost = random() < 0.01;
-      series[i]!.record(
-        lost
-          ? { seq: second, rtt: null, failure: { reason: 'timeout' } }
-          : { seq: second, rtt: bases[i]! * (1 + 0.2 * random()) },
-      );
+  let second = 0;
+  /** `seconds` more of results for every target, the clock half a second past the last. */
+  const advance = (seconds: number): void => {
+    for (const end = second + seconds; second < end; second++) {
+      clock = second * 1000;
+      for (let i = 0; i < TARGETS; i++) {
+        // One loss in a hundred, so that every window has both.
+        const lost = random() < 0.01;
+        series[i]!.record(
+          lost
+            ? { seq: second, rtt: null, failure: { reason: 'timeout' } }
+            : { seq: second, rtt: bases[i]! * (1 + 0.2 * random()) },
+        );
+      }
     }
-  }
-  clock = WINDOW_SECONDS * 1000 - 500;
-  return { metrics, handler: createScrapeHandler(pipeline) };
+    clock = second * 1000 - 500;
+  };
+  advance(WINDOW_SECONDS);
+  return { metrics, handler: createScrapeHandler(pipeline), advance };
 }
 
 async function render(
@@ -108,8 +127,8 @@ const median = (values: number[]): number =>
 const gc = (globalThis as { gc?: () => void }).gc;
 
 async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 15);
-  const { metrics, handler } = setUp();
+  const rounds = Math.max(2, Number(process.argv[2] ?? 15));
+  const { metrics, handler, advance } = setUp();
   const retained = (): number => {
     gc?.();
     const { heapUsed, external } = process.memoryUsage();
@@ -134,23 +153,44 @@ async function main(): Promise<void> {
       `CPU ${median(snapshotCpu.slice(1)).toFixed(1)} ms`,
   );
   const only = process.env.SCRAPE_TIME_FORMAT;
+  const profile = await profiler(process.env.SCRAPE_TIME_PROFILE);
+  const profileFrom = Number(process.env.SCRAPE_TIME_PROFILE_FROM ?? 0);
+  const profileTo = profileFrom + Number(process.env.SCRAPE_TIME_PROFILE_ROUNDS ?? rounds);
+  /** A full garbage collection before each rendering (none while profiling), and how long it took. */
+  const collect = (): number => {
+    if (process.env.SCRAPE_TIME_PROFILE !== undefined || process.env.SCRAPE_TIME_GC === '0' || !gc) return 0;
+    const start = performance.now();
+    gc();
+    return performance.now() - start;
+  };
   for (const [name, accept] of [
     ['text', undefined],
     ['protobuf', ACCEPT_PROTOBUF],
   ] as const) {
     if (only !== undefined && only !== name) continue;
     const runs = [];
+    const gcMs: number[] = [];
     for (let k = 0; k < rounds; k++) {
-      gc?.();
+      // A scrape interval of results between two scrapes (not timed), as a running exporter has.
+      if (k > 0) advance(SCRAPE_INTERVAL_SECONDS);
+      gcMs.push(collect());
+      if (k === profileFrom) await profile.start();
       runs.push(await render(handler, accept));
+      if (k + 1 === profileTo) await profile.stop();
     }
+    await profile.stop();
     const rest = runs.slice(1);
     console.log(
       `${name}: first ${runs[0]!.ms.toFixed(1)} ms (CPU ${runs[0]!.cpuMs.toFixed(1)}), ` +
         `then ${median(rest.map((r) => r.ms)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.ms)).toFixed(1)}), ` +
         `CPU ${median(rest.map((r) => r.cpuMs)).toFixed(1)} ms (min ${Math.min(...rest.map((r) => r.cpuMs)).toFixed(1)}), ` +
-        `${(runs[0]!.bytes / 1e6).toFixed(2)} MB` +
-        (gc ? `, heap growth ${(median(rest.map((r) => r.heapBytes)) / 1e6).toFixed(1)} MB` : ''),
+        `${(runs[0]!.bytes / 1e6).toFixed(2)} MB; ` +
+        `the first three ${runs
+          .slice(0, 3)
+          .map((r) => r.ms.toFixed(0))
+          .join(', ')} ms` +
+        (gc ? `, heap growth ${(median(rest.map((r) => r.heapBytes)) / 1e6).toFixed(1)} MB` : '') +
+        (gc ? `; a full gc after the first: ${median(gcMs.slice(1)).toFixed(1)} ms` : ''),
     );
   }
   if (gc) {
@@ -161,6 +201,31 @@ async function main(): Promise<void> {
   }
   metrics.close();
   handler.close();
+}
+
+/** Starts and stops a CPU profile written to `file` (once); does nothing without a file. */
+async function profiler(
+  file: string | undefined,
+): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
+  if (file === undefined) return { start: async () => {}, stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  let state: 'idle' | 'running' | 'done' = 'idle';
+  return {
+    start: async () => {
+      if (state !== 'idle') return;
+      state = 'running';
+      await session.post('Profiler.start');
+    },
+    stop: async () => {
+      if (state !== 'running') return;
+      state = 'done';
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 void main();

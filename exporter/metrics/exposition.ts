@@ -2,7 +2,6 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { PrometheusProtobufWriter, ProtobufFamily } from './prometheus-protobuf';
 import type { PrometheusTextWriter } from './prometheus-text';
-import { ProtoWriter } from './proto-writer';
 import { CONTENT_TYPE } from './scrape-format';
 import type { StoreSnapshot } from './store-snapshot';
 import type { TextChunks } from './text-chunks';
@@ -55,18 +54,10 @@ export function textExposition(writer: PrometheusTextWriter): Exposition {
 
 /** The delimited MetricFamily protobuf exposition; it has no room for a note of collection errors. */
 export function protobufExposition(writer: PrometheusProtobufWriter): Exposition {
-  // One writer for every metric written in place (its buffer and position set each time).
-  const at = new ProtoWriter(Buffer.alloc(0));
   const family = (proto: ProtobufFamily): Family => ({
     length: proto.length,
     header: (out) => out.addBytes(proto.header()),
-    samples: (out, start, end) => {
-      for (let i = start; i < end && i < proto.length; i++) {
-        at.buffer = out.reserve(proto.metricSize(i));
-        at.pos = out.reservedAt;
-        proto.writeMetric(i, at);
-      }
-    },
+    samples: (out, start, end) => proto.write(out, start, Math.min(end, proto.length)),
   });
   return {
     contentType: CONTENT_TYPE.protobuf,

@@ -7,8 +7,8 @@ interface LastColumn<T> {
 }
 
 /**
- * The encoded labels (text, or protobuf LabelPairs) of every series of a family, cached across
- * scrapes. A label set is one object for its series' life (the store keeps it), so its encoding is
+ * The encoded labels of every series of a family, cached across scrapes: the text format's label
+ * text (the protobuf exposition keeps whole encoded series instead, FamilyEncoding). A label set is one object for its series' life (the store keeps it), so its encoding is
  * made once. The cache is looked up by position first: a family lists its series in the same order
  * from one scrape to the next, so series i's label set is most often the very object at position i
  * last time, and an identity check finds its encoding without hashing. A WeakMap by label set

@@ -1,4 +1,7 @@
+import { CLIENT_MODEL_FIELDS } from './client-model-fields';
 import { ProtoWriter, varintSize, zigzag } from './proto-writer';
+
+const SPAN = CLIENT_MODEL_FIELDS.BucketSpan;
 
 /**
  * The spans and deltas of one sign of a native histogram's buckets, as client_model encodes them:
@@ -60,8 +63,8 @@ export class NativeSpans {
       const offset = this.offsets[i]!;
       const length = this.lengths[i]!;
       writer.lengthPrefix(spanField, spanBodySize(offset, length));
-      writer.sintField(1, offset);
-      writer.uintField(2, length);
+      writer.sintField(SPAN.offset, offset);
+      writer.uintField(SPAN.length, length);
     }
     if (this.deltaCount === 0) return;
     writer.lengthPrefix(deltaField, this.deltaBytes);

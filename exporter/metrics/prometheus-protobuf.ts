@@ -1,9 +1,12 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
 import { ExporterError } from '../errors';
-import { LabelEncodings } from './label-encodings';
+import { CLIENT_MODEL_FIELDS, METRIC_TYPE } from './client-model-fields';
+import { EncodedMetrics, FamilyEncoding, type MetricBodies } from './family-encoding';
+import { LabelPairs } from './label-pairs';
 import { NativeSpans } from './native-spans';
-import { columnName, metricName, prometheusType, sanitizeName } from './prometheus-text';
+import { columnName, metricName, prometheusType } from './prometheus-text';
+import type { TextChunks } from './text-chunks';
 import {
   DOUBLE_FIELD_SIZE,
   ProtoWriter,
@@ -27,36 +30,22 @@ import {
   type MetricColumn,
 } from './store-snapshot';
 
-/** client_model's MetricType values. */
-const TYPE = { counter: 0, gauge: 1, untyped: 3, histogram: 4 } as const;
-
-/** Field numbers of client_model's messages (io/prometheus/client/metrics.proto). */
-const FAMILY = { name: 1, help: 2, type: 3, metric: 4 } as const;
-const METRIC = { label: 1, gauge: 2, counter: 3, histogram: 7 } as const;
-const HISTOGRAM = {
-  sampleCount: 1,
-  sampleSum: 2,
-  bucket: 3,
-  schema: 5,
-  zeroThreshold: 6,
-  zeroCount: 7,
-  negativeSpan: 9,
-  negativeDelta: 10,
-  positiveSpan: 12,
-  positiveDelta: 13,
-} as const;
+const TYPE = METRIC_TYPE;
+const FAMILY = CLIENT_MODEL_FIELDS.MetricFamily;
+const METRIC = CLIENT_MODEL_FIELDS.Metric;
+const HISTOGRAM = CLIENT_MODEL_FIELDS.Histogram;
+const { BucketSpan: SPAN, Bucket: BUCKET, Gauge: GAUGE } = CLIENT_MODEL_FIELDS;
 
 /**
- * One metric family in the protobuf exposition: `header()` is the family's length prefix and its
- * name, help and type; then each metric (series) `i` is `metricSize(i)` bytes written by
- * `writeMetric(i, writer)`. A family is one length-delimited MetricFamily message, so its size is
- * known before its first byte: `header()` sizes every metric first (a pass that writes nothing).
+ * One metric family in the protobuf exposition, one length-delimited MetricFamily message: `header()`
+ * encodes the family's series (its size comes before them) and returns its length prefix and its
+ * name, help and type; then `write()` copies the `metric` fields of series [start, end), in order,
+ * until the last.
  */
 export interface ProtobufFamily {
   readonly length: number;
   header(): Buffer;
-  metricSize(index: number): number;
-  writeMetric(index: number, writer: ProtoWriter): void;
+  write(out: TextChunks, start: number, end: number): void;
 }
 
 /**
@@ -65,26 +54,29 @@ export interface ProtobufFamily {
  * label sets as PrometheusTextWriter's text, encoded by hand for the few client_model messages it
  * takes (see the README, "Native histograms", for why not a library). Histograms carry their classic
  * buckets (without the implicit +Inf one, as client_golang) and, when the store keeps them, their
- * native buckets. A label set's encoded LabelPairs are made once and cached (LabelEncodings), as the
- * text writer caches its label text.
+ * native buckets. Each family's encoded series are kept from one scrape to the next
+ * (FamilyEncoding): a series that did not change is copied, one whose value changed keeps its
+ * encoded labels.
  */
 export class PrometheusProtobufWriter {
-  private readonly labelBytes = new LabelEncodings(encodeLabels);
+  private readonly labels = new LabelPairs();
+  /** By the family's descriptor, one object per metric kept across scrapes. */
+  private readonly encodings = new WeakMap<object, FamilyEncoding>();
   /** Name, help and type fields by family name (a name has one help and type). */
   private readonly headers = new Map<string, Buffer>();
   private readonly spans = new NativeSpans();
 
   /** `target_info` from the resource attributes, a whole delimited family. */
   targetInfo(attributes: Attributes): Buffer {
-    const labels = this.labelBytes.of(attributes);
-    const metric = labels.length + GAUGE_SIZE;
+    const labels = this.labels.size(attributes);
+    const metric = labels + GAUGE_SIZE;
     const fields = this.headerFields('target_info', 'Target metadata', TYPE.gauge);
     const size = fields.length + delimitedSize(metric);
     const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + size));
     writer.varint(size);
     writer.bytes(fields);
     writer.lengthPrefix(FAMILY.metric, metric);
-    writer.bytes(labels);
+    this.labels.write(attributes, writer);
     writeGauge(writer, METRIC.gauge, 1);
     return writer.buffer;
   }
@@ -92,36 +84,24 @@ export class PrometheusProtobufWriter {
   /** The family of a stored metric. */
   column(column: MetricColumn): ProtobufFamily {
     const name = columnName(column);
-    const type = column.kind === 'histogram' ? TYPE.histogram : TYPE[column.kind];
     const help = column.descriptor.description || 'description missing';
-    const labels = this.labelBytes.column(column.descriptor, column.attributes);
+    const { attributes, length } = column;
     if (column.kind === 'histogram') {
-      return this.family(
-        name,
-        help,
-        type,
-        column.length,
-        (i) => labels[i]!.length + delimitedSize(this.columnHistogramBody(column, i, undefined)),
-        // `size`: the Metric's, from the sizing pass (the Histogram's is what the labels leave of it).
-        (i, w, size) => {
-          w.bytes(labels[i]!);
-          w.lengthPrefix(METRIC.histogram, contentSize(size - labels[i]!.length));
+      return this.family(name, help, TYPE.histogram, column.descriptor, attributes, length, {
+        size: (i) => delimitedSize(this.columnHistogramBody(column, i, undefined)),
+        write: (i, w, size) => {
+          w.lengthPrefix(METRIC.histogram, contentSize(size));
           this.columnHistogramBody(column, i, w);
         },
-      );
+      });
     }
+    const { values } = column;
     const field = column.kind === 'counter' ? METRIC.counter : METRIC.gauge;
-    return this.family(
-      name,
-      help,
-      type,
-      column.length,
-      (i) => labels[i]!.length + GAUGE_SIZE,
-      (i, w) => {
-        w.bytes(labels[i]!);
-        writeGauge(w, field, column.values[i]!);
-      },
-    );
+    return this.family(name, help, TYPE[column.kind], column.descriptor, attributes, length, {
+      values,
+      size: () => GAUGE_SIZE,
+      write: (i, w) => writeGauge(w, field, values[i]!),
+    });
   }
 
   /** The family of an SDK metric; empty for the kinds the text format has no samples for either. */
@@ -129,91 +109,68 @@ export class PrometheusProtobufWriter {
     const name = metricName(metric);
     const help = metric.descriptor.description || 'description missing';
     const kind = prometheusType(metric);
+    const attributes = (metric.dataPoints as ReadonlyArray<DataPoint<unknown>>).map(
+      (point) => point.attributes,
+    );
     if (metric.dataPointType === DataPointType.HISTOGRAM) {
       const points = metric.dataPoints;
-      const labels = this.pointLabels(metric);
-      return this.family(
-        name,
-        help,
-        TYPE.histogram,
-        points.length,
-        (i) => labels[i]!.length + delimitedSize(pointHistogramBody(points[i]!, undefined)),
-        (i, w, size) => {
-          w.bytes(labels[i]!);
-          w.lengthPrefix(METRIC.histogram, contentSize(size - labels[i]!.length));
+      return this.family(name, help, TYPE.histogram, metric.descriptor, attributes, points.length, {
+        size: (i) => delimitedSize(pointHistogramBody(points[i]!, undefined)),
+        write: (i, w, size) => {
+          w.lengthPrefix(METRIC.histogram, contentSize(size));
           pointHistogramBody(points[i]!, w);
         },
-      );
+      });
     }
     if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM)
-      return this.family(
-        name,
-        help,
-        TYPE.untyped,
-        0,
-        () => 0,
-        () => {},
-      );
+      return { length: 0, header: () => Buffer.alloc(0), write: () => {} };
+    // A few series each: encoded at every scrape (no values to compare), their labels kept.
     const points: ReadonlyArray<DataPoint<number>> = metric.dataPoints;
-    const labels = this.pointLabels(metric);
     const field = kind === 'counter' ? METRIC.counter : METRIC.gauge;
     return this.family(
       name,
       help,
       kind === 'counter' ? TYPE.counter : TYPE.gauge,
-      points.length,
-      (i) => labels[i]!.length + GAUGE_SIZE,
-      (i, w) => {
-        w.bytes(labels[i]!);
-        writeGauge(w, field, points[i]!.value);
-      },
-    );
-  }
-
-  /** The LabelPairs of an SDK metric's points, in order. */
-  private pointLabels(metric: MetricData): readonly Buffer[] {
-    const points: ReadonlyArray<DataPoint<unknown>> = metric.dataPoints;
-    return this.labelBytes.column(
       metric.descriptor,
-      points.map((point) => point.attributes),
+      attributes,
+      points.length,
+      { size: () => GAUGE_SIZE, write: (i, w) => writeGauge(w, field, points[i]!.value) },
     );
   }
 
-  /** A family whose metric i has a body of bodySize(i) bytes written by writeBody(i, writer). */
+  /** A family of the series `attributes` (the first `length`), their bodies written by `bodies`. */
   private family(
     name: string,
     help: string,
     type: number,
+    key: object,
+    attributes: readonly Attributes[],
     length: number,
-    bodySize: (index: number) => number,
-    writeBody: (index: number, writer: ProtoWriter, size: number) => void,
+    bodies: MetricBodies,
   ): ProtobufFamily {
-    const sizes = new Int32Array(length);
-    const header = (): Buffer => {
-      const fields = this.headerFields(name, help, type);
-      let size = fields.length;
-      for (let i = 0; i < length; i++) {
-        sizes[i] = bodySize(i);
-        size += delimitedSize(sizes[i]!);
-      }
-      const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + fields.length));
-      writer.varint(size);
-      writer.bytes(fields);
-      return writer.buffer.subarray(0, writer.pos);
-    };
+    let encoding = this.encodings.get(key);
+    if (encoding === undefined) this.encodings.set(key, (encoding = new FamilyEncoding(this.labels)));
+    // A rendering skips an empty family (no header): its series that went are let go here.
+    if (length === 0) encoding.forget();
+    let encoded: EncodedMetrics | undefined;
     return {
       length,
-      header,
-      metricSize: (i) => delimitedSize(sizes[i]!),
-      writeMetric: (i, writer) => {
-        writer.lengthPrefix(FAMILY.metric, sizes[i]!);
-        const end = writer.pos + sizes[i]!;
-        writeBody(i, writer, sizes[i]!);
-        if (writer.pos !== end)
-          throw new ExporterError(
-            'ERR_INTERNAL',
-            `protobuf: metric ${i} of ${name} is not the size computed`,
-          );
+      header: () => {
+        encoded = encoding.encode(attributes, length, bodies);
+        const fields = this.headerFields(name, help, type);
+        const size = fields.length + encoded.size;
+        const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + fields.length));
+        writer.varint(size);
+        writer.bytes(fields);
+        return writer.buffer;
+      },
+      write: (out, start, end) => {
+        if (encoded === undefined)
+          throw new ExporterError('ERR_INTERNAL', `protobuf: ${name} written before its header`);
+        if (start >= end) return;
+        out.copy(encoded.bytes, encoded.start(start), encoded.ends[end - 1]!);
+        // Copied out to its end: the next scrape may write over it.
+        if (end >= length) encoded.inUse = false;
       },
     };
   }
@@ -284,8 +241,8 @@ export class PrometheusProtobufWriter {
       size += NO_OP_SPAN_SIZE;
       if (writer) {
         writer.lengthPrefix(HISTOGRAM.positiveSpan, 4);
-        writer.sintField(1, 0);
-        writer.uintField(2, 0);
+        writer.sintField(SPAN.offset, 0);
+        writer.uintField(SPAN.length, 0);
       }
       return size;
     }
@@ -322,7 +279,8 @@ const NO_OP_SPAN_SIZE = 2 + 4;
 
 function writeGauge(writer: ProtoWriter, field: number, value: number): void {
   writer.lengthPrefix(field, DOUBLE_FIELD_SIZE);
-  writer.doubleField(1, value);
+  // Gauge.value and Counter.value are both field 1.
+  writer.doubleField(GAUGE.value, value);
 }
 
 /** Bytes of a Bucket field: cumulative_count (1) and upper_bound (2). */
@@ -332,8 +290,8 @@ function bucketSize(cumulative: number): number {
 
 function writeBucket(writer: ProtoWriter, cumulative: number, upperBound: number): void {
   writer.lengthPrefix(HISTOGRAM.bucket, uintFieldSize(cumulative) + DOUBLE_FIELD_SIZE);
-  writer.uintField(1, cumulative);
-  writer.doubleField(2, upperBound);
+  writer.uintField(BUCKET.cumulativeCount, cumulative);
+  writer.doubleField(BUCKET.upperBound, upperBound);
 }
 
 /** The content size of a length-delimited field (number below 16) of `total` bytes in all. */
@@ -342,32 +300,4 @@ function contentSize(total: number): number {
     if (1 + varintSize(total - prefix) === prefix) return total - prefix;
   }
   throw new ExporterError('ERR_INTERNAL', `protobuf: no field is ${total} bytes long`);
-}
-
-/**
- * The Metric.label fields of an attribute set, in the text format's order and names: one buffer,
- * written in place (pieces concatenated would leave their garbage in the pool slabs the kept
- * encoding shares).
- */
-function encodeLabels(attributes: Attributes): Buffer {
-  const pairs: Array<[name: string, value: string]> = Object.entries(attributes).map(([key, value]) => [
-    sanitizeName(key),
-    typeof value === 'string' ? value : (JSON.stringify(value) ?? ''),
-  ]);
-  let size = 0;
-  for (const [name, value] of pairs) size += delimitedSize(pairSize(name, value));
-  const writer = new ProtoWriter(Buffer.allocUnsafe(size));
-  for (const [name, value] of pairs) {
-    writer.lengthPrefix(METRIC.label, pairSize(name, value));
-    writer.lengthPrefix(1, Buffer.byteLength(name, 'utf8'));
-    writer.pos += writer.buffer.write(name, writer.pos, 'utf8');
-    writer.lengthPrefix(2, Buffer.byteLength(value, 'utf8'));
-    writer.pos += writer.buffer.write(value, writer.pos, 'utf8');
-  }
-  return writer.buffer;
-}
-
-/** Bytes of a LabelPair message: its name (1) and value (2). */
-function pairSize(name: string, value: string): number {
-  return delimitedSize(Buffer.byteLength(name, 'utf8')) + delimitedSize(Buffer.byteLength(value, 'utf8'));
 }

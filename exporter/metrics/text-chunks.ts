@@ -90,6 +90,24 @@ export class TextChunks {
     this.reserve(bytes.length).set(bytes, this.reservedAt);
   }
 
+  /**
+   * Bytes [start, end) of `bytes`, copied into as many chunks as they fill (no buffer of their own,
+   * however many they are: the protobuf exposition copies a family's cached encoding this way).
+   */
+  copy(bytes: Buffer, start: number, end: number): void {
+    while (start < end) {
+      if (this.used === this.chunk.length) this.flush();
+      const copied = bytes.copy(
+        this.chunk,
+        this.used,
+        start,
+        Math.min(end, start + this.chunk.length - this.used),
+      );
+      this.used += copied;
+      start += copied;
+    }
+  }
+
   /** Hands over what is held (if anything); the next text goes to another chunk. */
   flush(): void {
     if (this.used === 0) return;

@@ -1,68 +1,40 @@
+import * as path from 'node:path';
+import * as protobuf from 'protobufjs';
+import { repoRoot } from './paths';
+
 /**
- * A decoder of the Prometheus protobuf exposition written for the tests, independent of the
- * exporter's encoder: a generic Protocol Buffers wire reader, and the schema of client_model's
- * messages (prometheus/client_model, io/prometheus/client/metrics.proto; Prometheus' own copy is
- * prompb/io/prometheus/client/metrics.proto) as tables of field numbers and types. It rejects what
- * the schema does not allow: an unknown field, a wire type that does not match the field's type, a
- * message that runs past its length.
+ * A decoder of the Prometheus protobuf exposition for the tests, independent of the exporter's
+ * hand-written encoder: built at run time from the vendored client_model schema
+ * (exporter/metrics/proto/, see its README for the upstream version) by protobufjs. Before a
+ * message is decoded, a strict walk over its wire bytes rejects what the schema does not declare
+ * for the message it appears in: an unknown field number, a wire type that is not the declared
+ * field's (a packed run only for a repeated scalar), a length that runs past its message.
+ * protobufjs' own decoder would skip unknown fields and read a mistyped one as if it were right.
  */
 
-type ScalarType = 'string' | 'double' | 'uint' | 'sint' | 'enum';
-interface FieldSpec {
-  readonly name: string;
-  readonly type: ScalarType | MessageSpec;
-  readonly repeated?: boolean;
-}
-type MessageSpec = { readonly [field: number]: FieldSpec };
+export const SCHEMA_FILE = path.join(
+  repoRoot,
+  'exporter',
+  'metrics',
+  'proto',
+  'io',
+  'prometheus',
+  'client',
+  'metrics.proto',
+);
 
-const LABEL_PAIR: MessageSpec = { 1: { name: 'name', type: 'string' }, 2: { name: 'value', type: 'string' } };
-const VALUE: MessageSpec = { 1: { name: 'value', type: 'double' } };
-const BUCKET: MessageSpec = {
-  1: { name: 'cumulativeCount', type: 'uint' },
-  2: { name: 'upperBound', type: 'double' },
-  4: { name: 'cumulativeCountFloat', type: 'double' },
-};
-const BUCKET_SPAN: MessageSpec = { 1: { name: 'offset', type: 'sint' }, 2: { name: 'length', type: 'uint' } };
-const HISTOGRAM: MessageSpec = {
-  1: { name: 'sampleCount', type: 'uint' },
-  2: { name: 'sampleSum', type: 'double' },
-  3: { name: 'bucket', type: BUCKET, repeated: true },
-  4: { name: 'sampleCountFloat', type: 'double' },
-  5: { name: 'schema', type: 'sint' },
-  6: { name: 'zeroThreshold', type: 'double' },
-  7: { name: 'zeroCount', type: 'uint' },
-  8: { name: 'zeroCountFloat', type: 'double' },
-  9: { name: 'negativeSpan', type: BUCKET_SPAN, repeated: true },
-  10: { name: 'negativeDelta', type: 'sint', repeated: true },
-  11: { name: 'negativeCount', type: 'double', repeated: true },
-  12: { name: 'positiveSpan', type: BUCKET_SPAN, repeated: true },
-  13: { name: 'positiveDelta', type: 'sint', repeated: true },
-  14: { name: 'positiveCount', type: 'double', repeated: true },
-};
-const METRIC: MessageSpec = {
-  1: { name: 'label', type: LABEL_PAIR, repeated: true },
-  2: { name: 'gauge', type: VALUE },
-  3: { name: 'counter', type: VALUE },
-  5: { name: 'untyped', type: VALUE },
-  6: { name: 'timestampMs', type: 'uint' },
-  7: { name: 'histogram', type: HISTOGRAM },
-};
-const METRIC_FAMILY: MessageSpec = {
-  1: { name: 'name', type: 'string' },
-  2: { name: 'help', type: 'string' },
-  3: { name: 'type', type: 'enum' },
-  4: { name: 'metric', type: METRIC, repeated: true },
-};
+const schema = protobuf.loadSync(SCHEMA_FILE).resolveAll();
 
-/** client_model's MetricType names. */
-export const METRIC_TYPES = [
-  'COUNTER',
-  'GAUGE',
-  'SUMMARY',
-  'UNTYPED',
-  'HISTOGRAM',
-  'GAUGE_HISTOGRAM',
-] as const;
+/** A message type of client_model by its name in the schema (`MetricFamily`, `Histogram` ...). */
+export const clientModelType = (name: string): protobuf.Type =>
+  schema.lookupType(`io.prometheus.client.${name}`);
+
+const METRIC_FAMILY = clientModelType('MetricFamily');
+
+/** client_model's MetricType names by value, from the schema's enum. */
+export const METRIC_TYPES: Readonly<Record<number, string>> = schema.lookupEnum(
+  'io.prometheus.client.MetricType',
+).valuesById;
 
 export interface DecodedSpan {
   offset?: number;
@@ -86,6 +58,7 @@ export interface DecodedMetric {
   counter?: { value?: number };
   histogram?: DecodedHistogram;
 }
+/** A MetricFamily as protobufjs' toObject gives it: camelCase names, 64-bit integers as numbers. */
 export interface DecodedFamily {
   name?: string;
   help?: string;
@@ -93,15 +66,100 @@ export interface DecodedFamily {
   metric?: DecodedMetric[];
 }
 
-/** Every length-delimited MetricFamily of `bytes`; throws on anything the schema does not allow. */
-export function decodeMetricFamilies(bytes: Uint8Array): DecodedFamily[] {
-  const reader = new WireReader(bytes, 0, bytes.length);
+/**
+ * Every length-delimited MetricFamily of `bytes`; throws on anything the schema does not allow.
+ * `seen` collects the fields met, as `Message.field`.
+ */
+export function decodeMetricFamilies(bytes: Uint8Array, seen?: Set<string>): DecodedFamily[] {
+  const reader = protobuf.Reader.create(bytes);
   const families: DecodedFamily[] = [];
-  while (reader.pos < reader.end) {
-    const length = reader.varint();
-    families.push(decodeMessage(reader.sub(length), METRIC_FAMILY) as DecodedFamily);
+  while (reader.pos < reader.len) {
+    const where = `MetricFamily #${families.length} at byte ${reader.pos}`;
+    const length = reader.uint32();
+    const start = reader.pos;
+    if (start + length > reader.len)
+      throw new SchemaViolation(`${where}: ${length} bytes announced, ${reader.len - start} left`);
+    const message = bytes.subarray(start, start + length);
+    checkAgainstSchema(message, METRIC_FAMILY, where, seen);
+    families.push(METRIC_FAMILY.toObject(METRIC_FAMILY.decode(message), { longs: Number }) as DecodedFamily);
+    reader.pos = start + length;
   }
   return families;
+}
+
+/** What the schema does not allow, found in encoded bytes. */
+export class SchemaViolation extends Error {}
+
+/**
+ * Walks the fields of one `type` message in `bytes` (and of every message inside it), throwing a
+ * SchemaViolation at the first field the schema does not declare with that wire type.
+ */
+export function checkAgainstSchema(
+  bytes: Uint8Array,
+  type: protobuf.Type,
+  where = type.name,
+  seen?: Set<string>,
+): void {
+  const reader = protobuf.Reader.create(bytes);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    const number = tag >>> 3;
+    const wireType = tag & 7;
+    const field = type.fieldsById[number];
+    if (!field)
+      throw new SchemaViolation(
+        `${where}: field ${number} (wire type ${wireType}) is not declared in ${type.name}`,
+      );
+    seen?.add(`${type.name}.${field.name}`);
+    const declared = declaredWireType(field);
+    const packed = wireType === 2 && field.repeated && declared !== 2;
+    if (wireType !== declared && !packed)
+      throw new SchemaViolation(
+        `${where}: ${type.name}.${field.name} (${number}) has wire type ${wireType}, the schema's ${field.type} is ${declared}`,
+      );
+    if (wireType !== 2) {
+      skip(reader, wireType, `${where}.${field.name}`);
+      continue;
+    }
+    const length = reader.uint32();
+    const start = reader.pos;
+    if (start + length > reader.len)
+      throw new SchemaViolation(
+        `${where}.${field.name}: ${length} bytes announced, ${reader.len - start} left in ${type.name}`,
+      );
+    if (field.resolvedType instanceof protobuf.Type)
+      checkAgainstSchema(
+        bytes.subarray(start, start + length),
+        field.resolvedType,
+        `${where}.${field.name}`,
+        seen,
+      );
+    else if (packed) checkPacked(bytes.subarray(start, start + length), declared, `${where}.${field.name}`);
+    reader.pos = start + length;
+  }
+}
+
+/** The wire type the schema gives `field`: its scalar's, varint for an enum, length-delimited for a message. */
+function declaredWireType(field: protobuf.Field): number {
+  if (field.resolvedType instanceof protobuf.Type) return 2;
+  if (field.resolvedType instanceof protobuf.Enum) return 0;
+  const wireType = (protobuf.types.basic as Record<string, number | undefined>)[field.type];
+  if (wireType === undefined) throw new Error(`client-model: no wire type for ${field.type}`);
+  return wireType;
+}
+
+/** A packed run is whole values of its scalar, nothing cut off at its end. */
+function checkPacked(bytes: Uint8Array, wireType: number, where: string): void {
+  const reader = protobuf.Reader.create(bytes);
+  while (reader.pos < reader.len) skip(reader, wireType, where);
+}
+
+function skip(reader: protobuf.Reader, wireType: number, where: string): void {
+  try {
+    reader.skipType(wireType);
+  } catch (error) {
+    throw new SchemaViolation(`${where}: ${(error as Error).message}`);
+  }
 }
 
 /** The labels of a decoded metric as a record. */
@@ -128,96 +186,4 @@ export function nativeBuckets(spans: DecodedSpan[] = [], deltas: number[] = []):
   }
   if (d !== deltas.length) throw new Error(`${deltas.length} deltas for spans of ${d} buckets`);
   return buckets;
-}
-
-function decodeMessage(reader: WireReader, spec: MessageSpec): Record<string, unknown> {
-  const message: Record<string, unknown> = {};
-  while (reader.pos < reader.end) {
-    const tag = reader.varint();
-    const number = Math.floor(tag / 8);
-    const wireType = tag % 8;
-    const field = spec[number];
-    if (!field) throw new Error(`unknown field ${number} (wire type ${wireType})`);
-    const values: unknown[] = [];
-    if (typeof field.type === 'object') {
-      expectWireType(field, wireType, 2);
-      values.push(decodeMessage(reader.sub(reader.varint()), field.type));
-    } else if (field.type === 'string') {
-      expectWireType(field, wireType, 2);
-      values.push(reader.string(reader.varint()));
-    } else if (wireType === 2 && field.repeated) {
-      // A packed repeated scalar.
-      const packed = reader.sub(reader.varint());
-      while (packed.pos < packed.end) values.push(scalar(packed, field.type));
-    } else {
-      expectWireType(field, wireType, field.type === 'double' ? 1 : 0);
-      values.push(scalar(reader, field.type));
-    }
-    if (field.repeated) ((message[field.name] ??= []) as unknown[]).push(...values);
-    else message[field.name] = values[0];
-  }
-  return message;
-}
-
-function expectWireType(field: FieldSpec, actual: number, expected: number): void {
-  if (actual !== expected) throw new Error(`field ${field.name}: wire type ${actual}, expected ${expected}`);
-}
-
-function scalar(reader: WireReader, type: ScalarType): number {
-  if (type === 'double') return reader.double();
-  const value = reader.varint();
-  // Zigzag: 0, 1, 2, 3 ... are 0, -1, 1, -2 ...
-  return type === 'sint' ? (value % 2 === 0 ? value / 2 : -(value + 1) / 2) : value;
-}
-
-class WireReader {
-  constructor(
-    private readonly bytes: Uint8Array,
-    public pos: number,
-    readonly end: number,
-  ) {}
-
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.byte();
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    throw new Error('varint longer than 10 bytes');
-  }
-
-  double(): number {
-    this.need(8);
-    const value = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8).readDoubleLE(0);
-    this.pos += 8;
-    return value;
-  }
-
-  string(length: number): string {
-    this.need(length);
-    const text = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.pos, length).toString('utf8');
-    this.pos += length;
-    return text;
-  }
-
-  /** A reader of the next `length` bytes; this one moves past them. */
-  sub(length: number): WireReader {
-    this.need(length);
-    const reader = new WireReader(this.bytes, this.pos, this.pos + length);
-    this.pos += length;
-    return reader;
-  }
-
-  private byte(): number {
-    this.need(1);
-    return this.bytes[this.pos++]!;
-  }
-
-  private need(length: number): void {
-    if (this.pos + length > this.end)
-      throw new Error(`truncated: ${length} bytes at ${this.pos}, end ${this.end}`);
-  }
 }

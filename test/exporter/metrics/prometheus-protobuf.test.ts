@@ -13,11 +13,15 @@ import { bucketKey } from '../../../exporter/metrics/native-schema';
 import { CONTENT_TYPE } from '../../../exporter/metrics/scrape-format';
 import { silentLogger } from '../../../exporter/logging';
 import { ExporterServer } from '../../../exporter/server';
+import * as protobuf from 'protobufjs';
+import { CLIENT_MODEL_FIELDS, METRIC_TYPE } from '../../../exporter/metrics/client-model-fields';
 import {
+  clientModelType,
   decodeMetricFamilies,
   labelsOf,
   METRIC_TYPES,
   nativeBuckets,
+  SchemaViolation,
   type DecodedFamily,
 } from '../../support/client-model';
 import { parseSamples } from '../../support/scrape';
@@ -42,7 +46,11 @@ const RTTS: Record<string, number[]> = {
 /** A pipeline with ping series of RTTS, served by a scrape handler; `run` gets the server's URL. */
 async function withExporter(
   settings: NativeHistogramSettings,
-  run: (url: string, handler: ReturnType<typeof createScrapeHandler>) => Promise<void>,
+  run: (
+    url: string,
+    handler: ReturnType<typeof createScrapeHandler>,
+    metrics: ExporterMetrics,
+  ) => Promise<void>,
   pointsPerChunk = 2,
 ): Promise<void> {
   const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
@@ -72,7 +80,7 @@ async function withExporter(
     metrics: handler,
   });
   try {
-    await run(server.url, handler);
+    await run(server.url, handler, metrics);
   } finally {
     await server.close();
     metrics.close();
@@ -97,6 +105,39 @@ const key = (name: string, labels: Record<string, string>): string => `${name}${
 /** Series that change between two scrapes: the event loop's, and the scrapes' own counts. */
 const changing = (name: string): boolean =>
   name.startsWith('netdiag_event_loop') || name.startsWith('netdiag_scrape');
+
+/**
+ * Asserts that the protobuf families carry the text's samples, the changing ones aside: every gauge
+ * and counter, and every histogram's count, sum and classic buckets. Returns the protobuf's.
+ */
+function assertSameSamples(text: string, families: DecodedFamily[]): Map<string, number> {
+  // Every gauge and counter sample, and every histogram's count, sum and classic buckets.
+  const fromText = new Map<string, number>();
+  for (const s of parseSamples(text)) if (!changing(s.name)) fromText.set(key(s.name, s.labels), s.value);
+  const fromProto = new Map<string, number>();
+  for (const family of families) {
+    if (changing(family.name!)) continue;
+    for (const metric of family.metric ?? []) {
+      const labels = labelsOf(metric);
+      const value = metric.gauge?.value ?? metric.counter?.value;
+      if (value !== undefined) fromProto.set(key(family.name!, labels), value);
+      const histogram = metric.histogram;
+      if (!histogram) continue;
+      fromProto.set(key(`${family.name}_count`, labels), histogram.sampleCount ?? 0);
+      fromProto.set(key(`${family.name}_sum`, labels), histogram.sampleSum ?? 0);
+      for (const bucket of histogram.bucket ?? []) {
+        fromProto.set(
+          key(`${family.name}_bucket`, { ...labels, le: String(bucket.upperBound) }),
+          bucket.cumulativeCount ?? 0,
+        );
+      }
+      // The +Inf bucket is implicit in protobuf (client_golang leaves it out too): the count.
+      fromProto.set(key(`${family.name}_bucket`, { ...labels, le: '+Inf' }), histogram.sampleCount ?? 0);
+    }
+  }
+  assert.deepEqual(fromProto, fromText);
+  return fromProto;
+}
 
 describe('the protobuf exposition', () => {
   it('decodes against client_model’s schema to the same families, label sets and values as the text', async () => {
@@ -124,32 +165,47 @@ describe('the protobuf exposition', () => {
         assert.equal(family.help!.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'), helps.get(family.name!));
       }
 
-      // Every gauge and counter sample, and every histogram's count, sum and classic buckets.
-      const fromText = new Map<string, number>();
-      for (const s of parseSamples(text)) if (!changing(s.name)) fromText.set(key(s.name, s.labels), s.value);
-      const fromProto = new Map<string, number>();
-      for (const family of families) {
-        if (changing(family.name!)) continue;
-        for (const metric of family.metric ?? []) {
-          const labels = labelsOf(metric);
-          const value = metric.gauge?.value ?? metric.counter?.value;
-          if (value !== undefined) fromProto.set(key(family.name!, labels), value);
-          const histogram = metric.histogram;
-          if (!histogram) continue;
-          fromProto.set(key(`${family.name}_count`, labels), histogram.sampleCount ?? 0);
-          fromProto.set(key(`${family.name}_sum`, labels), histogram.sampleSum ?? 0);
-          for (const bucket of histogram.bucket ?? []) {
-            fromProto.set(
-              key(`${family.name}_bucket`, { ...labels, le: String(bucket.upperBound) }),
-              bucket.cumulativeCount ?? 0,
-            );
-          }
-          // The +Inf bucket is implicit in protobuf (client_golang leaves it out too): the count.
-          fromProto.set(key(`${family.name}_bucket`, { ...labels, le: '+Inf' }), histogram.sampleCount ?? 0);
-        }
-      }
-      assert.deepEqual(fromProto, fromText);
+      const fromProto = assertSameSamples(text, families);
       assert.ok(fromProto.has(key('sdk_events_total', { kind: 'x\\y' })));
+    });
+  });
+
+  it('serves each scrape’s values and series, not those it kept from the last (the series cache)', async () => {
+    await withExporter(SETTINGS, async (url, _handler, metrics) => {
+      const d = metrics.pingSeries({ target: 'd', address: '10.0.0.100', family: 'ipv4' }, 60);
+      const sent = (families: DecodedFamily[], target: string): number | undefined =>
+        families
+          .find((f) => f.name === 'netdiag_ping_sent_total')
+          ?.metric?.find((m) => labelsOf(m).target === target)?.counter?.value;
+      const first = await scrapeBoth(url);
+      assertSameSamples(first.text, first.families);
+      assert.equal(sent(first.families, 'd'), 0);
+
+      // d's counters and RTTs change; e is a new series; a's error counters are removed, so that
+      // the error series after them are a place earlier than last time.
+      d.record({ seq: 0, rtt: 0.003 });
+      d.record({ seq: 1, rtt: null, failure: { reason: 'timeout' } });
+      const e = metrics.pingSeries({ target: 'e', address: '10.0.0.101', family: 'ipv4' }, 60);
+      e.record({ seq: 0, rtt: 0.5 });
+      metrics.forgetTarget('a');
+      const second = await scrapeBoth(url);
+      const samples = assertSameSamples(second.text, second.families);
+      assert.equal(sent(second.families, 'd'), 2);
+      assert.equal(sent(second.families, 'e'), 1);
+      const errorsOf = (target: string): string[] =>
+        [...samples.keys()].filter(
+          (k) => k.startsWith('netdiag_probe_errors_total') && k.includes(`"target":"${target}"`),
+        );
+      assert.deepEqual(errorsOf('a'), [], 'no error series of a');
+      assert.ok(errorsOf('b').length > 0 && errorsOf('d').length > 0);
+
+      // Nothing changes: the answer is the same bytes as the last (the changing families aside).
+      const third = await scrapeBoth(url);
+      assertSameSamples(third.text, third.families);
+      assert.deepEqual(
+        third.families.filter((f) => !changing(f.name!)),
+        second.families.filter((f) => !changing(f.name!)),
+      );
     });
   });
 
@@ -233,6 +289,115 @@ describe('the protobuf exposition', () => {
       },
       1,
     );
+  });
+});
+
+describe('the protobuf encoder against the vendored client_model schema', () => {
+  it('numbers each field it writes as the schema numbers the field of that name', () => {
+    for (const [message, fields] of Object.entries(CLIENT_MODEL_FIELDS)) {
+      const type = clientModelType(message);
+      for (const [name, number] of Object.entries(fields))
+        assert.equal(type.fields[name]?.id, number, `${message}.${name}`);
+    }
+    for (const [name, value] of Object.entries(METRIC_TYPE))
+      assert.equal(METRIC_TYPES[value], name.toUpperCase());
+  });
+
+  it('writes only fields the schema declares for their message, with the declared wire types', async () => {
+    const seen = new Set<string>();
+    for (const settings of [
+      SETTINGS,
+      { ...SETTINGS, classicBucketsInProtobuf: false },
+      { ...SETTINGS, enabled: false },
+    ]) {
+      await withExporter(settings, async (url) => {
+        const response = await fetch(`${url}/metrics`, { headers: { accept: ACCEPT_PROTOBUF } });
+        decodeMetricFamilies(new Uint8Array(await response.arrayBuffer()), seen);
+      });
+    }
+    // The walk met every field the encoder can write, but the negative native buckets (an RTT is
+    // never negative): otherwise it checked less than it claims.
+    const written = Object.entries(CLIENT_MODEL_FIELDS).flatMap(([message, fields]) =>
+      Object.keys(fields).map((name) => `${message}.${name}`),
+    );
+    assert.deepEqual([...seen].sort(), written.filter((field) => !/^Histogram\.negative/.test(field)).sort());
+  });
+
+  it('has a decoder that rejects a field number or wire type its message does not declare', () => {
+    const tag = (field: number, wireType: number): number => ((field << 3) | wireType) >>> 0;
+    /** One delimited MetricFamily holding one Metric whose histogram is `histogram`. */
+    const family = (histogram: Uint8Array): Uint8Array => {
+      const metric = protobuf.Writer.create().uint32(tag(7, 2)).bytes(histogram).finish();
+      const body = protobuf.Writer.create().uint32(tag(4, 2)).bytes(metric).finish();
+      return protobuf.Writer.create().bytes(body).finish();
+    };
+    const histogram = (): protobuf.Writer => protobuf.Writer.create().uint32(tag(1, 0)).uint32(3);
+
+    // The control: count, sum, a bucket and packed positive deltas are what the schema declares.
+    const bucket = protobuf.Writer.create()
+      .uint32(tag(1, 0))
+      .uint32(3)
+      .uint32(tag(2, 1))
+      .double(0.5)
+      .finish();
+    const deltas = protobuf.Writer.create().sint64(2).sint64(-1).finish();
+    const valid = histogram()
+      .uint32(tag(2, 1))
+      .double(1.5)
+      .uint32(tag(3, 2))
+      .bytes(bucket)
+      .uint32(tag(13, 2))
+      .bytes(deltas)
+      .finish();
+    const [decoded] = decodeMetricFamilies(family(valid));
+    assert.deepEqual(decoded!.metric![0]!.histogram, {
+      sampleCount: 3,
+      sampleSum: 1.5,
+      bucket: [{ cumulativeCount: 3, upperBound: 0.5 }],
+      positiveDelta: [2, -1],
+    });
+
+    const planted: Array<[what: string, bytes: Uint8Array, message: RegExp]> = [
+      [
+        'a field Histogram does not declare (15)',
+        family(histogram().uint32(tag(15, 0)).uint32(1).finish()),
+        /metric\.histogram: field 15 \(wire type 0\) is not declared in Histogram/,
+      ],
+      [
+        'a Bucket upper bound as a varint',
+        family(
+          histogram()
+            .uint32(tag(3, 2))
+            .bytes(protobuf.Writer.create().uint32(tag(2, 0)).uint32(1).finish())
+            .finish(),
+        ),
+        /Bucket\.upperBound \(2\) has wire type 0, the schema's double is 1/,
+      ],
+      [
+        'a sum (not repeated) as a packed run',
+        family(histogram().uint32(tag(2, 2)).bytes(new Uint8Array(8)).finish()),
+        /Histogram\.sampleSum \(2\) has wire type 2/,
+      ],
+      [
+        'a packed run of deltas cut in a varint',
+        family(histogram().uint32(tag(13, 2)).bytes(Uint8Array.of(0x02, 0x80)).finish()),
+        /positiveDelta/,
+      ],
+      [
+        'a histogram longer than its metric',
+        family(Uint8Array.of(tag(1, 0), 3, tag(3, 2), 20, 0)),
+        /bucket: 20 bytes announced/,
+      ],
+    ];
+    for (const [what, bytes, message] of planted)
+      assert.throws(
+        () => decodeMetricFamilies(bytes),
+        (error: unknown) => {
+          assert.ok(error instanceof SchemaViolation, what);
+          assert.match(error.message, message, what);
+          return true;
+        },
+      );
   });
 });
 
