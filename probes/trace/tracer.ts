@@ -15,6 +15,7 @@ import { distinctPaths, flowPaths } from './paths';
 import { CountingTransport } from './counting-transport';
 import { AnswerRecords } from './mda/answer-records';
 import { witnessFlows } from './mda/witnesses';
+import { carriedEvidenceOf, evidenceAfter } from './mda/round-evidence';
 import { runMda } from './run-mda';
 import { MdaPacer } from './mda-pacing';
 import { systemPacingClock, type PacingClock } from './pacing/pacing-clock';
@@ -98,13 +99,25 @@ export class Tracer {
    */
   async trace(request: TraceRequest, onHop?: (hop: TraceHop) => void): Promise<TraceResult> {
     const spec = validateTraceRequest(request);
+    const carried = carriedEvidenceOf(spec);
+    // The carried flows keep their ports: they are the round's first flows.
+    if (carried) {
+      spec.sourcePorts = carried.ports;
+      spec.knownPaths = carried.knownPaths;
+    }
     const started = performance.now();
     const transport = new CountingTransport(await this.openTransport(spec));
     const hops: TraceHop[] = [];
     const records = new AnswerRecords();
     const pacer = this.pacerFor(spec, records);
     const run = spec.mda
-      ? runMda(transport, { ...spec, mda: spec.mda }, records, request.signal, pacer)
+      ? runMda(
+          transport,
+          { ...spec, mda: spec.mda, ...(carried && { carried }) },
+          records,
+          request.signal,
+          pacer,
+        )
       : runTrace(transport, spec, request.signal);
     for await (const hop of run) {
       hops.push(hop);
@@ -118,10 +131,17 @@ export class Tracer {
     }
     const result = summarizeMda({ ...spec, mda: spec.mda }, hops, records, duration, transport.sent);
     const lastHop = hops.at(-1)?.ttl ?? spec.firstHop;
-    const witnesses = witnessFlows(records, spec.firstHop, lastHop);
-    result.knownPaths = witnesses.map((flow) => result.flows[flow]!.hops);
     if (pacer) result.skipped = pacer.skipped;
-    return ports ? { ...result, sourcePorts: witnesses.map((flow) => ports[flow]!) } : result;
+    if (!ports) {
+      // ICMP: identifiers are not kept, nothing to carry; the witnesses' paths for the pacing.
+      const witnesses = witnessFlows(records, spec.firstHop, lastHop);
+      result.knownPaths = witnesses.map((flow) => result.flows[flow]!.hops);
+      return result;
+    }
+    const evidence = evidenceAfter({ ...spec, mda: spec.mda }, records, ports, carried, hops);
+    result.evidence = evidence;
+    result.knownPaths = evidence.flows.map((flow) => flow.hops.map((hop) => hop?.from ?? null));
+    return { ...result, sourcePorts: evidence.flows.map((flow) => flow.port) };
   }
 
   /** The pacing of a paced MDA trace: a budget key of its own for a router nothing is known of, per TTL. */
