@@ -44,7 +44,6 @@ export async function* runMda(
   pacer?: MdaPacer,
 ): AsyncGenerator<TraceHop, void, undefined> {
   const { firstHop, maxHops, maxSilentHops, pathLength } = schedule;
-  const options = { firstHop, confidence: schedule.mda.confidence, maxFlows: schedule.flows };
   const outcomes = new Map<number, FlowOutcome[]>();
   const complete = new Map<number, boolean>();
   const hopAt = (ttl: number): TraceHop => ({
@@ -81,6 +80,8 @@ export async function* runMda(
       const sent = replay.filter(({ flow }) => flow < records.flows).map(send);
       if ((await untilAborted(Promise.all(sent), signal)) === undefined) return;
     }
+    const confidence = carried?.confidenceFor(schedule.mda.confidence) ?? schedule.mda.confidence;
+    const options = { firstHop, confidence, maxFlows: schedule.flows };
     for (let ttl = firstHop; ttl <= maxHops; ttl++) {
       pacer?.beginHop(ttl);
       for (;;) {

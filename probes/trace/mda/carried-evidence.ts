@@ -27,7 +27,7 @@ const MAX_FRESH_ROUND_LOSS = 0.25;
  * and every one that would be too old; at least MIN_RECHECKS_PER_TTL at each TTL. A re-check answered by
  * another responder than before is a change: no carried answer counts this round nor the next
  * (FRESH_ROUNDS_AFTER_CHANGE rounds that lose at most MAX_FRESH_ROUND_LOSS of any hop's probes),
- * which explore as a first round would at the round's confidence.
+ * which explore as a first round does, at 1 − (1 − confidence)³.
  * Unanswered re-checks tell nothing (rate limits, loss): the answer carried keeps counting until too old.
  */
 export class CarriedEvidence {
@@ -47,6 +47,14 @@ export class CarriedEvidence {
   /** Whether carried answers may count this round (no change seen in the last rounds). */
   get counting(): boolean {
     return this.evidence.freshRounds === 0 && !this.changeSeen;
+  }
+
+  /**
+   * The confidence the round explores at: after a change, 1 − (1 − confidence)³, as a target's first
+   * round, since what it finds is what the rounds after it count on.
+   */
+  confidenceFor(confidence: number): number {
+    return this.counting ? confidence : 1 - (1 - confidence) ** 3;
   }
 
   /** Whether a re-check saw a flow go where it did not before. */
