@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { EVIDENCE_MAX_AGE } from '../../../../probes/trace/mda/evidence';
 import type { TraceResult } from '../../../../probes/trace';
 import { simulatedRounds } from '../simulated-rounds';
-import { hopsOf, MDA_LAB, type Topology } from './simulated-network';
+import { CountingTransport } from '../../../../probes/trace/counting-transport';
+import { hopsOf, MDA_LAB, SimulatedTransport, type Topology } from './simulated-network';
 
 /** scamper's `tracelb -P udp-dport -c 95` on the real MDA lab: 55 / 66 / 66 probes (bench/results.md, "MDA"). */
 const SCAMPER_MEDIAN = 66;
@@ -83,5 +84,12 @@ describe('MDA rounds counting carried evidence (simulated MDA lab)', () => {
         `seed ${seed}`,
       );
     }
+  });
+
+  it("lets the round see its flows' ports through the Tracer's counting transport (carried flows are checked against them)", async () => {
+    const simulated = new SimulatedTransport(MDA_LAB, 1, undefined, [4242, 4343]);
+    const counting = new CountingTransport(simulated);
+    await counting.ensureFlows(2);
+    assert.deepEqual(counting.sourcePorts, [4242, 4343]);
   });
 });
