@@ -1,4 +1,4 @@
-import type { AnswerRecords } from './answer-records';
+import type { AnswerRecords, FlowAnswer } from './answer-records';
 import { EVIDENCE_MAX_AGE, FRESH_ROUNDS_AFTER_CHANGE, type MdaEvidence } from './evidence';
 import type { ProbeOrder } from './plan-hop';
 import { FORWARD_LOSS_MIN_PROBES, FORWARD_LOSS_WINDOW_ROUNDS } from '../loss/forward-loss-window';
@@ -137,8 +137,7 @@ export class CarriedEvidence {
     for (const { flow, ttl } of this.rechecks) {
       const fresh = records.freshAt(flow, ttl);
       const carried = flows[flow]!.hops[ttl - firstHop];
-      if (carried && fresh?.from && (fresh.from !== carried.from || fresh.ends !== carried.ends))
-        this.changeSeen = true;
+      if (carried && fresh?.from && movedFrom(carried, fresh)) this.changeSeen = true;
     }
     if (!this.counting) return;
     for (const [flow, { hops }] of flows.entries()) {
@@ -148,4 +147,14 @@ export class CarriedEvidence {
           records.carry(flow, firstHop + i, answer, answer.seen);
     }
   }
+}
+
+/**
+ * Whether a flow's answer now says it goes elsewhere than it went: it met another responder, or it
+ * ends where it went on (or the reverse). The destination (or an unreachable) answering from another
+ * of its addresses is no change of the path: hosts pick the source of their errors by route.
+ */
+function movedFrom(carried: FlowAnswer, fresh: FlowAnswer): boolean {
+  if (carried.ends !== fresh.ends) return true;
+  return !carried.ends && carried.from !== fresh.from;
 }

@@ -4,6 +4,9 @@ import { describe, it } from 'node:test';
 import { EVIDENCE_MAX_AGE } from '../../../../probes/trace/mda/evidence';
 import type { TraceResult } from '../../../../probes/trace';
 import { simulatedRounds } from '../simulated-rounds';
+import { AnswerRecords } from '../../../../probes/trace/mda/answer-records';
+import { CarriedEvidence } from '../../../../probes/trace/mda/carried-evidence';
+import type { MdaEvidence } from '../../../../probes/trace/mda/evidence';
 import { CountingTransport } from '../../../../probes/trace/counting-transport';
 import { hopsOf, MDA_LAB, SimulatedTransport, type Topology } from './simulated-network';
 
@@ -91,5 +94,48 @@ describe('MDA rounds counting carried evidence (simulated MDA lab)', () => {
     const counting = new CountingTransport(simulated);
     await counting.ensureFlows(2);
     assert.deepEqual(counting.sourcePorts, [4242, 4343]);
+  });
+
+  it('takes another responder on a re-checked flow for a change, the destination answering from another of its addresses not', () => {
+    // Two flows over r1 to the target, seen in round 3; round 4 re-checks both at both TTLs.
+    const evidence: MdaEvidence = {
+      round: 3,
+      firstHop: 1,
+      freshRounds: 0,
+      flows: [100, 101].map((port) => ({
+        port,
+        hops: [
+          { from: 'r1', ends: false, seen: 3 },
+          { from: 'target', ends: true, seen: 3 },
+        ],
+      })),
+    };
+    const settle = (answers: Array<[number, number, string, boolean]>): CarriedEvidence => {
+      const carried = new CarriedEvidence(evidence);
+      carried.bind([100, 101]);
+      const probes = carried.recheckProbes(30);
+      assert.deepEqual(
+        new Set(probes.map(({ flow, ttl }) => `${flow}@${ttl}`)),
+        new Set(['0@1', '1@1', '0@2', '1@2']),
+      );
+      const records = new AnswerRecords();
+      records.addFlows(2);
+      for (const [flow, ttl, from, ends] of answers) records.record(flow, ttl, { from, ends });
+      carried.settle(records);
+      return carried;
+    };
+    const same = settle([
+      [0, 1, 'r1', false],
+      [0, 2, 'target-link-address', true],
+    ]);
+    assert.equal(same.changed, false);
+    assert.equal(same.counting, true);
+    const moved = settle([[1, 1, 'r9', false]]);
+    assert.equal(moved.changed, true);
+    assert.equal(moved.counting, false);
+    assert.equal(moved.freshRoundsAfter([0, 0]), 1, 'the round after explores afresh too');
+    assert.equal(moved.freshRoundsAfter([0, 0.5]), 2, 'a round that lost half a hop does not count as one');
+    const longer = settle([[1, 2, 'r2', false]]);
+    assert.equal(longer.changed, true, 'a flow that ended there goes on: a change');
   });
 });
