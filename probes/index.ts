@@ -57,6 +57,7 @@ export type {
   ForwardLossOptions,
   HopResponder,
   LossFigure,
+  MdaEvidence,
   PathWatchChange,
   TraceHop,
   TracePath,
@@ -68,6 +69,7 @@ export type {
 export {
   DEFAULT_TCP_PORT,
   DEFAULT_UDP_PORT,
+  EVIDENCE_MAX_AGE,
   FORWARD_LOSS_MIN_PROBES,
   FORWARD_LOSS_WINDOW_ROUNDS,
   ForwardLossWindow,

@@ -2,6 +2,7 @@ import {
   ForwardLossWindow,
   hopFigure,
   PathWatch,
+  type MdaEvidence,
   type Tracer,
   type TraceRequest,
   type TraceResult,
@@ -49,6 +50,8 @@ export class TraceProber implements Prober {
     // ports kept are those of the flows that found each responder and link first (the result's
     // sourcePorts): every branch found stays observed, and new flows explore beyond them.
     let sourcePorts: number[] | undefined;
+    /** MDA (UDP, TCP): the answers the next round counts again after re-checking part of them. */
+    let evidence: MdaEvidence | undefined;
     /** Hops to the destination in the latest round that reached it: probes go at most one TTL past it. */
     let pathLength: number | undefined;
     let firstRound = true;
@@ -78,6 +81,7 @@ export class TraceProber implements Prober {
             timeout: settings.timeout,
             maxSilentHops: settings.maxSilentHops,
             ...(sourcePorts && { sourcePorts }),
+            ...(evidence && settings.flows === undefined && { evidence }),
             ...(pathLength !== undefined && { pathLength }),
             ...(settings.flows === undefined && settings.pacing > 0 && pacedRound(settings, previous)),
             signal: abort.signal,
@@ -85,6 +89,7 @@ export class TraceProber implements Prober {
           if (abort.signal.aborted) return;
           firstRound = false;
           sourcePorts = result.sourcePorts;
+          evidence = result.evidence;
           previous = result;
           pathLength = result.hopsToDestination ?? pathLength;
           const { changed } = watch.observe(result);
@@ -114,6 +119,8 @@ export class TraceProber implements Prober {
             probes: 0,
           });
           previous = undefined;
+          // Its answers would age by rounds that did not happen: the next round explores afresh.
+          evidence = undefined;
         }
       },
       close: () => {

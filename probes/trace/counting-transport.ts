@@ -16,6 +16,11 @@ export class CountingTransport implements FlowTransport {
     return this.inner.sourcePorts;
   }
 
+  /** The inner transport's (what an MDA round checks its carried flows' ports against). */
+  get sourcePorts(): readonly number[] | undefined {
+    return this.inner.sourcePorts;
+  }
+
   ensureFlows(count: number): Promise<void> {
     return this.inner.ensureFlows(count);
   }

@@ -7,7 +7,7 @@ import type { ProbeOutcome } from './trace-result';
  */
 export interface FlowTransport {
   /** UDP and TCP: the source port of each flow, in flow order. */
-  readonly sourcePorts?: readonly number[];
+  readonly sourcePorts?: readonly number[] | undefined;
   /**
    * Makes flows 0 … count − 1 ready to probe (the MDA adds flows as it needs them); flows keep their
    * numbers, and flow i takes the request's `sourcePorts[i]` when it can. Rejects when a port or an

@@ -27,6 +27,8 @@ export type {
   TracePath,
   TraceResult,
 } from './trace-result';
+export type { CarriedAnswer, CarriedFlow, MdaEvidence } from './mda/evidence';
+export { EVIDENCE_MAX_AGE } from './mda/evidence';
 export type { TracerOptions } from './tracer';
 export { Tracer, summarizeTrace } from './tracer';
 export type { BudgetLimits, PacingClock, ResponderBudgetOptions, RoundPacing } from './pacing';

@@ -6,10 +6,13 @@ import type { TraceSpec } from './trace-request';
 import type { ProbeOutcome, TraceHop } from './trace-result';
 import { untilAborted } from './until-aborted';
 import type { MdaPacer } from './mda-pacing';
-import type { FlowAtTtl } from './pacing/interleave';
+import { interleaveByTtl, type FlowAtTtl } from './pacing/interleave';
+import type { CarriedEvidence } from './mda/carried-evidence';
 
 type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHops' | 'pathLength'> & {
   mda: { confidence: number };
+  /** An earlier round's evidence, counted again after its re-checks (see CarriedEvidence). */
+  carried?: CarriedEvidence;
 };
 
 /**
@@ -22,6 +25,10 @@ type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHop
  * past the hop where the destination answered.
  *
  * `records` receives every answer (what graphPaths and later analyses read).
+ *
+ * With `schedule.carried`, the round starts with the carried flows and their re-checks (TTLs
+ * interleaved); unless one saw a change, the carried answers then count for the stopping rule and the
+ * MDA sends only what it still lacks.
  *
  * With `pacer`, each probe waits for its turn (pacing and the responders' budget, see MdaPacer): the
  * round first replays the earlier round's flows at every TTL they met a responder at, TTLs interleaved,
@@ -37,7 +44,6 @@ export async function* runMda(
   pacer?: MdaPacer,
 ): AsyncGenerator<TraceHop, void, undefined> {
   const { firstHop, maxHops, maxSilentHops, pathLength } = schedule;
-  const options = { firstHop, confidence: schedule.mda.confidence, maxFlows: schedule.flows };
   const outcomes = new Map<number, FlowOutcome[]>();
   const complete = new Map<number, boolean>();
   const hopAt = (ttl: number): TraceHop => ({
@@ -56,13 +62,26 @@ export async function* runMda(
   };
   let silent = 0;
   try {
-    const replay = pacer?.replay(maxHops) ?? [];
+    const { carried } = schedule;
+    if (carried?.counting && carried.flows > 0) {
+      records.addFlows(Math.min(schedule.flows, carried.flows));
+      await transport.ensureFlows(records.flows);
+      carried.bind(transport.sourcePorts ?? []);
+      const rechecks = interleaveByTtl(
+        carried.recheckProbes(maxHops).filter(({ flow }) => flow < records.flows),
+      );
+      if ((await untilAborted(Promise.all(rechecks.map(send)), signal)) === undefined) return;
+      carried.settle(records);
+    }
+    const replay = carried ? [] : (pacer?.replay(maxHops) ?? []);
     if (replay.length > 0) {
       records.addFlows(Math.min(schedule.flows, 1 + Math.max(...replay.map(({ flow }) => flow))));
       await transport.ensureFlows(records.flows);
       const sent = replay.filter(({ flow }) => flow < records.flows).map(send);
       if ((await untilAborted(Promise.all(sent), signal)) === undefined) return;
     }
+    const confidence = carried?.confidenceFor(schedule.mda.confidence) ?? schedule.mda.confidence;
+    const options = { firstHop, confidence, maxFlows: schedule.flows };
     for (let ttl = firstHop; ttl <= maxHops; ttl++) {
       pacer?.beginHop(ttl);
       for (;;) {

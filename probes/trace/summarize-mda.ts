@@ -7,7 +7,9 @@ import type { FlowPath, TraceHop, TraceResult } from './trace-result';
 
 /**
  * The result of an MDA trace: paths from the graph of responders it found (graphPaths), and per flow
- * what it met at the hops it was probed at (null elsewhere: a flow is probed only where it is needed).
+ * what it met at the hops it was probed at this round (null elsewhere: a flow is probed only where it
+ * is needed, and answers carried from earlier rounds are no answers of this round). The graph, and so
+ * the paths, include the carried answers: the paths the round counted on.
  */
 export function summarizeMda(
   spec: Pick<TraceSpec, 'destination' | 'family' | 'protocol' | 'firstHop'> & { mda: { confidence: number } },
@@ -23,7 +25,7 @@ export function summarizeMda(
     const path: Array<string | null> = [];
     let reached = false;
     for (let ttl = spec.firstHop; ttl <= lastHop; ttl++) {
-      const answer = records.at(flow, ttl);
+      const answer = records.freshAt(flow, ttl);
       path.push(answer?.from ?? null);
       if (answer?.ends) {
         reached = answer.from === spec.destination;

@@ -1,5 +1,6 @@
 import { ProbeError, invalidOption } from '../errors';
 import { canonicalAddress, ipFamily, type IpFamily } from '../packet';
+import type { CarriedAnswer, MdaEvidence } from './mda/evidence';
 
 export type TraceProtocol = 'udp' | 'tcp' | 'icmp';
 
@@ -59,6 +60,12 @@ export interface TraceRequest {
   pacing?: { window: number; probes?: number };
   /** MDA with pacing: a previous result's `knownPaths` (with its `sourcePorts`). */
   knownPaths?: ReadonlyArray<ReadonlyArray<string | null>>;
+  /**
+   * MDA, UDP and TCP: a previous result's `evidence`. Its flows are this trace's first (their ports
+   * replace `sourcePorts`); after re-checking part of them, their answers of the last rounds count for
+   * the stopping rule (see mda/carried-evidence.ts), so the trace sends only what the rule still lacks.
+   */
+  evidence?: MdaEvidence;
   signal?: AbortSignal;
 }
 
@@ -85,6 +92,8 @@ export interface TraceSpec {
   /** MDA only. */
   pacing?: { window: number; probes: number };
   knownPaths: ReadonlyArray<ReadonlyArray<string | null>>;
+  /** MDA only. */
+  evidence?: MdaEvidence;
 }
 
 /** Probes a paced trace expects when the request does not say (a round of a few hops of the MDA). */
@@ -161,6 +170,7 @@ export function validateTraceRequest(request: TraceRequest): TraceSpec {
     sourcePorts: (request.sourcePorts ?? []).map((port, i) => integer(`sourcePorts[${i}]`, port, 0, 0xffff)),
     ...(request.pacing && { pacing: validatePacing(request.pacing, fixed) }),
     knownPaths: request.knownPaths ?? [],
+    ...(request.evidence && { evidence: validateEvidence(request.evidence, fixed) }),
   };
 }
 
@@ -173,4 +183,25 @@ function validatePacing(
   if (!(window >= 0) || !Number.isFinite(window)) throw invalidOption('pacing.window', window, 'seconds ≥ 0');
   if (!Number.isInteger(probes) || probes < 1) throw invalidOption('pacing.probes', probes, 'an integer ≥ 1');
   return { window, probes };
+}
+
+function validateEvidence(evidence: MdaEvidence, fixed: boolean): MdaEvidence {
+  if (fixed) throw invalidOption('evidence', '…', 'no evidence with fixed flows (the MDA counts it)');
+  const wellFormed =
+    Number.isInteger(evidence.round) &&
+    Number.isInteger(evidence.firstHop) &&
+    Number.isInteger(evidence.freshRounds) &&
+    Array.isArray(evidence.flows) &&
+    evidence.flows.every(
+      (flow) =>
+        Number.isInteger(flow.port) &&
+        Array.isArray(flow.hops) &&
+        flow.hops.every(
+          (hop: CarriedAnswer | null) =>
+            hop === null ||
+            (typeof hop.from === 'string' && typeof hop.ends === 'boolean' && Number.isInteger(hop.seen)),
+        ),
+    );
+  if (!wellFormed) throw invalidOption('evidence', '…', "a previous trace result's evidence");
+  return evidence;
 }

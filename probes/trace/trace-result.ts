@@ -1,5 +1,6 @@
 import type { IpFamily } from '../packet';
 import type { TraceProtocol } from './trace-request';
+import type { MdaEvidence } from './mda/evidence';
 
 /**
  * What answered a probe: `hop` a router's time exceeded; `destination` the target itself (UDP port
@@ -129,10 +130,16 @@ export interface TraceResult {
   sourcePorts?: number[];
   /**
    * MDA: what those flows met, per flow (in sourcePorts' order) the responder at each TTL from
-   * firstHop (null: none, or not probed there). Pass it as the next trace's `knownPaths` with the
+   * firstHop (null: none, or not probed there; with ports, the evidence's answers). Pass it as the next trace's `knownPaths` with the
    * ports: a paced trace replays them first and expects its answers from those routers.
    */
   knownPaths?: Array<Array<string | null>>;
+  /**
+   * MDA, UDP and TCP: the answers the next round may count again (pass it as the next request's
+   * `evidence`): the flows the stopping rule needs, in sourcePorts' order, each answer with the
+   * round it was last seen in (see mda/carried-evidence.ts).
+   */
+  evidence?: MdaEvidence;
   /** Paced MDA: probes not sent because the routers they were expected from had no token within the window (not losses). */
   skipped?: number;
 }

@@ -15,6 +15,7 @@ import { distinctPaths, flowPaths } from './paths';
 import { CountingTransport } from './counting-transport';
 import { AnswerRecords } from './mda/answer-records';
 import { witnessFlows } from './mda/witnesses';
+import { carriedEvidenceOf, evidenceAfter } from './mda/round-evidence';
 import { runMda } from './run-mda';
 import { MdaPacer } from './mda-pacing';
 import { systemPacingClock, type PacingClock } from './pacing/pacing-clock';
@@ -98,13 +99,27 @@ export class Tracer {
    */
   async trace(request: TraceRequest, onHop?: (hop: TraceHop) => void): Promise<TraceResult> {
     const spec = validateTraceRequest(request);
+    // Paced rounds carry no evidence yet: under the routers' budget, rounds that count it and send
+    // little beyond their re-checks missed a branch for several rounds in the pacing e2e (2 runs of 3).
+    const carried = spec.pacing ? undefined : carriedEvidenceOf(spec);
+    // The carried flows keep their ports: they are the round's first flows.
+    if (carried) {
+      spec.sourcePorts = carried.ports;
+      spec.knownPaths = carried.knownPaths;
+    }
     const started = performance.now();
     const transport = new CountingTransport(await this.openTransport(spec));
     const hops: TraceHop[] = [];
     const records = new AnswerRecords();
     const pacer = this.pacerFor(spec, records);
     const run = spec.mda
-      ? runMda(transport, { ...spec, mda: spec.mda }, records, request.signal, pacer)
+      ? runMda(
+          transport,
+          { ...spec, mda: spec.mda, ...(carried && { carried }) },
+          records,
+          request.signal,
+          pacer,
+        )
       : runTrace(transport, spec, request.signal);
     for await (const hop of run) {
       hops.push(hop);
@@ -118,10 +133,18 @@ export class Tracer {
     }
     const result = summarizeMda({ ...spec, mda: spec.mda }, hops, records, duration, transport.sent);
     const lastHop = hops.at(-1)?.ttl ?? spec.firstHop;
-    const witnesses = witnessFlows(records, spec.firstHop, lastHop);
-    result.knownPaths = witnesses.map((flow) => result.flows[flow]!.hops);
     if (pacer) result.skipped = pacer.skipped;
-    return ports ? { ...result, sourcePorts: witnesses.map((flow) => ports[flow]!) } : result;
+    if (!ports || spec.pacing) {
+      // ICMP (identifiers are not kept) and paced rounds carry nothing: the witness flows, whose
+      // paths the pacing replays and expects.
+      const witnesses = witnessFlows(records, spec.firstHop, lastHop);
+      result.knownPaths = witnesses.map((flow) => result.flows[flow]!.hops);
+      return ports ? { ...result, sourcePorts: witnesses.map((flow) => ports[flow]!) } : result;
+    }
+    const evidence = evidenceAfter({ ...spec, mda: spec.mda }, records, ports, carried, hops);
+    result.evidence = evidence;
+    result.knownPaths = evidence.flows.map((flow) => flow.hops.map((hop) => hop?.from ?? null));
+    return { ...result, sourcePorts: evidence.flows.map((flow) => flow.port) };
   }
 
   /** The pacing of a paced MDA trace: a budget key of its own for a router nothing is known of, per TTL. */

@@ -5,13 +5,24 @@ export interface FlowAnswer {
   readonly ends: boolean;
 }
 
+/** An answer of an earlier round, still counted (see mda/carried-evidence.ts): `seen` is its round. */
+interface Carried extends FlowAnswer {
+  readonly from: string;
+  readonly seen: number;
+}
+
 /**
  * Every answer of a trace, per flow and TTL: what the MDA decides from, and what a later stage may
  * read again (pacing, forwarding loss and path changes need per-hop per-flow answers). One probe per
  * flow and TTL: a flow's answer at a TTL is final once recorded.
+ *
+ * Answers carried from earlier rounds (`carry`) count as this round's where this round has no answer
+ * of its own for the flow and TTL (not probed, or unanswered): `at`, `answersAt` and `respondersAt`
+ * read both; `freshAt` reads this round's alone (what the round itself saw, for its result's flows).
  */
 export class AnswerRecords {
   private readonly byTtl = new Map<number, Map<number, FlowAnswer>>();
+  private readonly carriedByTtl = new Map<number, Map<number, Carried>>();
   /** TTL at which each flow ended, by flow. */
   private readonly endedAt = new Map<number, number>();
   private flowCount = 0;
@@ -32,23 +43,50 @@ export class AnswerRecords {
     let answers = this.byTtl.get(ttl);
     if (!answers) this.byTtl.set(ttl, (answers = new Map()));
     answers.set(flow, answer);
-    if (answer.ends && ttl < (this.endedAt.get(flow) ?? Infinity)) this.endedAt.set(flow, ttl);
+    this.noteEnd(flow, ttl, answer);
+  }
+
+  /** An earlier round's answer of `flow` at `ttl`, seen in round `seen`. */
+  carry(flow: number, ttl: number, answer: { from: string; ends: boolean }, seen: number): void {
+    let answers = this.carriedByTtl.get(ttl);
+    if (!answers) this.carriedByTtl.set(ttl, (answers = new Map()));
+    answers.set(flow, { from: answer.from, ends: answer.ends, seen });
+    this.noteEnd(flow, ttl, answer);
   }
 
   /** Highest TTL with an answer recorded (firstHop − 1 … when none: 0). */
   lastTtl(): number {
     let last = 0;
-    for (const ttl of this.byTtl.keys()) last = Math.max(last, ttl);
+    for (const ttl of [...this.byTtl.keys(), ...this.carriedByTtl.keys()]) last = Math.max(last, ttl);
     return last;
   }
 
+  /** This round's answer, or a carried one where this round has none answered. */
   at(flow: number, ttl: number): FlowAnswer | undefined {
+    const fresh = this.byTtl.get(ttl)?.get(flow);
+    if (fresh?.from) return fresh;
+    return this.carriedByTtl.get(ttl)?.get(flow) ?? fresh;
+  }
+
+  /** This round's answer alone. */
+  freshAt(flow: number, ttl: number): FlowAnswer | undefined {
     return this.byTtl.get(ttl)?.get(flow);
   }
 
-  /** The flows probed at `ttl` and what each met. */
+  /** The round a carried answer read by `at` was seen in; undefined for this round's. */
+  seenIn(flow: number, ttl: number): number | undefined {
+    if (this.byTtl.get(ttl)?.get(flow)?.from) return undefined;
+    return this.carriedByTtl.get(ttl)?.get(flow)?.seen;
+  }
+
+  /** The flows probed (or carried) at `ttl` and what each met. */
   answersAt(ttl: number): ReadonlyMap<number, FlowAnswer> {
-    return this.byTtl.get(ttl) ?? new Map();
+    const fresh = this.byTtl.get(ttl);
+    const carried = this.carriedByTtl.get(ttl);
+    if (!carried) return fresh ?? new Map();
+    const merged = new Map<number, FlowAnswer>(fresh);
+    for (const [flow, answer] of carried) if (!merged.get(flow)?.from) merged.set(flow, answer);
+    return merged;
   }
 
   /** Distinct responders at `ttl`, in order of first record. */
@@ -61,5 +99,9 @@ export class AnswerRecords {
   /** Whether `flow` ended before reaching `ttl`. */
   endedBefore(flow: number, ttl: number): boolean {
     return (this.endedAt.get(flow) ?? Infinity) < ttl;
+  }
+
+  private noteEnd(flow: number, ttl: number, answer: FlowAnswer): void {
+    if (answer.ends && ttl < (this.endedAt.get(flow) ?? Infinity)) this.endedAt.set(flow, ttl);
   }
 }

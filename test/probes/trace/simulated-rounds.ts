@@ -1,7 +1,10 @@
-// Successive MDA rounds over the simulated network, as the exporter runs them: each round replays the
-// flows the one before found things with (its witnesses), and the network may drop probes.
+// Successive MDA rounds over the simulated network, as the exporter runs them: each round starts with
+// the flows of the one before and counts their answers again after re-checking part of them (the
+// result's evidence; `carry: false`: the flows alone, the rounds before evidence was carried), and the
+// network may drop probes.
 import { AnswerRecords } from '../../../probes/trace/mda/answer-records';
-import { witnessFlows } from '../../../probes/trace/mda/witnesses';
+import { carriedEvidenceOf, evidenceAfter } from '../../../probes/trace/mda/round-evidence';
+import type { MdaEvidence } from '../../../probes/trace/mda/evidence';
 import { runMda } from '../../../probes/trace/run-mda';
 import { summarizeMda } from '../../../probes/trace/summarize-mda';
 import {
@@ -21,6 +24,12 @@ export interface RoundsOptions {
   readonly destinationIcmpError?: boolean;
   /** The topology of each round (a branch removed from round n on, say); default `topology` throughout. */
   readonly topologyOf?: (round: number) => Topology;
+  /** The first round's confidence (the exporter's: 1 − (1 − confidence)³); default `confidence`. */
+  readonly firstConfidence?: number;
+  /** Carry each round's evidence into the next (the exporter does); default true. */
+  readonly carry?: boolean;
+  /** The network's hashing seed (which flow goes where); default 7. */
+  readonly seed?: number;
 }
 
 let freshIdentities = 0;
@@ -33,16 +42,21 @@ export async function* simulatedRounds(
   options: RoundsOptions = {},
 ): AsyncGenerator<TraceResult> {
   let sourcePorts: number[] | undefined;
+  let evidence: MdaEvidence | undefined;
+  const confidence = options.confidence ?? 0.95;
   for (let round = 0; round < count; round++) {
     const spec = validateTraceRequest({
       addr: '192.0.2.1',
-      confidence: options.confidence ?? 0.95,
+      confidence: round === 0 ? (options.firstConfidence ?? confidence) : confidence,
       ...(sourcePorts && { sourcePorts }),
+      ...(evidence && options.carry !== false && { evidence }),
     });
+    const carried = carriedEvidenceOf(spec);
+    if (carried) spec.sourcePorts = carried.ports;
     const fresh = (): number => 1 + (freshIdentities++ % 0xffff);
     const simulated = new SimulatedTransport(
       options.topologyOf?.(round) ?? topology,
-      7,
+      options.seed ?? 7,
       (_flow, ttl, node) => drop(round, ttl, node),
       spec.sourcePorts,
       fresh,
@@ -52,7 +66,8 @@ export async function* simulatedRounds(
       : simulated;
     const records = new AnswerRecords();
     const hops: TraceHop[] = [];
-    for await (const hop of runMda(transport, { ...spec, mda: spec.mda! }, records)) hops.push(hop);
+    const schedule = { ...spec, mda: spec.mda!, ...(carried && { carried }) };
+    for await (const hop of runMda(transport, schedule, records)) hops.push(hop);
     const result = summarizeMda(
       { ...spec, destination: 'target', mda: spec.mda! },
       hops,
@@ -60,14 +75,18 @@ export async function* simulatedRounds(
       0,
       simulated.asked.length,
     );
-    sourcePorts = witnessFlows(records, 1, hops.at(-1)?.ttl ?? 1).map((flow) => simulated.identities[flow]!);
-    yield result;
+    evidence = evidenceAfter(schedule, records, simulated.identities, carried, hops);
+    sourcePorts = evidence.flows.map((flow) => flow.port);
+    yield { ...result, evidence, sourcePorts };
   }
 }
 
 /** The destination's answers as a UDP trace gets them: ICMP port unreachable. */
 function withPortUnreachable(transport: SimulatedTransport): FlowTransport {
   return {
+    get sourcePorts() {
+      return transport.sourcePorts;
+    },
     ensureFlows: (count) => transport.ensureFlows(count),
     close: () => transport.close(),
     probe: async (flow, ttl) => {

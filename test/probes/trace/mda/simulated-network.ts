@@ -22,6 +22,29 @@ export const NESTED_DIAMOND: Topology = {
   target: [],
 };
 
+/**
+ * The MDA lab of test/e2e/mda-lab.ts as its traces see it: routers answer from the interface a probe
+ * came in on, so r3c shows one address per branch into it and r4 one per router before it (14
+ * addresses at 5 hops: 1, 4, 5, 3, 1).
+ */
+export const MDA_LAB: Topology = {
+  client: ['r1'],
+  r1: ['r2a', 'r2b', 'r2c', 'r2d'],
+  r2a: ['r3a', 'r3b'],
+  r2b: ['r3c/b'],
+  r2c: ['r3c/c'],
+  r2d: ['r3c/d'],
+  r3a: ['r4/a'],
+  r3b: ['r4/b'],
+  'r3c/b': ['r4/c'],
+  'r3c/c': ['r4/c'],
+  'r3c/d': ['r4/c'],
+  'r4/a': ['target'],
+  'r4/b': ['target'],
+  'r4/c': ['target'],
+  target: [],
+};
+
 /** The responders at each TTL (1-based index 0 = TTL 1) of a topology. */
 export function hopsOf(topology: Topology): string[][] {
   const hops: string[][] = [];
