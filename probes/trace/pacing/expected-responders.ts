@@ -6,8 +6,9 @@ import type { PathView } from './path-view';
  * 1. the responder this flow met there (this round, or the earlier round's same flow): all of it;
  * 2. the next hops known after the responder this flow met at ttl − 1;
  * 3. every responder known at `ttl`;
- * 4. none known (a first round's new hop): `unknown(before)`, a budget standing for the routers
- *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it.
+ * 4. none known (a first round's new hop): `unknown(before)`, the shares of what stands for the routers
+ *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it
+ *    (a key of its own, or the routers other traces saw there: see ResponderBudget.learn).
  * In 2 and 3 each router's share is that of the known flows it answered there: a load balancer hashes
  * flows evenly over its next hops, so a router reached from three of four branches gets three
  * quarters of the probes that may go anywhere (an even split by router would undercharge it).
@@ -16,7 +17,7 @@ export function expectedResponders(
   view: PathView,
   flow: number,
   ttl: number,
-  unknown: (before: string | null) => string,
+  unknown: (before: string | null) => string | ReadonlyMap<string, number>,
 ): Map<string, number> {
   const keys = routerKeys(view);
   const key = (address: string): string => keys.get(address) ?? address;
@@ -34,7 +35,10 @@ export function expectedResponders(
   };
   let counts = count(before);
   if (counts.size === 0 && before !== null) counts = count(null);
-  if (counts.size === 0) return new Map([[unknown(before === null ? null : key(before)), 1]]);
+  if (counts.size === 0) {
+    const shares = unknown(before === null ? null : key(before));
+    return typeof shares === 'string' ? new Map([[shares, 1]]) : new Map(shares);
+  }
   let total = 0;
   for (const n of counts.values()) total += n;
   return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => [k, n / total]));

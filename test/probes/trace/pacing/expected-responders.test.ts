@@ -80,4 +80,22 @@ describe('expected responders and router keys', () => {
       ['0@1', '0@2', '0@3', '1@1', '1@3', '2@1'],
     );
   });
+  it('takes the shares the unknown callback gives (routers learned elsewhere) where nothing is known', () => {
+    const view = mergedView(1, [], { flows: 0, lastHop: () => 0, at: () => null });
+    assert.deepEqual(
+      Object.fromEntries(
+        expectedResponders(
+          view,
+          0,
+          1,
+          () =>
+            new Map([
+              ['r1a', 0.5],
+              ['r1b', 0.5],
+            ]),
+        ),
+      ),
+      { r1a: 0.5, r1b: 0.5 },
+    );
+  });
 });
