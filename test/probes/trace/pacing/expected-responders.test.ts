@@ -40,12 +40,12 @@ describe('expected responders and router keys', () => {
     assert.deepEqual(
       shares(view, 9, 2),
       { r2a: 0.4, r2b: 0.2, r2c: 0.2, r2d: 0.2 },
-      'a new flow: any of four, as the known flows went',
+      'a new flow behind the one router r1: any of four, as the known flows went',
     );
     assert.deepEqual(
       shares(view, 9, 3),
-      { 'r3a@r2a': 0.2, 'r3b@r2a': 0.2, 'r3c@r2b': 0.6 },
-      'r3c, from three branches, gets three fifths',
+      { 'r3a@r2a': 1, 'r3b@r2a': 1, 'r3c@r2b': 1 },
+      'behind four routers, a flow not seen before may reach any: a whole token at each',
     );
     assert.deepEqual(shares(view, 9, 7), { '?behind null': 1 });
     assert.deepEqual(shares(view, 0, 6), { '?behind dst': 1 }, 'nothing known behind it yet');
