@@ -10,7 +10,7 @@ export interface TraceHopOutcome {
   readonly sent: number;
   readonly received: number;
   /**
-   * Forwarding loss up to this hop over the prober's window of rounds (probes/trace/loss); NaN when
+   * Forwarding loss up to this hop over the prober's window of probes (probes/trace/loss); NaN when
    * it cannot be told from rate limiting or too few probes were counted yet.
    */
   readonly forwardLoss: number;
@@ -83,13 +83,12 @@ const SPEC = {
   hopForwardLoss: {
     name: METRIC.traceHopForwardLoss,
     description:
-      'Loss of the traffic up to one hop over the last rounds: the least loss there or behind it; NaN when only rate-limitable ICMP errors showed loss.',
+      'Loss of the traffic up to one hop over its last probes (up to 100, 10 minutes): the least loss there or behind it; NaN when only rate-limitable ICMP errors showed loss.',
     kind: 'gauge',
   },
   hopForwardLossProbes: {
     name: METRIC.traceHopForwardLossProbes,
-    description:
-      'Probes the forward loss ratio of one hop was read from, over the last rounds (0 while it is unknown).',
+    description: 'Probes the forward loss ratio of one hop was read from (0 while it is unknown).',
     kind: 'gauge',
   },
   hops: {

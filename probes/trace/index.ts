@@ -3,9 +3,11 @@ export type { ForwardLoss, ForwardLossOptions } from './loss/forward-loss';
 export { forwardLoss } from './loss/forward-loss';
 export {
   FORWARD_LOSS_MIN_PROBES,
-  FORWARD_LOSS_WINDOW_ROUNDS,
+  FORWARD_LOSS_MAX_AGE,
+  FORWARD_LOSS_WINDOW_PROBES,
   ForwardLossWindow,
 } from './loss/forward-loss-window';
+export type { ForwardLossWindowOptions } from './loss/forward-loss-window';
 export type { LossFigure } from './loss/loss-figure';
 export { hopFigure } from './loss/loss-figure';
 export type { PathWatchChange } from './watch/path-watch';

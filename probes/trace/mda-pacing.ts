@@ -49,13 +49,20 @@ export class MdaPacer {
     return this.pacing.pacer.skipped;
   }
 
-  /** Flows 0 … k − 1 at every TTL where the earlier round met a responder, up to `maxHops`, TTLs interleaved. */
+  /**
+   * Flows 0 … k − 1 at every TTL up to the last where the earlier round met a responder, up to
+   * `maxHops`, TTLs interleaved. TTLs before that where it met none are replayed too: an answer
+   * there was rate-limited away or its probe held back, and a hop left out of the replay is only
+   * reached once the MDA comes to it, late in the window, after the traces replaying it took the
+   * router's tokens (a UDP target sharing its first hop with two others got none there in 30 rounds).
+   */
   replay(maxHops: number): FlowAtTtl[] {
     const probes: FlowAtTtl[] = [];
-    for (const [flow, hops] of this.pacing.known.entries())
-      for (const [i, from] of hops.entries())
-        if (from !== null && this.view.firstHop + i <= maxHops)
-          probes.push({ flow, ttl: this.view.firstHop + i });
+    for (const [flow, hops] of this.pacing.known.entries()) {
+      const last = hops.findLastIndex((from) => from !== null);
+      for (let i = 0; i <= last && this.view.firstHop + i <= maxHops; i++)
+        probes.push({ flow, ttl: this.view.firstHop + i });
+    }
     return interleaveByTtl(probes);
   }
 
@@ -74,12 +81,40 @@ export class MdaPacer {
   turn(flow: number, ttl: number): Promise<boolean> {
     return this.pacing.pacer.turn(() => {
       this.shareRouters();
-      const shares = expectedResponders(this.view, flow, ttl, (before) =>
-        this.pacing.unknownKey(ttl, before),
-      );
+      this.learnUnknowns();
+      const shares = expectedResponders(this.view, flow, ttl, (before) => this.unknownShares(ttl, before));
       for (const key of shares.keys()) if (!this.pacing.limited(key)) shares.delete(key);
       return shares;
     }, this.deadline);
+  }
+
+  /**
+   * Where nothing this round or the last tells who answers at `ttl` behind `before`: the routers any
+   * trace saw answer there, evenly (a load balancer spreads flows evenly over its next hops), else a
+   * key of its own standing for them.
+   */
+  private unknownShares(ttl: number, before: string | null): string | Map<string, number> {
+    const key = this.unknownKeyOf(ttl, before);
+    const learned = this.pacing.pacer.learnedFor(key);
+    return learned.length === 0 ? key : new Map(learned.map((router) => [router, 1 / learned.length]));
+  }
+
+  /** The unknown key of `ttl` behind `before` (an address or router key), by the budget's router key. */
+  private unknownKeyOf(ttl: number, before: string | null): string {
+    return this.pacing.unknownKey(ttl, before === null ? null : this.pacing.pacer.routerFor(before));
+  }
+
+  /** Tells every trace's budget who answered where this round (or the last) met a router. */
+  private learnUnknowns(): void {
+    const { view } = this;
+    for (let ttl = view.firstHop; ttl <= view.lastHop; ttl++)
+      for (let flow = 0; flow < view.flows; flow++) {
+        const there = view.at(flow, ttl);
+        if (there === null) continue;
+        const before = ttl > view.firstHop ? view.at(flow, ttl - 1) : null;
+        if (ttl > view.firstHop && before === null) continue; // not behind any router known
+        this.pacing.pacer.learn(this.unknownKeyOf(ttl, before), there);
+      }
   }
 
   /** What this round knows of routers answering from several addresses, for every trace's budget. */

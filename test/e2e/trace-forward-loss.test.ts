@@ -14,6 +14,15 @@ import { LAB_PREFIX4, LAB_PREFIX6 } from './trace-lab';
 const STABLE_ROUNDS = 30;
 /** The loss injected behind hop 2. */
 const LOSS = 0.1;
+/**
+ * Rounds the paced variants run before their forwarding loss is read: a router's budget shared by
+ * three targets gives each about 1 probe a round at hops 1 and 2, and a TCP or ICMP destination 1 to
+ * 2 (the MDA reaches it through the hops before); a TTL needs 30 in its window
+ * (FORWARD_LOSS_MIN_PROBES) for a figure of its own, and a hop without one reads the loss behind it.
+ */
+const PACED_ROUNDS = 60;
+/** The limited variant is watched for both: stable paths, and a forwarding loss at every hop. */
+const LIMITED_ROUNDS = Math.max(STABLE_ROUNDS, PACED_ROUNDS);
 /** Standard deviations a figure may stray from the truth (two-sided 6e-5 per figure). */
 const Z = 4;
 const PROTOCOLS = ['udp', 'tcp', 'icmp'] as const;
@@ -31,11 +40,14 @@ const targetName = (protocol: Protocol, family: LabFamily): string =>
 
 /**
  * Exporter config: every protocol and family to the lab's target; 1 s rounds keep 30 rounds near 40 s.
- * Unpaced: this test is about what the estimator and the path watch make of the limits' silence (bursts
- * meet the most of it); paced 1 s rounds leave a hop a handful of probes a window, too few to tell
- * (trace-pacing.test.ts tests pacing).
+ * The limited and lossy variants run with the default pacing (the routers' budget: a burst of 6, then
+ * about 1 answer a second per router, shared by the three targets of a family), which gives a hop 1 to
+ * 4 probes a round: the window of the last probes of each TTL (probes/trace/loss) reads them over as
+ * many rounds as they take. The clear variant runs unpaced: it tests how soon the path watch sees a
+ * branch go (2 rounds), which needs every round to explore every branch; 1 s rounds under the budget
+ * explore a few probes a hop each (trace-pacing.test.ts and trace-mda.test.ts test pacing's coverage).
  */
-function config(m: MdaLab): string {
+function config(m: MdaLab, paced: boolean): string {
   const targets = PROTOCOLS.flatMap((protocol) =>
     FAMILIES.map(
       (family) => `
@@ -46,7 +58,7 @@ function config(m: MdaLab): string {
   );
   return `
 defaults:
-  trace: { interval: 1s, timeout: 400ms, max_hops: 8, pacing: 0 }
+  trace: { interval: 1s, timeout: 400ms, max_hops: 8${paced ? '' : ', pacing: 0'} }
 targets:${targets.join('')}
 `;
 }
@@ -109,8 +121,13 @@ describe(
       );
       await restoreLinuxIcmpLimits(limited!);
       await loseBehindHop2(lab(), lossy!);
-      const start = (m: MdaLab, port: number) => startExporter(m.client, config(m), port);
-      const [a, b, c] = await Promise.all([start(clear!, 9580), start(limited!, 9581), start(lossy!, 9582)]);
+      const start = (m: MdaLab, port: number, paced: boolean) =>
+        startExporter(m.client, config(m, paced), port);
+      const [a, b, c] = await Promise.all([
+        start(clear!, 9580, false),
+        start(limited!, 9581, true),
+        start(lossy!, 9582, true),
+      ]);
       variants.clear = { lab: clear!, exporter: a };
       variants.limited = { lab: limited!, exporter: b };
       variants.lossy = { lab: lossy!, exporter: c };
@@ -120,10 +137,10 @@ describe(
       await Promise.all(Object.values(variants).map(async (v) => assert.equal(await v.exporter.stop(), 0)));
     });
 
-    it(`under Linux's ICMP limits: no forward loss at any hop (TCP, ICMP), none or unknown (UDP), though hop loss shows the limits; no path change in ${STABLE_ROUNDS} rounds, no path taken back`, async () => {
+    it(`under Linux's ICMP limits: no forward loss at any hop (TCP, ICMP), none or unknown (UDP), though hop loss shows the limits; no path change in ${LIMITED_ROUNDS} rounds, no path taken back`, async () => {
       const v = variants.limited;
-      const halfway = await afterRounds(v, STABLE_ROUNDS / 2);
-      const samples = await afterRounds(v, STABLE_ROUNDS);
+      const halfway = await afterRounds(v, LIMITED_ROUNDS / 2);
+      const samples = await afterRounds(v, LIMITED_ROUNDS);
       let limitedHops = 0;
       for (const protocol of PROTOCOLS)
         for (const family of FAMILIES) {
@@ -153,7 +170,7 @@ describe(
     });
 
     it('with 10 % lost behind hop 2: hops 1-2 at most 4 %, hops 3-5 within a binomial bound of 10 % (TCP, ICMP); UDP unknown behind it', async () => {
-      const samples = await afterRounds(variants.lossy, 12);
+      const samples = await afterRounds(variants.lossy, PACED_ROUNDS);
       for (const protocol of PROTOCOLS)
         for (const family of FAMILIES) {
           const target = targetName(protocol, family);

@@ -20,19 +20,3 @@ export function hopFigure(hop: TraceHop): LossFigure {
     if (responder.kind !== 'destination' || responder.icmp !== undefined) limitable += responder.rtts.length;
   return { ttl: hop.ttl, sent: hop.sent, answered: hop.received, limitable };
 }
-
-/** The figures of several rounds, summed per TTL, in TTL order. */
-export function sumFigures(rounds: ReadonlyArray<readonly LossFigure[]>): LossFigure[] {
-  const byTtl = new Map<number, { ttl: number; sent: number; answered: number; limitable: number }>();
-  for (const figures of rounds)
-    for (const figure of figures) {
-      const sum = byTtl.get(figure.ttl);
-      if (sum === undefined) byTtl.set(figure.ttl, { ...figure });
-      else {
-        sum.sent += figure.sent;
-        sum.answered += figure.answered;
-        sum.limitable += figure.limitable;
-      }
-    }
-  return [...byTtl.values()].sort((a, b) => a.ttl - b.ttl);
-}

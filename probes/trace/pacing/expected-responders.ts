@@ -5,24 +5,33 @@ import type { PathView } from './path-view';
  * key of their budget (routerKeys), each with its share of the probe. In order of preference:
  * 1. the responder this flow met there (this round, or the earlier round's same flow): all of it;
  * 2. the next hops known after the responder this flow met at ttl − 1;
- * 3. every responder known at `ttl`;
- * 4. none known (a first round's new hop): `unknown(before)`, a budget standing for the routers
- *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it.
- * In 2 and 3 each router's share is that of the known flows it answered there: a load balancer hashes
- * flows evenly over its next hops, so a router reached from three of four branches gets three
- * quarters of the probes that may go anywhere (an even split by router would undercharge it).
+ * 3. every responder known at `ttl`: by their shares of the known flows at the first hop or behind
+ *    the one router known at ttl − 1 (every flow came that way), else each a whole token;
+ * 4. none known (a first round's new hop): `unknown(before)`, the shares of what stands for the routers
+ *    behind `before` (the router this flow met at ttl − 1, or null), shared by every trace through it
+ *    (a key of its own, or the routers other traces saw there: see ResponderBudget.learn).
+ * In 2 each router's share is that of the known flows it answered there (a load balancer hashes flows
+ * evenly over its next hops). In 3, behind several routers, each is charged a whole token: the flow may reach any of
+ * them, and a share charged (the known flows are an earlier round's witnesses, one per responder and
+ * link, which over-represent rare branches) puts the router it does reach over its rate whenever its
+ * bucket is drained: measured on the MDA lab's hop 3, a third of such probes went unanswered (a
+ * tenth of the others), and about half as many were lost at hop 3 once charged whole
+ * (bench/results.md, "Trace pacing, e2e runs").
  */
 export function expectedResponders(
   view: PathView,
   flow: number,
   ttl: number,
-  unknown: (before: string | null) => string,
+  unknown: (before: string | null) => string | ReadonlyMap<string, number>,
 ): Map<string, number> {
   const keys = routerKeys(view);
   const key = (address: string): string => keys.get(address) ?? address;
   const met = view.at(flow, ttl);
   if (met !== null) return new Map([[key(met), 1]]);
   const before = ttl > view.firstHop ? view.at(flow, ttl - 1) : null;
+  // At the first hop, or behind the one router known at ttl − 1, every flow came the same way: the
+  // known flows' shares hold for any flow (the MDA sends new flows straight to a hop after a single router).
+  const oneWay = ttl === view.firstHop || onlyRouterAt(view, ttl - 1) !== null;
   const count = (through: string | null): Map<string, number> => {
     const counts = new Map<string, number>();
     for (let other = 0; other < view.flows; other++) {
@@ -32,9 +41,29 @@ export function expectedResponders(
     }
     return counts;
   };
-  let counts = count(before);
-  if (counts.size === 0 && before !== null) counts = count(null);
-  if (counts.size === 0) return new Map([[unknown(before === null ? null : key(before)), 1]]);
+  let counts = before === null || oneWay ? new Map<string, number>() : count(before);
+  if (counts.size > 0) return sharesOf(counts);
+  counts = count(null);
+  if (counts.size > 0)
+    return oneWay ? sharesOf(counts) : new Map([...counts.keys()].sort().map((router) => [router, 1]));
+  const shares = unknown(before === null ? null : key(before));
+  return typeof shares === 'string' ? new Map([[shares, 1]]) : new Map(shares);
+}
+
+/** The one address known at `ttl` (every flow that answered there met it), or null. */
+function onlyRouterAt(view: PathView, ttl: number): string | null {
+  let only: string | null = null;
+  for (let flow = 0; flow < view.flows; flow++) {
+    const there = view.at(flow, ttl);
+    if (there === null) continue;
+    if (only !== null && there !== only) return null;
+    only = there;
+  }
+  return only;
+}
+
+/** Each router's share of the known flows it answered. */
+function sharesOf(counts: ReadonlyMap<string, number>): Map<string, number> {
   let total = 0;
   for (const n of counts.values()) total += n;
   return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => [k, n / total]));

@@ -33,6 +33,11 @@ export const RATE_MARGIN = 0.95;
 /** Responders remembered before idle ones (whose bucket is full again) are forgotten. */
 const PRUNE_AT = 4096;
 
+/** Unknown keys whose answering routers are remembered (see learn); past it, the oldest are forgotten. */
+const MAX_LEARNED_KEYS = 4096;
+/** Routers remembered per unknown key: a load balancer with more next hops is charged as its first ones. */
+const MAX_LEARNED_PER_KEY = 32;
+
 /**
  * A token bucket per responder address, shared by every trace of a process (every target, protocol
  * and family: a router limits the ICMP errors it sends to one source, whatever their type), so that
@@ -52,6 +57,8 @@ export class ResponderBudget {
   private readonly emptyAt = new Map<string, number>();
   /** Addresses known to be another's router, to the least address of that router (see sameRouter). */
   private readonly routerOf = new Map<string, string>();
+  /** Per unknown key (a first hop, the routers behind one), the routers some trace saw answer there (see learn). */
+  private readonly learned = new Map<string, Set<string>>();
 
   constructor(options: ResponderBudgetOptions = {}) {
     this.limits = checkLimits(options.limits ?? LINUX_ICMP_LIMITS);
@@ -89,6 +96,28 @@ export class ResponderBudget {
       if (router !== least) this.routerOf.set(router, least);
     }
     if (empty !== undefined) this.emptyAt.set(least, empty);
+  }
+
+  /**
+   * `router` answered a probe that a trace not knowing it would charge to `unknown` (the first hop of
+   * a family, the routers behind one router): from now on every trace charges such a probe to the
+   * routers learned there (learnedFor), so that one router is not drawn on through two buckets (its
+   * own, by the traces that know it, and the unknown one, by those that do not: together twice its
+   * rate, so that the second kind's probes were never answered and it never learned better).
+   */
+  learn(unknown: string, router: string): void {
+    let routers = this.learned.get(unknown);
+    if (routers === undefined) {
+      if (this.learned.size >= MAX_LEARNED_KEYS) this.learned.delete(this.learned.keys().next().value!);
+      this.learned.set(unknown, (routers = new Set()));
+    }
+    if (routers.size < MAX_LEARNED_PER_KEY) routers.add(router);
+  }
+
+  /** The routers learned to answer for `unknown` (by their router key), none if none. */
+  learnedFor(unknown: string): string[] {
+    const routers = this.learned.get(unknown);
+    return routers ? [...new Set([...routers].map((address) => this.routerFor(address)))].sort() : [];
   }
 
   /** The key of the router `address` belongs to (the least address known of it). */

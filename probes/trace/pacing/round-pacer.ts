@@ -40,6 +40,21 @@ export class RoundPacer {
     this.budget?.sameRouter(addresses);
   }
 
+  /** Tells the budget that `router` answered where `unknown` stood for who would (see ResponderBudget.learn). */
+  learn(unknown: string, router: string): void {
+    this.budget?.learn(unknown, router);
+  }
+
+  /** The routers learned to answer for `unknown` (none without a budget). */
+  learnedFor(unknown: string): string[] {
+    return this.budget?.learnedFor(unknown) ?? [];
+  }
+
+  /** The budget's key for `address`'s router (the address itself without a budget). */
+  routerFor(address: string): string {
+    return this.budget?.routerFor(address) ?? address;
+  }
+
   now(): number {
     return this.clock.now();
   }

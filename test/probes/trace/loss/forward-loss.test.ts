@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { forwardLoss } from '../../../../probes/trace/loss/forward-loss';
-import { ForwardLossWindow } from '../../../../probes/trace/loss/forward-loss-window';
+import {
+  FORWARD_LOSS_MIN_PROBES,
+  ForwardLossWindow,
+} from '../../../../probes/trace/loss/forward-loss-window';
 import { hopFigure, type LossFigure } from '../../../../probes/trace/loss/loss-figure';
 import type { TraceResult } from '../../../../probes/trace';
 import { NESTED_DIAMOND } from '../mda/simulated-network';
@@ -18,7 +21,7 @@ const fig = (ttl: number, sent: number, answered: number, limitable = answered):
 const ratios = (figures: LossFigure[], minProbes = 1): Array<number | null> =>
   forwardLoss(figures, { minProbes }).map((loss) => loss.ratio);
 
-/** Forward loss per hop over `rounds` simulated MDA rounds of the nested diamond, through a window of 10. */
+/** Forward loss per hop over `rounds` simulated MDA rounds of the nested diamond, through the default window. */
 async function windowed(rounds: number, drop: Drop, destinationIcmpError = false) {
   const window = new ForwardLossWindow();
   let last: ReturnType<ForwardLossWindow['add']> = [];
@@ -120,11 +123,59 @@ describe('forwardLoss (figures → loss up to each hop)', () => {
     }
   });
 
-  it('a window of 2 rounds forgets older ones', () => {
-    const window = new ForwardLossWindow(2, 1);
-    window.add([fig(1, 10, 0, 0)]);
-    window.add([fig(1, 10, 10, 0)]);
-    assert.equal(window.add([fig(1, 10, 10, 0)])[0]!.ratio, 0);
-    assert.throws(() => new ForwardLossWindow(0), RangeError);
+  it("keeps per TTL the latest rounds that hold the window's probes, and drops older ones", () => {
+    const window = new ForwardLossWindow({ probes: 20, minProbes: 10, now: () => 0 });
+    // hop 1 gets 10 probes a round, hop 2 one: after 3 rounds hop 1 reads its last 2 rounds only
+    window.add([fig(1, 10, 0, 0), fig(2, 1, 1)]);
+    window.add([fig(1, 10, 10, 0), fig(2, 1, 1)]);
+    const third = window.add([fig(1, 10, 10, 0), fig(2, 1, 1)]);
+    assert.deepEqual(
+      third.map((l) => [l.ttl, l.ratio, l.probes]),
+      [
+        [1, 0, 20],
+        [2, null, 0], // 3 probes at hop 2: too few to count, and hop 1's figure is not behind it
+      ],
+    );
+  });
+
+  it('a hop with one probe a round gets a figure once its probes reach minProbes, whatever the rounds', () => {
+    const window = new ForwardLossWindow({ now: () => 0 });
+    let last: ReturnType<ForwardLossWindow['add']> = [];
+    for (let round = 1; round <= FORWARD_LOSS_MIN_PROBES; round++) {
+      last = window.add([fig(1, 1, 1), fig(2, 1, 1, 0)]);
+      if (round < FORWARD_LOSS_MIN_PROBES) assert.equal(last[0]!.ratio, null, `round ${round}`);
+    }
+    assert.deepEqual(
+      last.map((l) => [l.ratio, l.probes]),
+      [
+        [0, FORWARD_LOSS_MIN_PROBES],
+        [0, FORWARD_LOSS_MIN_PROBES],
+      ],
+    );
+  });
+
+  it('forgets rounds older than maxAge, and TTLs no longer probed with them', () => {
+    let now = 0;
+    const window = new ForwardLossWindow({ probes: 10, minProbes: 10, maxAge: 60, now: () => now });
+    window.add([fig(1, 10, 10), fig(2, 10, 5, 0)]);
+    now = 30;
+    assert.deepEqual(
+      window.add([fig(1, 10, 10)]).map((l) => [l.ttl, l.ratio]),
+      [
+        [1, 0],
+        [2, 0.5],
+      ],
+    );
+    now = 61;
+    assert.deepEqual(
+      window.add([fig(1, 10, 10)]).map((l) => [l.ttl, l.ratio]),
+      [[1, 0]],
+    );
+  });
+
+  it('rejects a window that could never give a figure', () => {
+    assert.throws(() => new ForwardLossWindow({ probes: 0 }), RangeError);
+    assert.throws(() => new ForwardLossWindow({ probes: 10, minProbes: 11 }), RangeError);
+    assert.throws(() => new ForwardLossWindow({ maxAge: 0 }), RangeError);
   });
 });

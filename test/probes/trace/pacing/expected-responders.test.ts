@@ -40,12 +40,12 @@ describe('expected responders and router keys', () => {
     assert.deepEqual(
       shares(view, 9, 2),
       { r2a: 0.4, r2b: 0.2, r2c: 0.2, r2d: 0.2 },
-      'a new flow: any of four, as the known flows went',
+      'a new flow behind the one router r1: any of four, as the known flows went',
     );
     assert.deepEqual(
       shares(view, 9, 3),
-      { 'r3a@r2a': 0.2, 'r3b@r2a': 0.2, 'r3c@r2b': 0.6 },
-      'r3c, from three branches, gets three fifths',
+      { 'r3a@r2a': 1, 'r3b@r2a': 1, 'r3c@r2b': 1 },
+      'behind four routers, a flow not seen before may reach any: a whole token at each',
     );
     assert.deepEqual(shares(view, 9, 7), { '?behind null': 1 });
     assert.deepEqual(shares(view, 0, 6), { '?behind dst': 1 }, 'nothing known behind it yet');
@@ -78,6 +78,24 @@ describe('expected responders and router keys', () => {
     assert.deepEqual(
       order.map(({ flow, ttl }) => `${flow}@${ttl}`),
       ['0@1', '0@2', '0@3', '1@1', '1@3', '2@1'],
+    );
+  });
+  it('takes the shares the unknown callback gives (routers learned elsewhere) where nothing is known', () => {
+    const view = mergedView(1, [], { flows: 0, lastHop: () => 0, at: () => null });
+    assert.deepEqual(
+      Object.fromEntries(
+        expectedResponders(
+          view,
+          0,
+          1,
+          () =>
+            new Map([
+              ['r1a', 0.5],
+              ['r1b', 0.5],
+            ]),
+        ),
+      ),
+      { r1a: 0.5, r1b: 0.5 },
     );
   });
 });

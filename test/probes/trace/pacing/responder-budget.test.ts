@@ -91,4 +91,15 @@ describe('ResponderBudget, a deadline already past', () => {
     assert.equal(budget.reserve(['r1'], 4), 5);
     assert.equal(budget.reserve(['r1'], 4), undefined, 'none left now, and no waiting');
   });
+  it('learns who answers for an unknown key, by router key, for every trace', () => {
+    const budget = new ResponderBudget({ clock: new FakeClock() });
+    assert.deepEqual(budget.learnedFor('?behind r1'), []);
+    budget.learn('?behind r1', 'r2b');
+    budget.learn('?behind r1', 'r2a');
+    budget.learn('?behind r1', 'r2a');
+    assert.deepEqual(budget.learnedFor('?behind r1'), ['r2a', 'r2b']);
+    // two addresses found to be one router's are one router learned
+    budget.sameRouter(['r2a', 'r2b']);
+    assert.deepEqual(budget.learnedFor('?behind r1'), ['r2a']);
+  });
 });
