@@ -1,14 +1,18 @@
 import type { AnswerRecords, FlowAnswer } from './answer-records';
 import { EVIDENCE_MAX_AGE, FRESH_ROUNDS_AFTER_CHANGE, type MdaEvidence } from './evidence';
 import type { ProbeOrder } from './plan-hop';
-import { FORWARD_LOSS_MIN_PROBES, FORWARD_LOSS_WINDOW_ROUNDS } from '../loss/forward-loss-window';
+import { FORWARD_LOSS_MAX_AGE, FORWARD_LOSS_MIN_PROBES } from '../loss/forward-loss-window';
+
+/** Rounds of a minute (the default interval) within the forwarding-loss window's age. */
+const ROUNDS_IN_WINDOW = FORWARD_LOSS_MAX_AGE / 60;
 
 /**
  * Re-checks a round sends at least at every TTL carried (as many as there are answers there): the
- * forwarding-loss window needs FORWARD_LOSS_MIN_PROBES at a TTL over its rounds for its figure to
- * count, the destination's above all (its answers tell loss from rate limiting).
+ * forwarding-loss window needs FORWARD_LOSS_MIN_PROBES at a TTL within its age for its figure to
+ * count, the destination's above all (its answers tell loss from rate limiting); at the default
+ * interval that is 3 a round.
  */
-const MIN_RECHECKS_PER_TTL = Math.ceil(FORWARD_LOSS_MIN_PROBES / FORWARD_LOSS_WINDOW_ROUNDS);
+const MIN_RECHECKS_PER_TTL = Math.ceil(FORWARD_LOSS_MIN_PROBES / ROUNDS_IN_WINDOW);
 
 /**
  * The most a round may lose of a hop's probes and still count as one of the rounds explored afresh
