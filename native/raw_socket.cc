@@ -116,6 +116,7 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
                            InstanceMethod<&RawSocket::Receive>("receive"),
                            InstanceMethod<&RawSocket::DrainErrors>("drainErrors"),
                            InstanceMethod<&RawSocket::TakeLateStamps>("takeLateStamps"),
+                           InstanceMethod<&RawSocket::EndSends>("endSends"),
                            InstanceMethod<&RawSocket::StartReading>("startReading"),
                            InstanceMethod<&RawSocket::WatchWritable>("watchWritable"),
                            InstanceMethod<&RawSocket::ReportSendErrors>("reportSendErrors"),
@@ -251,8 +252,10 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   // reportSendErrors(): IPv4 only. IP_RECVERR is what makes raw_sendmsg() report ENOBUFS (a full egress
   // queue) instead of hiding it, but set for good it also queues every ICMP error quoting a packet of the
   // socket's protocol, anyone's (a forged flood included), on the error queue, and leaves its errno on the
-  // socket for the next call. So it is set only while sendto runs, and cleared after (which empties the
-  // error queue) once this send's transmit stamp is read.
+  // socket for the next call. So it is set only while sends run: the first send of a batch sets it, and
+  // endSends() clears it (clearing empties the error queue, so endSends reads it first: the late
+  // transmit stamps in it are kept). One batch is what the caller sends in one turn of its event loop:
+  // two setsockopt calls a batch instead of two a packet (bench/results.md, "Exporter, 2026-12-03").
   Napi::Value ReportSendErrors(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -266,7 +269,19 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   }
 
   void SetRecvErr(int on) {
-    if (recverr_during_send_) setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+    if (!recverr_during_send_ || recverr_on_ == (on != 0)) return;
+    if (setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &on, sizeof on) == 0) recverr_on_ = on != 0;
+  }
+
+  // endSends(): the batch of sends is over: IP_RECVERR (reportSendErrors) is cleared once the error
+  // queue is read (late transmit stamps kept for takeLateStamps, other entries counted for drainErrors).
+  // Without reportSendErrors, or with no send since the last call, it does nothing.
+  Napi::Value EndSends(const Napi::CallbackInfo& info) {
+    if (fd_ >= 0 && recverr_on_) {
+      DrainErrorQueue();
+      SetRecvErr(0);
+    }
+    return info.Env().Undefined();
   }
 
   // send(packet: Buffer, length, address: string, times: BigInt64Array): sendmsg(2). Returns 0, EAGAIN (the
@@ -334,7 +349,6 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
     }
     if (sent < 0) {
       int failure = errno;
-      SetRecvErr(0);
       if (failure == EAGAIN) return Napi::Number::New(env, EAGAIN);
       return ErrnoError(env, failure, "sendmsg").Value();
     }
@@ -373,7 +387,6 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
         if (times.ElementLength() >= 3) out[2] = key;
       }
     }
-    SetRecvErr(0);
     return Napi::Number::New(env, 0);
   }
 
@@ -622,6 +635,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   double stamp_tokens_ = 0;
   int64_t stamp_refilled_ = 0;
   bool recverr_during_send_ = false;
+  // IP_RECVERR is set now: between the first send of a batch and endSends().
+  bool recverr_on_ = false;
   uint32_t next_tx_key_ = 0;
   uint64_t errors_read_ = 0;
   // (key, monotonic ns) pairs of transmit stamps that came after their send returned.

@@ -30,6 +30,11 @@ export interface NativeRawSocket {
    */
   takeLateStamps(out: BigInt64Array): number;
   /**
+   * Ends a batch of sends: with reportSendErrors, IP_RECVERR (set by the batch's first send) is cleared
+   * once the error queue is read (late stamps kept, other entries counted for drainErrors).
+   */
+  endSends(): void;
+  /**
    * recvmmsg(2) of up to lengths.length datagrams, datagram i at buffer[i * slotBytes] with its source
    * at addresses[i * 16]. Returns how many (0: none queued) or the errno's Error. times[i] is its receive time
    * (process.hrtime domain), details[2i] its IPv6 hop limit or -1, details[2i + 1] 1 for a kernel stamp.
@@ -54,8 +59,9 @@ export interface NativeRawSocket {
   startReading(onReady: (error: Error | null, events: number) => void): void;
   watchWritable(on: boolean): void;
   /**
-   * IPv4: IP_RECVERR only while each sendmsg runs (so that ENOBUFS is reported), not for good (so that
-   * ICMP errors quoting anyone's packets are not queued on the socket). Throws when refused.
+   * IPv4: IP_RECVERR only while sends run, from a batch's first send to endSends (so that ENOBUFS is
+   * reported), not for good (so that ICMP errors quoting anyone's packets are not queued on the socket
+   * between batches). Throws when refused.
    */
   reportSendErrors(): void;
   /** Idempotent. */

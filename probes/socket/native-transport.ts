@@ -55,11 +55,12 @@ interface QueuedSend {
  * process.hrtime's domain (see the clock invariant in native/raw_socket.cc). How late the process wakes
  * up for a reply then no longer shows in its RTT.
  *
- * IPv4 sockets set IP_RECVERR while each sendmsg runs: without it raw_sendmsg() hides ENOBUFS (a full
+ * IPv4 sockets set IP_RECVERR while their sends run: without it raw_sendmsg() hides ENOBUFS (a full
  * egress queue) and the loss shows as a timeout; set for good, every ICMP error quoting a packet of the
  * socket's protocol (a forged flood's included) would be queued on the error queue and leave its errno
- * on the socket for the next call (see reportSendErrors). IPv6 sockets report ENOBUFS anyway, so
- * IPV6_RECVERR is not set.
+ * on the socket for the next call (see reportSendErrors). The sends of one turn of the event loop are
+ * one batch: the first sets it, a microtask after them clears it (endSends). IPv6 sockets report
+ * ENOBUFS anyway, so IPV6_RECVERR is not set.
  */
 export class NativeTransport implements RawTransport {
   readonly family: IpFamily;
@@ -85,6 +86,10 @@ export class NativeTransport implements RawTransport {
   private readonly sendTimes = new BigInt64Array(3);
   private readonly queue: QueuedSend[] = [];
   private currentHopLimit = -1;
+  /** IPv4: IP_RECVERR is set around sends (reportSendErrors), so a batch of them is ended by endSends. */
+  private readonly batchesSends: boolean;
+  /** A batch of sends is open: its endSends is queued as a microtask. */
+  private batchOpen = false;
   /** Inside readNow: a handler's readNow must not overwrite the buffer being handled. */
   private reading = false;
   private closed = false;
@@ -109,6 +114,7 @@ export class NativeTransport implements RawTransport {
         this.socket.setOption(IPPROTO_IP, IP_RECVERR, 1); // refused: raw-socket is as good (open-transport.ts)
         this.socket.reportSendErrors();
       }
+      this.batchesSends = options.family === 4;
       if (options.filter !== undefined) this.socket.attachFilter(options.filter);
     } catch (error) {
       this.socket.close();
@@ -219,6 +225,14 @@ export class NativeTransport implements RawTransport {
     if (this.awaitedStamps.size > 0) this.takeLateStamps();
   }
 
+  /** The turn's sends are over: IP_RECVERR off again, the late stamps the error queue held handed on. */
+  private readonly endSends = (): void => {
+    this.batchOpen = false;
+    if (this.closed) return;
+    this.socket.endSends();
+    if (this.awaitedStamps.size > 0) this.takeLateStamps();
+  };
+
   private awaitStamp(key: number, awaited: AwaitedStamp): void {
     if (this.awaitedStamps.size >= LATE_STAMPS_AWAITED) {
       const oldest = this.awaitedStamps.keys().next().value!;
@@ -267,6 +281,10 @@ export class NativeTransport implements RawTransport {
       }
     } catch (error) {
       return error as Error;
+    }
+    if (this.batchesSends && !this.batchOpen) {
+      this.batchOpen = true;
+      queueMicrotask(this.endSends);
     }
     const result = this.socket.send(packet, packet.length, destination, this.sendTimes);
     if (result === 0) return this.sendTimes[0]!;

@@ -106,6 +106,19 @@ describe('native raw socket addon', { timeout: 10_000 }, () => {
     assert.throws(() => open(6).reportSendErrors(), { code: 'EINVAL' });
   });
 
+  it('holds IP_RECVERR from the first send of a batch to endSends, which keeps the late stamps it reads', () => {
+    const socket = open(4);
+    socket.reportSendErrors();
+    assert.equal(socket.getOption(IPPROTO_IP, IP_RECVERR), 0, 'off until a send');
+    const times = new BigInt64Array(3);
+    for (let i = 0; i < 3; i++) assert.equal(socket.send(Buffer.from([i]), 1, '127.0.0.1', times), 0);
+    assert.equal(socket.getOption(IPPROTO_IP, IP_RECVERR), 1, 'on for the batch');
+    socket.endSends();
+    assert.equal(socket.getOption(IPPROTO_IP, IP_RECVERR), 0, 'off after it');
+    socket.endSends(); // no batch open: nothing to do
+    assert.equal(socket.getOption(IPPROTO_IP, IP_RECVERR), 0);
+  });
+
   it('refuses a filter that is not whole 8-byte instructions', () => {
     const socket = open();
     assert.throws(() => socket.attachFilter(Buffer.alloc(0)), RangeError);

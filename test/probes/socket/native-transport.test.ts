@@ -93,6 +93,10 @@ class ScriptedSocket implements NativeRawSocket {
   startReading(onReady: (error: Error | null, events: number) => void): void {
     this.onReady = onReady;
   }
+  endSendsCalls = 0;
+  endSends(): void {
+    this.endSendsCalls++;
+  }
   sendErrorsReported = false;
   reportSendErrors(): void {
     this.sendErrorsReported = true;
@@ -150,6 +154,22 @@ describe('NativeTransport', () => {
       [],
     );
     assert.equal(v6.sendErrorsReported, false);
+  });
+
+  it('IPv4: ends each turn of sends once, after them (IP_RECVERR off again); IPv6 sockets have none to end', async () => {
+    const { socket, transport } = open();
+    for (let i = 0; i < 3; i++) transport.send(Buffer.from([i]), '192.0.2.1', () => {}, neverFailed);
+    assert.equal(socket.endSendsCalls, 0, 'not while the turn sends');
+    await Promise.resolve();
+    assert.equal(socket.endSendsCalls, 1, 'one batch');
+    transport.send(Buffer.from([4]), '192.0.2.1', () => {}, neverFailed);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.endSendsCalls, 2, 'the next turn is a batch of its own');
+
+    const v6 = open({ family: 6 });
+    v6.transport.send(Buffer.from([1]), '2001:db8::1', () => {}, neverFailed);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(v6.socket.endSendsCalls, 0);
   });
 
   it("hands onSent the socket's send time, and sets the hop limit only when it changes", () => {

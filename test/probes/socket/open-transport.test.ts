@@ -36,6 +36,7 @@ function fakeAddon(
       startReading(): void {}
       watchWritable(): void {}
       reportSendErrors(): void {}
+      endSends(): void {}
       close(): void {
         addon.closed++;
       }
