@@ -255,7 +255,8 @@ class RawSocket : public Napi::ObjectWrap<RawSocket> {
   // socket for the next call. So it is set only while sends run: the first send of a batch sets it, and
   // endSends() clears it (clearing empties the error queue, so endSends reads it first: the late
   // transmit stamps in it are kept). One batch is what the caller sends in one turn of its event loop:
-  // two setsockopt calls a batch instead of two a packet (bench/results.md, "Exporter, 2026-12-03").
+  // two setsockopt calls a batch instead of two a packet (bench/results.md, "Exporter, 2026-12-03: the
+  // socket layer against raw-socket").
   Napi::Value ReportSendErrors(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();

@@ -35,7 +35,7 @@ const DEFAULT_BATCH_MS = 5;
  * Ten thousand jobs due every second then cost one clock timer per wake-up instead of a short-lived
  * Timeout object per run, and queuing or taking an entry is an array push or a swap, where a heap
  * of the entries themselves took ~13 sift steps each, every step a write to another entry scattered
- * over memory (a cache miss a step: bench/results.md, "Exporter, 2026-12-03: the timer queue").
+ * over memory (a cache miss a step: bench/results.md, "Timer queue" and "Exporter, 2026-12-03").
  *
  * Invariants: `slots` and `slotHeap` hold the same slot numbers, each once (a slot emptied by
  * cancels stays until it comes up); an entry is in exactly one slot's array, at its queueIndex, or
