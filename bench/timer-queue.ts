@@ -67,7 +67,9 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (let i = 0; i < RUNS; i++) {
     const { fires, microseconds } = run(i + 1);
-    rows.push(`| ${i + 1} | ${fires} | ${(microseconds / 1000).toFixed(0)} | ${(microseconds / fires).toFixed(3)} |`);
+    rows.push(
+      `| ${i + 1} | ${fires} | ${(microseconds / 1000).toFixed(0)} | ${(microseconds / fires).toFixed(3)} |`,
+    );
   }
   publishResults('Timer queue', [
     `Run ${started.toISOString()}: ${machineFacts()}. ${load.line}` +
