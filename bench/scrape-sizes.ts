@@ -3,7 +3,6 @@
 // which do not depend on the machine (times and CPU: npm run bench:exporter, on a quiet machine).
 // Each target has 300 RTTs within +10 % of its own base (1 to 101 ms), the default classic buckets
 // and native histograms at the default bucket factor 1.1.
-import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import {
   createPrometheusPipeline,
@@ -11,32 +10,11 @@ import {
   ExporterMetrics,
   nativeHistogramOptions,
 } from '../exporter/metrics';
+import { CountingResponse } from './fixtures/counting-response';
 
 const TARGETS = 10_000;
 const ACCEPT_PROTOBUF =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
-
-/** Counts the bytes written to it, and takes them at once. */
-class CountingResponse extends EventEmitter {
-  destroyed = false;
-  headersSent = false;
-  writableFinished = false;
-  ended = false;
-  bytes = 0;
-  writeHead(): this {
-    this.headersSent = true;
-    return this;
-  }
-  write(chunk: Buffer, sent?: () => void): boolean {
-    this.bytes += chunk.length;
-    if (sent) setImmediate(sent);
-    return true;
-  }
-  end(): void {
-    this.ended = true;
-    this.writableFinished = true;
-  }
-}
 
 async function answerBytes(classicInProtobuf: boolean): Promise<{ text: number; protobuf: number }> {
   const pipeline = createPrometheusPipeline({ cardinalityLimit: TARGETS * 10 });
@@ -65,7 +43,7 @@ async function answerBytes(classicInProtobuf: boolean): Promise<{ text: number; 
       { headers: accept === undefined ? {} : { accept } } as never,
       response as unknown as ServerResponse,
     );
-    while (!response.ended) await new Promise((resolve) => setTimeout(resolve, 5));
+    await response.ended;
     return response.bytes;
   };
   const sizes = { text: await bytes(undefined), protobuf: await bytes(ACCEPT_PROTOBUF) };

@@ -14,7 +14,6 @@
 // them (default all) from SCRAPE_TIME_PROFILE_FROM (default 0, the first scrape); SCRAPE_TIME_GC=0
 // leaves out the full garbage collection otherwise forced before each rendering (a running exporter
 // has none: its renderings find the heap as the probes and the last scrape left it).
-import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { ServerResponse } from 'node:http';
@@ -25,6 +24,7 @@ import {
   nativeHistogramOptions,
 } from '../exporter/metrics';
 import { DEFAULT_NATIVE_HISTOGRAMS } from '../exporter/config';
+import { CountingResponse } from './fixtures/counting-response';
 
 const TARGETS = 10_000;
 const WINDOW_SECONDS = 60;
@@ -32,29 +32,6 @@ const WINDOW_SECONDS = 60;
 const SCRAPE_INTERVAL_SECONDS = 15;
 const ACCEPT_PROTOBUF =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
-
-/** Counts the bytes written to it; each chunk is "sent" at the next turn, as a fast socket would. */
-class CountingResponse extends EventEmitter {
-  destroyed = false;
-  headersSent = false;
-  writableFinished = false;
-  bytes = 0;
-  private done: (() => void) | undefined;
-  readonly ended = new Promise<void>((resolve) => (this.done = resolve));
-  writeHead(): this {
-    this.headersSent = true;
-    return this;
-  }
-  write(chunk: Buffer, sent?: () => void): boolean {
-    this.bytes += chunk.length;
-    if (sent) setImmediate(sent);
-    return true;
-  }
-  end(): void {
-    this.writableFinished = true;
-    this.done?.();
-  }
-}
 
 function setUp(): {
   metrics: ExporterMetrics;

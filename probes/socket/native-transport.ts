@@ -217,10 +217,10 @@ export class NativeTransport implements RawTransport {
    * probe's RTT then runs from when the packet left, not from when it began to wait.
    */
   private sent(sentAt: bigint, onSent: (sentAt: bigint) => void): void {
-    const missed = this.sendTimes[1] === STAMP_MISSED;
-    const key = Number(this.sendTimes[2]);
+    // Read before onSent, which may send again (and so rewrite sendTimes).
+    const key = this.sendTimes[1] === STAMP_MISSED ? Number(this.sendTimes[2]) : -1;
     onSent(sentAt);
-    if (missed) this.awaitStamp(key, { onSent, sentAt });
+    if (key >= 0) this.awaitStamp(key, { onSent, sentAt });
     // This send may have read an earlier packet's late stamp off the error queue.
     if (this.awaitedStamps.size > 0) this.takeLateStamps();
   }
