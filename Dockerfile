@@ -47,6 +47,8 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/exporter/status/public ./exporter/status/public
 # The native socket module (kernel timestamps); without it the exporter falls back to raw-socket.
 COPY --from=build /src/build/Release/netdiag_raw_socket.node ./build/Release/netdiag_raw_socket.node
+# _exit for the end of shutdown (a DNS lookup left waiting cannot hold a stopped exporter): exit-now.ts.
+COPY --from=build /src/build/Release/netdiag_process_exit.node ./build/Release/netdiag_process_exit.node
 COPY config.example.yaml /etc/netdiag-exporter/config.yaml
 USER 65534:65534
 EXPOSE 9469

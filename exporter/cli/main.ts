@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         if (argv.includes('--help') || argv.includes('-help') || argv.includes('-h'))
           return help(await usage());
         const { runCommand } = await import('./run-command');
-        return await runCommand(argv, { out: out.write, err }, controller.signal);
+        return await exitAtOnce(await runCommand(argv, { out: out.write, err }, controller.signal));
       }
     }
   } catch (error) {
@@ -77,6 +77,19 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
   }
+}
+
+/**
+ * Ends the exporter as soon as its teardown finished. Everything it opened is closed by then; what
+ * can still hold the process is a DNS lookup in libuv's thread pool (getaddrinfo cannot be
+ * cancelled, and exit(3) waits for the pool), which against a DNS server gone silent kept a
+ * SIGTERMed exporter alive for the resolver's timeout × attempts × search domains: seconds, or past
+ * Kubernetes' grace period. stdout and stderr are pipes, files or terminals, written synchronously
+ * on Linux: nothing is lost.
+ */
+async function exitAtOnce(code: number): Promise<never> {
+  const { exitNow } = await import('./exit-now');
+  return exitNow(code);
 }
 
 function help(text: string): number {

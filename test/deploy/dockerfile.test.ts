@@ -49,10 +49,11 @@ describe('Dockerfile', () => {
     assert.doesNotMatch(runtime, /\b(g\+\+|make|python3|npm (ci|install))\b/);
   });
 
-  it('copies only production node_modules, dist, package.json, the native module and the status page files from the build stage, and the example config', () => {
+  it('copies only production node_modules, dist, package.json, the native modules and the status page files from the build stage, and the example config', () => {
     const copies = instructionsOf(stage('runtime'), 'COPY').map((i) => splitFlags(i.args));
     const fromBuild = copies.filter((c) => c.flags.from === 'build').map((c) => c.rest.split(/\s+/)[0]);
     assert.deepEqual(fromBuild.sort(), [
+      '/src/build/Release/netdiag_process_exit.node',
       '/src/build/Release/netdiag_raw_socket.node',
       '/src/dist',
       '/src/exporter/status/public',

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useLab, startDnsServer, type DnsServer, type Netns } from '../lab';
@@ -24,12 +26,13 @@ const probed = (samples: Sample[], target: string): string[] =>
 describe('addresses: all against a real DNS server (dnsmasq in the lab)', () => {
   const lab = useLab();
   let probe: Netns;
+  let server: Netns;
   let dns: DnsServer;
   let exporter: ExporterProcess;
 
   before(async () => {
     probe = await lab().namespace('probe');
-    const server = await lab().namespace('dns');
+    server = await lab().namespace('dns');
     const link = await lab().connect(probe, server);
     // The probed addresses answer in the probing namespace itself.
     await lab().addAnyIp(probe, '10.205.0.0/24');
@@ -90,5 +93,26 @@ describe('addresses: all against a real DNS server (dnsmasq in the lab)', () => 
     assert.deepEqual(probed(samples, 'every-v6'), ['fd00:205::2']);
     assert.equal(select(samples, 'netdiag_target_addresses', { target: 'every' })[0]?.value, 3);
     assert.match(exporter.logs(), /target resolved.*target=every.*10\.205\.0\.3/);
+  });
+
+  // Last: it silences the DNS server and stops the exporter.
+  it('ends at once on SIGTERM while a lookup waits on a DNS server gone silent (getaddrinfo cannot be cancelled)', async () => {
+    // Each lookup now waits 30 s for an answer that never comes.
+    writeFileSync(
+      path.join('/etc/netns', probe.name, 'resolv.conf'),
+      `nameserver ${dns.address}\noptions timeout:30 attempts:1\n`,
+    );
+    await server.exec([
+      'nft',
+      'add table inet silent; add chain inet silent c { type filter hook input priority 0; }; add rule inet silent c udp dport 53 drop',
+    ]);
+    await sleep(1_000); // three refreshes (300 ms): lookups are waiting
+    const started = Date.now();
+    const code = await exporter.stop();
+    const tookMs = Date.now() - started;
+    assert.equal(code, 0, exporter.logs().split('\n').slice(-10).join('\n'));
+    assert.doesNotMatch(exporter.logs(), /ERR_SHUTDOWN_TIMEOUT/);
+    // The waiting lookup would hold the process until its 30 s timeout; the shutdown's own deadline is 10 s.
+    assert.ok(tookMs < 10_000, `stopped after ${tookMs} ms: the process waited for the lookup`);
   });
 });

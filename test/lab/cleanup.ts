@@ -36,6 +36,11 @@ export class ChildTracker {
     this.killSync('SIGTERM');
     await within(exits, graceMs);
     if (this.children.size === 0) return;
+    // Said in the log: a test's own check of how a process ended then reads SIGKILL, not a crash.
+    for (const child of this.children.keys())
+      process.stderr.write(
+        `lab: ${child.spawnargs.join(' ')} still ran ${graceMs} ms after SIGTERM: SIGKILL\n`,
+      );
     this.killSync('SIGKILL');
     await within(exits, 2000);
   }

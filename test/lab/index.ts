@@ -379,7 +379,10 @@ class LabImpl implements Lab {
 
   private async doDestroy(): Promise<void> {
     // spawned processes, running commands and delay links (their TUN devices vanish with them)
-    await this.tracker.terminate(1000);
+    // node:test runs a suite's `after` hooks in the order they were registered: useLab()'s comes
+    // first, so this SIGTERM is usually what stops a test's exporters, and their exit codes are
+    // checked after. The grace leaves a clean shutdown time to finish on a loaded machine.
+    await this.tracker.terminate(3000);
     const errors: string[] = [];
     for (const name of [...this.live.namespaces].reverse()) {
       try {

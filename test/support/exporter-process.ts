@@ -17,7 +17,11 @@ export interface ExporterProcess {
   /** POST to a path of the exporter from inside its namespace. */
   post(pathname: string): Promise<{ status: number; body: string }>;
   scrape(): Promise<Sample[]>;
-  stop(): Promise<number | null>;
+  /**
+   * SIGTERMs it (if still running) and resolves with its exit code, or the name of the signal that
+   * ended it; when that is not 0, its last log lines go to stderr (for the CI log).
+   */
+  stop(): Promise<number | NodeJS.Signals>;
 }
 
 /**
@@ -50,7 +54,9 @@ export async function startExporter(
   let logs = '';
   child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
 
   const request = async (pathname: string, method = 'GET'): Promise<{ status: number; body: string }> => {
     const { stdout, code } = await ns.exec(
@@ -79,6 +85,12 @@ export async function startExporter(
       child.kill('SIGTERM');
       const code = await exited;
       rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) {
+        const tail = logs.trimEnd().split('\n').slice(-20).join('\n');
+        process.stderr.write(
+          `exporter ${child.pid} in ${ns.name} ended with ${code}; its last log lines:\n${tail}\n`,
+        );
+      }
       return code;
     },
   };
