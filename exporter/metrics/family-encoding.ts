@@ -222,7 +222,10 @@ export class FamilyEncoding {
     const last = this.last;
     const { values } = bodies;
     if (values === undefined || last.inUse || last.length !== length || length === 0) return false;
-    for (let i = 0; i < length; i++) if (last.attributes[i] !== attributes[i]) return false;
+    // The store hands out last time's array when the label sets did not change (LabelSetSequence).
+    if (last.attributes !== attributes) {
+      for (let i = 0; i < length; i++) if (last.attributes[i] !== attributes[i]) return false;
+    }
     const bits = new Uint32Array(values.buffer, values.byteOffset, length * 2);
     const lastBits = last.bits;
     if (this.changed.length < length) this.changed = new Int32Array(Math.ceil(length * 1.25));

@@ -2,6 +2,7 @@ import type { Attributes, Histogram as OtelHistogram, HrTime, Meter } from '@ope
 import type { CollectionResult, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import { observeWithMeter, type ObservedBinding, type ObservedCollect, type ObservedSpec } from './observed';
+import { LabelSetSequence } from './label-set-sequence';
 import { nativeColumn } from './native-column';
 import { NativeBuckets, type NativeHistogramOptions } from './native-histogram';
 import {
@@ -60,6 +61,8 @@ interface Cell {
 class StoredHistogram implements HistogramSink {
   private readonly cells = new Map<Attributes, Cell>();
   readonly descriptor: ColumnDescriptor;
+  /** The label sets of the last column: the next one's when they did not change (LabelSetSequence). */
+  private lastAttributes: readonly Attributes[] = [];
 
   constructor(
     readonly spec: HistogramSpec,
@@ -108,13 +111,13 @@ class StoredHistogram implements HistogramSink {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
     const length = this.cells.size;
     const values = new Float64Array(length * stride);
-    const attributes = new Array<Attributes>(length);
+    const attributes = new LabelSetSequence(this.lastAttributes);
     const startTimes = new Array<HrTime>(length);
     const natives = this.spec.native ? new Array<NativeBuckets>(length) : undefined;
     let at = 0;
     let point = 0;
     for (const cell of this.cells.values()) {
-      attributes[point] = cell.attributes;
+      attributes.push(cell.attributes);
       startTimes[point] = cell.startTime;
       if (natives) natives[point] = cell.native!;
       point++;
@@ -128,12 +131,13 @@ class StoredHistogram implements HistogramSink {
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
     const native = natives && nativeColumn(natives, this.spec.native!);
+    this.lastAttributes = attributes.build();
     return {
       kind: 'histogram',
       descriptor,
       length,
       boundaries,
-      attributes,
+      attributes: this.lastAttributes,
       startTimes,
       values,
       stride,
@@ -171,8 +175,8 @@ export class MetricStore implements MetricProducer {
   private readonly groups = new Set<ObservedGroup>();
   private readonly startTime = nowHrTime();
   private readonly descriptors = new WeakMap<ObservedSpec, ColumnDescriptor>();
-  /** Series per spec at the last snapshot: the next one's initial capacity. */
-  private readonly lastLengths = new WeakMap<ObservedSpec, number>();
+  /** Label sets per spec at the last snapshot: the next one's, when they did not change, and its capacity. */
+  private readonly lastAttributes = new WeakMap<ObservedSpec, readonly Attributes[]>();
 
   histogram(spec: HistogramSpec): HistogramSink {
     const histogram = new StoredHistogram({ ...spec, boundaries: [...spec.boundaries] }, (closed) =>
@@ -197,13 +201,13 @@ export class MetricStore implements MetricProducer {
       for (const spec of specs) {
         builders.set(
           spec,
-          new ScalarColumnBuilder(spec.kind, this.descriptor(spec), this.lastLengths.get(spec) ?? 0),
+          new ScalarColumnBuilder(spec.kind, this.descriptor(spec), this.lastAttributes.get(spec)),
         );
       }
       collect((spec, value, attributes) => builders.get(spec)?.add(value, attributes));
       for (const [spec, builder] of builders) {
         const column = builder.build();
-        this.lastLengths.set(spec, column.length);
+        this.lastAttributes.set(spec, column.attributes);
         columns.push(column);
       }
     }

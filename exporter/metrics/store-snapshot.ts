@@ -7,6 +7,7 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { LabelSetSequence } from './label-set-sequence';
 
 /** Name, help and unit of a stored metric; one object per metric, kept across snapshots. */
 export interface ColumnDescriptor {
@@ -88,23 +89,23 @@ export interface StoreSnapshot {
 }
 
 /**
- * Collects the series of one gauge or counter, growing its arrays as needed. Both are made at the
- * capacity given (the last collection's length) rather than grown by pushes: at 10,000 targets a
- * collection makes a dozen such columns of 10,000 series, and their growth was a tenth of a
- * scrape's garbage.
+ * Collects the series of one gauge or counter, growing its values as needed. They are made at the
+ * previous collection's length rather than grown by pushes: at 10,000 targets a collection makes a
+ * dozen such columns of 10,000 series, and their growth was a tenth of a scrape's garbage. The
+ * label sets are the previous column's array when they did not change (LabelSetSequence).
  */
 export class ScalarColumnBuilder {
   private values: Float64Array;
-  private attributes: Attributes[];
+  private readonly attributes: LabelSetSequence;
   private length = 0;
 
   constructor(
     private readonly kind: 'gauge' | 'counter',
     private readonly descriptor: ColumnDescriptor,
-    capacity: number,
+    previous: readonly Attributes[] = [],
   ) {
-    this.values = new Float64Array(Math.max(capacity, 4));
-    this.attributes = new Array<Attributes>(this.values.length);
+    this.values = new Float64Array(Math.max(previous.length, 4));
+    this.attributes = new LabelSetSequence(previous);
   }
 
   add(value: number, attributes: Attributes): void {
@@ -112,16 +113,20 @@ export class ScalarColumnBuilder {
       const grown = new Float64Array(this.length * 2);
       grown.set(this.values);
       this.values = grown;
-      this.attributes.length = grown.length;
     }
-    this.attributes[this.length] = attributes;
+    this.attributes.push(attributes);
     this.values[this.length++] = value;
   }
 
   build(): ScalarColumn {
-    const { kind, descriptor, length, attributes } = this;
-    attributes.length = length;
-    return { kind, descriptor, length, attributes, values: this.values.subarray(0, length) };
+    const { kind, descriptor, length } = this;
+    return {
+      kind,
+      descriptor,
+      length,
+      attributes: this.attributes.build(),
+      values: this.values.subarray(0, length),
+    };
   }
 }
 
