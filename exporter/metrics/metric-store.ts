@@ -63,6 +63,8 @@ class StoredHistogram implements HistogramSink {
   readonly descriptor: ColumnDescriptor;
   /** The label sets of the last column: the next one's when they did not change (LabelSetSequence). */
   private lastAttributes: readonly Attributes[] = [];
+  /** Native bucket counts the last column held: the next one's first guess. */
+  private lastNativeSlots = 0;
 
   constructor(
     readonly spec: HistogramSpec,
@@ -130,7 +132,8 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
-    const native = natives && nativeColumn(natives, this.spec.native!);
+    const native = natives && nativeColumn(natives, this.spec.native!, this.lastNativeSlots);
+    this.lastNativeSlots = native ? native.counts.length : 0;
     this.lastAttributes = attributes.build();
     return {
       kind: 'histogram',
