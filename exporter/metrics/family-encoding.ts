@@ -154,9 +154,11 @@ export class FamilyEncoding {
     if (this.changed.length < length) this.changed = new Int32Array(Math.ceil(length * 1.25));
     const changed = this.changed;
     let changes = 0;
+    // The store hands out last time's array when the label sets did not change (LabelSetSequence).
+    const sameSeries = last.attributes === attributes && last.length === length;
     for (let i = 0; i < length; i++) {
       const set = attributes[i]!;
-      const j = i < last.length && last.attributes[i] === set ? i : this.find(set);
+      const j = sameSeries || (i < last.length && last.attributes[i] === set) ? i : this.find(set);
       if (bits !== undefined) {
         next.bits[2 * i] = bits[2 * i]!;
         next.bits[2 * i + 1] = bits[2 * i + 1]!;
