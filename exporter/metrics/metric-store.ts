@@ -207,7 +207,17 @@ export class MetricStore implements MetricProducer {
           new ScalarColumnBuilder(spec.kind, this.descriptor(spec), this.lastAttributes.get(spec)),
         );
       }
-      collect((spec, value, attributes) => builders.get(spec)?.add(value, attributes));
+      // The last spec's builder kept: a target's error counters come one after the other (50,000
+      // series at 10,000 targets), each a lookup in the map otherwise.
+      let lastSpec: ObservedSpec | undefined;
+      let lastBuilder: ScalarColumnBuilder | undefined;
+      collect((spec, value, attributes) => {
+        if (spec !== lastSpec) {
+          lastSpec = spec;
+          lastBuilder = builders.get(spec);
+        }
+        lastBuilder?.add(value, attributes);
+      });
       for (const [spec, builder] of builders) {
         const column = builder.build();
         this.lastAttributes.set(spec, column.attributes);
