@@ -31,48 +31,48 @@ const { BucketSpan: SPAN, Bucket: BUCKET } = CLIENT_MODEL_FIELDS;
 const NO_OP_SPAN_SIZE = 2 + 4;
 
 /**
- * The scratch of the histogram bodies of one writer: a native histogram's spans and deltas of each
- * sign, and the cumulative counts of its classic buckets. Reused from one series and one scrape to
- * the next (a rendering writes one family at a time).
- */
-export class HistogramScratch {
-  readonly negative = new NativeSpans();
-  readonly positive = new NativeSpans();
-  cumulative = new Float64Array(32);
-}
-
-/**
  * The Metric.histogram fields of a histogram column's series, for FamilyEncoding: `size(i)` reads
  * series i once (its classic buckets summed, its native buckets into spans and deltas, the bytes of
  * each part) and `write(i)` writes what it read, with no second walk over the buckets. The sizing
- * and the writing each walked them before, a third of a steady protobuf rendering's encoding
- * (bench/results.md, "Exporter: the scrape's cost", 2026-12-03, third part).
+ * and the writing each walked them before; the 10,000 RTT histograms at 10,000 targets were two
+ * fifths of a steady protobuf rendering's encoding (bench/results.md, "Exporter: the scrape's
+ * cost", 2026-12-03, third part).
+ *
+ * One object per writer for every histogram family and scrape, pointed at a column by `of()` just
+ * before its family is encoded (LabelSetSequence says why not one per family and scrape); its
+ * scratch (the spans and deltas of each sign, the classic cumulative counts) reused from one series
+ * to the next.
  *
  * Invariant: `write(i)` follows `size(i)` for the same i, nothing read between (FamilyEncoding's
  * order); it writes exactly the bytes `size(i)` returned.
  */
 export class ColumnHistogramBodies implements MetricBodies {
+  private column: HistogramColumn | undefined = undefined;
+  private readonly negative = new NativeSpans();
+  private readonly positive = new NativeSpans();
+  private cumulative = new Float64Array(32);
   /** The series `size()` read last, and the content size of its Histogram message. */
   private index = -1;
   private content = 0;
   private classicBuckets = 0;
   private noOpSpan = false;
 
-  constructor(
-    private readonly column: HistogramColumn,
-    private readonly scratch: HistogramScratch,
-  ) {}
+  /** The bodies of `column`'s series, until the next call. */
+  of(column: HistogramColumn): this {
+    this.column = column;
+    this.index = -1;
+    return this;
+  }
 
   size(index: number): number {
-    const { column, scratch } = this;
+    const column = this.column!;
     const { values, stride, boundaries, native } = column;
     const at = index * stride;
     let size = uintFieldSize(values[at + HISTOGRAM_COUNT]!) + DOUBLE_FIELD_SIZE;
     this.classicBuckets = 0;
     if (!native || native.classicInProtobuf) {
-      if (scratch.cumulative.length < boundaries.length)
-        scratch.cumulative = new Float64Array(boundaries.length);
-      const { cumulative } = scratch;
+      if (this.cumulative.length < boundaries.length) this.cumulative = new Float64Array(boundaries.length);
+      const { cumulative } = this;
       let sum = 0;
       let b = 0;
       for (; b < boundaries.length && HISTOGRAM_BUCKETS + b < stride; b++) {
@@ -89,7 +89,7 @@ export class ColumnHistogramBodies implements MetricBodies {
       const { layout, zero, counts } = native;
       const countsAt = layout[base + NATIVE_COUNTS_AT]!;
       const positiveLength = layout[base + NATIVE_POSITIVE_LENGTH]!;
-      const { negative, positive } = scratch;
+      const { negative, positive } = this;
       negative.fill(
         counts,
         countsAt + positiveLength,
@@ -111,13 +111,13 @@ export class ColumnHistogramBodies implements MetricBodies {
 
   write(index: number, writer: ProtoWriter): void {
     if (index !== this.index) this.size(index);
-    const { column, scratch } = this;
+    const column = this.column!;
     const { values, stride, boundaries, native } = column;
     const at = index * stride;
     writer.lengthPrefix(METRIC.histogram, this.content);
     writer.uintField(HISTOGRAM.sampleCount, values[at + HISTOGRAM_COUNT]!);
     writer.doubleField(HISTOGRAM.sampleSum, values[at + HISTOGRAM_SUM]!);
-    const { cumulative } = scratch;
+    const { cumulative } = this;
     for (let b = 0; b < this.classicBuckets; b++) {
       const count = cumulative[b]!;
       writer.lengthPrefix(HISTOGRAM.bucket, uintFieldSize(count) + DOUBLE_FIELD_SIZE);
@@ -130,12 +130,12 @@ export class ColumnHistogramBodies implements MetricBodies {
     writer.sintField(HISTOGRAM.schema, layout[base + NATIVE_SCHEMA]!);
     writer.doubleField(HISTOGRAM.zeroThreshold, zero[index * 2]!);
     writer.uintField(HISTOGRAM.zeroCount, zero[index * 2 + 1]!);
-    scratch.negative.write(writer, HISTOGRAM.negativeSpan, HISTOGRAM.negativeDelta);
+    this.negative.write(writer, HISTOGRAM.negativeSpan, HISTOGRAM.negativeDelta);
     if (this.noOpSpan) {
       writer.lengthPrefix(HISTOGRAM.positiveSpan, 4);
       writer.sintField(SPAN.offset, 0);
       writer.uintField(SPAN.length, 0);
-    } else scratch.positive.write(writer, HISTOGRAM.positiveSpan, HISTOGRAM.positiveDelta);
+    } else this.positive.write(writer, HISTOGRAM.positiveSpan, HISTOGRAM.positiveDelta);
   }
 }
 

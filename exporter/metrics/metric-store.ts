@@ -61,8 +61,8 @@ interface Cell {
 class StoredHistogram implements HistogramSink {
   private readonly cells = new Map<Attributes, Cell>();
   readonly descriptor: ColumnDescriptor;
-  /** The label sets of the last column: the next one's when they did not change (LabelSetSequence). */
-  private lastAttributes: readonly Attributes[] = [];
+  /** The label sets of its columns, one object across collections (LabelSetSequence). */
+  private readonly attributes = new LabelSetSequence();
   /** Native bucket counts the last column held: the next one's first guess. */
   private lastNativeSlots = 0;
 
@@ -113,7 +113,8 @@ class StoredHistogram implements HistogramSink {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
     const length = this.cells.size;
     const values = new Float64Array(length * stride);
-    const attributes = new LabelSetSequence(this.lastAttributes);
+    const { attributes } = this;
+    attributes.start();
     const startTimes = new Array<HrTime>(length);
     const natives = this.spec.native ? new Array<NativeBuckets>(length) : undefined;
     let at = 0;
@@ -134,17 +135,16 @@ class StoredHistogram implements HistogramSink {
     const boundaries = this.spec.boundaries;
     const native = natives && nativeColumn(natives, this.spec.native!, this.lastNativeSlots);
     this.lastNativeSlots = native ? native.counts.length : 0;
-    this.lastAttributes = attributes.build();
     return {
       kind: 'histogram',
       descriptor,
       length,
       boundaries,
-      attributes: this.lastAttributes,
+      attributes: attributes.build(),
       startTimes,
       values,
       stride,
-      ...(native && { native }),
+      native,
     };
   }
 }
@@ -161,8 +161,9 @@ function resetCell(cell: Cell): void {
 }
 
 interface ObservedGroup {
-  readonly specs: readonly ObservedSpec[];
   readonly collect: ObservedCollect;
+  /** A builder per spec, kept across collections (LabelSetSequence says why). */
+  readonly builders: ReadonlyMap<ObservedSpec, ScalarColumnBuilder>;
 }
 
 /**
@@ -178,8 +179,6 @@ export class MetricStore implements MetricProducer {
   private readonly groups = new Set<ObservedGroup>();
   private readonly startTime = nowHrTime();
   private readonly descriptors = new WeakMap<ObservedSpec, ColumnDescriptor>();
-  /** Label sets per spec at the last snapshot: the next one's, when they did not change, and its capacity. */
-  private readonly lastAttributes = new WeakMap<ObservedSpec, readonly Attributes[]>();
 
   histogram(spec: HistogramSpec): HistogramSink {
     const histogram = new StoredHistogram({ ...spec, boundaries: [...spec.boundaries] }, (closed) =>
@@ -190,7 +189,9 @@ export class MetricStore implements MetricProducer {
   }
 
   observe(specs: readonly ObservedSpec[], collect: ObservedCollect): ObservedBinding {
-    const group: ObservedGroup = { specs, collect };
+    const builders = new Map<ObservedSpec, ScalarColumnBuilder>();
+    for (const spec of specs) builders.set(spec, new ScalarColumnBuilder(spec.kind, this.descriptor(spec)));
+    const group: ObservedGroup = { collect, builders };
     this.groups.add(group);
     return { detach: () => void this.groups.delete(group) };
   }
@@ -199,14 +200,8 @@ export class MetricStore implements MetricProducer {
   snapshot(): StoreSnapshot {
     const endTime = nowHrTime();
     const columns: MetricColumn[] = [];
-    for (const { specs, collect } of this.groups) {
-      const builders = new Map<ObservedSpec, ScalarColumnBuilder>();
-      for (const spec of specs) {
-        builders.set(
-          spec,
-          new ScalarColumnBuilder(spec.kind, this.descriptor(spec), this.lastAttributes.get(spec)),
-        );
-      }
+    for (const { collect, builders } of this.groups) {
+      for (const builder of builders.values()) builder.start();
       // The last spec's builder kept: a target's error counters come one after the other (50,000
       // series at 10,000 targets), each a lookup in the map otherwise.
       let lastSpec: ObservedSpec | undefined;
@@ -218,11 +213,7 @@ export class MetricStore implements MetricProducer {
         }
         lastBuilder?.add(value, attributes);
       });
-      for (const [spec, builder] of builders) {
-        const column = builder.build();
-        this.lastAttributes.set(spec, column.attributes);
-        columns.push(column);
-      }
+      for (const builder of builders.values()) columns.push(builder.build());
     }
     for (const histogram of this.histograms) columns.push(histogram.column());
     return { startTime: this.startTime, endTime, columns };

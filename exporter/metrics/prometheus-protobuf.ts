@@ -4,7 +4,7 @@ import { ExporterError } from '../errors';
 import { CLIENT_MODEL_FIELDS, METRIC_TYPE } from './client-model-fields';
 import { EncodedMetrics, FamilyEncoding, type MetricBodies } from './family-encoding';
 import { LabelPairs } from './label-pairs';
-import { ColumnHistogramBodies, HistogramScratch, bucketSize } from './column-histogram';
+import { ColumnHistogramBodies, bucketSize } from './column-histogram';
 import { columnName, metricName, prometheusType } from './prometheus-text';
 import type { TextChunks } from './text-chunks';
 import { DOUBLE_FIELD_SIZE, ProtoWriter, delimitedSize, uintFieldSize, varintSize } from './proto-writer';
@@ -44,7 +44,8 @@ export class PrometheusProtobufWriter {
   private readonly encodings = new WeakMap<object, FamilyEncoding>();
   /** Name, help and type fields by family name (a name has one help and type). */
   private readonly headers = new Map<string, Buffer>();
-  private readonly histograms = new HistogramScratch();
+  /** One object for every histogram column and scrape (LabelSetSequence says why), pointed at one at a time. */
+  private readonly histogramBodies = new ColumnHistogramBodies();
 
   /** `target_info` from the resource attributes, a whole delimited family. */
   targetInfo(attributes: Attributes): Buffer {
@@ -67,16 +68,19 @@ export class PrometheusProtobufWriter {
     const help = column.descriptor.description || 'description missing';
     const { attributes, length } = column;
     if (column.kind === 'histogram') {
-      const bodies = new ColumnHistogramBodies(column, this.histograms);
-      return this.family(name, help, TYPE.histogram, column.descriptor, attributes, length, bodies);
+      const bodies = this.histogramBodies;
+      return this.family(name, help, TYPE.histogram, column.descriptor, attributes, length, () =>
+        bodies.of(column),
+      );
     }
     const { values } = column;
     const field = column.kind === 'counter' ? METRIC.counter : METRIC.gauge;
-    return this.family(name, help, TYPE[column.kind], column.descriptor, attributes, length, {
+    const bodies: MetricBodies = {
       values,
       size: () => GAUGE_SIZE,
       write: (i, w) => writeGauge(w, field, values[i]!),
-    });
+    };
+    return this.family(name, help, TYPE[column.kind], column.descriptor, attributes, length, () => bodies);
   }
 
   /** The family of an SDK metric; empty for the kinds the text format has no samples for either. */
@@ -89,19 +93,32 @@ export class PrometheusProtobufWriter {
     );
     if (metric.dataPointType === DataPointType.HISTOGRAM) {
       const points = metric.dataPoints;
-      return this.family(name, help, TYPE.histogram, metric.descriptor, attributes, points.length, {
+      const bodies: MetricBodies = {
         size: (i) => delimitedSize(pointHistogramBody(points[i]!, undefined)),
         write: (i, w, size) => {
           w.lengthPrefix(METRIC.histogram, contentSize(size));
           pointHistogramBody(points[i]!, w);
         },
-      });
+      };
+      return this.family(
+        name,
+        help,
+        TYPE.histogram,
+        metric.descriptor,
+        attributes,
+        points.length,
+        () => bodies,
+      );
     }
     if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM)
       return { length: 0, header: () => Buffer.alloc(0), write: () => {} };
     // A few series each: encoded at every scrape (no values to compare), their labels kept.
     const points: ReadonlyArray<DataPoint<number>> = metric.dataPoints;
     const field = kind === 'counter' ? METRIC.counter : METRIC.gauge;
+    const bodies: MetricBodies = {
+      size: () => GAUGE_SIZE,
+      write: (i, w) => writeGauge(w, field, points[i]!.value),
+    };
     return this.family(
       name,
       help,
@@ -109,11 +126,14 @@ export class PrometheusProtobufWriter {
       metric.descriptor,
       attributes,
       points.length,
-      { size: () => GAUGE_SIZE, write: (i, w) => writeGauge(w, field, points[i]!.value) },
+      () => bodies,
     );
   }
 
-  /** A family of the series `attributes` (the first `length`), their bodies written by `bodies`. */
+  /**
+   * A family of the series `attributes` (the first `length`), their bodies written by what `bodies`
+   * returns when the header is written (the histogram bodies are one object, pointed at the family then).
+   */
   private family(
     name: string,
     help: string,
@@ -121,7 +141,7 @@ export class PrometheusProtobufWriter {
     key: object,
     attributes: readonly Attributes[],
     length: number,
-    bodies: MetricBodies,
+    bodies: () => MetricBodies,
   ): ProtobufFamily {
     let encoding = this.encodings.get(key);
     if (encoding === undefined) this.encodings.set(key, (encoding = new FamilyEncoding(this.labels)));
@@ -131,7 +151,7 @@ export class PrometheusProtobufWriter {
     return {
       length,
       header: () => {
-        encoded = encoding.encode(attributes, length, bodies);
+        encoded = encoding.encode(attributes, length, bodies());
         const fields = this.headerFields(name, help, type);
         const size = fields.length + encoded.size;
         const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + fields.length));

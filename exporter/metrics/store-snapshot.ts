@@ -45,8 +45,11 @@ export interface HistogramColumn {
   /** Point i at i * stride: count, sum, min, max, then the bucket counts (not cumulative). */
   readonly values: Float64Array;
   readonly stride: number;
-  /** The native buckets of every point, when the histogram keeps them. */
-  readonly native?: NativeColumn;
+  /**
+   * The native buckets of every point, when the histogram keeps them. Always a property, undefined
+   * when there are none: the objects of a hot path keep one hidden class (LabelSetSequence says why).
+   */
+  readonly native: NativeColumn | undefined;
 }
 
 /** Offsets within a point's stride of `NativeColumn.layout`. */
@@ -89,23 +92,27 @@ export interface StoreSnapshot {
 }
 
 /**
- * Collects the series of one gauge or counter, growing its values as needed. They are made at the
- * previous collection's length rather than grown by pushes: at 10,000 targets a collection makes a
- * dozen such columns of 10,000 series, and their growth was a tenth of a scrape's garbage. The
- * label sets are the previous column's array when they did not change (LabelSetSequence).
+ * Collects the series of one gauge or counter at each collection (`start()`), growing its values as
+ * needed. They are made at the previous collection's length rather than grown by pushes: at 10,000
+ * targets a collection makes a dozen such columns of 10,000 series, and their growth was a tenth of
+ * a scrape's garbage. The label sets are the previous column's array when they did not change
+ * (LabelSetSequence). One builder per metric for the store's life, as LabelSetSequence says why.
  */
 export class ScalarColumnBuilder {
-  private values: Float64Array;
-  private readonly attributes: LabelSetSequence;
+  private values = new Float64Array(0);
+  private readonly attributes = new LabelSetSequence();
   private length = 0;
 
   constructor(
     private readonly kind: 'gauge' | 'counter',
     private readonly descriptor: ColumnDescriptor,
-    previous: readonly Attributes[] = [],
-  ) {
-    this.values = new Float64Array(Math.max(previous.length, 4));
-    this.attributes = new LabelSetSequence(previous);
+  ) {}
+
+  /** A new collection: its values in a new array (the last column may still be read). */
+  start(): void {
+    this.values = new Float64Array(Math.max(this.attributes.previousLength, 4));
+    this.length = 0;
+    this.attributes.start();
   }
 
   add(value: number, attributes: Attributes): void {

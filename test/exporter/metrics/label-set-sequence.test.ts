@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import type { Attributes } from '@opentelemetry/api';
 import { LabelSetSequence } from '../../../exporter/metrics/label-set-sequence';
 
-const sequence = (previous: readonly Attributes[], sets: readonly Attributes[]): readonly Attributes[] => {
-  const built = new LabelSetSequence(previous);
-  for (const set of sets) built.push(set);
-  return built.build();
-};
+/** A collection pushing `sets` in order. */
+function collect(sequence: LabelSetSequence, sets: readonly Attributes[]): readonly Attributes[] {
+  sequence.start();
+  for (const set of sets) sequence.push(set);
+  return sequence.build();
+}
 
 describe('LabelSetSequence', () => {
   const a: Attributes = { target: 'a' };
@@ -15,13 +16,15 @@ describe('LabelSetSequence', () => {
   const c: Attributes = { target: 'c' };
   const d: Attributes = { target: 'd' };
 
-  it('hands out the previous array when the very same label sets come in the same order', () => {
-    const previous = [a, b, c];
-    assert.equal(sequence(previous, [a, b, c]), previous);
+  it('hands out the previous collection’s array when the very same label sets come in the same order', () => {
+    const sequence = new LabelSetSequence();
+    const first = collect(sequence, [a, b, c]);
+    assert.deepEqual(first, [a, b, c]);
+    assert.equal(collect(sequence, [a, b, c]), first);
+    assert.equal(collect(sequence, [a, b, c]), first);
   });
 
   it('makes a new array from the first label set that differs, and leaves the previous one as it was', () => {
-    const previous = Object.freeze([a, b, c]);
     const cases: Array<[what: string, sets: Attributes[]]> = [
       ['one removed in the middle', [a, c]],
       ['one added at the end', [a, b, c, d]],
@@ -31,16 +34,15 @@ describe('LabelSetSequence', () => {
       ['none', []],
     ];
     for (const [what, sets] of cases) {
-      const built = sequence(previous, sets);
+      const sequence = new LabelSetSequence();
+      const previous = collect(sequence, [a, b, c]);
+      const built = collect(sequence, sets);
       assert.notEqual(built, previous, what);
-      assert.equal(built.length, sets.length, what);
+      assert.deepEqual(built, sets, what);
       sets.forEach((set, i) => assert.equal(built[i], set, `${what}: series ${i}`));
+      assert.deepEqual(previous, [a, b, c], `${what}: the previous array`);
+      // The next collection compares with this one.
+      assert.equal(collect(sequence, sets), built, `${what}: then unchanged`);
     }
-    assert.deepEqual(previous, [a, b, c]);
-  });
-
-  it('starts from nothing', () => {
-    assert.deepEqual(sequence([], [a, b]), [a, b]);
-    assert.deepEqual(sequence(undefined as never, []), []);
   });
 });
