@@ -17,71 +17,23 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { ServerResponse } from 'node:http';
-import {
-  createPrometheusPipeline,
-  createScrapeHandler,
-  ExporterMetrics,
-  nativeHistogramOptions,
-} from '../exporter/metrics';
-import { DEFAULT_NATIVE_HISTOGRAMS } from '../exporter/config';
+import * as metricsModule from '../exporter/metrics';
+import * as configModule from '../exporter/config';
 import { CountingResponse } from './fixtures/counting-response';
+import { pingTargets, type PingTargets } from './fixtures/ping-targets';
 
 const TARGETS = 10_000;
-const WINDOW_SECONDS = 60;
 /** Results recorded between two renderings: Prometheus' default scrape interval of ping results a second. */
 const SCRAPE_INTERVAL_SECONDS = 15;
 const ACCEPT_PROTOBUF =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
-function setUp(): {
-  metrics: ExporterMetrics;
-  handler: ReturnType<typeof createScrapeHandler>;
-  advance: (seconds: number) => void;
-} {
-  let clock = 0;
-  const pipeline = createPrometheusPipeline({ cardinalityLimit: TARGETS * 20 });
-  const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('bench'), {
-    histogramBuckets: Array.from({ length: 17 }, (_, k) => 0.0001 * 2 ** k),
-    store: pipeline.store,
-    nativeHistograms: nativeHistogramOptions(DEFAULT_NATIVE_HISTOGRAMS),
-    now: () => clock,
-  });
-  metrics.setTargets('ping', TARGETS);
-  let seed = 1;
-  const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const series: Array<ReturnType<ExporterMetrics['pingSeries']>> = [];
-  const bases: number[] = [];
-  for (let i = 0; i < TARGETS; i++) {
-    const target = `t${String(i).padStart(5, '0')}`;
-    const address = `10.200.${i >> 8}.${i & 255}`;
-    metrics.probing(target, 'ping');
-    metrics.setAddresses(target, { target }, 1);
-    series.push(metrics.pingSeries({ target, address, family: 'ipv4' }, WINDOW_SECONDS, 1));
-    bases.push(0.00002 + random() * 0.0001);
-  }
-  let second = 0;
-  /** `seconds` more of results for every target, the clock half a second past the last. */
-  const advance = (seconds: number): void => {
-    for (const end = second + seconds; second < end; second++) {
-      clock = second * 1000;
-      for (let i = 0; i < TARGETS; i++) {
-        // One loss in a hundred, so that every window has both.
-        const lost = random() < 0.01;
-        series[i]!.record(
-          lost
-            ? { seq: second, rtt: null, failure: { reason: 'timeout' } }
-            : { seq: second, rtt: bases[i]! * (1 + 0.2 * random()) },
-        );
-      }
-    }
-    clock = second * 1000 - 500;
-  };
-  advance(WINDOW_SECONDS);
-  return { metrics, handler: createScrapeHandler(pipeline), advance };
+function setUp(): PingTargets {
+  return pingTargets({ metrics: metricsModule, config: configModule }, TARGETS);
 }
 
 async function render(
-  handler: ReturnType<typeof createScrapeHandler>,
+  handler: PingTargets['handler'],
   accept: string | undefined,
 ): Promise<{ ms: number; cpuMs: number; bytes: number; heapBytes: number }> {
   const response = new CountingResponse();

@@ -8,7 +8,7 @@ import type { NativeHistogramOptions } from './native-histogram';
 import type { Emit, ObservedBinding, ObservedSpec } from './observed';
 import { TargetErrors } from './target-errors';
 import { expectedResults, RollingWindow, type WindowReading } from './rolling-window';
-import { TargetUp } from './target-up';
+import { TargetUp, observeState, type TargetState } from './target-up';
 import { TraceMetrics } from './trace-metrics';
 
 export type ProbeName = 'ping' | 'knock' | 'trace';
@@ -225,7 +225,9 @@ export class ExporterMetrics {
       const ratio = reading.loss;
       if (ratio !== undefined) {
         emit(SPEC.pingLoss, ratio, attributes);
-        this.targetUp.observe(attributes.target as string, true, ratio < 1);
+        let up = series.up;
+        if (up === undefined || up.stale) up = series.up = this.targetUp.state(attributes.target as string);
+        if (up !== undefined) observeState(up, true, ratio < 1);
       }
       if (reading.jitter !== undefined) emit(SPEC.pingJitter, reading.jitter, attributes);
     }
@@ -383,6 +385,8 @@ class PingSeriesImpl implements PingSeries {
   sent = 0;
   received = 0;
   removed = false;
+  /** Its target's up state, found once (TargetUp.state) and kept while it is not stale. */
+  up: TargetState | undefined = undefined;
 
   constructor(
     private readonly metrics: ExporterMetrics,

@@ -12,7 +12,9 @@ const FAMILY = CLIENT_MODEL_FIELDS.MetricFamily;
  * and its labels lie, to be found again at the next scrape.
  */
 export class EncodedMetrics {
-  bytes = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
+  /** `bytes` as a DataView: words copied and doubles written over without Buffer's calls. */
+  view: DataView = new DataView(this.buffer.buffer, this.buffer.byteOffset, 0);
   /** Bytes used in `bytes`. */
   size = 0;
   length = 0;
@@ -26,6 +28,15 @@ export class EncodedMetrics {
   bits = new Uint32Array(0);
   /** A rendering is still copying these bytes out: the next encoding must not reuse them. */
   inUse = false;
+
+  get bytes(): Buffer {
+    return this.buffer;
+  }
+
+  set bytes(bytes: Buffer) {
+    this.buffer = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
 
   /** Where series i's `metric` field starts. */
   start(i: number): number {
@@ -143,9 +154,11 @@ export class FamilyEncoding {
     if (this.changed.length < length) this.changed = new Int32Array(Math.ceil(length * 1.25));
     const changed = this.changed;
     let changes = 0;
+    // The store hands out last time's array when the label sets did not change (LabelSetSequence).
+    const sameSeries = last.attributes === attributes && last.length === length;
     for (let i = 0; i < length; i++) {
       const set = attributes[i]!;
-      const j = i < last.length && last.attributes[i] === set ? i : this.find(set);
+      const j = sameSeries || (i < last.length && last.attributes[i] === set) ? i : this.find(set);
       if (bits !== undefined) {
         next.bits[2 * i] = bits[2 * i]!;
         next.bits[2 * i + 1] = bits[2 * i + 1]!;
@@ -181,7 +194,8 @@ export class FamilyEncoding {
       writer.pos = at;
       writer.lengthPrefix(FAMILY.metric, content);
       next.labelStarts[i] = writer.pos;
-      if (j >= 0) copyBytes(last.bytes, last.labelStarts[j]!, last.labelEnds[j]!, writer);
+      if (j >= 0)
+        writer.pos = copyWords(last.view, last.labelStarts[j]!, last.labelEnds[j]!, next.view, writer.pos);
       else this.labels.write(set, writer);
       next.labelEnds[i] = writer.pos;
       bodies.write(i, writer, bodySize);
@@ -191,10 +205,7 @@ export class FamilyEncoding {
       next.ends[i] = writer.pos;
     }
     if (runTo > runFrom) last.bytes.copy(next.bytes, runAt, runFrom, runTo);
-    for (let c = 0; c < changes; c++) {
-      const i = changed[c]!;
-      next.bytes.writeDoubleLE(values![i]!, next.ends[i]! - 8);
-    }
+    writeChanged(next, changed, changes, values!);
     this.encodedSeries += changes;
     this.lastIndex = undefined;
     this.spare = last;
@@ -213,17 +224,26 @@ export class FamilyEncoding {
     const last = this.last;
     const { values } = bodies;
     if (values === undefined || last.inUse || last.length !== length || length === 0) return false;
-    for (let i = 0; i < length; i++) if (last.attributes[i] !== attributes[i]) return false;
+    // The store hands out last time's array when the label sets did not change (LabelSetSequence).
+    if (last.attributes !== attributes) {
+      for (let i = 0; i < length; i++) if (last.attributes[i] !== attributes[i]) return false;
+    }
     const bits = new Uint32Array(values.buffer, values.byteOffset, length * 2);
     const lastBits = last.bits;
+    if (this.changed.length < length) this.changed = new Int32Array(Math.ceil(length * 1.25));
+    const changed = this.changed;
+    // The changes listed first, written after: a loop with no branch it has not taken yet (the
+    // first rendering after the first is optimized on families with no change).
     let changes = 0;
     for (let i = 0; i < length; i++) {
-      if (lastBits[2 * i] === bits[2 * i] && lastBits[2 * i + 1] === bits[2 * i + 1]) continue;
-      lastBits[2 * i] = bits[2 * i]!;
-      lastBits[2 * i + 1] = bits[2 * i + 1]!;
-      last.bytes.writeDoubleLE(values[i]!, last.ends[i]! - 8);
-      changes++;
+      const low = bits[2 * i]!;
+      const high = bits[2 * i + 1]!;
+      if (lastBits[2 * i] === low && lastBits[2 * i + 1] === high) continue;
+      lastBits[2 * i] = low;
+      lastBits[2 * i + 1] = high;
+      changed[changes++] = i;
     }
+    writeChanged(last, changed, changes, values);
     last.attributes = attributes;
     last.inUse = true;
     this.spare = undefined;
@@ -250,14 +270,29 @@ export class FamilyEncoding {
   }
 }
 
-/** Copies bytes [from, to) of `source` to the writer: a loop for a few dozen bytes (labels), cheaper than Buffer.copy's call. */
-function copyBytes(source: Buffer, from: number, to: number, writer: ProtoWriter): void {
-  if (to - from > 64) {
-    writer.pos += source.copy(writer.buffer, writer.pos, from, to);
-    return;
+/** Writes series `changed[c]`'s value, c below `changes`, over the last 8 bytes of its `metric` field. */
+function writeChanged(
+  encoded: EncodedMetrics,
+  changed: Int32Array,
+  changes: number,
+  values: Float64Array,
+): void {
+  const { view, ends } = encoded;
+  for (let c = 0; c < changes; c++) {
+    const i = changed[c]!;
+    view.setFloat64(ends[i]! - 8, values[i]!, true);
   }
-  const { buffer } = writer;
-  let pos = writer.pos;
-  for (let k = from; k < to; k++) buffer[pos++] = source[k]!;
-  writer.pos = pos;
+}
+
+/**
+ * Copies bytes [from, to) of `source` to `target` at `at`, four at a time; returns where they end.
+ * For a few dozen bytes (a series' labels) a DataView's words take a third of a byte loop's time,
+ * and Buffer.copy's call more than the loop (it makes a view of the source each time).
+ */
+function copyWords(source: DataView, from: number, to: number, target: DataView, at: number): number {
+  let k = from;
+  let pos = at;
+  for (; k + 4 <= to; k += 4, pos += 4) target.setUint32(pos, source.getUint32(k, true), true);
+  for (; k < to; k++, pos++) target.setUint8(pos, source.getUint8(k));
+  return pos;
 }

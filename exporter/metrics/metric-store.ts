@@ -2,6 +2,7 @@ import type { Attributes, Histogram as OtelHistogram, HrTime, Meter } from '@ope
 import type { CollectionResult, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import { observeWithMeter, type ObservedBinding, type ObservedCollect, type ObservedSpec } from './observed';
+import { LabelSetSequence } from './label-set-sequence';
 import { nativeColumn } from './native-column';
 import { NativeBuckets, type NativeHistogramOptions } from './native-histogram';
 import {
@@ -60,6 +61,10 @@ interface Cell {
 class StoredHistogram implements HistogramSink {
   private readonly cells = new Map<Attributes, Cell>();
   readonly descriptor: ColumnDescriptor;
+  /** The label sets of its columns, one object across collections (LabelSetSequence). */
+  private readonly attributes = new LabelSetSequence();
+  /** Native bucket counts the last column held: the next one's first guess. */
+  private lastNativeSlots = 0;
 
   constructor(
     readonly spec: HistogramSpec,
@@ -108,13 +113,14 @@ class StoredHistogram implements HistogramSink {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
     const length = this.cells.size;
     const values = new Float64Array(length * stride);
-    const attributes = new Array<Attributes>(length);
+    const { attributes } = this;
+    attributes.start();
     const startTimes = new Array<HrTime>(length);
     const natives = this.spec.native ? new Array<NativeBuckets>(length) : undefined;
     let at = 0;
     let point = 0;
     for (const cell of this.cells.values()) {
-      attributes[point] = cell.attributes;
+      attributes.push(cell.attributes);
       startTimes[point] = cell.startTime;
       if (natives) natives[point] = cell.native!;
       point++;
@@ -127,17 +133,18 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
-    const native = natives && nativeColumn(natives, this.spec.native!);
+    const native = natives && nativeColumn(natives, this.spec.native!, this.lastNativeSlots);
+    this.lastNativeSlots = native ? native.counts.length : 0;
     return {
       kind: 'histogram',
       descriptor,
       length,
       boundaries,
-      attributes,
+      attributes: attributes.build(),
       startTimes,
       values,
       stride,
-      ...(native && { native }),
+      native,
     };
   }
 }
@@ -154,8 +161,9 @@ function resetCell(cell: Cell): void {
 }
 
 interface ObservedGroup {
-  readonly specs: readonly ObservedSpec[];
   readonly collect: ObservedCollect;
+  /** A builder per spec, kept across collections (LabelSetSequence says why). */
+  readonly builders: ReadonlyMap<ObservedSpec, ScalarColumnBuilder>;
 }
 
 /**
@@ -171,8 +179,6 @@ export class MetricStore implements MetricProducer {
   private readonly groups = new Set<ObservedGroup>();
   private readonly startTime = nowHrTime();
   private readonly descriptors = new WeakMap<ObservedSpec, ColumnDescriptor>();
-  /** Series per spec at the last snapshot: the next one's initial capacity. */
-  private readonly lastLengths = new WeakMap<ObservedSpec, number>();
 
   histogram(spec: HistogramSpec): HistogramSink {
     const histogram = new StoredHistogram({ ...spec, boundaries: [...spec.boundaries] }, (closed) =>
@@ -183,7 +189,9 @@ export class MetricStore implements MetricProducer {
   }
 
   observe(specs: readonly ObservedSpec[], collect: ObservedCollect): ObservedBinding {
-    const group: ObservedGroup = { specs, collect };
+    const builders = new Map<ObservedSpec, ScalarColumnBuilder>();
+    for (const spec of specs) builders.set(spec, new ScalarColumnBuilder(spec.kind, this.descriptor(spec)));
+    const group: ObservedGroup = { collect, builders };
     this.groups.add(group);
     return { detach: () => void this.groups.delete(group) };
   }
@@ -192,20 +200,20 @@ export class MetricStore implements MetricProducer {
   snapshot(): StoreSnapshot {
     const endTime = nowHrTime();
     const columns: MetricColumn[] = [];
-    for (const { specs, collect } of this.groups) {
-      const builders = new Map<ObservedSpec, ScalarColumnBuilder>();
-      for (const spec of specs) {
-        builders.set(
-          spec,
-          new ScalarColumnBuilder(spec.kind, this.descriptor(spec), this.lastLengths.get(spec) ?? 0),
-        );
-      }
-      collect((spec, value, attributes) => builders.get(spec)?.add(value, attributes));
-      for (const [spec, builder] of builders) {
-        const column = builder.build();
-        this.lastLengths.set(spec, column.length);
-        columns.push(column);
-      }
+    for (const { collect, builders } of this.groups) {
+      for (const builder of builders.values()) builder.start();
+      // The last spec's builder kept: a target's error counters come one after the other (50,000
+      // series at 10,000 targets), each a lookup in the map otherwise.
+      let lastSpec: ObservedSpec | undefined;
+      let lastBuilder: ScalarColumnBuilder | undefined;
+      collect((spec, value, attributes) => {
+        if (spec !== lastSpec) {
+          lastSpec = spec;
+          lastBuilder = builders.get(spec);
+        }
+        lastBuilder?.add(value, attributes);
+      });
+      for (const builder of builders.values()) columns.push(builder.build());
     }
     for (const histogram of this.histograms) columns.push(histogram.column());
     return { startTime: this.startTime, endTime, columns };

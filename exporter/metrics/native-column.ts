@@ -13,28 +13,35 @@ import {
 /**
  * The native buckets of a histogram's series, point i from `series[i]`, read into three typed arrays
  * (a scrape holds them for many turns: no object per series, as for the classic buckets). Each
- * series' windows are trimmed to its first and last non-empty bucket.
+ * series' windows are trimmed to its first and last non-empty bucket. One pass over the series:
+ * the counts are made `slotsHint` long (the last column's, a little more) and grown if need be,
+ * rather than sized by a first pass that read every series' buckets twice.
  */
 export function nativeColumn(
   series: readonly NativeBuckets[],
   options: NativeHistogramOptions,
+  slotsHint = 0,
 ): NativeColumn {
   const layout = new Int32Array(series.length * NATIVE_LAYOUT_STRIDE);
   const zero = new Float64Array(series.length * 2);
-  let slots = 0;
-  for (const buckets of series) slots += buckets.positive.span() + (buckets.negative?.span() ?? 0);
-  const counts = new Float64Array(slots);
+  let counts = new Float64Array(Math.ceil(slotsHint * 1.1) + 64);
   let at = 0;
   for (let point = 0; point < series.length; point++) {
     const buckets = series[point]!;
+    const { positive, negative } = buckets;
+    const room = positive.windowLength + (negative ? negative.windowLength : 0);
+    if (at + room > counts.length) {
+      const grown = new Float64Array(Math.max(at + room, counts.length * 2));
+      grown.set(counts.subarray(0, at));
+      counts = grown;
+    }
     const base = point * NATIVE_LAYOUT_STRIDE;
     layout[base + NATIVE_SCHEMA] = buckets.schema;
     layout[base + NATIVE_COUNTS_AT] = at;
-    layout[base + NATIVE_POSITIVE_KEY] = buckets.positive.spanKey();
-    const positiveLength = buckets.positive.copyTo(counts, at);
+    layout[base + NATIVE_POSITIVE_KEY] = positive.spanKey();
+    const positiveLength = positive.copyTo(counts, at);
     layout[base + NATIVE_POSITIVE_LENGTH] = positiveLength;
     at += positiveLength;
-    const { negative } = buckets;
     layout[base + NATIVE_NEGATIVE_KEY] = negative ? negative.spanKey() : 0;
     const negativeLength = negative ? negative.copyTo(counts, at) : 0;
     layout[base + NATIVE_NEGATIVE_LENGTH] = negativeLength;
@@ -42,5 +49,5 @@ export function nativeColumn(
     zero[point * 2] = buckets.zeroThreshold;
     zero[point * 2 + 1] = buckets.zeroCount;
   }
-  return { layout, zero, counts, classicInProtobuf: options.classicInProtobuf };
+  return { layout, zero, counts: counts.subarray(0, at), classicInProtobuf: options.classicInProtobuf };
 }

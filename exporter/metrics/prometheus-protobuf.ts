@@ -4,37 +4,17 @@ import { ExporterError } from '../errors';
 import { CLIENT_MODEL_FIELDS, METRIC_TYPE } from './client-model-fields';
 import { EncodedMetrics, FamilyEncoding, type MetricBodies } from './family-encoding';
 import { LabelPairs } from './label-pairs';
-import { NativeSpans } from './native-spans';
+import { ColumnHistogramBodies, bucketSize } from './column-histogram';
 import { columnName, metricName, prometheusType } from './prometheus-text';
 import type { TextChunks } from './text-chunks';
-import {
-  DOUBLE_FIELD_SIZE,
-  ProtoWriter,
-  delimitedSize,
-  uintFieldSize,
-  varintSize,
-  zigzag,
-} from './proto-writer';
-import {
-  HISTOGRAM_BUCKETS,
-  HISTOGRAM_COUNT,
-  HISTOGRAM_SUM,
-  NATIVE_COUNTS_AT,
-  NATIVE_LAYOUT_STRIDE,
-  NATIVE_NEGATIVE_KEY,
-  NATIVE_NEGATIVE_LENGTH,
-  NATIVE_POSITIVE_KEY,
-  NATIVE_POSITIVE_LENGTH,
-  NATIVE_SCHEMA,
-  type HistogramColumn,
-  type MetricColumn,
-} from './store-snapshot';
+import { DOUBLE_FIELD_SIZE, ProtoWriter, delimitedSize, uintFieldSize, varintSize } from './proto-writer';
+import type { MetricColumn } from './store-snapshot';
 
 const TYPE = METRIC_TYPE;
 const FAMILY = CLIENT_MODEL_FIELDS.MetricFamily;
 const METRIC = CLIENT_MODEL_FIELDS.Metric;
 const HISTOGRAM = CLIENT_MODEL_FIELDS.Histogram;
-const { BucketSpan: SPAN, Bucket: BUCKET, Gauge: GAUGE } = CLIENT_MODEL_FIELDS;
+const { Bucket: BUCKET, Gauge: GAUGE } = CLIENT_MODEL_FIELDS;
 
 /**
  * One metric family in the protobuf exposition, one length-delimited MetricFamily message: `header()`
@@ -64,7 +44,8 @@ export class PrometheusProtobufWriter {
   private readonly encodings = new WeakMap<object, FamilyEncoding>();
   /** Name, help and type fields by family name (a name has one help and type). */
   private readonly headers = new Map<string, Buffer>();
-  private readonly spans = new NativeSpans();
+  /** One object for every histogram column and scrape (LabelSetSequence says why), pointed at one at a time. */
+  private readonly histogramBodies = new ColumnHistogramBodies();
 
   /** `target_info` from the resource attributes, a whole delimited family. */
   targetInfo(attributes: Attributes): Buffer {
@@ -87,21 +68,19 @@ export class PrometheusProtobufWriter {
     const help = column.descriptor.description || 'description missing';
     const { attributes, length } = column;
     if (column.kind === 'histogram') {
-      return this.family(name, help, TYPE.histogram, column.descriptor, attributes, length, {
-        size: (i) => delimitedSize(this.columnHistogramBody(column, i, undefined)),
-        write: (i, w, size) => {
-          w.lengthPrefix(METRIC.histogram, contentSize(size));
-          this.columnHistogramBody(column, i, w);
-        },
-      });
+      const bodies = this.histogramBodies;
+      return this.family(name, help, TYPE.histogram, column.descriptor, attributes, length, () =>
+        bodies.of(column),
+      );
     }
     const { values } = column;
     const field = column.kind === 'counter' ? METRIC.counter : METRIC.gauge;
-    return this.family(name, help, TYPE[column.kind], column.descriptor, attributes, length, {
+    const bodies: MetricBodies = {
       values,
       size: () => GAUGE_SIZE,
       write: (i, w) => writeGauge(w, field, values[i]!),
-    });
+    };
+    return this.family(name, help, TYPE[column.kind], column.descriptor, attributes, length, () => bodies);
   }
 
   /** The family of an SDK metric; empty for the kinds the text format has no samples for either. */
@@ -114,19 +93,32 @@ export class PrometheusProtobufWriter {
     );
     if (metric.dataPointType === DataPointType.HISTOGRAM) {
       const points = metric.dataPoints;
-      return this.family(name, help, TYPE.histogram, metric.descriptor, attributes, points.length, {
+      const bodies: MetricBodies = {
         size: (i) => delimitedSize(pointHistogramBody(points[i]!, undefined)),
         write: (i, w, size) => {
           w.lengthPrefix(METRIC.histogram, contentSize(size));
           pointHistogramBody(points[i]!, w);
         },
-      });
+      };
+      return this.family(
+        name,
+        help,
+        TYPE.histogram,
+        metric.descriptor,
+        attributes,
+        points.length,
+        () => bodies,
+      );
     }
     if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM)
       return { length: 0, header: () => Buffer.alloc(0), write: () => {} };
     // A few series each: encoded at every scrape (no values to compare), their labels kept.
     const points: ReadonlyArray<DataPoint<number>> = metric.dataPoints;
     const field = kind === 'counter' ? METRIC.counter : METRIC.gauge;
+    const bodies: MetricBodies = {
+      size: () => GAUGE_SIZE,
+      write: (i, w) => writeGauge(w, field, points[i]!.value),
+    };
     return this.family(
       name,
       help,
@@ -134,11 +126,14 @@ export class PrometheusProtobufWriter {
       metric.descriptor,
       attributes,
       points.length,
-      { size: () => GAUGE_SIZE, write: (i, w) => writeGauge(w, field, points[i]!.value) },
+      () => bodies,
     );
   }
 
-  /** A family of the series `attributes` (the first `length`), their bodies written by `bodies`. */
+  /**
+   * A family of the series `attributes` (the first `length`), their bodies written by what `bodies`
+   * returns when the header is written (the histogram bodies are one object, pointed at the family then).
+   */
   private family(
     name: string,
     help: string,
@@ -146,7 +141,7 @@ export class PrometheusProtobufWriter {
     key: object,
     attributes: readonly Attributes[],
     length: number,
-    bodies: MetricBodies,
+    bodies: () => MetricBodies,
   ): ProtobufFamily {
     let encoding = this.encodings.get(key);
     if (encoding === undefined) this.encodings.set(key, (encoding = new FamilyEncoding(this.labels)));
@@ -156,7 +151,7 @@ export class PrometheusProtobufWriter {
     return {
       length,
       header: () => {
-        encoded = encoding.encode(attributes, length, bodies);
+        encoded = encoding.encode(attributes, length, bodies());
         const fields = this.headerFields(name, help, type);
         const size = fields.length + encoded.size;
         const writer = new ProtoWriter(Buffer.allocUnsafe(varintSize(size) + fields.length));
@@ -195,61 +190,6 @@ export class PrometheusProtobufWriter {
     }
     return fields;
   }
-
-  /** Writes the Histogram message's fields of point `index` when given a writer; returns their size. */
-  private columnHistogramBody(
-    column: HistogramColumn,
-    index: number,
-    writer: ProtoWriter | undefined,
-  ): number {
-    const { values, stride, boundaries, native } = column;
-    const at = index * stride;
-    const count = values[at + HISTOGRAM_COUNT]!;
-    let size = uintFieldSize(count) + DOUBLE_FIELD_SIZE;
-    writer?.uintField(HISTOGRAM.sampleCount, count);
-    writer?.doubleField(HISTOGRAM.sampleSum, values[at + HISTOGRAM_SUM]!);
-    if (!native || native.classicInProtobuf) {
-      let cumulative = 0;
-      for (let b = 0; b < boundaries.length && HISTOGRAM_BUCKETS + b < stride; b++) {
-        cumulative += values[at + HISTOGRAM_BUCKETS + b]!;
-        if (boundaries[b] === Infinity) break;
-        size += bucketSize(cumulative);
-        if (writer) writeBucket(writer, cumulative, boundaries[b]!);
-      }
-    }
-    if (!native) return size;
-    const base = index * NATIVE_LAYOUT_STRIDE;
-    const { layout, zero, counts } = native;
-    const schema = layout[base + NATIVE_SCHEMA]!;
-    const zeroThreshold = zero[index * 2]!;
-    const zeroCount = zero[index * 2 + 1]!;
-    size += uintFieldSize(zigzag(schema)) + DOUBLE_FIELD_SIZE + uintFieldSize(zeroCount);
-    writer?.sintField(HISTOGRAM.schema, schema);
-    writer?.doubleField(HISTOGRAM.zeroThreshold, zeroThreshold);
-    writer?.uintField(HISTOGRAM.zeroCount, zeroCount);
-    const countsAt = layout[base + NATIVE_COUNTS_AT]!;
-    const positiveLength = layout[base + NATIVE_POSITIVE_LENGTH]!;
-    const negativeLength = layout[base + NATIVE_NEGATIVE_LENGTH]!;
-    const { spans } = this;
-    spans.fill(counts, countsAt + positiveLength, negativeLength, layout[base + NATIVE_NEGATIVE_KEY]!);
-    const noNegative = spans.empty;
-    size += spans.size();
-    if (writer) spans.write(writer, HISTOGRAM.negativeSpan, HISTOGRAM.negativeDelta);
-    spans.fill(counts, countsAt, positiveLength, layout[base + NATIVE_POSITIVE_KEY]!);
-    if (spans.empty && noNegative && zeroThreshold === 0 && zeroCount === 0) {
-      // Nothing would tell a native histogram from a classic one: a no-op span does (client_model's rule).
-      size += NO_OP_SPAN_SIZE;
-      if (writer) {
-        writer.lengthPrefix(HISTOGRAM.positiveSpan, 4);
-        writer.sintField(SPAN.offset, 0);
-        writer.uintField(SPAN.length, 0);
-      }
-      return size;
-    }
-    size += spans.size();
-    if (writer) spans.write(writer, HISTOGRAM.positiveSpan, HISTOGRAM.positiveDelta);
-    return size;
-  }
 }
 
 /** An SDK histogram point's Histogram fields (classic buckets only), written when given a writer. */
@@ -274,18 +214,10 @@ function pointHistogramBody(point: DataPoint<Histogram>, writer: ProtoWriter | u
 /** Bytes of a Gauge or Counter field: the message holds its value (a double, field 1). */
 const GAUGE_SIZE = 2 + DOUBLE_FIELD_SIZE;
 
-/** Bytes of a positive_span field holding the no-op span (offset 0, length 0). */
-const NO_OP_SPAN_SIZE = 2 + 4;
-
 function writeGauge(writer: ProtoWriter, field: number, value: number): void {
   writer.lengthPrefix(field, DOUBLE_FIELD_SIZE);
   // Gauge.value and Counter.value are both field 1.
   writer.doubleField(GAUGE.value, value);
-}
-
-/** Bytes of a Bucket field: cumulative_count (1) and upper_bound (2). */
-function bucketSize(cumulative: number): number {
-  return delimitedSize(uintFieldSize(cumulative) + DOUBLE_FIELD_SIZE);
 }
 
 function writeBucket(writer: ProtoWriter, cumulative: number, upperBound: number): void {

@@ -97,10 +97,17 @@ export class RollingWindow {
 
   private prune(now: number): void {
     const oldest = now - this.windowMs;
-    while (this.count > 0 && this.slots[2 * this.head]! <= oldest) {
-      this.head = (this.head + 1) % this.ring;
-      this.count--;
+    const { slots, ring } = this;
+    let { head, count } = this;
+    // A compare, not a modulo, per result gone: a scrape prunes a scrape interval's results of
+    // every series (150,000 at 10,000 targets), and this loop, with the modulo and a write of
+    // `head` per result, was a fifth of the collection's window reads in a profile.
+    while (count > 0 && slots[2 * head]! <= oldest) {
+      head = head + 1 === ring ? 0 : head + 1;
+      count--;
     }
+    this.head = head;
+    this.count = count;
   }
 
   private grow(): void {

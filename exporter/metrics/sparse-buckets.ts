@@ -61,7 +61,7 @@ export class SparseBuckets {
 
   /**
    * Copies the counts from the first to the last non-empty bucket into `into` at `at` (empty ones
-   * between included, as 0); returns how many (`span()`). `into` must have room. Read at every
+   * between included, as 0); returns how many. `into` must have room (`windowLength`). Read at every
    * scrape for every series: no subarray or tuple per call.
    */
   copyTo(into: Float64Array, at: number): number {
@@ -72,15 +72,14 @@ export class SparseBuckets {
     return end - start;
   }
 
+  /** Slots of the window: `copyTo` copies at most as many. */
+  get windowLength(): number {
+    return this.counts.length;
+  }
+
   /** The key of the first non-empty bucket (past the window when every bucket is empty). */
   spanKey(): number {
     return this.first + this.start();
-  }
-
-  /** Slots from the first to the last non-empty bucket. */
-  span(): number {
-    const start = this.start();
-    return this.end(start) - start;
   }
 
   /** Index of the first non-empty slot; the window's length when there is none. */

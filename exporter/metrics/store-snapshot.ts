@@ -7,6 +7,7 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { LabelSetSequence } from './label-set-sequence';
 
 /** Name, help and unit of a stored metric; one object per metric, kept across snapshots. */
 export interface ColumnDescriptor {
@@ -44,8 +45,11 @@ export interface HistogramColumn {
   /** Point i at i * stride: count, sum, min, max, then the bucket counts (not cumulative). */
   readonly values: Float64Array;
   readonly stride: number;
-  /** The native buckets of every point, when the histogram keeps them. */
-  readonly native?: NativeColumn;
+  /**
+   * The native buckets of every point, when the histogram keeps them. Always a property, undefined
+   * when there are none: the objects of a hot path keep one hidden class (LabelSetSequence says why).
+   */
+  readonly native: NativeColumn | undefined;
 }
 
 /** Offsets within a point's stride of `NativeColumn.layout`. */
@@ -88,23 +92,27 @@ export interface StoreSnapshot {
 }
 
 /**
- * Collects the series of one gauge or counter, growing its arrays as needed. Both are made at the
- * capacity given (the last collection's length) rather than grown by pushes: at 10,000 targets a
- * collection makes a dozen such columns of 10,000 series, and their growth was a tenth of a
- * scrape's garbage.
+ * Collects the series of one gauge or counter at each collection (`start()`), growing its values as
+ * needed. They are made at the previous collection's length rather than grown by pushes: at 10,000
+ * targets a collection makes a dozen such columns of 10,000 series, and their growth was a tenth of
+ * a scrape's garbage. The label sets are the previous column's array when they did not change
+ * (LabelSetSequence). One builder per metric for the store's life, as LabelSetSequence says why.
  */
 export class ScalarColumnBuilder {
-  private values: Float64Array;
-  private attributes: Attributes[];
+  private values = new Float64Array(0);
+  private readonly attributes = new LabelSetSequence();
   private length = 0;
 
   constructor(
     private readonly kind: 'gauge' | 'counter',
     private readonly descriptor: ColumnDescriptor,
-    capacity: number,
-  ) {
-    this.values = new Float64Array(Math.max(capacity, 4));
-    this.attributes = new Array<Attributes>(this.values.length);
+  ) {}
+
+  /** A new collection: its values in a new array (the last column may still be read). */
+  start(): void {
+    this.values = new Float64Array(Math.max(this.attributes.previousLength, 4));
+    this.length = 0;
+    this.attributes.start();
   }
 
   add(value: number, attributes: Attributes): void {
@@ -112,16 +120,20 @@ export class ScalarColumnBuilder {
       const grown = new Float64Array(this.length * 2);
       grown.set(this.values);
       this.values = grown;
-      this.attributes.length = grown.length;
     }
-    this.attributes[this.length] = attributes;
+    this.attributes.push(attributes);
     this.values[this.length++] = value;
   }
 
   build(): ScalarColumn {
-    const { kind, descriptor, length, attributes } = this;
-    attributes.length = length;
-    return { kind, descriptor, length, attributes, values: this.values.subarray(0, length) };
+    const { kind, descriptor, length } = this;
+    return {
+      kind,
+      descriptor,
+      length,
+      attributes: this.attributes.build(),
+      values: this.values.subarray(0, length),
+    };
   }
 }
 

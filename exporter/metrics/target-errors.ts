@@ -51,11 +51,20 @@ export class TargetErrors {
   }
 
   collect(emit: (value: number, attributes: Attributes) => void): void {
-    for (const probe of ['ping', 'knock', 'trace'] as const) {
-      const known = this.known[probe];
-      if (known === undefined) continue;
-      for (let i = 0; i < known.counts.length; i++) emit(known.counts[i]!, known.labels[i]!);
-    }
-    for (const { labels, count } of this.other?.values() ?? []) emit(count, labels);
+    // Each probe by name, not through a loop over an array of their names (a keyed property read
+    // per probe and target, 30,000 a scrape at 10,000 targets): half the time in isolation.
+    const { ping, knock, trace } = this.known;
+    if (ping !== undefined) emitKnown(ping, emit);
+    if (knock !== undefined) emitKnown(knock, emit);
+    if (trace !== undefined) emitKnown(trace, emit);
+    if (this.other !== undefined) for (const { labels, count } of this.other.values()) emit(count, labels);
   }
+}
+
+function emitKnown(
+  known: { counts: Float64Array; labels: Attributes[] },
+  emit: (value: number, attributes: Attributes) => void,
+): void {
+  const { counts, labels } = known;
+  for (let i = 0; i < counts.length; i++) emit(counts[i]!, labels[i]!);
 }

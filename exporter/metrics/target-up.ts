@@ -16,12 +16,15 @@ const SPEC = {
   },
 } as const satisfies Record<string, ObservedSpec>;
 
-interface TargetState {
+/** One target's up and addresses series; kept by a caller that observes it at every collection. */
+export interface TargetState {
   readonly attributes: Attributes;
   addresses: number;
   /** Within one collection: a probe window of the target held a result, and one held an answer. */
   results: boolean;
   answered: boolean;
+  /** Replaced (new attributes) or forgotten: observations go to the target's current state, if any. */
+  stale: boolean;
 }
 
 /**
@@ -37,16 +40,27 @@ export class TargetUp {
   /** `attributes`: target and its static labels. */
   setAddresses(target: string, attributes: Attributes, count: number): void {
     const state = this.targets.get(target);
-    if (state && state.attributes === attributes) state.addresses = count;
-    else this.targets.set(target, { attributes, addresses: count, results: false, answered: false });
+    if (state && state.attributes === attributes) {
+      state.addresses = count;
+      return;
+    }
+    if (state) state.stale = true;
+    this.targets.set(target, { attributes, addresses: count, results: false, answered: false, stale: false });
   }
 
   /** One probe window of `target` during a collection: whether it held a result, and an answer. */
   observe(target: string, results: boolean, answered: boolean): void {
     const state = this.targets.get(target);
-    if (!state) return;
-    state.results ||= results;
-    state.answered ||= answered;
+    if (state) observeState(state, results, answered);
+  }
+
+  /**
+   * The state `observe` would find for `target` (undefined: none), for a caller that observes the
+   * target at every collection (a ping series): kept while not `stale`, it saves a lookup by name
+   * per series and collection (10,000 of them at 10,000 targets), passed to `observeState`.
+   */
+  state(target: string): TargetState | undefined {
+    return this.targets.get(target);
   }
 
   /**
@@ -64,10 +78,19 @@ export class TargetUp {
   }
 
   forget(target: string): void {
+    const state = this.targets.get(target);
+    if (state) state.stale = true;
     this.targets.delete(target);
   }
 
   clear(): void {
+    for (const state of this.targets.values()) state.stale = true;
     this.targets.clear();
   }
+}
+
+/** `observe` on a state from `TargetUp.state` (not stale). */
+export function observeState(state: TargetState, results: boolean, answered: boolean): void {
+  state.results ||= results;
+  state.answered ||= answered;
 }

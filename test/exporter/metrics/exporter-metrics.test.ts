@@ -273,4 +273,29 @@ describe('ExporterMetrics', () => {
     metrics.close();
     await pipeline.shutdown();
   });
+
+  it('counts a ping window towards its target’s up after the target is relabelled, or forgotten and set again', async () => {
+    // A ping series keeps its target's up state from one collection to the next (TargetUp.state):
+    // a state replaced or dropped must not take the window's verdict.
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 100 });
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: BUCKETS,
+      store: pipeline.store,
+    });
+    const up = async (): Promise<Array<[Record<string, string>, number]>> =>
+      select(parseSamples(await scrapeText(pipeline)), 'netdiag_target_up').map((s) => [s.labels, s.value]);
+    metrics.setAddresses('gw', { target: 'gw' }, 1);
+    metrics
+      .pingSeries({ target: 'gw', address: '10.0.0.1', family: 'ipv4' }, 60)
+      .record({ seq: 0, rtt: 0.001 });
+    assert.deepEqual(await up(), [[{ target: 'gw' }, 1]]);
+    metrics.setAddresses('gw', { target: 'gw', site: 'ams' }, 1);
+    assert.deepEqual(await up(), [[{ target: 'gw', site: 'ams' }, 1]], 'relabelled');
+    metrics.forgetTarget('gw');
+    assert.deepEqual(await up(), [], 'forgotten');
+    metrics.setAddresses('gw', { target: 'gw' }, 1);
+    assert.deepEqual(await up(), [[{ target: 'gw' }, 1]], 'set again');
+    metrics.close();
+    await pipeline.shutdown();
+  });
 });
