@@ -70,6 +70,7 @@ export async function* runMda(
       const rechecks = interleaveByTtl(
         carried.recheckProbes(maxHops).filter(({ flow }) => flow < records.flows),
       );
+      pacer?.beginKnown(rechecks.length);
       if ((await untilAborted(Promise.all(rechecks.map(send)), signal)) === undefined) return;
       carried.settle(records);
     }
@@ -77,7 +78,9 @@ export async function* runMda(
     if (replay.length > 0) {
       records.addFlows(Math.min(schedule.flows, 1 + Math.max(...replay.map(({ flow }) => flow))));
       await transport.ensureFlows(records.flows);
-      const sent = replay.filter(({ flow }) => flow < records.flows).map(send);
+      const known = replay.filter(({ flow }) => flow < records.flows);
+      pacer?.beginKnown(known.length);
+      const sent = known.map(send);
       if ((await untilAborted(Promise.all(sent), signal)) === undefined) return;
     }
     const confidence = carried?.confidenceFor(schedule.mda.confidence) ?? schedule.mda.confidence;
