@@ -37,7 +37,7 @@ const KNOWN_SHARE = 0.5;
 /** The pacing of one MDA round over its answer records. */
 export class MdaPacer {
   private readonly view: PathView;
-  /** Until when the probes being sent may wait (the window's end during the replay). */
+  /** Until when the probes being sent may wait (see beginKnown and beginHop). */
   private deadline: number;
 
   constructor(
@@ -89,7 +89,7 @@ export class MdaPacer {
 
   /**
    * The MDA starts exploring `ttl`: its probes may wait until its slice of the window left ends
-   * (replayed probes, interleaved over every TTL, may wait until the window's end).
+   * (re-checks and replayed probes, interleaved over every TTL, until beginKnown's deadline).
    */
   beginHop(ttl: number): void {
     const { pacer } = this.pacing;

@@ -31,8 +31,9 @@ type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHop
  * MDA sends only what it still lacks.
  *
  * With `pacer`, each probe waits for its turn (pacing and the responders' budget, see MdaPacer): the
- * round first replays the earlier round's flows at every TTL they met a responder at, TTLs interleaved,
- * then the MDA adds what the stopping rule still needs. A probe the budget holds back is not sent: it
+ * round first sends its re-checks, or without carried evidence replays the earlier round's flows at
+ * every TTL they met a responder at, TTLs interleaved and within the first part of the window
+ * (MdaPacer.beginKnown), then the MDA adds what the stopping rule still needs. A probe the budget holds back is not sent: it
  * is absent from `records` and the hops (no loss), and its hop is explored no further this round
  * (marked incomplete).
  */
