@@ -2,8 +2,7 @@
 // (test/e2e/mda-lab.ts: a 4-way split, a nested 2-way split behind one branch, a join; 5 hops), per
 // protocol over IPv4: scamper's `tracelb` (MDA, 95 %) RUNS times, then RUNS + 1 rounds of our trace as
 // the exporter runs them (the first at 1 − 0.05³, the others at 0.95 counting the evidence carried from
-// the rounds before), RUNS + 1 rounds that keep the flows only (no evidence carried: as before), and
-// RUNS + 1 rounds paced as the exporter's defaults pace them (evidence carried).
+// the rounds before), and RUNS + 1 rounds that keep the flows only (no evidence carried: as before).
 // Recorded: probes per trace and the responders found against the lab's truth. No CPU figures.
 import { createLab, requireTools } from '../test/lab';
 import { fixturePath } from '../test/support/paths';
@@ -22,9 +21,6 @@ interface Tally {
 }
 
 const METHODS = { udp: 'udp-dport', tcp: 'tcp-sport' } as const;
-
-/** The exporter's default: pacing 0.5 of the default 60 s interval, on Linux's limits (the default trace_budget). */
-const DEFAULT_PACING = { window: 30, budget: { burst: 6, perSecond: 1 } };
 
 function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,7 +51,6 @@ async function main(): Promise<void> {
       '| protocol | tool | probes per trace | whole | addresses found (min) |',
       '| --- | --- | --- | --- | --- |',
     ];
-    const notes: string[] = [];
     for (const protocol of ['udp', 'tcp'] as const) {
       const scamper: Tally = { probes: [], whole: 0, responders: [] };
       for (let run = 0; run < RUNS; run++) {
@@ -69,21 +64,19 @@ async function main(): Promise<void> {
         scamper.responders.push(found);
         if (found === all.size) scamper.whole++;
       }
-      const rounds = async (carry: boolean, paced = false): Promise<TraceResult[]> => {
+      const rounds = async (carry: boolean): Promise<TraceResult[]> => {
         const { stdout } = await m.client.exec(['node', fixturePath('trace-rounds')], {
           input: JSON.stringify({
             request: { addr: target, protocol, timeout: 0.5 },
             rounds: RUNS + 1,
             carry,
-            ...(paced && { pacing: DEFAULT_PACING }),
           }),
-          timeoutMs: 300_000 + (paced ? (RUNS + 1) * DEFAULT_PACING.window * 1000 : 0),
+          timeoutMs: 300_000,
         });
         return JSON.parse(stdout) as TraceResult[];
       };
       const results = await rounds(true);
       const flowsOnly = await rounds(false);
-      const paced = await rounds(true, true);
       const ours = (rounds: TraceResult[]): Tally => {
         const tally: Tally = { probes: [], whole: 0, responders: [] };
         for (const result of rounds) {
@@ -101,22 +94,7 @@ async function main(): Promise<void> {
       lines.push(row('netdiag first round (1 − 0.05³)', ours(results.slice(0, 1)), 1));
       lines.push(row('netdiag later rounds (0.95, evidence carried)', ours(results.slice(1)), RUNS));
       lines.push(row('netdiag later rounds (0.95, flows kept, no evidence)', ours(flowsOnly.slice(1)), RUNS));
-      const founded = paced.findIndex((result) => result.evidence?.founded);
-      const skipped = paced.map((result) => result.skipped ?? 0);
-      lines.push(row('netdiag paced: first round', ours(paced.slice(0, 1)), 1));
-      lines.push(
-        row(`netdiag paced: later rounds (founded from round ${founded})`, ours(paced.slice(1)), RUNS),
-      );
-      notes.push(
-        `${protocol} paced: probes per round ${paced.map((r) => r.probes).join(' ')}; held back ${skipped.join(' ')}`,
-      );
     }
-    lines.push(
-      '',
-      `Paced rows: the exporter's default pacing (half of the default 60 s interval: a ${DEFAULT_PACING.window} s window) on the default`,
-      `budget (Linux's ${DEFAULT_PACING.budget.burst} answers, then ${DEFAULT_PACING.budget.perSecond} a second per router; the lab's routers do not limit), rounds back to back.`,
-      ...notes.map((note) => `${note}.`),
-    );
     publishResults('MDA', lines);
   } finally {
     await lab.destroy();

@@ -24,20 +24,10 @@ export interface MdaPacing {
   limited(address: string): boolean;
 }
 
-/**
- * The share of the window the probes of what a round knows (re-checks of carried evidence, or the
- * replay) may wait for the routers' tokens in, from the window's start: the rest is the MDA's, for
- * what they leave short. Waiting until the window's end, re-checks that queued for a router every
- * target re-checks through (the first hop) held the round for 8-10 s of 10, and every probe the MDA
- * then added was held back: a branch the evidence lacked was never sought (bench/results.md, "Trace
- * pacing, e2e runs").
- */
-const KNOWN_SHARE = 0.5;
-
 /** The pacing of one MDA round over its answer records. */
 export class MdaPacer {
   private readonly view: PathView;
-  /** Until when the probes being sent may wait (see beginKnown and beginHop). */
+  /** Until when the probes being sent may wait (the window's end during the replay). */
   private deadline: number;
 
   constructor(
@@ -77,19 +67,8 @@ export class MdaPacer {
   }
 
   /**
-   * The round sends `count` probes of what it knows (re-checks, the replay), TTLs interleaved: they
-   * may wait for tokens until KNOWN_SHARE of the window, or until the last of them has its pacing
-   * slot if that is later (a round of little but re-checks spreads them over the whole window).
-   */
-  beginKnown(count: number): void {
-    const { pacer } = this.pacing;
-    const share = pacer.start + (pacer.end - pacer.start) * KNOWN_SHARE;
-    this.deadline = Math.max(share, pacer.lastSlotOf(count));
-  }
-
-  /**
    * The MDA starts exploring `ttl`: its probes may wait until its slice of the window left ends
-   * (re-checks and replayed probes, interleaved over every TTL, until beginKnown's deadline).
+   * (replayed probes, interleaved over every TTL, may wait until the window's end).
    */
   beginHop(ttl: number): void {
     const { pacer } = this.pacing;

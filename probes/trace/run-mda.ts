@@ -31,9 +31,8 @@ type Schedule = Pick<TraceSpec, 'flows' | 'firstHop' | 'maxHops' | 'maxSilentHop
  * MDA sends only what it still lacks.
  *
  * With `pacer`, each probe waits for its turn (pacing and the responders' budget, see MdaPacer): the
- * round first sends its re-checks, or without carried evidence replays the earlier round's flows at
- * every TTL they met a responder at, TTLs interleaved and within the first part of the window
- * (MdaPacer.beginKnown), then the MDA adds what the stopping rule still needs. A probe the budget holds back is not sent: it
+ * round first replays the earlier round's flows at every TTL they met a responder at, TTLs interleaved,
+ * then the MDA adds what the stopping rule still needs. A probe the budget holds back is not sent: it
  * is absent from `records` and the hops (no loss), and its hop is explored no further this round
  * (marked incomplete).
  */
@@ -71,7 +70,6 @@ export async function* runMda(
       const rechecks = interleaveByTtl(
         carried.recheckProbes(maxHops).filter(({ flow }) => flow < records.flows),
       );
-      pacer?.beginKnown(rechecks.length);
       if ((await untilAborted(Promise.all(rechecks.map(send)), signal)) === undefined) return;
       carried.settle(records);
     }
@@ -79,9 +77,7 @@ export async function* runMda(
     if (replay.length > 0) {
       records.addFlows(Math.min(schedule.flows, 1 + Math.max(...replay.map(({ flow }) => flow))));
       await transport.ensureFlows(records.flows);
-      const known = replay.filter(({ flow }) => flow < records.flows);
-      pacer?.beginKnown(known.length);
-      const sent = known.map(send);
+      const sent = replay.filter(({ flow }) => flow < records.flows).map(send);
       if ((await untilAborted(Promise.all(sent), signal)) === undefined) return;
     }
     const confidence = carried?.confidenceFor(schedule.mda.confidence) ?? schedule.mda.confidence;

@@ -191,7 +191,6 @@ function validateEvidence(evidence: MdaEvidence, fixed: boolean): MdaEvidence {
     Number.isInteger(evidence.round) &&
     Number.isInteger(evidence.firstHop) &&
     Number.isInteger(evidence.freshRounds) &&
-    typeof evidence.founded === 'boolean' &&
     Array.isArray(evidence.flows) &&
     evidence.flows.every(
       (flow) =>

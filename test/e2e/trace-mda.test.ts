@@ -21,7 +21,6 @@ const ROUND_BUDGET = 90;
 /** scamper's median on this lab (bench/results.md "MDA"): later rounds' median stays below it. */
 const SCAMPER_MEDIAN = 61;
 const FIRST_ROUND_BUDGET = 400;
-
 const families = ['ipv4', 'ipv6'] as const;
 
 describe('MDA trace through a nested diamond (lab namespaces)', () => {
@@ -35,13 +34,6 @@ describe('MDA trace through a nested diamond (lab namespaces)', () => {
 
   const targetOf = (family: LabFamily): string => m.links.r4Target.b[family];
 
-  /**
-   * Unpaced rounds. Paced in 1 s windows on a budget this lab's routers answer (1,000 a second), five
-   * of the six tests below failed: a first round's pacing expects 100 probes and holds back the rest of
-   * the ~300 it asks at 1 − 0.05³, its evidence is not founded, and the rounds after explore at
-   * 1 − 0.05³ too (153 probes in round 1; see README "Flows and evidence across rounds"). The paced
-   * rounds' figures are bench/results.md "MDA"; the exporter test below runs paced.
-   */
   async function runRounds(request: TraceRequest, rounds: number): Promise<TraceResult[]> {
     const { stdout } = await m.client.exec(['node', fixturePath('trace-rounds')], {
       input: JSON.stringify({ request, rounds }),
@@ -182,18 +174,17 @@ describe('MDA trace through a nested diamond (lab namespaces)', () => {
 targets:
   - name: mda4
     host: ${addr}
-    # Paced (the default: half the interval). This lab lifts the routers' ICMP limits, and the budget
-    # says so: the default, 1 answer a second per router, would leave hops short in 2 s rounds.
-    trace: { interval: 2s, timeout: 500ms }
-trace_budget: { burst: 1000, per_second: 1000 }
+    # This lab lifts the routers' ICMP limits: unpaced, every round has the probes the MDA asks for
+    # (paced, the default budget of 1 answer a second per router would leave hops short).
+    trace: { interval: 2s, timeout: 500ms, pacing: 0 }
 `,
     );
     try {
       const labels = { target: 'mda4', protocol: 'udp' };
       const value = (samples: Sample[], name: string): number | undefined =>
         select(samples, name, labels)[0]?.value;
-      // A round takes about its 1 s pacing window of its 2 s: a scrape, the counter, a second scrape
-      // with the same rounds and probes are one moment between rounds (retried when a round ran in between).
+      // A round takes tens of ms of its 2 s: a scrape, the counter, a second scrape with the same
+      // rounds and probes are one moment between rounds (retried when a round ran in between).
       let checked = false;
       for (let i = 0; i < 100 && !checked; i++) {
         await new Promise((resolve) => setTimeout(resolve, 300));

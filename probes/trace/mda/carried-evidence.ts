@@ -1,10 +1,5 @@
 import type { AnswerRecords, FlowAnswer } from './answer-records';
-import {
-  EVIDENCE_MAX_AGE,
-  foundationConfidence,
-  FRESH_ROUNDS_AFTER_CHANGE,
-  type MdaEvidence,
-} from './evidence';
+import { EVIDENCE_MAX_AGE, FRESH_ROUNDS_AFTER_CHANGE, type MdaEvidence } from './evidence';
 import type { ProbeOrder } from './plan-hop';
 import { FORWARD_LOSS_MAX_AGE, FORWARD_LOSS_MIN_PROBES } from '../loss/forward-loss-window';
 
@@ -59,20 +54,11 @@ export class CarriedEvidence {
   }
 
   /**
-   * Whether the carried answers counted this round were founded (MdaEvidence.founded): no change
-   * since, and the rule held on them at the foundation confidence.
-   */
-  get founded(): boolean {
-    return this.counting && this.evidence.founded;
-  }
-
-  /**
-   * The confidence the round explores at: after a change, and until the evidence is founded, the
-   * foundation confidence 1 − (1 − confidence)³, as a target's first round, since what it finds is
-   * what the rounds after it count on.
+   * The confidence the round explores at: after a change, 1 − (1 − confidence)³, as a target's first
+   * round, since what it finds is what the rounds after it count on.
    */
   confidenceFor(confidence: number): number {
-    return this.founded ? confidence : foundationConfidence(confidence);
+    return this.counting ? confidence : 1 - (1 - confidence) ** 3;
   }
 
   /** Whether a re-check saw a flow go where it did not before. */

@@ -15,14 +15,6 @@ export const EVIDENCE_MAX_AGE = 4;
  */
 export const FRESH_ROUNDS_AFTER_CHANGE = 2;
 
-/**
- * The confidence rounds explore at until the evidence is founded (see MdaEvidence.founded), and
- * after a change: a target's first round's, 1 − (1 − confidence)³ (0.999875 for 0.95).
- */
-export function foundationConfidence(confidence: number): number {
-  return 1 - (1 - confidence) ** 3;
-}
-
 /** One carried answer: who answered a flow at a TTL, whether the flow ended there, and in which round. */
 export interface CarriedAnswer {
   readonly from: string;
@@ -50,15 +42,6 @@ export interface MdaEvidence {
   readonly firstHop: number;
   /** Rounds still to explore without counting carried answers (a change was seen). */
   readonly freshRounds: number;
-  /**
-   * Whether the answers carried (answered flows alone) met the stopping rule at every vertex at the
-   * foundation confidence in this round or one since the last change (see ruleHolds). Until they
-   * do, rounds that count them explore at that confidence: the flows carried are those that were
-   * answered, and where a round got no answer from a next hop (rate limits, the budget holding
-   * probes back) they all missed it; counted at the configured confidence, the same flows would
-   * settle the rule round after round and the next hop would never be sought again.
-   */
-  readonly founded: boolean;
   readonly flows: readonly CarriedFlow[];
 }
 
@@ -69,7 +52,7 @@ export interface MdaEvidence {
 export function evidenceOf(
   records: AnswerRecords,
   ports: readonly number[],
-  round: { round: number; firstHop: number; lastHop: number; freshRounds: number; founded: boolean },
+  round: { round: number; firstHop: number; lastHop: number; freshRounds: number },
 ): MdaEvidence {
   const flows: CarriedFlow[] = [];
   for (let flow = 0; flow < Math.min(records.flows, ports.length); flow++) {
@@ -85,6 +68,5 @@ export function evidenceOf(
     while (hops.length > 0 && hops.at(-1) === null) hops.pop();
     if (hops.length > 0) flows.push({ port: ports[flow]!, hops });
   }
-  const { firstHop, freshRounds, founded } = round;
-  return { round: round.round, firstHop, freshRounds, founded, flows };
+  return { round: round.round, firstHop: round.firstHop, freshRounds: round.freshRounds, flows };
 }

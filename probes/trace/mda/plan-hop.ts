@@ -64,12 +64,10 @@ export function planHop(records: AnswerRecords, ttl: number, options: HopPlanOpt
   } else {
     const assigned = branches.reduce((sum, branch) => sum + branch.flows.length, 0);
     let nodeControl = 0;
-    const reused: number[][] = [];
-    // The vertices the rule lacks most first, their flows taken in turns (see roundRobin).
-    for (const branch of [...branches].sort((a, b) => b.deficit - a.deficit)) {
+    for (const branch of branches) {
       if (branch.deficit <= 0) continue;
       const reuse = branch.unprobed.slice(0, branch.deficit);
-      reused.push(reuse);
+      for (const flow of reuse) probes.push({ flow, ttl });
       const missing = branch.deficit - reuse.length;
       // New flows spread over every vertex of the hop before: enough for this vertex's share serves
       // the others too. The share is the vertex's fraction of the flows there, but no less than an
@@ -78,27 +76,12 @@ export function planHop(records: AnswerRecords, ttl: number, options: HopPlanOpt
       const share = Math.max(branch.flows.length / assigned, 1 / branches.length);
       if (missing > 0) nodeControl = Math.max(nodeControl, Math.ceil(missing / share));
     }
-    for (const flow of roundRobin(reused)) probes.push({ flow, ttl });
     newFlows = Math.min(room, nodeControl);
     for (let i = 0; i < newFlows; i++) probes.push({ flow: records.flows + i, ttl: previous });
   }
   if (probes.length > 0) return { kind: 'probe', probes, newFlows };
   // Nothing left to send while a deficit remains: the flow cap was reached.
   return { kind: 'done', complete: branches.length > 0 && branches.every((branch) => branch.deficit <= 0) };
-}
-
-/**
- * The first of every list, then the second of every list, … A paced round sends a plan's probes in
- * order and the budget may let only its first ones go: in turns, each vertex gets its next probe
- * before any gets a second, the one the rule lacks most first. In branch order, the same vertex took
- * a drained router's few tokens round after round and a link behind another was never probed
- * (bench/results.md, "Trace pacing, e2e runs"). Unpaced rounds send them all at once: no matter.
- */
-function roundRobin(lists: readonly (readonly number[])[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; lists.some((list) => i < list.length); i++)
-    for (const list of lists) if (i < list.length) out.push(list[i]!);
-  return out;
 }
 
 /**

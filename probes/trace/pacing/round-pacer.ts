@@ -17,8 +17,7 @@ export interface RoundPacing {
  * resolves false): the round goes on without it, and it is no loss.
  */
 export class RoundPacer {
-  /** Seconds on the clock at which the window starts and ends. */
-  readonly start: number;
+  /** Seconds on the clock at which the window ends. */
   readonly end: number;
   private readonly gap: number;
   private nextSlot: number;
@@ -30,10 +29,10 @@ export class RoundPacer {
     private readonly clock: PacingClock,
     private readonly budget?: ResponderBudget,
   ) {
-    this.start = clock.now();
-    this.end = this.start + pacing.window;
+    const start = clock.now();
+    this.end = start + pacing.window;
     this.gap = pacing.window / Math.max(1, pacing.probes);
-    this.nextSlot = this.start;
+    this.nextSlot = start;
   }
 
   /** Tells the budget that `addresses` are one router's (see ResponderBudget.sameRouter). */
@@ -58,12 +57,6 @@ export class RoundPacer {
 
   now(): number {
     return this.clock.now();
-  }
-
-  /** The slot the last of `count` probes asking now would have (seconds on the clock), at most the window's end. */
-  lastSlotOf(count: number): number {
-    const first = Math.max(this.clock.now(), this.nextSlot);
-    return Math.min(this.end, first + Math.max(0, count - 1) * this.gap);
   }
 
   /** Probes not sent: no token for them within the window. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { EVIDENCE_MAX_AGE } from '../../../../probes/trace/mda/evidence';
 import type { TraceResult } from '../../../../probes/trace';
-import { simulatedRounds, type Drop } from '../simulated-rounds';
+import { simulatedRounds } from '../simulated-rounds';
 import { AnswerRecords } from '../../../../probes/trace/mda/answer-records';
 import { CarriedEvidence } from '../../../../probes/trace/mda/carried-evidence';
 import type { MdaEvidence } from '../../../../probes/trace/mda/evidence';
@@ -89,27 +89,6 @@ describe('MDA rounds counting carried evidence (simulated MDA lab)', () => {
     }
   });
 
-  it('finds a next hop the first round lost every answer of (rate limits), within two rounds: carried flows that missed it do not settle the rule', async () => {
-    // Under the routers' limits (paced rounds: the budget), a first round may get no answer from a
-    // branch: its flows there count as probed, but only answered flows are carried. The rounds
-    // after count the carried ones, which the first round chose while the branch was hidden: were the
-    // rule satisfied by them at 0.95, the same flows, re-checked round after round, would never meet
-    // it (measured in the pacing e2e: r2d unseen in rounds 2-5, bench/results.md).
-    const truth = hopsOf(MDA_LAB);
-    for (let seed = 0; seed < 20; seed++) {
-      const results: TraceResult[] = [];
-      const hidden: Drop = (round, _ttl, node) => round === 0 && (node === 'r2d' || node === 'r3a');
-      for await (const result of simulatedRounds(MDA_LAB, 4, hidden, {
-        firstConfidence: FIRST_CONFIDENCE,
-        seed,
-      }))
-        results.push(result);
-      assert.ok(!responders(results[0]!)[1]!.includes('r2d'), `seed ${seed}: r2d hidden in round 0`);
-      for (const round of [2, 3])
-        assert.deepEqual(responders(results[round]!), truth, `seed ${seed} round ${round}`);
-    }
-  });
-
   it("lets the round see its flows' ports through the Tracer's counting transport (carried flows are checked against them)", async () => {
     const simulated = new SimulatedTransport(MDA_LAB, 1, undefined, [4242, 4343]);
     const counting = new CountingTransport(simulated);
@@ -123,7 +102,6 @@ describe('MDA rounds counting carried evidence (simulated MDA lab)', () => {
       round: 3,
       firstHop: 1,
       freshRounds: 0,
-      founded: true,
       flows: [100, 101].map((port) => ({
         port,
         hops: [

@@ -65,13 +65,12 @@ describe('planHop (MDA next probes)', () => {
     // of the flows at TTL 2 is 4 / 8, so 14 new flows there (node control). b: needs 6, has 2 + 2.
     assert.equal(plan.kind === 'probe' && plan.newFlows, 14);
     const orders = probed(plan);
-    // In turns, the vertex the rule lacks most (a: 7) first: a paced round's budget may send only the first.
     assert.deepEqual(
       orders.filter(([, ttl]) => ttl === 3),
       [
         [4, 3],
-        [5, 3],
         [6, 3],
+        [5, 3],
         [7, 3],
       ],
     );
