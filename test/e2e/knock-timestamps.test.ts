@@ -15,6 +15,7 @@ import { wireKnockRtts } from '../support/pcap';
 import { fixturePath } from '../support/paths';
 import { startTcpListener } from '../support/tcp-listener';
 import { startCapture } from '../support/capture';
+import { judgeWireOffsets } from '../support/wire-offsets';
 
 const COUNT = 20;
 const INTERVAL_S = 1;
@@ -87,7 +88,7 @@ describe('kernel timestamps: light-load knock RTTs agree with the wire', () => {
       [OPEN_PORT, 'open'],
       [CLOSED_PORT, 'closed'],
     ] as const) {
-      it(`every knock of a ${state} port is within ${us(VS_WIRE_S)} of the wire's RTT (IPv${family})`, (t) => {
+      it(`knocks of a ${state} port sit within ${us(VS_WIRE_S)} of the wire's RTT, at most one in twenty beyond (IPv${family})`, (t) => {
         const results = run.runs.find((r) => r.family === family && r.port === port)!.results;
         assert.equal(results.length, COUNT);
         assert.ok(
@@ -104,10 +105,8 @@ describe('kernel timestamps: light-load knock RTTs agree with the wire', () => {
         });
         const worst = Math.max(...offsets.map(Math.abs));
         t.diagnostic(`offsets from the wire: mean ${us(mean(offsets))}, worst ${us(worst)}`);
-        assert.ok(
-          worst < VS_WIRE_S,
-          `offsets from the wire: ${offsets.map(us).join(', ')}; stamps missed: ${JSON.stringify(run.stampsMissed)}`,
-        );
+        const verdict = judgeWireOffsets(offsets, VS_WIRE_S);
+        assert.ok(verdict.ok, `${verdict.explanation}; stamps missed: ${JSON.stringify(run.stampsMissed)}`);
       });
     }
   }
