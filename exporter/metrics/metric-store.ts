@@ -109,14 +109,15 @@ class StoredHistogram implements HistogramSink {
     this.cells.delete(attributes);
   }
 
-  column(): HistogramColumn {
+  /** `withNative`: false leaves the native buckets out (`native` undefined). */
+  column(withNative: boolean): HistogramColumn {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
     const length = this.cells.size;
     const values = new Float64Array(length * stride);
     const { attributes } = this;
     attributes.start();
     const startTimes = new Array<HrTime>(length);
-    const natives = this.spec.native ? new Array<NativeBuckets>(length) : undefined;
+    const natives = this.spec.native && withNative ? new Array<NativeBuckets>(length) : undefined;
     let at = 0;
     let point = 0;
     for (const cell of this.cells.values()) {
@@ -134,7 +135,7 @@ class StoredHistogram implements HistogramSink {
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
     const native = natives && nativeColumn(natives, this.spec.native!, this.lastNativeSlots);
-    this.lastNativeSlots = native ? native.counts.length : 0;
+    if (native) this.lastNativeSlots = native.counts.length;
     return {
       kind: 'histogram',
       descriptor,
@@ -196,8 +197,12 @@ export class MetricStore implements MetricProducer {
     return { detach: () => void this.groups.delete(group) };
   }
 
-  /** Every stored series, read now. */
-  snapshot(): StoreSnapshot {
+  /**
+   * Every stored series, read now. `native` (default true): false leaves histograms' native buckets
+   * out, for the text format, which has no use for them (text scrapes were slower with native
+   * histograms on: bench/results.md, "Exporter A/B: native histograms off").
+   */
+  snapshot({ native = true }: { native?: boolean } = {}): StoreSnapshot {
     const endTime = nowHrTime();
     const columns: MetricColumn[] = [];
     for (const { collect, builders } of this.groups) {
@@ -215,7 +220,7 @@ export class MetricStore implements MetricProducer {
       });
       for (const builder of builders.values()) columns.push(builder.build());
     }
-    for (const histogram of this.histograms) columns.push(histogram.column());
+    for (const histogram of this.histograms) columns.push(histogram.column(native));
     return { startTime: this.startTime, endTime, columns };
   }
 

@@ -139,7 +139,7 @@ export class SharedRendering {
     if (this.prune() === 0) return;
     const { resourceMetrics, errors } = await source.exporter.collect();
     // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
-    const snapshot = source.store?.snapshot();
+    const snapshot = source.store?.snapshot({ native: this.format !== 'text' });
     if (this.prune() === 0) return;
     for (const { response, gzip } of this.live) {
       response.writeHead(200, {

@@ -91,7 +91,11 @@ function hopsOf(samples: Sample[], protocol: Protocol, family: LabFamily) {
   const labels = { target: targetName(protocol, family) };
   const at = (name: string, hop: number): number => {
     const found = select(samples, name, { ...labels, hop: String(hop) });
-    assert.equal(found.length, 1, `${labels.target} ${name} hop ${hop}`);
+    assert.equal(
+      found.length,
+      1,
+      `${labels.target} ${name} hop ${hop}; ${whyNoSeries(samples, labels.target)}`,
+    );
     return found[0]!.value;
   };
   return [1, 2, 3, 4, 5].map((hop) => ({
@@ -100,6 +104,15 @@ function hopsOf(samples: Sample[], protocol: Protocol, family: LabFamily) {
     probes: at('netdiag_trace_hop_forward_loss_window_probes', hop),
     loss: at('netdiag_trace_hop_loss_ratio', hop),
   }));
+}
+
+/** What the scrape says of a target whose hop series are missing: its failed rounds, and the hops it has. */
+function whyNoSeries(samples: Sample[], target: string): string {
+  const errors = select(samples, 'netdiag_probe_errors_total', { target }).map(
+    (s) => `${s.labels['probe']}/${s.labels['reason']} ${s.value}`,
+  );
+  const hops = select(samples, 'netdiag_trace_hop_loss_ratio', { target }).map((s) => s.labels['hop']);
+  return `probe errors: ${errors.join(', ') || 'none'}; hops with a loss series: ${hops.join(', ') || 'none'}`;
 }
 
 const value = (samples: Sample[], name: string, target: string): number =>

@@ -137,6 +137,18 @@ describe('native buckets', () => {
     assert.deepEqual(windows[1], { key: bucketKey(0.05, 3), counts: [1] });
   });
 
+  it('leaves the native buckets out of a snapshot asked without them (the text format), the classic ones the same', () => {
+    const { store, sink, column } = storeHistogram(options());
+    for (const v of [0.001, 0.05, 0.3]) sink.record(v, { target: 'a' });
+    const without = store.snapshot({ native: false }).columns[0] as HistogramColumn;
+    const withNative = column();
+    assert.equal(without.native, undefined);
+    assert.ok(withNative.native);
+    assert.deepEqual([...without.values], [...withNative.values]);
+    // The next snapshot with them is whole again.
+    assert.deepEqual(column().native, withNative.native);
+  });
+
   it('turns into OpenTelemetry exponential histogram points of the same scale, OTel index = key - 1', () => {
     const { sink, column } = storeHistogram(options());
     const a = { target: 'a' };
