@@ -26,6 +26,13 @@ export interface TraceRound {
   readonly reached: boolean;
   /** TTL at which the destination answered, when it did. */
   readonly hopsToDestination?: number;
+  /**
+   * Hops of the path as last seen reaching the destination (this round or one before). A hop up to it
+   * has its series even before any probe of it was answered or sent (the routers' budget can leave a
+   * first hop shared by many targets unprobed for many rounds): hop loss NaN until then, forwarding
+   * loss the window's figure, which reads the hops behind it.
+   */
+  readonly pathLength?: number;
   /** Distinct paths through the responders known across rounds (PathWatch). */
   readonly paths: number;
   /** Whether a responder appeared or went this round (PathWatch): a path change. */
@@ -212,9 +219,10 @@ export class TraceMetrics {
       const hopLabel = String(hop.ttl);
       if (hop.sent > 0) series.lastHopLoss.set(hop.ttl, 1 - hop.received / hop.sent);
       const loss = series.lastHopLoss.get(hop.ttl);
-      if (loss !== undefined) {
+      const onKnownPath = round.pathLength !== undefined && hop.ttl <= round.pathLength;
+      if (loss !== undefined || onKnownPath) {
         const hopAttributes = { ...series.attributes, hop: hopLabel };
-        hopLosses.push([hopAttributes, loss]);
+        hopLosses.push([hopAttributes, loss ?? NaN]);
         // A window figure: it stands whether or not this round sent the hop probes.
         hopForwardLosses.push([hopAttributes, hop.forwardLoss]);
         hopForwardLossProbes.push([hopAttributes, hop.forwardLossProbes]);

@@ -93,7 +93,7 @@ export class TraceProber implements Prober {
           previous = result;
           pathLength = result.hopsToDestination ?? pathLength;
           const { changed } = watch.observe(result);
-          const round = traceRound(result, watch, forward, changed);
+          const round = traceRound(result, watch, forward, changed, pathLength);
           series.record(round);
           // The page shows what the metrics say: the watch's verdict and the window's forwarding loss.
           feed?.trace(result, {
@@ -172,13 +172,15 @@ function pacedRound(
  * What the metrics need of a trace result. Hops past the destination's where no router answered
  * (fixed flows whose destination answer was lost probe on) are not hops of the path: no series.
  * `watch` (which has read the result) gives the paths, `pathChanged` what it said of the result; `forward` takes the
- * round's hops into its window and gives each hop's forwarding loss (NaN: unknown).
+ * round's hops into its window and gives each hop's forwarding loss (NaN: unknown); `pathLength` is the
+ * hops to the destination last seen, this round's or an earlier one's.
  */
 export function traceRound(
   result: TraceResult,
   watch: PathWatch,
   forward: ForwardLossWindow,
   pathChanged: boolean,
+  pathLength?: number,
 ): TraceRound {
   const end = result.hopsToDestination ?? Infinity;
   const hops = result.hops.filter(
@@ -196,6 +198,7 @@ export function traceRound(
     })),
     reached: result.reached,
     ...(result.hopsToDestination !== undefined && { hopsToDestination: result.hopsToDestination }),
+    ...(pathLength !== undefined && { pathLength }),
     paths: watch.paths,
     pathChanged,
     duration: result.duration,

@@ -69,6 +69,34 @@ describe('TraceMetrics', () => {
     assert.deepEqual(await lossAfter([split, left, { ...split, hops: held }]), [undefined, undefined]);
   });
 
+  it('gives every hop up to the known path length its series before any probe of it was sent: hop loss NaN, forwarding loss from the window', async () => {
+    // Hop 1 starved by the budget since the first round (another target took its router's tokens).
+    const starved = split.hops.map((hop) =>
+      hop.ttl === 1 ? { ...hop, sent: 0, received: 0, forwardLoss: 0.01, responders: [] } : hop,
+    );
+    const beyond = { ttl: 5, sent: 0, received: 0, forwardLoss: NaN, forwardLossProbes: 0, responders: [] };
+    const scrapeAfter = async (round: TraceRound) => {
+      const { pipeline, metrics } = setup();
+      metrics.trace.series(labels, 64).record(round);
+      const samples = parseSamples(await scrapeText(pipeline));
+      await pipeline.shutdown();
+      return (name: string, hop: string) => select(samples, name, { ...labels, hop }).map((s) => s.value);
+    };
+    const known = await scrapeAfter({ ...split, hops: [...starved, beyond], pathLength: 4 });
+    assert.deepEqual(known('netdiag_trace_hop_loss_ratio', '1'), [NaN]);
+    assert.deepEqual(known('netdiag_trace_hop_forward_loss_ratio', '1'), [0.01]);
+    assert.deepEqual(known('netdiag_trace_hop_loss_ratio', '2'), [0.25]);
+    assert.deepEqual(
+      known('netdiag_trace_hop_loss_ratio', '5'),
+      [],
+      'past the path: no series without a figure',
+    );
+    // Without a known path length (no round reached the destination yet), an unprobed hop has none.
+    const unknown = await scrapeAfter({ ...split, hops: starved, reached: false });
+    assert.deepEqual(unknown('netdiag_trace_hop_loss_ratio', '1'), []);
+    assert.deepEqual(unknown('netdiag_trace_hop_forward_loss_ratio', '1'), []);
+  });
+
   it('exports per-hop RTT by responder, per-hop loss and the round summary', async () => {
     const { pipeline, metrics } = setup();
     metrics.trace.series(labels, 64).record(split);
