@@ -153,7 +153,8 @@ export class Tracer {
     const { destination, protocol } = spec;
     return new MdaPacer(
       {
-        pacer: new RoundPacer(spec.pacing, this.clock, this.budget),
+        // One claimant per destination and protocol: the rounds of one target, for the budget's fairness.
+        pacer: new RoundPacer(spec.pacing, this.clock, this.budget, `${protocol} ${destination}`),
         known: spec.knownPaths,
         // The first hop is every trace's (one gateway, usually); later ones are the routers behind the one before.
         unknownKey: (ttl, before) =>

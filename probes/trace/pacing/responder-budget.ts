@@ -30,6 +30,12 @@ export interface ResponderBudgetOptions {
  */
 export const RATE_MARGIN = 0.95;
 
+/**
+ * How long a router's next token stays kept for a trace its budget held back (see reserve): longer
+ * than any trace interval it should outlast (a trace that went, or runs hourly, gives it up then).
+ */
+export const DEBT_SECONDS = 600;
+
 /** Responders remembered before idle ones (whose bucket is full again) are forgotten. */
 const PRUNE_AT = 4096;
 
@@ -49,6 +55,14 @@ const MAX_LEARNED_PER_KEY = 32;
  * is one of k candidates costs 1/k of a token at each (its expected share). Invariant: for every
  * responder, reservations made in any window of t seconds cost at most burst + t × perSecond × RATE_MARGIN
  * tokens.
+ *
+ * Fair between traces: first come, first served alone let the trace whose probes to a shared router
+ * come first in each second take its every token, round after round (in trace-forward-loss, one of
+ * three targets sent its first hop no probe in 60 rounds). So a trace refused at a router (its
+ * `claimant`), unless it reserved that router's last token, is owed that router's next token: until it reserves there again (or DEBT_SECONDS pass),
+ * other traces get only tokens there at once beyond one kept for it, and reserve none ahead. One debt
+ * per router at a time: traces starved in turn are served in turn. Debts only refuse others, so the
+ * invariant holds.
  */
 export class ResponderBudget {
   private limits: BudgetLimits;
@@ -59,6 +73,10 @@ export class ResponderBudget {
   private readonly routerOf = new Map<string, string>();
   /** Per unknown key (a first hop, the routers behind one), the routers some trace saw answer there (see learn). */
   private readonly learned = new Map<string, Set<string>>();
+  /** Per router key, the trace owed its next token and since when (seconds on the clock). */
+  private readonly owed = new Map<string, { readonly claimant: string; readonly since: number }>();
+  /** Per router key, the trace that reserved its last token (never owed the next: it just had one). */
+  private readonly lastClaimant = new Map<string, string>();
 
   constructor(options: ResponderBudgetOptions = {}) {
     this.limits = checkLimits(options.limits ?? LINUX_ICMP_LIMITS);
@@ -128,7 +146,12 @@ export class ResponderBudget {
     return router;
   }
 
-  reserve(responders: readonly string[] | ReadonlyMap<string, number>, notAfter: number): number | undefined {
+  reserve(
+    responders: readonly string[] | ReadonlyMap<string, number>,
+    notAfter: number,
+    /** Who asks (a trace's identity): refused, it is owed the routers' next tokens (see the class). */
+    claimant?: string,
+  ): number | undefined {
     const now = this.clock.now();
     const costs = new Map<string, number>();
     const entries: Array<readonly [string, number]> = Array.isArray(responders)
@@ -141,16 +164,41 @@ export class ResponderBudget {
     const rate = this.limits.perSecond * RATE_MARGIN;
     let at = now;
     // A full bucket is empty after `burst` tokens: a reservation may start (burst − cost) tokens early.
-    for (const [router, cost] of costs)
-      at = Math.max(at, Math.max(this.emptyAt.get(router) ?? now, now) - (this.limits.burst - cost) / rate);
+    for (const [router, cost] of costs) {
+      const empty = Math.max(this.emptyAt.get(router) ?? now, now);
+      const debtor = this.debtor(router, now);
+      if (debtor === undefined || debtor === claimant)
+        at = Math.max(at, empty - (this.limits.burst - cost) / rate);
+      // Owed to another trace: only a token there now and beyond the one kept for it. Reserving ahead
+      // would take the time the kept token needs to be there when its trace asks.
+      else if (empty - (this.limits.burst - cost - 1) / rate > now) at = Infinity;
+    }
     // A token there now is always had: `notAfter` bounds waiting, and may lie a moment in the past.
-    if (at > Math.max(notAfter, now)) return undefined;
+    if (at > Math.max(notAfter, now)) {
+      if (claimant !== undefined)
+        for (const router of costs.keys())
+          if (this.debtor(router, now) === undefined && this.lastClaimant.get(router) !== claimant)
+            this.owed.set(router, { claimant, since: now });
+      return undefined;
+    }
     for (const [router, cost] of costs) {
       const empty = Math.max(this.emptyAt.get(router) ?? now, now);
       this.emptyAt.set(router, Math.max(empty, at) + cost / rate);
+      if (claimant === undefined) continue;
+      this.lastClaimant.set(router, claimant);
+      if (this.owed.get(router)?.claimant === claimant) this.owed.delete(router);
     }
     if (this.emptyAt.size > PRUNE_AT) this.prune(now);
     return at;
+  }
+
+  /** The trace owed `router`'s next token, if its debt has not lapsed. */
+  private debtor(router: string, now: number): string | undefined {
+    const debt = this.owed.get(router);
+    if (debt === undefined) return undefined;
+    if (now - debt.since <= DEBT_SECONDS) return debt.claimant;
+    this.owed.delete(router);
+    return undefined;
   }
 
   /** Tokens `responder` holds now (what the tests and the bench read). */
@@ -168,6 +216,9 @@ export class ResponderBudget {
 
   private prune(now: number): void {
     for (const [responder, empty] of this.emptyAt) if (empty <= now) this.emptyAt.delete(responder);
+    for (const router of [...this.owed.keys()]) this.debtor(router, now);
+    for (const router of [...this.lastClaimant.keys()])
+      if (!this.emptyAt.has(router)) this.lastClaimant.delete(router);
   }
 }
 

@@ -28,6 +28,8 @@ export class RoundPacer {
     pacing: RoundPacing,
     private readonly clock: PacingClock,
     private readonly budget?: ResponderBudget,
+    /** The trace's identity at the budget: owed a token where it was refused one (ResponderBudget). */
+    private readonly claimant?: string,
   ) {
     const start = clock.now();
     this.end = start + pacing.window;
@@ -92,7 +94,7 @@ export class RoundPacer {
       this.heldBack++;
       return false;
     }
-    const at = this.budget.reserve(responders(), Math.max(last, this.clock.now()));
+    const at = this.budget.reserve(responders(), Math.max(last, this.clock.now()), this.claimant);
     if (at === undefined) {
       this.heldBack++;
       return false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RATE_MARGIN, ResponderBudget } from '../../../../probes/trace/pacing/responder-budget';
+import { DEBT_SECONDS, RATE_MARGIN, ResponderBudget } from '../../../../probes/trace/pacing/responder-budget';
 import { FakeClock } from './fake-clock';
 
 describe('ResponderBudget (a token bucket per router, GCRA)', () => {
@@ -65,6 +65,75 @@ describe('ResponderBudget (a token bucket per router, GCRA)', () => {
     assert.throws(() => new ResponderBudget({ limits: { burst: 6, perSecond: 0 } }), {
       code: 'ERR_INVALID_OPTION',
     });
+  });
+});
+
+describe('ResponderBudget, fair between traces', () => {
+  /**
+   * One router answering about one a second, three traces: `a` asks five times a second and may wait
+   * most of a second for a token (a round exploring a hop), `b` and `c` ask once a second and may
+   * wait 50 ms (a hop's slice of a paced round). First come, first served: `a` reserves each token
+   * before the others ask.
+   */
+  async function shares(named: boolean): Promise<Map<string, number>> {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock });
+    for (let i = 0; i < 6; i++) budget.reserve(['r1'], 0); // the burst spent: the steady rate
+    const granted = new Map<string, number>();
+    const grantedAt: number[] = [];
+    const ask = (claimant: string, wait: number): void => {
+      const at = budget.reserve(['r1'], clock.now() + wait, named ? claimant : undefined);
+      if (at === undefined) return;
+      granted.set(claimant, (granted.get(claimant) ?? 0) + 1);
+      grantedAt.push(at);
+    };
+    for (let tick = 0; tick < 600; tick++) {
+      await clock.advance(0.1);
+      if (tick % 2 === 0) ask('a', 0.9);
+      if (tick % 10 === 5) ask('b', 0.05);
+      if (tick % 10 === 7) ask('c', 0.05);
+    }
+    for (let from = 0; from <= 60; from += 0.5)
+      for (const span of [1, 5, 10]) {
+        const inWindow = grantedAt.filter((t) => t >= from && t < from + span).length;
+        assert.ok(inWindow <= 6 + span, `${inWindow} in [${from}, ${from + span})`);
+      }
+    return granted;
+  }
+
+  it('without claimants: the trace that reserves ahead takes nearly every token', async () => {
+    const got = await shares(false);
+    assert.ok((got.get('b') ?? 0) + (got.get('c') ?? 0) <= 5, JSON.stringify([...got]));
+  });
+
+  it('with claimants: a trace refused is owed the next token, so none starves', async () => {
+    const got = await shares(true);
+    const total = [...got.values()].reduce((x, y) => x + y, 0);
+    assert.ok(total >= 50, `the router's rate is still used: ${JSON.stringify([...got])}`);
+    // Served in turn while owed (b, then c), a token every 4 to 6 s each; `a` takes the rest.
+    for (const claimant of ['b', 'c'])
+      assert.ok((got.get(claimant) ?? 0) >= 10, `${claimant}: ${JSON.stringify([...got])}`);
+  });
+
+  it("never owes the trace that reserved the router's last token (the one that asks most would hold the debt)", () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 1, perSecond: 1 } });
+    assert.equal(budget.reserve(['r1'], 0, 'a'), 0);
+    assert.equal(budget.reserve(['r1'], 0, 'a'), undefined, 'a refused, not owed');
+    assert.equal(budget.reserve(['r1'], 0, 'b'), undefined, 'b refused: owed now');
+    assert.equal(budget.reserve(['r1'], 2, 'a'), undefined, "a may not reserve ahead of b's token");
+    assert.ok(budget.reserve(['r1'], 2, 'b') !== undefined, 'b reserves its token');
+  });
+
+  it('lets a debt lapse after DEBT_SECONDS: a trace that went takes no token for ever', async () => {
+    const clock = new FakeClock();
+    const budget = new ResponderBudget({ clock, limits: { burst: 1, perSecond: 1 } });
+    assert.equal(budget.reserve(['r1'], 0, 'a'), 0);
+    assert.equal(budget.reserve(['r1'], 0, 'gone'), undefined, 'refused: owed the next token');
+    await clock.advance(1.5);
+    assert.equal(budget.reserve(['r1'], clock.now(), 'a'), undefined, "a leaves it for 'gone'");
+    await clock.advance(DEBT_SECONDS);
+    assert.equal(budget.reserve(['r1'], clock.now(), 'a'), clock.now(), 'the debt lapsed');
   });
 });
 
