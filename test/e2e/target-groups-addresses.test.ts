@@ -79,9 +79,13 @@ describe('addresses: all against a real DNS server (dnsmasq in the lab)', () => 
 
   it('follows records removed and added while it runs: the gone lose their series, the new start', async () => {
     await dns.setRecords({ [NAME]: ['10.205.0.1', '10.205.0.3', 'fd00:205::2'] });
+    // Each target re-resolves on its own refresh: wait for both to have read the new answer.
     const samples = await until('the new answer probed', async () => {
       const s = await exporter.scrape();
-      return probed(s, 'every').join() === '10.205.0.1,10.205.0.3,fd00:205::2' ? s : undefined;
+      return probed(s, 'every').join() === '10.205.0.1,10.205.0.3,fd00:205::2' &&
+        probed(s, 'every-v6').join() === 'fd00:205::2'
+        ? s
+        : undefined;
     });
     for (const gone of ['10.205.0.2', 'fd00:205::1']) {
       assert.deepEqual(

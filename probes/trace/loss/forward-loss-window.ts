@@ -67,7 +67,10 @@ export class ForwardLossWindow {
     if (!(this.maxAge > 0)) throw new RangeError(`maxAge must be > 0 seconds, got ${this.maxAge}`);
   }
 
-  /** Adds a round's figures (one per hop) and returns the estimate of every TTL in the window. */
+  /**
+   * Adds a round's figures (one per hop) and returns the estimate of every TTL in the window and of
+   * every hop of the round (one with no probe in the window reads the hops behind it).
+   */
   add(figures: readonly LossFigure[]): ForwardLoss[] {
     const now = this.now();
     for (const figure of figures) {
@@ -85,6 +88,10 @@ export class ForwardLossWindow {
       }
       sums.push(sum(ttl, entries));
     }
+    // A hop of this round no probe of the window reached (the routers' budget gave it none yet):
+    // its loss up to it is still bounded by what the hops behind it show, on flows through it.
+    for (const figure of figures)
+      if (!this.byTtl.has(figure.ttl)) sums.push({ ttl: figure.ttl, sent: 0, answered: 0, limitable: 0 });
     return forwardLoss(sums, { minProbes: this.minProbes });
   }
 

@@ -173,6 +173,23 @@ describe('forwardLoss (figures → loss up to each hop)', () => {
     );
   });
 
+  it('gives a hop of the round that no probe of the window reached the figure of the hops behind it', () => {
+    const window = new ForwardLossWindow({ probes: 10, minProbes: 10, now: () => 0 });
+    assert.deepEqual(
+      window.add([fig(1, 0, 0), fig(2, 10, 9, 0), fig(3, 10, 10)]).map((l) => [l.ttl, l.ratio, l.from]),
+      [
+        [1, 0, 3],
+        [2, 0, 3],
+        [3, 0, 3],
+      ],
+    );
+    // Nothing behind it known either: unknown.
+    assert.deepEqual(
+      new ForwardLossWindow({ now: () => 0 }).add([fig(1, 0, 0)]).map((l) => [l.ttl, l.ratio]),
+      [[1, null]],
+    );
+  });
+
   it('rejects a window that could never give a figure', () => {
     assert.throws(() => new ForwardLossWindow({ probes: 0 }), RangeError);
     assert.throws(() => new ForwardLossWindow({ probes: 10, minProbes: 11 }), RangeError);
