@@ -39,6 +39,8 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/* \
   && find / -xdev -type f -perm /6000 -exec chmod a-s {} +
 ENV NODE_ENV=production
+# Two glibc malloc arenas (exporter/cli/malloc-arenas.ts): set here, the exporter need not start itself again for it.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
@@ -47,8 +49,9 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/exporter/status/public ./exporter/status/public
 # The native socket module (kernel timestamps); without it the exporter falls back to raw-socket.
 COPY --from=build /src/build/Release/netdiag_raw_socket.node ./build/Release/netdiag_raw_socket.node
-# _exit for the end of shutdown (a DNS lookup left waiting cannot hold a stopped exporter): exit-now.ts.
-COPY --from=build /src/build/Release/netdiag_process_exit.node ./build/Release/netdiag_process_exit.node
+# _exit for the end of shutdown (a DNS lookup left waiting cannot hold a stopped exporter), execve for the start
+# (malloc arenas): native/process.cc.
+COPY --from=build /src/build/Release/netdiag_process.node ./build/Release/netdiag_process.node
 COPY config.example.yaml /etc/netdiag-exporter/config.yaml
 USER 65534:65534
 EXPOSE 9469

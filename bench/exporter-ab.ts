@@ -1,7 +1,7 @@
 // A/B of one change to the exporter's configuration or flags at N ping targets (run as root:
 // `npm run bench:exporter-ab`): the exporter of bench:exporter (same lab, same targets, each pinged
 // every second), run as A (as configured by bench:exporter) and as B (A plus BENCH_AB_CONFIG, YAML
-// keys put before the targets, and BENCH_AB_FLAGS), alternately, BENCH_AB_PAIRS times, pinned to one
+// keys put before the targets, BENCH_AB_FLAGS, and BENCH_AB_ENV: NAME=VALUE pairs in its environment), alternately, BENCH_AB_PAIRS times, pinned to one
 // CPU: the cost of a feature (native histograms, the status page) measured the same hour on the same
 // code, which separate bench:exporter runs on this VM cannot tell apart from its spells of extra CPU.
 // The table goes to the section `## Exporter A/B: BENCH_AB_LABEL` of bench/results.md.
@@ -24,14 +24,19 @@ const PIN = process.env.BENCH_PIN ?? '1';
 const LABEL = process.env.BENCH_AB_LABEL ?? '';
 const CONFIG_B = process.env.BENCH_AB_CONFIG ?? '';
 const FLAGS_B = (process.env.BENCH_AB_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+const ENV_B = (process.env.BENCH_AB_ENV ?? '').split(/\s+/).filter((f) => f !== '');
 const WARMUP = 10;
 const SCRAPES = 5;
 if (!Number.isInteger(TARGETS) || TARGETS < 1 || TARGETS > 65536)
   throw new Error(`BENCH_AB_TARGETS: ${TARGETS}`);
 if (!Number.isInteger(PAIRS) || PAIRS < 1) throw new Error(`BENCH_AB_PAIRS: ${PAIRS}`);
 if (!Number.isFinite(DURATION) || DURATION < 1) throw new Error(`BENCH_DURATION: ${DURATION}`);
-if (LABEL === '' || (CONFIG_B === '' && FLAGS_B.length === 0))
-  throw new Error('BENCH_AB_LABEL and BENCH_AB_CONFIG or BENCH_AB_FLAGS are required (see the usage)');
+if (LABEL === '' || (CONFIG_B === '' && FLAGS_B.length === 0 && ENV_B.length === 0))
+  throw new Error(
+    'BENCH_AB_LABEL and BENCH_AB_CONFIG, BENCH_AB_FLAGS or BENCH_AB_ENV are required (see the usage)',
+  );
+if (ENV_B.some((pair) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair)))
+  throw new Error(`BENCH_AB_ENV: NAME=VALUE pairs, got ${ENV_B.join(' ')}`);
 
 interface Run {
   variant: 'A' | 'B';
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
           reference,
           iputilsSource,
           scrapes: SCRAPES,
-          wrapper,
+          wrapper: variant === 'B' && ENV_B.length > 0 ? ['env', ...ENV_B, ...wrapper] : wrapper,
           ...(variant === 'B' && { extraArgs: FLAGS_B }),
         });
         runs.push({ variant, pair, w });
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
     '',
     `${TARGETS} ping targets (every 1 s, timeout 1 s) in bench:exporter's lab, ` +
       `${PIN === '' ? 'unpinned' : `pinned to CPU ${PIN} (taskset)`}; A as bench:exporter configures it, ` +
-      `B with \`${[CONFIG_B, ...FLAGS_B].filter((x) => x !== '').join(' ')}\`. ${PAIRS} pairs run A then B, ` +
+      `B with \`${[CONFIG_B, ...FLAGS_B, ...ENV_B].filter((x) => x !== '').join(' ')}\`. ${PAIRS} pairs run A then B, ` +
       `each its own process: ${WARMUP} s warm-up, a ${DURATION} s window between two scrapes, then ${SCRAPES} timed scrapes ` +
       '(columns as in the Knock and Trace sections).',
     '',

@@ -64,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (argv.includes('--help') || argv.includes('-help') || argv.includes('-h'))
           return help(await usage());
+        await startWithArenaLimit();
         const { runCommand } = await import('./run-command');
         return await exitAtOnce(await runCommand(argv, { out: out.write, err }, controller.signal));
       }
@@ -77,6 +78,19 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
   }
+}
+
+/** The long-running exporter starts again with fewer malloc arenas (see malloc-arenas.ts); a failure only costs memory. */
+async function startWithArenaLimit(): Promise<void> {
+  const { processAddon } = await import('./process-addon');
+  const { limitMallocArenas, MALLOC_ARENAS } = await import('./malloc-arenas');
+  const addon = processAddon();
+  const failed = limitMallocArenas(addon && ((file, argv, env) => addon.execNow(file, argv, env)));
+  if (failed)
+    process.stderr.write(
+      `netdiag-exporter: could not start again with MALLOC_ARENA_MAX=${MALLOC_ARENAS} (${failed.message}); ` +
+        "running with glibc's default malloc arenas\n",
+    );
 }
 
 /**

@@ -53,7 +53,7 @@ describe('Dockerfile', () => {
     const copies = instructionsOf(stage('runtime'), 'COPY').map((i) => splitFlags(i.args));
     const fromBuild = copies.filter((c) => c.flags.from === 'build').map((c) => c.rest.split(/\s+/)[0]);
     assert.deepEqual(fromBuild.sort(), [
-      '/src/build/Release/netdiag_process_exit.node',
+      '/src/build/Release/netdiag_process.node',
       '/src/build/Release/netdiag_raw_socket.node',
       '/src/dist',
       '/src/exporter/status/public',

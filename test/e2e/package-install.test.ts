@@ -93,7 +93,7 @@ describe('the package installed from its tarball', { timeout: 600_000 }, () => {
     assert.equal(install.status, 0, install.output);
     assert.doesNotMatch(install.output, /not yet covered by allowScripts/);
     assert.ok(existsSync(path.join(app, 'node_modules', 'raw-socket', 'build', 'Release', 'raw.node')));
-    for (const addon of ['netdiag_raw_socket.node', 'netdiag_process_exit.node']) {
+    for (const addon of ['netdiag_raw_socket.node', 'netdiag_process.node']) {
       const native = path.join(app, 'node_modules', pkg.name, 'build', 'Release', addon);
       assert.ok(existsSync(native), `the package built native/ (${addon}) where it was installed`);
     }
