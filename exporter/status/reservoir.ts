@@ -5,30 +5,28 @@
  * exact; past that, each value is in the sample with equal probability.
  */
 export class Reservoir {
-  private readonly values: Float32Array;
   /** Values added since the last reset (not only those kept). */
   private seen = 0;
 
   constructor(
-    capacity: number,
+    private readonly capacity: number,
     /** Uniform integers in [0, bound): injected so tests are reproducible. */
     private readonly random: (bound: number) => number,
-    /** Where the sample lives (`capacity` float32); default its own array. */
-    storage: Float32Array = new Float32Array(capacity),
-  ) {
-    this.values = storage;
-  }
+    /** Where the sample lives: `capacity` float32 from `at` (shared in a slab); default its own array. */
+    private readonly values: Float32Array = new Float32Array(capacity),
+    private readonly at = 0,
+  ) {}
 
   get size(): number {
-    return Math.min(this.seen, this.values.length);
+    return Math.min(this.seen, this.capacity);
   }
 
   add(value: number): void {
-    const capacity = this.values.length;
-    if (this.seen < capacity) this.values[this.seen] = value;
+    const { capacity } = this;
+    if (this.seen < capacity) this.values[this.at + this.seen] = value;
     else {
       const slot = this.random(this.seen + 1);
-      if (slot < capacity) this.values[slot] = value;
+      if (slot < capacity) this.values[this.at + slot] = value;
     }
     this.seen++;
   }
@@ -43,14 +41,14 @@ export class Reservoir {
    */
   percentiles(qs: readonly number[], out: Float64Array): void {
     const n = this.size;
-    const sorted = this.values.subarray(0, n).sort();
+    const sorted = this.values.subarray(this.at, this.at + n).sort();
     for (let i = 0; i < qs.length; i++)
       out[i] = n === 0 ? NaN : sorted[Math.max(0, Math.ceil(qs[i]! * n) - 1)]!;
   }
 
   /** Bytes of typed-array storage. */
   get bytes(): number {
-    return this.values.byteLength;
+    return this.capacity * 4;
   }
 }
 

@@ -1,6 +1,7 @@
+import { HistoryCells, HistorySlab, SLOT_FIELDS } from './history-slab';
 import { Reservoir } from './reservoir';
 import { SlotAccumulator } from './slot-accumulator';
-import { SlotRing, slotRingBytes, slotStorage, type SlotSummary } from './slot-ring';
+import { SlotRing, type SlotSummary } from './slot-ring';
 
 /** How much history a series keeps: a fine ring for the last hour, a coarse one for the last day. */
 export interface HistoryShape {
@@ -42,22 +43,38 @@ export class RttHistory {
   lastRtt: number | null = null;
   lastOpen = false;
 
-  constructor(shape: HistoryShape, random: (bound: number) => number) {
-    // One buffer for both rings and both samples: a typed array's own allocation costs about as
-    // much as a small ring, and there would be six of them per series.
+  /** Where the series' rings and samples live. */
+  private readonly cells: HistoryCells;
+
+  /** `cells`: the series' place in a store's slab; default a slab of its own (one series). */
+  constructor(
+    shape: HistoryShape,
+    random: (bound: number) => number,
+    cells: HistoryCells = new HistorySlab(shape, 1).take(),
+  ) {
+    this.cells = cells;
     const { fineSlots, coarseSlots, sampleSize } = shape;
-    const fineBytes = slotRingBytes(fineSlots);
-    const coarseBytes = slotRingBytes(coarseSlots);
-    const buffer = new ArrayBuffer(fineBytes + coarseBytes + 2 * sampleSize * 4);
-    const samples = fineBytes + coarseBytes;
+    const { values, numbers, valuesAt, numbersAt } = cells;
+    const coarseValuesAt = valuesAt + fineSlots * SLOT_FIELDS;
+    const samplesAt = coarseValuesAt + coarseSlots * SLOT_FIELDS;
     this.fine = new SlotAccumulator(
-      new SlotRing(shape.fineSlotSeconds, fineSlots, slotStorage(buffer, 0, fineSlots)),
-      new Reservoir(sampleSize, random, new Float32Array(buffer, samples, sampleSize)),
+      new SlotRing(shape.fineSlotSeconds, fineSlots, { values, valuesAt, numbers, numbersAt }),
+      new Reservoir(sampleSize, random, values, samplesAt),
     );
     this.coarse = new SlotAccumulator(
-      new SlotRing(shape.coarseSlotSeconds, coarseSlots, slotStorage(buffer, fineBytes, coarseSlots)),
-      new Reservoir(sampleSize, random, new Float32Array(buffer, samples + sampleSize * 4, sampleSize)),
+      new SlotRing(shape.coarseSlotSeconds, coarseSlots, {
+        values,
+        valuesAt: coarseValuesAt,
+        numbers,
+        numbersAt: numbersAt + fineSlots,
+      }),
+      new Reservoir(sampleSize, random, values, samplesAt + sampleSize),
     );
+  }
+
+  /** Gives its storage back to the slab: the history is not to be written after. */
+  release(): void {
+    this.cells.release();
   }
 
   /** One result at `now` (seconds): `rtt` in seconds, null when lost; `open` for a knock that found the port open. */

@@ -17,24 +17,17 @@ export interface SlotSummary {
   readonly open: number;
 }
 
+/** Where a ring lives: `length` × 8 slot fields from `valuesAt`, `length` slot numbers from `numbersAt`. */
 export interface SlotStorage {
-  /** length × 8 fields. */
   readonly values: Float32Array;
-  /** length slot numbers. */
+  readonly valuesAt: number;
   readonly numbers: Float64Array;
+  readonly numbersAt: number;
 }
 
 /** Bytes a ring of `length` slots needs: 8 float32 fields and a float64 slot number each. */
 export function slotRingBytes(length: number): number {
   return length * (FIELDS * 4 + 8);
-}
-
-/** The views of a ring of `length` slots at `offset` (a multiple of 8) in `buffer`. */
-export function slotStorage(buffer: ArrayBuffer, offset: number, length: number): SlotStorage {
-  return {
-    numbers: new Float64Array(buffer, offset, length),
-    values: new Float32Array(buffer, offset + length * 8, length * FIELDS),
-  };
 }
 
 /** Field offsets of a slot in the ring's Float32Array. */
@@ -49,26 +42,32 @@ const STATISTICS = [FIELD.min, FIELD.median, FIELD.p90, FIELD.max, FIELD.jitter]
  * is stored beside it, so a slot left over from a lap before reads as empty. Writing never allocates.
  */
 export class SlotRing {
+  /** Shared with other rings (a slab: see history-slab.ts); this ring's part starts at valuesAt. */
   private readonly values: Float32Array;
-  /** Slot number held at each index; -1: never written. Float64: slot numbers exceed 2^24. */
+  private readonly valuesAt: number;
+  /** Slot number held at each index, from numbersAt; -1: never written. Float64: slot numbers exceed 2^24. */
   private readonly numbers: Float64Array;
+  private readonly numbersAt: number;
 
   constructor(
     readonly slotSeconds: number,
     readonly length: number,
-    /** Where the ring lives: a series' rings and samples share one buffer (see slotStorage). */
     storage: SlotStorage,
   ) {
     this.values = storage.values;
-    this.numbers = storage.numbers.fill(-1);
+    this.valuesAt = storage.valuesAt;
+    this.numbers = storage.numbers;
+    this.numbersAt = storage.numbersAt;
+    // Cells handed out again by a slab hold another series' slots: none is this ring's.
+    this.numbers.fill(-1, this.numbersAt, this.numbersAt + length);
   }
 
-  /** The row of slot `number`, claimed for it (cleared when it held an older slot). */
+  /** The row of slot `number` (an offset in the shared values), claimed for it (cleared when it held an older slot). */
   row(number: number): number {
     const index = number % this.length;
-    const offset = index * FIELDS;
-    if (this.numbers[index] !== number) {
-      this.numbers[index] = number;
+    const offset = this.valuesAt + index * FIELDS;
+    if (this.numbers[this.numbersAt + index] !== number) {
+      this.numbers[this.numbersAt + index] = number;
       this.values.fill(0, offset, offset + FIELDS);
       for (const field of STATISTICS) this.values[offset + field] = NaN;
     }
@@ -79,13 +78,16 @@ export class SlotRing {
     this.values[offset + field] = value;
   }
 
-  /** Slots from number `first` to `last` included that hold data, oldest first. */
+  /**
+   * Slots from number `first` to `last` included that hold data, oldest first. Slot numbers are never
+   * negative (times are seconds since the epoch): a negative index would read the ring before this one.
+   */
   read(first: number, last: number): SlotSummary[] {
     const out: SlotSummary[] = [];
-    for (let number = Math.max(first, last - this.length + 1); number <= last; number++) {
+    for (let number = Math.max(first, last - this.length + 1, 0); number <= last; number++) {
       const index = number % this.length;
-      if (this.numbers[index] !== number) continue;
-      out.push(this.summary(number, index * FIELDS));
+      if (this.numbers[this.numbersAt + index] !== number) continue;
+      out.push(this.summary(number, this.valuesAt + index * FIELDS));
     }
     return out;
   }
@@ -110,6 +112,6 @@ export class SlotRing {
   }
 
   get bytes(): number {
-    return this.values.byteLength + this.numbers.byteLength;
+    return slotRingBytes(this.length);
   }
 }

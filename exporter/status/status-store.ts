@@ -1,4 +1,5 @@
 import { xorshiftRandom } from './reservoir';
+import { HistorySlab } from './history-slab';
 import { RttHistory } from './rtt-history';
 import {
   DEFAULT_TARGET_LIMITS,
@@ -45,6 +46,8 @@ export class StatusStore {
   private readonly maxSeries: number;
   private readonly random: (bound: number) => number;
   private series = 0;
+  /** Every series' history, in shared buffers (history-slab.ts). */
+  private readonly slab: HistorySlab;
   /** Results dropped because the store held maxSeries series already. */
   seriesRefused = 0;
 
@@ -53,6 +56,7 @@ export class StatusStore {
     this.limits = options.limits ?? DEFAULT_TARGET_LIMITS;
     this.maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
     this.random = options.random ?? xorshiftRandom();
+    this.slab = new HistorySlab(this.limits.history);
   }
 
   /**
@@ -73,6 +77,7 @@ export class StatusStore {
       if (names.has(name)) continue;
       this.series -= status.series;
       status.removed = true;
+      status.releaseHistory();
       this.targets.delete(name);
     }
   }
@@ -128,6 +133,6 @@ export class StatusStore {
       return undefined;
     }
     this.series++;
-    return new RttHistory(this.limits.history, this.random);
+    return new RttHistory(this.limits.history, this.random, this.slab.take());
   }
 }

@@ -68,6 +68,14 @@ export class TargetStatus {
     return (this.ping ? 1 : 0) + this.knock.size;
   }
 
+  /** Gives the RTT histories' storage back (the target was dropped): its feeds write none after. */
+  releaseHistory(): void {
+    this.ping?.release();
+    this.ping = undefined;
+    for (const history of this.knock.values()) history.release();
+    this.knock.clear();
+  }
+
   get bytes(): number {
     let total = this.ping?.bytes ?? 0;
     for (const history of this.knock.values()) total += history.bytes;
