@@ -43,6 +43,8 @@ export const EXPORTER_ERROR_CODES = [
   'ERR_HTTP_CLOSE_TIMEOUT',
   'ERR_SHUTDOWN_STEP',
   'ERR_SHUTDOWN_TIMEOUT',
+  /** The exporter could not start itself again with MALLOC_ARENA_MAX (exporter/cli/malloc-arenas.ts): it runs on. */
+  'ERR_REEXEC',
   /** What errorCode() reports for an error that carries no code of its own. */
   'ERR_UNKNOWN',
 ] as const;

@@ -83,13 +83,12 @@ export async function main(argv: string[]): Promise<number> {
 /** The long-running exporter starts again with fewer malloc arenas (see malloc-arenas.ts); a failure only costs memory. */
 async function startWithArenaLimit(): Promise<void> {
   const { processAddon } = await import('./process-addon');
-  const { limitMallocArenas, MALLOC_ARENAS } = await import('./malloc-arenas');
+  const { limitMallocArenas } = await import('./malloc-arenas');
   const addon = processAddon();
   const failed = limitMallocArenas(addon && ((file, argv, env) => addon.execNow(file, argv, env)));
   if (failed)
     process.stderr.write(
-      `netdiag-exporter: could not start again with MALLOC_ARENA_MAX=${MALLOC_ARENAS} (${failed.message}); ` +
-        "running with glibc's default malloc arenas\n",
+      `netdiag-exporter: ${failed.code}: ${failed.message}; running with glibc's default malloc arenas\n`,
     );
 }
 

@@ -7,6 +7,8 @@
 // process starts, so the exporter starts again with it, once, unless the variable is already set
 // (the container image sets it; a user may choose another value).
 
+import { ExporterError } from '../errors';
+
 /** The arenas the exporter runs with. */
 export const MALLOC_ARENAS = 2;
 
@@ -43,12 +45,16 @@ export function arenaReexec(facts: ProcessFacts): ArenaReexec | undefined {
 export function limitMallocArenas(
   exec: ((file: string, argv: readonly string[], env: readonly string[]) => never) | undefined,
   facts: ProcessFacts = process,
-): Error | undefined {
+): ExporterError | undefined {
   const reexec = arenaReexec(facts);
   if (reexec === undefined || exec === undefined) return undefined;
   try {
     return exec(reexec.file, reexec.argv, reexec.env);
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    return new ExporterError(
+      'ERR_REEXEC',
+      `could not start again with MALLOC_ARENA_MAX=${MALLOC_ARENAS}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import type { HistoryShape } from './rtt-history';
 
-/** Series per chunk: 64 at the default shape is about 300 KB of buffers. */
-export const SERIES_PER_CHUNK = 64;
+/** Series per chunk: a chunk is two buffers, allocated when the slab grows. */
+const SERIES_PER_CHUNK = 64;
 
 /** Float32 fields per slot (see slot-ring.ts). */
 export const SLOT_FIELDS = 8;

@@ -26,7 +26,7 @@ export interface SlotStorage {
 }
 
 /** Bytes a ring of `length` slots needs: 8 float32 fields and a float64 slot number each. */
-export function slotRingBytes(length: number): number {
+function slotRingBytes(length: number): number {
   return length * (FIELDS * 4 + 8);
 }
 

@@ -38,7 +38,11 @@ describe('malloc arenas (the exporter starts again with MALLOC_ARENA_MAX)', () =
       throw Object.assign(new Error('execve failed: Permission denied'), { errno: 13 });
     };
     const error = limitMallocArenas(failing, facts({ PATH: '/bin' }));
-    assert.equal(error?.message, 'execve failed: Permission denied');
+    assert.equal(error?.code, 'ERR_REEXEC');
+    assert.equal(
+      error.message,
+      'could not start again with MALLOC_ARENA_MAX=2: execve failed: Permission denied',
+    );
     assert.equal(calls.length, 1);
     assert.equal(calls[0]![0], '/usr/bin/node');
     assert.equal(limitMallocArenas(undefined, facts({ PATH: '/bin' })), undefined);
