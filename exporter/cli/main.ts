@@ -64,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (argv.includes('--help') || argv.includes('-help') || argv.includes('-h'))
           return help(await usage());
-        await startWithArenaLimit();
+        // Only as the process's own program: main() called from other code must not replace its process.
+        if (require.main === module) await startWithArenaLimit();
         const { runCommand } = await import('./run-command');
         return await exitAtOnce(await runCommand(argv, { out: out.write, err }, controller.signal));
       }

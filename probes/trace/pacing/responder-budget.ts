@@ -59,10 +59,10 @@ const MAX_LEARNED_PER_KEY = 32;
  * Fair between traces: first come, first served alone let the trace whose probes to a shared router
  * come first in each second take its every token, round after round (in trace-forward-loss, one of
  * three targets sent its first hop no probe in 60 rounds). So a trace refused at a router (its
- * `claimant`), unless it reserved that router's last token, is owed that router's next token: until it reserves there again (or DEBT_SECONDS pass),
- * other traces get only tokens there at once beyond one kept for it, and reserve none ahead. One debt
- * per router at a time: traces starved in turn are served in turn. Debts only refuse others, so the
- * invariant holds.
+ * `claimant`), unless it reserved that router's last token, is owed that router's next token: until
+ * it reserves there again (or DEBT_SECONDS pass), other traces get only tokens there at once beyond
+ * one kept for it, and reserve none ahead. One debt per router at a time: traces starved in turn are
+ * served in turn. Debts only refuse others, so the invariant holds.
  */
 export class ResponderBudget {
   private limits: BudgetLimits;
