@@ -1,10 +1,8 @@
 import type { HistoryShape } from './rtt-history';
+import { SLOT_FIELDS } from './slot-ring';
 
 /** Series per chunk: a chunk is two buffers, allocated when the slab grows. */
 const SERIES_PER_CHUNK = 64;
-
-/** Float32 fields per slot (see slot-ring.ts). */
-export const SLOT_FIELDS = 8;
 
 /**
  * Where one series' history lives: two typed arrays over a chunk shared with other series, and this

@@ -1,7 +1,7 @@
-import { HistoryCells, HistorySlab, SLOT_FIELDS } from './history-slab';
+import { HistoryCells, HistorySlab } from './history-slab';
 import { Reservoir } from './reservoir';
 import { SlotAccumulator } from './slot-accumulator';
-import { SlotRing, type SlotSummary } from './slot-ring';
+import { SLOT_FIELDS, SlotRing, type SlotSummary } from './slot-ring';
 
 /** How much history a series keeps: a fine ring for the last hour, a coarse one for the last day. */
 export interface HistoryShape {

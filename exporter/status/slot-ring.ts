@@ -27,12 +27,13 @@ export interface SlotStorage {
 
 /** Bytes a ring of `length` slots needs: 8 float32 fields and a float64 slot number each. */
 function slotRingBytes(length: number): number {
-  return length * (FIELDS * 4 + 8);
+  return length * (SLOT_FIELDS * 4 + 8);
 }
 
 /** Field offsets of a slot in the ring's Float32Array. */
 export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
-const FIELDS = 8;
+/** Float32 fields per slot (FIELD above); what a ring's storage holds per slot besides its number. */
+export const SLOT_FIELDS = 8;
 /** Fields that read as null (NaN) until a result sets them. */
 const STATISTICS = [FIELD.min, FIELD.median, FIELD.p90, FIELD.max, FIELD.jitter];
 
@@ -65,10 +66,10 @@ export class SlotRing {
   /** The row of slot `number` (an offset in the shared values), claimed for it (cleared when it held an older slot). */
   row(number: number): number {
     const index = number % this.length;
-    const offset = this.valuesAt + index * FIELDS;
+    const offset = this.valuesAt + index * SLOT_FIELDS;
     if (this.numbers[this.numbersAt + index] !== number) {
       this.numbers[this.numbersAt + index] = number;
-      this.values.fill(0, offset, offset + FIELDS);
+      this.values.fill(0, offset, offset + SLOT_FIELDS);
       for (const field of STATISTICS) this.values[offset + field] = NaN;
     }
     return offset;
@@ -87,7 +88,7 @@ export class SlotRing {
     for (let number = Math.max(first, last - this.length + 1, 0); number <= last; number++) {
       const index = number % this.length;
       if (this.numbers[this.numbersAt + index] !== number) continue;
-      out.push(this.summary(number, this.valuesAt + index * FIELDS));
+      out.push(this.summary(number, this.valuesAt + index * SLOT_FIELDS));
     }
     return out;
   }
