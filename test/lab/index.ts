@@ -271,6 +271,16 @@ class LabImpl implements Lab {
         `addr add ${net6}::${host}/64 dev ${ifname} nodad`,
       ]);
     await Promise.all([end(nsA, ifA, 1), end(nsB, ifB, 2)]);
+    if (kind === 'delay') {
+      // No queueing discipline on a delay link's ends, as on veth ends: a packet reaches the link's
+      // process within the call that sent it. Under the default fq_codel a packet can wait in the
+      // queue while another CPU empties it (milliseconds when that vCPU stalls), so the kernel's
+      // transmit stamp (taken as it enters the queue) and a capture's (as it leaves) would part.
+      await Promise.all([
+        this.cmd(['tc', '-n', nsA.name, 'qdisc', 'replace', 'dev', ifA, 'root', 'noqueue']),
+        this.cmd(['tc', '-n', nsB.name, 'qdisc', 'replace', 'dev', ifB, 'root', 'noqueue']),
+      ]);
+    }
     const link: Link = {
       a: { ns: nsA, ifname: ifA, ipv4: `${net4}.1`, ipv6: `${net6}::1` },
       b: { ns: nsB, ifname: ifB, ipv4: `${net4}.2`, ipv6: `${net6}::2` },
@@ -401,7 +411,7 @@ class LabImpl implements Lab {
 /** Creates an empty lab (after deleting namespaces left behind by dead processes). */
 export async function createLab(): Promise<Lab> {
   requireRoot();
-  requireTools('ip');
+  requireTools('ip', 'tc');
   await sweepStaleNamespaces();
   return new LabImpl();
 }

@@ -53,6 +53,11 @@ describe('network lab', () => {
     const b = await lab.namespace('dtarget');
     const link: Link = await lab.connect(a, b, { delayMs: 5 });
     assert.equal(link.kind, 'delay');
+    // no queueing discipline on either end (README: kernel transmit stamps agree with captures)
+    for (const end of [link.a, link.b]) {
+      const { stdout } = await end.ns.exec(['tc', 'qdisc', 'show', 'dev', end.ifname]);
+      assert.match(stdout, /^qdisc noqueue /, `${end.ifname}: ${stdout}`);
+    }
     // the link is usable at once (no tentative addresses)
     for (const addr of [link.b.ipv4, link.b.ipv6]) {
       const r = await ping(a, addr, ['-c', '20', '-i', '0.05', '-q']);

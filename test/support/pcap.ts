@@ -1,6 +1,7 @@
 // Reads what the tests capture with `tcpdump -w FILE --time-stamp-precision=nano` on an Ethernet
-// (veth) interface: the pcap format (libpcap's savefile: a 24-byte header, then per packet a 16-byte
-// record header and the captured bytes), and the ICMP echo messages in it.
+// (veth) interface or a TUN device (a delay link's end: raw IP, no link header): the pcap format
+// (libpcap's savefile: a 24-byte header, then per packet a 16-byte record header and the captured
+// bytes), and the ICMP echo messages and TCP handshakes in it.
 
 /** One ICMP or ICMPv6 echo request or reply seen on the wire. */
 export interface WireEcho {
@@ -16,9 +17,14 @@ export interface WireEcho {
 
 const NANO_MAGIC = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_RAW = 101;
 const ETHERNET_HEADER = 14;
 
-/** Every frame of a nanosecond pcap of an Ethernet interface with its capture time, in capture order. */
+/**
+ * Every frame of a nanosecond pcap with its capture time, in capture order. A raw IP capture's
+ * packets get a made-up Ethernet header (zero addresses, the EtherType of their IP version), so
+ * that every reader below sees one shape.
+ */
 function readFrames(file: Buffer): Array<{ at: bigint; frame: Buffer }> {
   if (file.length < 24) throw new Error(`pcap: ${file.length} bytes, shorter than its header`);
   const little = file.readUInt32LE(0) === NANO_MAGIC;
@@ -26,18 +32,28 @@ function readFrames(file: Buffer): Array<{ at: bigint; frame: Buffer }> {
     throw new Error('pcap: not a nanosecond-precision capture (tcpdump --time-stamp-precision=nano)');
   }
   const u32 = (at: number): number => (little ? file.readUInt32LE(at) : file.readUInt32BE(at));
-  if (u32(20) !== LINKTYPE_ETHERNET) throw new Error(`pcap: link type ${u32(20)}, expected Ethernet`);
+  const linkType = u32(20);
+  if (linkType !== LINKTYPE_ETHERNET && linkType !== LINKTYPE_RAW) {
+    throw new Error(`pcap: link type ${linkType}, expected Ethernet (1) or raw IP (101)`);
+  }
   const frames: Array<{ at: bigint; frame: Buffer }> = [];
   for (let at = 24; at + 16 <= file.length;) {
     const time = BigInt(u32(at)) * 1_000_000_000n + BigInt(u32(at + 4));
     const captured = u32(at + 8);
-    frames.push({ at: time, frame: file.subarray(at + 16, at + 16 + captured) });
+    const bytes = file.subarray(at + 16, at + 16 + captured);
+    frames.push({ at: time, frame: linkType === LINKTYPE_RAW ? asEthernet(bytes) : bytes });
     at += 16 + captured;
   }
   return frames;
 }
 
-/** Every echo request and reply of a nanosecond pcap of an Ethernet interface, in capture order. */
+function asEthernet(packet: Buffer): Buffer {
+  const header = Buffer.alloc(ETHERNET_HEADER);
+  header.writeUInt16BE(packet.length > 0 && packet[0]! >> 4 === 6 ? 0x86dd : 0x0800, 12);
+  return Buffer.concat([header, packet]);
+}
+
+/** Every echo request and reply of a nanosecond pcap, in capture order. */
 export function readEchoes(file: Buffer): WireEcho[] {
   const echoes: WireEcho[] = [];
   for (const { at, frame } of readFrames(file)) {
