@@ -7,7 +7,7 @@
 set -euo pipefail
 
 # python3, make, g++: node-gyp builds the raw-socket addon during npm ci.
-# nftables: loss injection and counters in the lab; iproute2: namespaces, veth pairs, routes;
+# nftables: loss injection and counters in the lab; iproute2: namespaces, veth pairs, routes, tc (delay links without a qdisc);
 # iputils-ping and traceroute: the references the ping and trace tests compare with;
 # tcpdump: captures in end-to-end tests; prometheus: the real scraper (and promtool);
 # libcap2-bin: setcap/capsh for the image tests; curl, openssl: the TLS tests of --web.config.file;
