@@ -3,7 +3,8 @@
 // with T other addresses traced every 60 s (UDP, 8 flows, 3 probes per flow and hop, max_hops 30).
 // Per phase: CPU, peak RSS, /metrics, and the ping RTT offset against iputils; with traces: rounds,
 // the distribution of netdiag_trace_duration_seconds over the traced targets, probes per trace.
-// The tables go to the `## Trace` section of bench/results.md.
+// The tables go to the `## Trace` section of bench/results.md, or the one BENCH_RESULTS_SECTION names
+// (a run at other counts or another block, kept beside the default one).
 import { createLab, requireTools } from '../test/lab';
 import { select } from '../test/support/scrape';
 import { codeState, loadBefore, machineFacts, toolVersion } from './fixtures/bench-env';
@@ -20,6 +21,7 @@ const TRACE_BLOCK = process.env.BENCH_TRACE_BLOCK ?? FIXED_TRACE_BLOCK;
 /** One trace interval: every traced target runs about once in the window. */
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const WARMUP = 10;
+const SECTION = process.env.BENCH_RESULTS_SECTION ?? 'Trace';
 const SCRAPES = 5;
 const TRACE_PORT = 33434;
 if (![PINGS, TRACES].every((n) => Number.isInteger(n) && n >= 1) || PINGS + TRACES > 65536)
@@ -68,6 +70,7 @@ function traceLines(p: Phase): string[] {
   const reached = select(w.after, 'netdiag_trace_reached', labels).filter((s) => s.value === 1).length;
   const rounds = delta(w, 'netdiag_trace_rounds_total');
   const probes = w.counters.probes ?? 0;
+  const skipped = delta(w, 'netdiag_trace_probes_skipped_total');
   const rows: Array<[string, string]> = [
     ['traced targets (reached the destination in their latest round)', `${durations.length} (${reached})`],
     [`rounds completed in the window (${DURATION} s, one interval)`, String(rounds)],
@@ -80,6 +83,10 @@ function traceLines(p: Phase): string[] {
     [
       `UDP probes to port ${TRACE_PORT} leaving the client / per round`,
       `${probes} / ${rounds > 0 ? (probes / rounds).toFixed(1) : 'n/a'}`,
+    ],
+    [
+      "probes not sent for the routers' budget (netdiag_trace_probes_skipped_total) / per round",
+      `${skipped} / ${rounds > 0 ? (skipped / rounds).toFixed(1) : 'n/a'}`,
     ],
     [
       '**time per trace** (netdiag_trace_duration_seconds over the targets, ms): min / p50 / p90 / max / mean',
@@ -194,7 +201,7 @@ async function main(): Promise<void> {
   ];
   if (warnings.length > 0)
     lines.push('Exporter warnings during the windows (first 3 per phase):', '', ...warnings, '');
-  publishResults('Trace', lines);
+  publishResults(SECTION, lines);
 }
 
 runBench(main);
