@@ -29,11 +29,14 @@ export class MdaPacer {
   private readonly view: PathView;
   /** Until when the probes being sent may wait (the window's end during the replay). */
   private deadline: number;
+  /** routerKeys(view) at the records' version `keysAt`; the budget was told what the view showed then. */
+  private keys: ReadonlyMap<string, string> = new Map();
+  private keysAt = -1;
 
   constructor(
     private readonly pacing: MdaPacing,
     firstHop: number,
-    records: AnswerRecords,
+    private readonly records: AnswerRecords,
   ) {
     this.view = mergedView(firstHop, pacing.known, {
       get flows() {
@@ -80,9 +83,22 @@ export class MdaPacer {
   /** Waits for the probe's turn; false: not sent (no token within the window). */
   turn(flow: number, ttl: number): Promise<boolean> {
     return this.pacing.pacer.turn(() => {
-      this.shareRouters();
-      this.learnUnknowns();
-      const shares = expectedResponders(this.view, flow, ttl, (before) => this.unknownShares(ttl, before));
+      // The view changes only with the records (the earlier round's paths are fixed): what it tells
+      // every trace's budget, and its router keys, are redone when they moved, not at every probe
+      // (a round has dozens of turns: bench/results.md, "Trace, 1,000 targets at the defaults").
+      if (this.records.version !== this.keysAt) {
+        this.keysAt = this.records.version;
+        this.keys = routerKeys(this.view);
+        this.shareRouters();
+        this.learnUnknowns();
+      }
+      const shares = expectedResponders(
+        this.view,
+        flow,
+        ttl,
+        (before) => this.unknownShares(ttl, before),
+        this.keys,
+      );
       for (const key of shares.keys()) if (!this.pacing.limited(key)) shares.delete(key);
       return shares;
     }, this.deadline);
@@ -94,9 +110,44 @@ export class MdaPacer {
    * key of its own standing for them.
    */
   private unknownShares(ttl: number, before: string | null): string | Map<string, number> {
+    if (before === null && ttl > this.view.firstHop) {
+      // The flow met nobody at ttl − 1 (its probe there held back or unanswered), yet it went through
+      // a router there: through the ones this trace, or else any trace, saw answer at ttl − 1. Without
+      // this, every trace blind to its first hop drew on a bucket of its own for the second: at 1,000
+      // traced targets behind one router, each sent that router a burst (bench/results.md, "Trace,
+      // 1,000 targets at the defaults").
+      const behind = this.routersAt(ttl - 1);
+      if (behind.length === 1) return this.unknownShares(ttl, behind[0]!);
+      const learned = this.learnedBehind(ttl, behind);
+      if (learned.length > 0) return evenly(learned);
+    }
     const key = this.unknownKeyOf(ttl, before);
     const learned = this.pacing.pacer.learnedFor(key);
-    return learned.length === 0 ? key : new Map(learned.map((router) => [router, 1 / learned.length]));
+    return learned.length === 0 ? key : evenly(learned);
+  }
+
+  /**
+   * The routers (budget keys) at `ttl`: those this trace met there, else those any trace saw answer
+   * there behind the routers at ttl − 1 (at the first hop: any trace of the family). None when unknown.
+   */
+  private routersAt(ttl: number): string[] {
+    const { view, pacing } = this;
+    const met = new Set<string>();
+    for (let flow = 0; flow < view.flows; flow++) {
+      const there = view.at(flow, ttl);
+      if (there !== null) met.add(pacing.pacer.routerFor(there));
+    }
+    if (met.size > 0) return [...met].sort();
+    if (ttl <= view.firstHop) return pacing.pacer.learnedFor(this.unknownKeyOf(view.firstHop, null));
+    return this.learnedBehind(ttl, this.routersAt(ttl - 1));
+  }
+
+  /** The routers any trace saw answer at `ttl` behind one of `routers` (at ttl − 1). */
+  private learnedBehind(ttl: number, routers: readonly string[]): string[] {
+    const learned = new Set<string>();
+    for (const router of routers)
+      for (const next of this.pacing.pacer.learnedFor(this.unknownKeyOf(ttl, router))) learned.add(next);
+    return [...learned].sort();
   }
 
   /** The unknown key of `ttl` behind `before` (an address or router key), by the budget's router key. */
@@ -120,11 +171,16 @@ export class MdaPacer {
   /** What this round knows of routers answering from several addresses, for every trace's budget. */
   private shareRouters(): void {
     const groups = new Map<string, string[]>();
-    for (const [address, key] of routerKeys(this.view)) {
+    for (const [address, key] of this.keys) {
       let group = groups.get(key);
       if (!group) groups.set(key, (group = []));
       group.push(address);
     }
     for (const group of groups.values()) if (group.length > 1) this.pacing.pacer.sameRouter(group);
   }
+}
+
+/** Each of `routers` an even share of a probe (a load balancer spreads flows evenly over its next hops). */
+function evenly(routers: readonly string[]): Map<string, number> {
+  return new Map(routers.map((router) => [router, 1 / routers.length]));
 }

@@ -26,6 +26,15 @@ export class AnswerRecords {
   /** TTL at which each flow ended, by flow. */
   private readonly endedAt = new Map<number, number>();
   private flowCount = 0;
+  private changes = 0;
+
+  /**
+   * Counts the changes to the records (answers recorded or carried, flows added): equal readings
+   * mean equal contents, so that what is derived from them may be kept until it moves.
+   */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Flows 0 … flows − 1 exist (have been or may be probed). */
   get flows(): number {
@@ -36,6 +45,7 @@ export class AnswerRecords {
   addFlows(count: number): number {
     const first = this.flowCount;
     this.flowCount += count;
+    this.changes++;
     return first;
   }
 
@@ -44,6 +54,7 @@ export class AnswerRecords {
     if (!answers) this.byTtl.set(ttl, (answers = new Map()));
     answers.set(flow, answer);
     this.noteEnd(flow, ttl, answer);
+    this.changes++;
   }
 
   /** An earlier round's answer of `flow` at `ttl`, seen in round `seen`. */
@@ -52,6 +63,7 @@ export class AnswerRecords {
     if (!answers) this.carriedByTtl.set(ttl, (answers = new Map()));
     answers.set(flow, { from: answer.from, ends: answer.ends, seen });
     this.noteEnd(flow, ttl, answer);
+    this.changes++;
   }
 
   /** Highest TTL with an answer recorded (firstHop − 1 … when none: 0). */

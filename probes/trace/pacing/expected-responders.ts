@@ -23,8 +23,9 @@ export function expectedResponders(
   flow: number,
   ttl: number,
   unknown: (before: string | null) => string | ReadonlyMap<string, number>,
+  /** routerKeys(view), when the caller has it already. */
+  keys: ReadonlyMap<string, string> = routerKeys(view),
 ): Map<string, number> {
-  const keys = routerKeys(view);
   const key = (address: string): string => keys.get(address) ?? address;
   const met = view.at(flow, ttl);
   if (met !== null) return new Map([[key(met), 1]]);
