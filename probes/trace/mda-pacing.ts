@@ -110,44 +110,9 @@ export class MdaPacer {
    * key of its own standing for them.
    */
   private unknownShares(ttl: number, before: string | null): string | Map<string, number> {
-    if (before === null && ttl > this.view.firstHop) {
-      // The flow met nobody at ttl − 1 (its probe there held back or unanswered), yet it went through
-      // a router there: through the ones this trace, or else any trace, saw answer at ttl − 1. Without
-      // this, every trace blind to its first hop drew on a bucket of its own for the second: at 1,000
-      // traced targets behind one router, each sent that router a burst (bench/results.md, "Trace,
-      // 1,000 targets at the defaults").
-      const behind = this.routersAt(ttl - 1);
-      if (behind.length === 1) return this.unknownShares(ttl, behind[0]!);
-      const learned = this.learnedBehind(ttl, behind);
-      if (learned.length > 0) return evenly(learned);
-    }
     const key = this.unknownKeyOf(ttl, before);
     const learned = this.pacing.pacer.learnedFor(key);
-    return learned.length === 0 ? key : evenly(learned);
-  }
-
-  /**
-   * The routers (budget keys) at `ttl`: those this trace met there, else those any trace saw answer
-   * there behind the routers at ttl − 1 (at the first hop: any trace of the family). None when unknown.
-   */
-  private routersAt(ttl: number): string[] {
-    const { view, pacing } = this;
-    const met = new Set<string>();
-    for (let flow = 0; flow < view.flows; flow++) {
-      const there = view.at(flow, ttl);
-      if (there !== null) met.add(pacing.pacer.routerFor(there));
-    }
-    if (met.size > 0) return [...met].sort();
-    if (ttl <= view.firstHop) return pacing.pacer.learnedFor(this.unknownKeyOf(view.firstHop, null));
-    return this.learnedBehind(ttl, this.routersAt(ttl - 1));
-  }
-
-  /** The routers any trace saw answer at `ttl` behind one of `routers` (at ttl − 1). */
-  private learnedBehind(ttl: number, routers: readonly string[]): string[] {
-    const learned = new Set<string>();
-    for (const router of routers)
-      for (const next of this.pacing.pacer.learnedFor(this.unknownKeyOf(ttl, router))) learned.add(next);
-    return [...learned].sort();
+    return learned.length === 0 ? key : new Map(learned.map((router) => [router, 1 / learned.length]));
   }
 
   /** The unknown key of `ttl` behind `before` (an address or router key), by the budget's router key. */
@@ -178,9 +143,4 @@ export class MdaPacer {
     }
     for (const group of groups.values()) if (group.length > 1) this.pacing.pacer.sameRouter(group);
   }
-}
-
-/** Each of `routers` an even share of a probe (a load balancer spreads flows evenly over its next hops). */
-function evenly(routers: readonly string[]): Map<string, number> {
-  return new Map(routers.map((router) => [router, 1 / routers.length]));
 }
