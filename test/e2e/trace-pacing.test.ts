@@ -176,14 +176,22 @@ describe('trace pacing and the routers budget under Linux ICMP limits (MDA lab)'
         for (const [hop, addresses] of r.addresses)
           for (const a of addresses)
             assert.ok(truth[hop - 1]?.includes(a), `${target} hop ${hop}: ${a} is not of the lab`);
-        // The 4-way split in every pair of rounds: a round the budget leaves few probes may miss a branch
-        // (the MDA's stopping rule holds at 95 % per hop, and rounds here are short of it), as the path
-        // watch knows, which rules a responder out only on two rounds in a row; one lost two rounds in a
-        // row is lost. Every round saw all four in 6 runs of this test alone; one run of the merged
-        // exporter missed one branch in one round (udp4, round 5: 3 of 4).
+        // A branch of the 4-way split once seen is not lost two rounds in a row (the path watch rules
+        // a responder out only on two rounds in a row, so one missing for two is counted as gone): a
+        // round the budget leaves few probes may miss a branch, the MDA's stopping rule holding at 95 %
+        // per hop. A branch not found yet is not lost: a round cut short adds few new flows, and a
+        // CI run's udp4 target found 3 of the 4 in its first round and the fourth in its fifth (each
+        // new flow meets it one time in four). That every target finds all four is asserted below.
         if (!target.startsWith('icmp') && k >= 2) {
+          const seenBefore = new Set(
+            rounds.slice(0, k - 1).flatMap((earlier) => earlier.addresses.get(2) ?? []),
+          );
           const pair = new Set([...(rounds[k - 1]!.addresses.get(2) ?? []), ...(r.addresses.get(2) ?? [])]);
-          assert.equal(pair.size, 4, `${target} rounds ${r.round - 1}-${r.round}: the 4-way split`);
+          for (const branch of seenBefore)
+            assert.ok(
+              pair.has(branch),
+              `${target} rounds ${r.round - 1}-${r.round}: ${branch} of the 4-way split, seen before, lost`,
+            );
         }
         for (const [hop, addresses] of r.addresses) {
           if (hop === 5 && target.startsWith('second')) continue;
@@ -192,8 +200,17 @@ describe('trace pacing and the routers budget under Linux ICMP limits (MDA lab)'
           foundByFamily[family].set(hop, set);
         }
       }
+      if (!target.startsWith('icmp')) {
+        const split = new Set(rounds.flatMap((r) => r.addresses.get(2) ?? []));
+        assert.equal(
+          split.size,
+          4,
+          `${target}: the 4-way split over its ${rounds.length} rounds: ${[...split].join(', ')}`,
+        );
+      }
     }
-    // Every branch: the family's traces, drawing on one budget, found every router of the lab.
+    // Every branch: each target but ICMP (one branch, as Linux hashes it) found the whole 4-way split
+    // within its rounds, and the family's traces, drawing on one budget, every router of the lab.
     for (const family of ['ipv4', 'ipv6'] as const)
       mdaLabHops(m, family).forEach((hop, i) =>
         assert.deepEqual([...(foundByFamily[family].get(i + 1) ?? [])].sort(), hop, `${family} hop ${i + 1}`),
