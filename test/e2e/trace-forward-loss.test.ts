@@ -182,7 +182,7 @@ describe(
       assert.ok(limitedHops > 0, 'the limits show in the hop loss (or the variant tests nothing)');
     });
 
-    it('with 10 % lost behind hop 2: hops 1-2 at most 4 %, hops 3-5 within a binomial bound of 10 % (TCP, ICMP); UDP unknown behind it', async () => {
+    it('with 10 % lost behind hop 2: hops 1-2 at most 4 %, hops 3-5 within a binomial bound of 10 % (TCP, ICMP); UDP unknown behind it, or a clean window within that bound', async () => {
       const samples = await afterRounds(variants.lossy, PACED_ROUNDS);
       for (const protocol of PROTOCOLS)
         for (const family of FAMILIES) {
@@ -195,12 +195,19 @@ describe(
           for (const { hop, forward } of hops.slice(0, 2))
             assert.ok(forward <= 0.04, `${target} hop ${hop}: ${shown}`);
           for (const { hop, forward, probes } of hops.slice(2)) {
+            const bound = Z * Math.sqrt((LOSS * (1 - LOSS)) / probes);
             if (protocol === 'udp') {
-              // every answer behind the loss is an ICMP error (the port unreachable too): unknown
-              assert.ok(Number.isNaN(forward), `${target} hop ${hop}: ${shown}`);
+              // Every answer behind the loss is an ICMP error (the port unreachable too), so a loss
+              // there cannot be told from a limit: unknown. Unless a window behind hop 2 happened to
+              // lose nothing (0 of 39 at 10 %: 1.6 % a window; a CI run read it for udp6): a
+              // window with every probe answered is a clean figure, its 0 the estimate, and the
+              // binomial bound must still hold it.
+              assert.ok(
+                Number.isNaN(forward) || (probes > 0 && Math.abs(forward - LOSS) <= bound),
+                `${target} hop ${hop}: ${shown}`,
+              );
               continue;
             }
-            const bound = Z * Math.sqrt((LOSS * (1 - LOSS)) / probes);
             assert.ok(
               Math.abs(forward - LOSS) <= bound,
               `${target} hop ${hop}: ${forward} of ${probes} probes, ±${bound.toFixed(3)}: ${shown}`,
