@@ -46,35 +46,11 @@ async function knockMany(
   return JSON.parse(stdout) as KnockRun;
 }
 
-/** tcpdump writing every TCP packet of an interface to a file until stop(); then the decoded lines. */
+/** Every TCP packet of an interface until stop(), then tcpdump's decoded lines of them. */
 async function capture(ns: Netns, ifname: string, file: string): Promise<() => Promise<string[]>> {
-  const child = ns.spawn([
-    'tcpdump',
-    '-i',
-    ifname,
-    '-Z',
-    'root',
-    '--immediate-mode',
-    '-U',
-    '-n',
-    '-w',
-    file,
-    'tcp',
-  ]);
-  child.stdout?.resume();
-  await new Promise<void>((resolve, reject) => {
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += String(chunk);
-      // Margin: tcpdump reports "listening" a moment before its capture really starts.
-      if (stderr.includes('listening on')) setTimeout(resolve, 1000);
-    });
-    child.once('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${stderr}`)));
-  });
+  const capturing = await startCapture(ns, ifname, file, 'tcp');
   return async () => {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
+    await capturing.stop();
     const { stdout } = await promisify(execFile)('tcpdump', ['-nn', '-r', file]);
     return stdout.trim().split('\n').filter(Boolean);
   };

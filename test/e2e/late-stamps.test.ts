@@ -16,19 +16,26 @@ import { startCapture } from '../support/capture';
 import { parseIputilsRtts } from '../support/iputils';
 import { readEchoes, wireRtts } from '../support/pcap';
 import { cliPing } from '../support/ping-cli';
-import { judgeWireOffsets } from '../support/wire-offsets';
 
 /** How long the solicitations stay dropped once the first one went out. */
 const HOLD_MS = 300;
 /** The issue's bound against the wire. */
 const VS_WIRE_S = 50e-6;
-/** A ping's default payload (ours and iputils'): the capture tells the two runs apart by order. */
+/** A ping's default payload (ours and iputils'): the capture tells the runs apart by order. */
 const PAYLOAD = 56;
+/**
+ * Held exchanges of ours per family, judged by their median: a lone one can read 100-200 µs over the
+ * wire on a busy VM (CI runs: 115.7 µs, where quiet runs read 16-20 µs), while the wait the test
+ * exists to catch is in every one of them.
+ */
+const OURS = 3;
+/** No exchange of ours may read this much over the wire: a thousandth of the wait (HOLD_MS). */
+const CEILING_S = 300e-6;
 
 const us = (seconds: number): string => `${(seconds * 1e6).toFixed(1)} µs`;
 
 interface Run {
-  ours: number | null;
+  ours: Array<number | null>;
   iputils: number | null;
   wire: Array<number | null>;
 }
@@ -80,15 +87,18 @@ describe('a packet that waits for address resolution: its RTT is the wire’s, n
       const address = family === 4 ? link.b.ipv4 : link.b.ipv6;
       const file = path.join(captureDir, `ipv${family}.pcap`);
       const capture = await startCapture(client, link.a.ifname, file, family === 4 ? 'icmp' : 'icmp6');
-      await holdResolution(family, address);
-      const ours = await cliPing(client, address, ['-c', '1', '-W', '3']);
+      const ours: Array<number | null> = [];
+      for (let i = 0; i < OURS; i++) {
+        await holdResolution(family, address);
+        ours.push((await cliPing(client, address, ['-c', '1', '-W', '3'])).rtts[0] ?? null);
+      }
       await holdResolution(family, address);
       const iputils = await client.exec(['ping', `-${family}`, '-c', '1', '-W', '3', address], {
         check: false,
       });
       await capture.stop();
       runs.set(family, {
-        ours: ours.rtts[0] ?? null,
+        ours,
         iputils: parseIputilsRtts(iputils.stdout)[0] ?? null,
         wire: wireRtts(readEchoes(readFileSync(file)), family, PAYLOAD),
       });
@@ -100,23 +110,29 @@ describe('a packet that waits for address resolution: its RTT is the wire’s, n
   });
 
   for (const family of [4, 6] as const) {
-    it(`IPv${family}: the setup holds the packet (iputils reads the wait), and our RTT is the wire's (judgeWireOffsets, ${us(VS_WIRE_S)})`, (t) => {
+    it(`IPv${family}: the setup holds the packet (iputils reads the wait), and our RTT is the wire's (median of ${OURS} within ${us(VS_WIRE_S)}, each within ${us(CEILING_S)})`, (t) => {
       const run = runs.get(family)!;
-      t.diagnostic(`ours ${run.ours}, iputils ${run.iputils}, wire ${JSON.stringify(run.wire)}`);
-      assert.equal(run.wire.length, 2, 'two echo requests on the wire: ours, then iputils');
-      const [ourWire, theirWire] = run.wire as [number | null, number | null];
+      t.diagnostic(
+        `ours ${JSON.stringify(run.ours)}, iputils ${run.iputils}, wire ${JSON.stringify(run.wire)}`,
+      );
+      assert.equal(run.wire.length, OURS + 1, `${OURS + 1} echo requests on the wire: ours, then iputils`);
+      const theirWire = run.wire[OURS]!;
       assert.ok(run.iputils !== null && theirWire !== null, 'iputils got its answer');
       assert.ok(
         run.iputils - theirWire >= (HOLD_MS / 1000) * 0.9,
         `iputils' RTT ${run.iputils} s holds the wait over the wire's ${theirWire} s`,
       );
-      assert.ok(run.ours !== null && ourWire !== null, 'our ping got its answer');
-      // One exchange: held as the other timestamp tests hold one of theirs (within 4 × the bound
-      // at most, test/support/wire-offsets.ts): far under the wait (HOLD_MS) it must not read.
-      const verdict = judgeWireOffsets([run.ours - ourWire], VS_WIRE_S);
+      const offsets = run.ours.map((ours, i) => {
+        const wire = run.wire[i];
+        assert.ok(ours !== null && wire !== null && wire !== undefined, `our ping ${i + 1} got its answer`);
+        return ours - wire;
+      });
+      const shown = `ours minus the wire: ${offsets.map(us).join(', ')}`;
+      const median = [...offsets].sort((a, b) => a - b)[Math.floor(OURS / 2)]!;
+      assert.ok(Math.abs(median) < VS_WIRE_S, `median ${us(median)}; ${shown}`);
       assert.ok(
-        verdict.ok,
-        `our RTT ${us(run.ours)} against the wire's ${us(ourWire)}: ${verdict.explanation}`,
+        offsets.every((offset) => Math.abs(offset) < CEILING_S),
+        shown,
       );
     });
   }

@@ -5,9 +5,8 @@
  * it and the kernel's transmit stamp is taken at another point of the same send path, so an interrupt between
  * the two on a busy machine separates them (our reading of one CI run's single 50.1 µs knock, and of another's
  * single 73.7 µs trace probe among 9, and of a late-stamps run's one exchange at 115.7 µs, not proven). So one
- * offset of a run, or one in twenty, may exceed the
- * bound, up to four times it; a systematic error (a JavaScript clock read after the wake-up, as before
- * kernel stamps) still fails.
+ * offset of a run, or one in twenty, may exceed the bound, up to four times it; a systematic error (a
+ * JavaScript clock read after the wake-up, as before kernel stamps) still fails.
  */
 export interface WireOffsetVerdict {
   readonly ok: boolean;
