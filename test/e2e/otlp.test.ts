@@ -124,8 +124,14 @@ describe('OTLP push from a running exporter (lab namespace)', () => {
     );
     const pushes = receiver.received.filter((e) => rttHistogram(e));
     const gaps = pushes.slice(1).map((e, i) => (e.at - pushes[i]!.at) / 1000);
-    for (const gap of gaps)
-      assert.ok(gap > 0.7 * INTERVAL_S && gap < 1.5 * INTERVAL_S, `gaps ${gaps.join(', ')} s`);
+    // The push runs at a fixed rate: one push held up by a busy moment shortens the gap after it, so
+    // the rate is judged over them all, and no gap may hold a missed push.
+    const meanGap = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    assert.ok(meanGap > 0.8 * INTERVAL_S && meanGap < 1.25 * INTERVAL_S, `gaps ${gaps.join(', ')} s`);
+    assert.ok(
+      gaps.every((gap) => gap < 1.9 * INTERVAL_S),
+      `gaps ${gaps.join(', ')} s`,
+    );
 
     const last = pushes.at(-1)!;
     assert.equal(last.path, '/v1/metrics');
