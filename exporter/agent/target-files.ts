@@ -111,8 +111,7 @@ class TargetFileAgent implements Agent {
   }
 
   async start(): Promise<void> {
-    const { config: composed } = await this.compose(true);
-    this.inner = await this.options.startAgent(composed);
+    this.inner = await this.options.startAgent(await this.composeAll());
     if (this.options.meter)
       this.binding = observeTargetFiles(this.options.meter, this.options.store, () => this.statuses());
     this.watchDirectories();
@@ -125,7 +124,7 @@ class TargetFileAgent implements Agent {
       this.base = config;
       try {
         // Every file again: the group settings its targets take may have changed.
-        return await this.running().reload((await this.compose(true)).config);
+        return await this.running().reload(await this.composeAll());
       } catch (error) {
         this.base = previous;
         throw error;
@@ -160,8 +159,8 @@ class TargetFileAgent implements Agent {
       if (this.closed) return;
       try {
         // Nothing read anew, no file come or gone: nothing to compose, diff or apply (the poll's usual case).
-        const { config: composed, changed } = await this.compose(false);
-        if (!changed) return;
+        const composed = await this.compose(false);
+        if (composed === undefined) return;
         const summary = await this.running().reload(composed);
         this.options.logger.info('target files applied', {
           added: summary.added.length,
@@ -188,12 +187,19 @@ class TargetFileAgent implements Agent {
     return this.inner;
   }
 
+  /** Every file read again, and composed. */
+  private async composeAll(): Promise<Config> {
+    // Forced, it always composes.
+    return (await this.compose(true))!;
+  }
+
   /**
    * Lists and reads the files (all of them when `force`, else those whose stamp changed), then
-   * composes; `changed` is false when no file was read anew, came or went (the composition would be
-   * the running one).
+   * composes. Undefined when no file was read anew, came or went: the composition would be the
+   * running one, and composing it again (a Map of every target's name, the cardinality default
+   * over every target) is what the poll would otherwise do every 2 s.
    */
-  private async compose(force: boolean): Promise<{ config: Config; changed: boolean }> {
+  private async compose(force: boolean): Promise<Config | undefined> {
     const groups = this.base.targetGroups ?? [];
     const listed = await this.list(groups);
     let changed = force;
@@ -233,6 +239,7 @@ class TargetFileAgent implements Agent {
       });
     }
     await inParallel(reads, PARALLEL_READS);
+    if (!changed) return undefined;
     const { config, files } = composeTargets(this.base, contents);
     for (const composed of files) {
       const state = this.files.get(composed.file)!;
@@ -247,7 +254,7 @@ class TargetFileAgent implements Agent {
         this.rejected(state, composed.problems.join('\n'), composed.taken.length);
       } else if (composed.tookFresh) state.logged = undefined;
     }
-    return { config: this.options.finish ? this.options.finish(config) : config, changed };
+    return this.options.finish ? this.options.finish(config) : config;
   }
 
   /** The file's new targets when it changed and reads well; undefined when unchanged or in error (then logged). */

@@ -106,4 +106,40 @@ describe('startWithTargetFiles', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('composes nothing at a poll that read no file anew (10,000 targets composed every 2 s before)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netdiag-tf-'));
+    mkdirSync(path.join(dir, 'later'));
+    writeFileSync(path.join(dir, 'later', 'x.json'), '[{"targets": ["192.0.2.7"]}]');
+    const clock = new FakeClock();
+    const applied: Config[] = [];
+    let composed = 0;
+    const agent = await startWithTargetFiles({
+      config: configIn(dir),
+      startAgent: recordingAgent(applied),
+      logger: silentLogger,
+      clock,
+      pollIntervalMs: 1000,
+      finish: (config) => {
+        composed++;
+        return config;
+      },
+    });
+    try {
+      assert.equal(composed, 1);
+      for (let poll = 0; poll < 3; poll++) {
+        await clock.advance(1000);
+        await sleep(50);
+      }
+      assert.equal(composed, 1, 'three polls, no file changed');
+      writeFileSync(path.join(dir, 'later', 'x.json'), '[{"targets": ["192.0.2.7", "192.0.2.8"]}]');
+      await clock.advance(1000);
+      await until('the poll applies the change', () => applied.length === 2);
+      assert.equal(composed, 2);
+      assert.deepEqual(names(applied[1]), ['gw', '192.0.2.7', '192.0.2.8']);
+    } finally {
+      await agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
