@@ -4,7 +4,7 @@ import { OverrunReport } from './overrun-report';
 import { PeriodicJob } from './periodic-job';
 import { TimerQueue } from './timer-queue';
 import type { Prober, ProbeRunner, ProbeSubject } from './prober';
-import { spreadOffset } from './spread';
+import { JobPlacement } from './placement';
 
 interface Entry {
   job: PeriodicJob;
@@ -13,7 +13,8 @@ interface Entry {
 
 /**
  * Runs every (probe, target, address, plan) at its interval, start times spread across the
- * interval by a hash of the job, so that targets added together do not probe in bursts.
+ * interval (JobPlacement: by a hash of the job for the first few of an interval, then in blocks in
+ * the order they start), so that targets added together do not all probe at once.
  */
 export class Scheduler {
   /** Jobs by (probe, target, address), each with one entry per plan. */
@@ -21,6 +22,7 @@ export class Scheduler {
   private jobCount = 0;
   private readonly timers: TimerQueue;
   private readonly overruns: OverrunReport;
+  private readonly placement = new JobPlacement();
 
   constructor(
     private readonly logger: Logger,
@@ -47,7 +49,7 @@ export class Scheduler {
       });
       const job = new PeriodicJob(this.timers, {
         intervalMs,
-        offsetMs: spreadOffset(`${key}\u0000${plan.id}`, intervalMs),
+        offsetMs: this.placement.offset(`${key}\u0000${plan.id}`, intervalMs),
         run: () => runner.run(),
         ...(runner.start && { start: (done: () => void) => runner.start!(done) }),
         onError: (error) => this.logger.error('probe run failed', { ...context(), err: error }),
