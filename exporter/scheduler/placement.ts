@@ -3,7 +3,7 @@ import { spreadOffset } from './spread';
 /** Jobs of one interval placed together, in the order they start (see JobPlacement). */
 export const PLACEMENT_BLOCK = 64;
 
-/** 1/φ: block k starts at frac(k/φ) of the interval, the most even spread of a sequence of unknown length. */
+/** 1/φ: block k starts at frac(k/φ) of the interval, the most even spread of a sequence of any length. */
 const INVERSE_GOLDEN_RATIO = (Math.sqrt(5) - 1) / 2;
 
 /**
@@ -17,7 +17,7 @@ const INVERSE_GOLDEN_RATIO = (Math.sqrt(5) - 1) / 2;
  * jobs started one after another sit next to each other in memory. Run in the same order, one after
  * another, a probe finds most of its state in the cache lines the previous one brought in; spread by
  * hash, every probe of ten thousand a second met cold memory, and the exporter spent about a quarter
- * of its user time waiting for it (bench/results.md, "Exporter: jobs placed in start order").
+ * of its user time waiting for it (bench/results.md, "Exporter side by side: jobs placed in start order").
  * Below a block there is nothing to gain (the state of a few dozen jobs stays in the cache), and the
  * hash keeps a few targets' probes apart in time, as routers' ICMP rate limits and pacing prefer.
  *
