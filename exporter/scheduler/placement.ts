@@ -22,7 +22,7 @@ const INVERSE_GOLDEN_RATIO = (Math.sqrt(5) - 1) / 2;
  * hash keeps a few targets' probes apart in time, as routers' ICMP rate limits and pacing prefer.
  *
  * Invariant: a job's offset is fixed when it starts; stopping jobs leaves their places empty (the
- * count of an interval never goes back), so a job started later never lands on a running one's block.
+ * count of an interval never goes back), so jobs started later (a reload's) form blocks of their own.
  */
 export class JobPlacement {
   /** Jobs started so far, per interval (ms). */
