@@ -12,11 +12,12 @@ import {
   HISTOGRAM_MIN,
   HISTOGRAM_SUM,
   ScalarColumnBuilder,
+  SpareArray,
   columnToMetricData,
   type ColumnDescriptor,
   type HistogramColumn,
   type MetricColumn,
-  type StoreSnapshot,
+  type ReleasableSnapshot,
 } from './store-snapshot';
 
 /** Where RTTs go: an OpenTelemetry histogram, or the exporter's own store. */
@@ -65,6 +66,13 @@ class StoredHistogram implements HistogramSink {
   private readonly attributes = new LabelSetSequence();
   /** Native bucket counts the last column held: the next one's first guess. */
   private lastNativeSlots = 0;
+  /** Arrays of released columns, for the next ones (ReleasableSnapshot). */
+  private readonly spareValues = new SpareArray<Float64Array>((length) => new Float64Array(length));
+  private readonly spareNative = {
+    layout: new SpareArray<Int32Array>((length) => new Int32Array(length)),
+    zero: new SpareArray<Float64Array>((length) => new Float64Array(length)),
+    counts: new SpareArray<Float64Array>((length) => new Float64Array(length)),
+  };
 
   constructor(
     readonly spec: HistogramSpec,
@@ -109,11 +117,22 @@ class StoredHistogram implements HistogramSink {
     this.cells.delete(attributes);
   }
 
+  /** Takes back the arrays of a column it made, once nothing reads it. */
+  giveBack(column: HistogramColumn): void {
+    this.spareValues.giveBack(new Float64Array(column.values.buffer));
+    const { native } = column;
+    if (native === undefined) return;
+    this.spareNative.layout.giveBack(native.layout);
+    this.spareNative.zero.giveBack(native.zero);
+    this.spareNative.counts.giveBack(new Float64Array(native.counts.buffer));
+  }
+
   /** `withNative`: false leaves the native buckets out (`native` undefined). */
   column(withNative: boolean): HistogramColumn {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
     const length = this.cells.size;
-    const values = new Float64Array(length * stride);
+    // Every element of the first length × stride is written below.
+    const values = this.spareValues.take(length * stride).subarray(0, length * stride);
     const { attributes } = this;
     attributes.start();
     const startTimes = new Array<HrTime>(length);
@@ -134,7 +153,8 @@ class StoredHistogram implements HistogramSink {
     }
     const { descriptor } = this;
     const boundaries = this.spec.boundaries;
-    const native = natives && nativeColumn(natives, this.spec.native!, this.lastNativeSlots);
+    const native =
+      natives && nativeColumn(natives, this.spec.native!, this.lastNativeSlots, this.spareNative);
     if (native) this.lastNativeSlots = native.counts.length;
     return {
       kind: 'histogram',
@@ -202,9 +222,10 @@ export class MetricStore implements MetricProducer {
    * out, for the text format, which has no use for them (text scrapes were slower with native
    * histograms on: bench/results.md, "Exporter A/B: native histograms off").
    */
-  snapshot({ native = true }: { native?: boolean } = {}): StoreSnapshot {
+  snapshot({ native = true }: { native?: boolean } = {}): ReleasableSnapshot {
     const endTime = nowHrTime();
     const columns: MetricColumn[] = [];
+    const owners: Array<ScalarColumnBuilder | StoredHistogram> = [];
     for (const { collect, builders } of this.groups) {
       for (const builder of builders.values()) builder.start();
       // The last spec's builder kept: a target's error counters come one after the other (50,000
@@ -218,10 +239,27 @@ export class MetricStore implements MetricProducer {
         }
         lastBuilder?.add(value, attributes);
       });
-      for (const builder of builders.values()) columns.push(builder.build());
+      for (const builder of builders.values()) {
+        columns.push(builder.build());
+        owners.push(builder);
+      }
     }
-    for (const histogram of this.histograms) columns.push(histogram.column(native));
-    return { startTime: this.startTime, endTime, columns };
+    for (const histogram of this.histograms) {
+      columns.push(histogram.column(native));
+      owners.push(histogram);
+    }
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i]!;
+        const owner = owners[i]!;
+        if (column.kind === 'histogram') (owner as StoredHistogram).giveBack(column);
+        else (owner as ScalarColumnBuilder).giveBack(column.values);
+      }
+    };
+    return { startTime: this.startTime, endTime, columns, release };
   }
 
   async collect(): Promise<CollectionResult> {

@@ -1,4 +1,5 @@
 import type { NativeBuckets, NativeHistogramOptions } from './native-histogram';
+import type { SpareArray } from './store-snapshot';
 import {
   NATIVE_COUNTS_AT,
   NATIVE_LAYOUT_STRIDE,
@@ -21,10 +22,12 @@ export function nativeColumn(
   series: readonly NativeBuckets[],
   options: NativeHistogramOptions,
   slotsHint = 0,
+  spares?: NativeSpares,
 ): NativeColumn {
-  const layout = new Int32Array(series.length * NATIVE_LAYOUT_STRIDE);
-  const zero = new Float64Array(series.length * 2);
-  let counts = new Float64Array(Math.ceil(slotsHint * 1.1) + 64);
+  // Every element of layout and zero is written below, and counts up to `at`, where it is cut.
+  const layout = takeArray(spares?.layout, series.length * NATIVE_LAYOUT_STRIDE, Int32Array);
+  const zero = takeArray(spares?.zero, series.length * 2, Float64Array);
+  let counts = takeArray(spares?.counts, Math.ceil(slotsHint * 1.1) + 64, Float64Array);
   let at = 0;
   for (let point = 0; point < series.length; point++) {
     const buckets = series[point]!;
@@ -50,4 +53,19 @@ export function nativeColumn(
     zero[point * 2 + 1] = buckets.zeroCount;
   }
   return { layout, zero, counts: counts.subarray(0, at), classicInProtobuf: options.classicInProtobuf };
+}
+
+/** Where a native column's arrays may come from: those of a released column (ReleasableSnapshot). */
+export interface NativeSpares {
+  readonly layout: SpareArray<Int32Array>;
+  readonly zero: SpareArray<Float64Array>;
+  readonly counts: SpareArray<Float64Array>;
+}
+
+function takeArray<A extends Int32Array | Float64Array>(
+  spare: SpareArray<A> | undefined,
+  length: number,
+  make: new (length: number) => A,
+): A {
+  return spare === undefined ? new make(length) : (spare.take(length).subarray(0, length) as A);
 }

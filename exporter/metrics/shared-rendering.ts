@@ -1,11 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Exposition } from './exposition';
 import type { MetricStore } from './metric-store';
 import { waitForResponse, type WaitOutcome } from './response-wait';
 import type { ScrapeFormat } from './scrape-format';
 import type { StalledResponses } from './stalled-responses';
+import type { StoreSnapshot } from './store-snapshot';
 import { GzipCopy } from './gzip-copy';
 import { ChunkHolders, TextChunks, type ChunkPool } from './text-chunks';
 import { ExporterError } from '../errors';
@@ -134,12 +136,27 @@ export class SharedRendering {
   }
 
   private async render(): Promise<void> {
-    const { source, pool, pointsPerChunk } = this.context;
-    const exposition = this.context.expositions[this.format];
+    const { source } = this.context;
     if (this.prune() === 0) return;
     const { resourceMetrics, errors } = await source.exporter.collect();
     // Read right after the SDK's instruments, before any text: the whole scrape is one moment.
     const snapshot = source.store?.snapshot({ native: this.format !== 'text' });
+    try {
+      await this.write(resourceMetrics, errors.length, snapshot);
+    } finally {
+      // Nothing reads the snapshot after write(): its arrays serve the next collection.
+      snapshot?.release();
+    }
+  }
+
+  /** Writes the answer of one collection to every subscriber still there, and ends their responses. */
+  private async write(
+    resourceMetrics: ResourceMetrics,
+    errorCount: number,
+    snapshot: StoreSnapshot | undefined,
+  ): Promise<void> {
+    const { pool, pointsPerChunk } = this.context;
+    const exposition = this.context.expositions[this.format];
     if (this.prune() === 0) return;
     for (const { response, gzip } of this.live) {
       response.writeHead(200, {
@@ -190,7 +207,7 @@ export class SharedRendering {
           if (this.prune() === 0) return;
         }
       }
-      exposition.end(text, errors.length);
+      exposition.end(text, errorCount);
       text.flush();
       await compressed?.end();
     } finally {

@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketIndex, createPrometheusPipeline, ExporterMetrics } from '../../../exporter/metrics';
+import { bucketIndex, createPrometheusPipeline, ExporterMetrics, METRIC } from '../../../exporter/metrics';
+import {
+  HISTOGRAM_COUNT,
+  HISTOGRAM_SUM,
+  type HistogramColumn,
+  type ReleasableSnapshot,
+  type ScalarColumn,
+} from '../../../exporter/metrics/store-snapshot';
 import { parseSamples, scrapeText, select } from '../../support/scrape';
 
 const BUCKETS = [0.001, 0.002, 0.004, 0.008];
@@ -77,5 +84,82 @@ describe('MetricStore', () => {
     assert.equal(select(samples, 'netdiag_ping_rtt_seconds_count', gone).length, 0);
     metrics.close();
     await pipeline.shutdown();
+  });
+});
+
+describe('MetricStore snapshots', () => {
+  it("reuse a released snapshot's arrays, and never an array a live snapshot holds", async () => {
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 100 });
+    const store = pipeline.store;
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: BUCKETS,
+      store,
+      nativeHistograms: { schema: 3, zeroThreshold: 2 ** -128, maxBuckets: 160, classicInProtobuf: false },
+    });
+    try {
+      const series = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((address) =>
+        metrics.pingSeries({ target: address, address, family: 'ipv4' }, 60),
+      );
+      const record = (rtt: number): void => series.forEach((s, seq) => s.record({ seq, rtt }));
+      const rttColumn = (snapshot: ReleasableSnapshot): HistogramColumn =>
+        snapshot.columns.find(
+          (c): c is HistogramColumn => c.kind === 'histogram' && c.descriptor.name === METRIC.pingRtt,
+        )!;
+      const sent = (snapshot: ReleasableSnapshot): ScalarColumn =>
+        snapshot.columns.find(
+          (c): c is ScalarColumn => c.kind !== 'histogram' && c.descriptor.name === METRIC.pingSent,
+        )!;
+      const buffers = (snapshot: ReleasableSnapshot): Set<ArrayBufferLike> => {
+        const held = new Set<ArrayBufferLike>();
+        for (const column of snapshot.columns) {
+          held.add(column.values.buffer);
+          if (column.kind === 'histogram' && column.native) {
+            held
+              .add(column.native.layout.buffer)
+              .add(column.native.zero.buffer)
+              .add(column.native.counts.buffer);
+          }
+        }
+        return held;
+      };
+
+      record(0.001);
+      const first = store.snapshot();
+      record(0.003);
+      const second = store.snapshot();
+      const shared = [...buffers(first)].filter((buffer) => buffers(second).has(buffer));
+      assert.deepEqual(shared, [], 'two live snapshots share no array');
+      // The first still reads as it was taken.
+      assert.deepEqual([...sent(first).values], [1, 1, 1]);
+      assert.equal(rttColumn(first).values[HISTOGRAM_COUNT], 1);
+
+      first.release();
+      first.release();
+      record(0.005);
+      const third = store.snapshot();
+      assert.equal(
+        rttColumn(third).values.buffer,
+        rttColumn(first).values.buffer,
+        'the released array again',
+      );
+      assert.equal(sent(third).values.buffer, sent(first).values.buffer);
+      assert.deepEqual([...sent(third).values], [3, 3, 3]);
+      const rtt = rttColumn(third);
+      for (let i = 0; i < rtt.length; i++) {
+        assert.equal(rtt.values[i * rtt.stride + HISTOGRAM_COUNT], 3);
+        assert.ok(Math.abs(rtt.values[i * rtt.stride + HISTOGRAM_SUM]! - 0.009) < 1e-12);
+      }
+      assert.equal(rtt.native!.zero.length, 2 * rtt.length);
+      assert.equal(
+        rtt.native!.counts.reduce((sum, count) => sum + count, 0),
+        9,
+        'three series, three RTTs each, in native buckets',
+      );
+      second.release();
+      third.release();
+    } finally {
+      metrics.close();
+      await pipeline.shutdown();
+    }
   });
 });
