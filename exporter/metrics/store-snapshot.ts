@@ -92,10 +92,10 @@ export interface StoreSnapshot {
 }
 
 /**
- * A snapshot whose typed arrays go back to the store for a later one. Promoted to the old
- * generation, a scrape's arrays (about 3 MB a text scrape, 5 MB a protobuf one, at 10,000 targets)
- * were freed only by the next major collection, and resident memory climbed by that much per scrape
- * until one came (bench/results.md, "Exporter side by side: jobs placed in start order").
+ * A snapshot whose typed arrays go back to the store for a later one. A scrape holds its snapshot
+ * for many turns, so its arrays (megabytes at 10,000 targets) were promoted to the old generation
+ * and freed only by the next major collection: resident memory climbed scrape after scrape until one
+ * came (bench/results.md, "Exporter, 2026-12-04: a scrape's arrays given back to the store").
  */
 export interface ReleasableSnapshot extends StoreSnapshot {
   /**
