@@ -67,11 +67,11 @@ class StoredHistogram implements HistogramSink {
   /** Native bucket counts the last column held: the next one's first guess. */
   private lastNativeSlots = 0;
   /** Arrays of released columns, for the next ones (ReleasableSnapshot). */
-  private readonly spareValues = new SpareArray<Float64Array>((length) => new Float64Array(length));
+  private readonly spareValues = new SpareArray<Float64Array>(Float64Array);
   private readonly spareNative = {
-    layout: new SpareArray<Int32Array>((length) => new Int32Array(length)),
-    zero: new SpareArray<Float64Array>((length) => new Float64Array(length)),
-    counts: new SpareArray<Float64Array>((length) => new Float64Array(length)),
+    layout: new SpareArray<Int32Array>(Int32Array),
+    zero: new SpareArray<Float64Array>(Float64Array),
+    counts: new SpareArray<Float64Array>(Float64Array),
   };
 
   constructor(
@@ -119,12 +119,12 @@ class StoredHistogram implements HistogramSink {
 
   /** Takes back the arrays of a column it made, once nothing reads it. */
   giveBack(column: HistogramColumn): void {
-    this.spareValues.giveBack(new Float64Array(column.values.buffer));
+    this.spareValues.giveBack(column.values);
     const { native } = column;
     if (native === undefined) return;
     this.spareNative.layout.giveBack(native.layout);
     this.spareNative.zero.giveBack(native.zero);
-    this.spareNative.counts.giveBack(new Float64Array(native.counts.buffer));
+    this.spareNative.counts.giveBack(native.counts);
   }
 
   /** `withNative`: false leaves the native buckets out (`native` undefined). */
@@ -132,7 +132,7 @@ class StoredHistogram implements HistogramSink {
     const stride = HISTOGRAM_BUCKETS + this.spec.boundaries.length + 1;
     const length = this.cells.size;
     // Every element of the first length × stride is written below.
-    const values = this.spareValues.take(length * stride).subarray(0, length * stride);
+    const values = this.spareValues.take(length * stride);
     const { attributes } = this;
     attributes.start();
     const startTimes = new Array<HrTime>(length);
@@ -225,7 +225,8 @@ export class MetricStore implements MetricProducer {
   snapshot({ native = true }: { native?: boolean } = {}): ReleasableSnapshot {
     const endTime = nowHrTime();
     const columns: MetricColumn[] = [];
-    const owners: Array<ScalarColumnBuilder | StoredHistogram> = [];
+    /** What release() does: each column's arrays back to the builder or histogram that made them. */
+    const givesBack: Array<() => void> = [];
     for (const { collect, builders } of this.groups) {
       for (const builder of builders.values()) builder.start();
       // The last spec's builder kept: a target's error counters come one after the other (50,000
@@ -240,24 +241,18 @@ export class MetricStore implements MetricProducer {
         lastBuilder?.add(value, attributes);
       });
       for (const builder of builders.values()) {
-        columns.push(builder.build());
-        owners.push(builder);
+        const column = builder.build();
+        columns.push(column);
+        givesBack.push(() => builder.giveBack(column.values));
       }
     }
     for (const histogram of this.histograms) {
-      columns.push(histogram.column(native));
-      owners.push(histogram);
+      const column = histogram.column(native);
+      columns.push(column);
+      givesBack.push(() => histogram.giveBack(column));
     }
-    let released = false;
     const release = (): void => {
-      if (released) return;
-      released = true;
-      for (let i = 0; i < columns.length; i++) {
-        const column = columns[i]!;
-        const owner = owners[i]!;
-        if (column.kind === 'histogram') (owner as StoredHistogram).giveBack(column);
-        else (owner as ScalarColumnBuilder).giveBack(column.values);
-      }
+      for (const giveBack of givesBack.splice(0)) giveBack();
     };
     return { startTime: this.startTime, endTime, columns, release };
   }

@@ -21,13 +21,13 @@ import {
 export function nativeColumn(
   series: readonly NativeBuckets[],
   options: NativeHistogramOptions,
-  slotsHint = 0,
-  spares?: NativeSpares,
+  slotsHint: number,
+  spares: NativeSpares,
 ): NativeColumn {
   // Every element of layout and zero is written below, and counts up to `at`, where it is cut.
-  const layout = takeArray(spares?.layout, series.length * NATIVE_LAYOUT_STRIDE, Int32Array);
-  const zero = takeArray(spares?.zero, series.length * 2, Float64Array);
-  let counts = takeArray(spares?.counts, Math.ceil(slotsHint * 1.1) + 64, Float64Array);
+  const layout = spares.layout.take(series.length * NATIVE_LAYOUT_STRIDE);
+  const zero = spares.zero.take(series.length * 2);
+  let counts = spares.counts.take(Math.ceil(slotsHint * 1.1) + 64);
   let at = 0;
   for (let point = 0; point < series.length; point++) {
     const buckets = series[point]!;
@@ -55,17 +55,9 @@ export function nativeColumn(
   return { layout, zero, counts: counts.subarray(0, at), classicInProtobuf: options.classicInProtobuf };
 }
 
-/** Where a native column's arrays may come from: those of a released column (ReleasableSnapshot). */
+/** Where a native column's arrays come from: a released column's, when they fit (ReleasableSnapshot). */
 export interface NativeSpares {
   readonly layout: SpareArray<Int32Array>;
   readonly zero: SpareArray<Float64Array>;
   readonly counts: SpareArray<Float64Array>;
-}
-
-function takeArray<A extends Int32Array | Float64Array>(
-  spare: SpareArray<A> | undefined,
-  length: number,
-  make: new (length: number) => A,
-): A {
-  return spare === undefined ? new make(length) : (spare.take(length).subarray(0, length) as A);
 }

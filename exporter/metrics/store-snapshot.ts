@@ -111,25 +111,36 @@ export interface ReleasableSnapshot extends StoreSnapshot {
  * or the spare (taking it empties the spare), so no two snapshots ever share one.
  */
 export class SpareArray<A extends Float64Array | Int32Array> {
+  /** The whole array (from index 0 of its buffer to its end). */
   private spare: A | undefined;
 
-  constructor(private readonly make: (length: number) => A) {}
+  constructor(private readonly kind: TypedArrayKind<A>) {}
 
-  /** An array of at least `length` elements (the spare when it is long enough; contents unspecified). */
+  /**
+   * An array of `length` elements, contents unspecified: the start of the spare when it is long
+   * enough, else a new one.
+   */
   take(length: number): A {
     const spare = this.spare;
     // An empty column does not take the spare from the next one that has series.
     if (spare !== undefined && spare.length >= length && length > 0) {
       this.spare = undefined;
-      return spare;
+      return spare.subarray(0, length) as A;
     }
-    return this.make(length);
+    return new this.kind(length);
   }
 
-  /** An array from take() that nothing reads any more; the longer of two is kept. */
-  giveBack(array: A): void {
-    if (this.spare === undefined || array.length > this.spare.length) this.spare = array;
+  /** An array from take() that nothing reads any more (its whole buffer is kept; the longer of two). */
+  giveBack(view: A): void {
+    const whole = new this.kind(view.buffer as ArrayBuffer);
+    if (this.spare === undefined || whole.length > this.spare.length) this.spare = whole;
   }
+}
+
+/** Float64Array or Int32Array, as SpareArray makes and views them. */
+export interface TypedArrayKind<A> {
+  new (length: number): A;
+  new (buffer: ArrayBuffer): A;
 }
 
 /**
@@ -143,7 +154,7 @@ export class ScalarColumnBuilder {
   private values: Float64Array = new Float64Array(0);
   private readonly attributes = new LabelSetSequence();
   private length = 0;
-  private readonly spare = new SpareArray<Float64Array>((length) => new Float64Array(length));
+  private readonly spare = new SpareArray<Float64Array>(Float64Array);
 
   constructor(
     private readonly kind: 'gauge' | 'counter',
@@ -179,9 +190,9 @@ export class ScalarColumnBuilder {
     };
   }
 
-  /** Takes back the values of a column it built (a subarray from index 0 of its whole array). */
+  /** Takes back the values of a column it built. */
   giveBack(values: Float64Array): void {
-    this.spare.giveBack(new Float64Array(values.buffer));
+    this.spare.giveBack(values);
   }
 }
 
