@@ -22,7 +22,16 @@ export interface MdaPacing {
   readonly lastHop: number;
   /** Whether answers from `address` are ICMP errors a router rate-limits (not a TCP or ICMP destination's). */
   limited(address: string): boolean;
+  /** The round's destination: what other traces learned as their own destination stands for it here. */
+  readonly destination: string;
 }
+
+/**
+ * What the budget learns in place of a trace's own destination (see learnUnknowns): behind a router
+ * that many targets share, other traces' destinations are no one this trace will meet, but that a
+ * destination answers there tells it that its own may. Not an address, so no router's key.
+ */
+const OWN_DESTINATION = '(the destination)';
 
 /** The pacing of one MDA round over its answer records. */
 export class MdaPacer {
@@ -110,9 +119,59 @@ export class MdaPacer {
    * key of its own standing for them.
    */
   private unknownShares(ttl: number, before: string | null): string | Map<string, number> {
+    if (before === null && ttl > this.view.firstHop) {
+      // The flow met nobody at ttl − 1 (its probe there held back or unanswered), yet it went through
+      // a router there: through the ones this trace, or else any trace, saw answer at ttl − 1. Without
+      // this, every trace blind to its first hop drew on a bucket of its own for the second: at 1,000
+      // traced targets behind one router, each sent that router a burst (bench/results.md, "Trace,
+      // 1,000 targets at the defaults").
+      const behind = this.routersAt(ttl - 1);
+      if (behind.length === 1) return this.unknownShares(ttl, behind[0]!);
+      const learned = this.learnedBehind(ttl, behind);
+      if (learned.length > 0) return evenly(learned);
+    }
     const key = this.unknownKeyOf(ttl, before);
+    const learned = this.learnedFor(key);
+    return learned.length === 0 ? key : evenly(learned);
+  }
+
+  /**
+   * The routers any trace saw answer for `key` (by their budget keys), this trace's destination where
+   * a trace met its own: at 1,000 targets behind one router, a probe past it is charged to its own
+   * destination, not shared out among 32 others' (whose buckets it then drained, so that their
+   * traces went on past their destinations with probes nothing charged).
+   */
+  private learnedFor(key: string): string[] {
     const learned = this.pacing.pacer.learnedFor(key);
-    return learned.length === 0 ? key : new Map(learned.map((router) => [router, 1 / learned.length]));
+    const at = learned.indexOf(OWN_DESTINATION);
+    if (at < 0) return learned;
+    learned.splice(at, 1);
+    const own = this.pacing.pacer.routerFor(this.pacing.destination);
+    return learned.includes(own) ? learned : [...learned, own].sort();
+  }
+
+  /**
+   * The routers (budget keys) at `ttl`: those this trace met there, else those any trace saw answer
+   * there behind the routers at ttl − 1 (at the first hop: any trace of the family). None when unknown.
+   */
+  private routersAt(ttl: number): string[] {
+    const { view, pacing } = this;
+    const met = new Set<string>();
+    for (let flow = 0; flow < view.flows; flow++) {
+      const there = view.at(flow, ttl);
+      if (there !== null) met.add(pacing.pacer.routerFor(there));
+    }
+    if (met.size > 0) return [...met].sort();
+    if (ttl <= view.firstHop) return this.learnedFor(this.unknownKeyOf(view.firstHop, null));
+    return this.learnedBehind(ttl, this.routersAt(ttl - 1));
+  }
+
+  /** The routers any trace saw answer at `ttl` behind one of `routers` (at ttl − 1). */
+  private learnedBehind(ttl: number, routers: readonly string[]): string[] {
+    const learned = new Set<string>();
+    for (const router of routers)
+      for (const next of this.learnedFor(this.unknownKeyOf(ttl, router))) learned.add(next);
+    return [...learned].sort();
   }
 
   /** The unknown key of `ttl` behind `before` (an address or router key), by the budget's router key. */
@@ -129,7 +188,8 @@ export class MdaPacer {
         if (there === null) continue;
         const before = ttl > view.firstHop ? view.at(flow, ttl - 1) : null;
         if (ttl > view.firstHop && before === null) continue; // not behind any router known
-        this.pacing.pacer.learn(this.unknownKeyOf(ttl, before), there);
+        const learned = there === this.pacing.destination ? OWN_DESTINATION : there;
+        this.pacing.pacer.learn(this.unknownKeyOf(ttl, before), learned);
       }
   }
 
@@ -143,4 +203,9 @@ export class MdaPacer {
     }
     for (const group of groups.values()) if (group.length > 1) this.pacing.pacer.sameRouter(group);
   }
+}
+
+/** Each of `routers` an even share of a probe (a load balancer spreads flows evenly over its next hops). */
+function evenly(routers: readonly string[]): Map<string, number> {
+  return new Map(routers.map((router) => [router, 1 / routers.length]));
 }

@@ -171,6 +171,7 @@ export class Tracer {
         ),
         // TCP answers and echo replies are no ICMP errors: a destination sends them unlimited.
         limited: (address) => protocol === 'udp' || address !== destination,
+        destination,
       },
       spec.firstHop,
       records,
