@@ -12,7 +12,7 @@ import { parseSamples, select, type Sample } from '../test/support/scrape';
 import { LINUX_ICMP_LIMITS, RATE_MARGIN } from '../probes/trace/pacing/responder-budget';
 import { codeState, loadBefore, machineFacts } from './fixtures/bench-env';
 import { traceConfig } from './fixtures/exporter-targets';
-import { buildRoutedLab } from './fixtures/routed-lab';
+import { buildRoutedLab } from '../test/e2e/routed-lab';
 import { publishResults, runBench } from './results-file';
 
 const TRACES = Number(process.env.BENCH_TRACE_TARGETS ?? 1000);

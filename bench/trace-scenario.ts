@@ -10,7 +10,7 @@ import { select } from '../test/support/scrape';
 import { codeState, loadBefore, machineFacts, toolVersion } from './fixtures/bench-env';
 import { benchAddresses, FIXED_TRACE_BLOCK, traceConfig } from './fixtures/exporter-targets';
 import { delta, fix, measureExporter, us, windowMean, type WindowFigures } from './fixtures/exporter-window';
-import { buildRoutedLab } from './fixtures/routed-lab';
+import { buildRoutedLab } from '../test/e2e/routed-lab';
 import { COST_COLUMNS, costRow } from './fixtures/window-table';
 import { publishResults, runBench } from './results-file';
 

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useLab, requireTools, type Netns } from '../lab';
+import { buildRoutedLab } from './routed-lab';
 import { startExporter, type ExporterProcess } from '../support/exporter-process';
 import { select, type Sample } from '../support/scrape';
 import { LINUX_ICMP_LIMITS, RATE_MARGIN } from '../../probes/trace/pacing/responder-budget';
@@ -28,20 +29,9 @@ describe("trace: many targets behind shared routers stay within each router's bu
   before(async () => {
     requireTools('curl', 'nft');
     const l = lab();
-    client = await l.namespace('tbclient');
-    const r1 = await l.namespace('tbr1', { router: true });
-    const r2 = await l.namespace('tbr2', { router: true });
-    const target = await l.namespace('tbtarget');
-    for (const router of [r1, r2]) await router.sysctl('net.ipv4.icmp_errors_use_inbound_ifaddr', 1);
-    const clientR1 = await l.connect(client, r1);
-    const r1R2 = await l.connect(r1, r2);
-    const r2Target = await l.connect(r2, target);
-    await l.defaultRoute(client, clientR1.b);
-    await l.defaultRoute(r1, r1R2.b);
-    await l.defaultRoute(r2, r2Target.b);
-    await l.route(r2, clientR1.prefix4, r1R2.a);
-    await l.defaultRoute(target, r2Target.a);
-    await l.addAnyIp(target, '10.201.0.0/24');
+    const net = await buildRoutedLab(l, '10.201.0.0/24');
+    client = net.client;
+    const { r1, r2 } = net;
     r1Errors = await l.counter(r1, 'r1errors', 'icmp type time-exceeded', { hook: 'output' });
     r2Errors = await l.counter(r2, 'r2errors', 'icmp type time-exceeded', { hook: 'output' });
     const lines = [
