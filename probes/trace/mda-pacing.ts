@@ -116,7 +116,9 @@ export class MdaPacer {
   /**
    * Where nothing this round or the last tells who answers at `ttl` behind `before`: the routers any
    * trace saw answer there, evenly (a load balancer spreads flows evenly over its next hops), else a
-   * key of its own standing for them.
+   * key of its own standing for them, shared by every trace through `before`. A flow that met nobody
+   * at ttl − 1 (`before` null) is taken through the routers known there; only where nothing at all is
+   * known does it draw on a key of this trace's own.
    */
   private unknownShares(ttl: number, before: string | null): string | Map<string, number> {
     if (before === null && ttl > this.view.firstHop) {
@@ -124,7 +126,7 @@ export class MdaPacer {
       // a router there: through the ones this trace, or else any trace, saw answer at ttl − 1. Without
       // this, every trace blind to its first hop drew on a bucket of its own for the second: at 1,000
       // traced targets behind one router, each sent that router a burst (bench/results.md, "Trace,
-      // 1,000 targets at the defaults").
+      // the routers' budget at scale").
       const behind = this.routersAt(ttl - 1);
       if (behind.length === 1) return this.unknownShares(ttl, behind[0]!);
       const learned = this.learnedBehind(ttl, behind);

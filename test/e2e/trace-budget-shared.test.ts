@@ -71,7 +71,7 @@ describe("trace: many targets behind shared routers stay within each router's bu
     const { burst, perSecond } = LINUX_ICMP_LIMITS;
     const allowed = 2 * burst + seconds * perSecond * RATE_MARGIN;
     const shown = `r1 ${atR1}, r2 ${atR2} time-exceeded in ${seconds.toFixed(1)} s (allowed ${allowed.toFixed(1)})`;
-    console.log(`# ${shown}`);
+    console.log(shown);
     assert.ok(atR1 <= allowed, shown);
     assert.ok(atR2 <= allowed, shown);
     // Not a test that cannot fail by sending nothing: both routers were probed.
