@@ -99,8 +99,9 @@ export class Tracer {
    */
   async trace(request: TraceRequest, onHop?: (hop: TraceHop) => void): Promise<TraceResult> {
     const spec = validateTraceRequest(request);
-    // Paced rounds carry no evidence yet: under the routers' budget, rounds that count it and send
-    // little beyond their re-checks missed a branch for several rounds in the pacing e2e (2 runs of 3).
+    // Paced rounds carry no evidence: a paced first round, cut short by the routers' budget, leaves
+    // too little to found it, so counting it saved no probes (bench/results.md, "Paced rounds
+    // carrying evidence: tried, not kept"); they replay the witness flows instead.
     const carried = spec.pacing ? undefined : carriedEvidenceOf(spec);
     // The carried flows keep their ports: they are the round's first flows.
     if (carried) {
