@@ -204,7 +204,18 @@ export class ExporterMetrics {
       failure('knock'),
       () => this.lateReplies('knock', 1),
     );
-    this.trace = new TraceMetrics((attributes) => failure('trace')(attributes, 'hop_address_limit'));
+    this.trace = new TraceMetrics(
+      createHistogramSink(meter, options.store, {
+        name: METRIC.traceProbeRtt,
+        description:
+          'Round-trip time of answered trace probes, per hop (every responder there, the destination included).',
+        unit: 's',
+        // Native buckets only (TraceMetrics says why): the text format shows +Inf, _count and _sum.
+        boundaries: [],
+        native: options.nativeHistograms,
+      }),
+      (attributes) => failure('trace')(attributes, 'hop_address_limit'),
+    );
     this.binding = createObserved(
       meter,
       options.store,

@@ -11,6 +11,7 @@ export const METRIC = {
   knockLoss: 'netdiag_knock_loss_ratio',
   knockPortOpen: 'netdiag_knock_port_open',
   traceHopRtt: 'netdiag_trace_hop_rtt_seconds',
+  traceProbeRtt: 'netdiag_trace_probe_rtt_seconds',
   traceHopLoss: 'netdiag_trace_hop_loss_ratio',
   traceHopForwardLoss: 'netdiag_trace_hop_forward_loss_ratio',
   traceHopForwardLossProbes: 'netdiag_trace_hop_forward_loss_window_probes',

@@ -7,7 +7,7 @@ import { METRIC } from './names';
 import { createOtlpReader, type OtlpPushOptions } from './otlp-push';
 
 /** The RTT histograms: the instruments an exponential aggregation applies to. */
-const RTT_HISTOGRAMS: readonly string[] = [METRIC.pingRtt, METRIC.knockRtt];
+const RTT_HISTOGRAMS: readonly string[] = [METRIC.pingRtt, METRIC.knockRtt, METRIC.traceProbeRtt];
 
 export interface NetdiagViewsOptions {
   /**

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { HistogramSink } from './metric-store';
 import { METRIC } from './names';
 import type { WindowObserver } from './knock-metrics';
 import type { Emit, ObservedSpec } from './observed';
@@ -71,6 +72,11 @@ interface LiveSeries {
   lastHopLoss: Map<number, number>;
   hopForwardLosses: Observation[];
   hopForwardLossProbes: Observation[];
+  /**
+   * The label set of each hop's probe RTT histogram, one object per TTL for as long as the hop is on
+   * the path: the histogram keeps a series per label-set object, so a new object would be a new series.
+   */
+  probeRttAttributes: Map<number, Attributes>;
   summary: { hops?: number; reached: number; paths: number; duration: number } | undefined;
 }
 
@@ -140,13 +146,21 @@ const SPEC = {
 
 /**
  * The trace metrics. Every gauge reports the latest round only: a hop or responder absent from
- * it is absent from the next scrape, so paths that moved leave no stale series behind.
+ * it is absent from the next scrape, so paths that moved leave no stale series behind. The probe RTT
+ * histogram accumulates across rounds, per hop, until a round shows the hop off the path.
  */
 export class TraceMetrics {
   static readonly specs: readonly ObservedSpec[] = Object.values(SPEC);
   private readonly live = new Set<LiveSeries>();
 
   constructor(
+    /**
+     * netdiag_trace_probe_rtt_seconds: every answered probe's RTT, per hop (the hop's responders
+     * together, the destination included). Native buckets only, no classic ones: classic buckets
+     * would be 20 series per hop and target in the text format, where the hop RTT gauge already gives
+     * each responder's mean.
+     */
+    private readonly probeRtt: HistogramSink,
     /** Called when a round had more distinct responders than `max_hop_addresses` (the rest are not exported). */
     private readonly onHopAddressLimit: (attributes: Attributes) => void,
   ) {}
@@ -189,17 +203,23 @@ export class TraceMetrics {
       lastHopLoss: new Map(),
       hopForwardLosses: [],
       hopForwardLossProbes: [],
+      probeRttAttributes: new Map(),
       summary: undefined,
     };
     this.live.add(series);
     return {
       record: (round) => this.record(series, round),
-      remove: () => void this.live.delete(series),
+      remove: () => {
+        this.live.delete(series);
+        for (const hopAttributes of series.probeRttAttributes.values()) this.probeRtt.forget(hopAttributes);
+        series.probeRttAttributes.clear();
+      },
     };
   }
 
   clear(): void {
     this.live.clear();
+    this.probeRtt.close();
   }
 
   private record(series: LiveSeries, round: TraceRound): void {
@@ -230,6 +250,9 @@ export class TraceMetrics {
       for (const responder of hop.responders) {
         if (responder.rtts.length === 0) continue;
         lastAnswered = hop.ttl;
+        // Every answer, whatever the address cap below leaves out of the gauges: the histogram is per hop.
+        const probeRttAttributes = this.probeRttAttributesOf(series, hop.ttl, hopLabel);
+        for (const rtt of responder.rtts) this.probeRtt.record(rtt, probeRttAttributes);
         if (!seen.has(responder.address) && seen.size >= series.maxHopAddresses) {
           capped = true;
           continue;
@@ -244,6 +267,7 @@ export class TraceMetrics {
     // Hops no longer on the path forget their last loss with their series.
     const onPath = new Set(round.hops.map((hop) => hop.ttl));
     for (const ttl of series.lastHopLoss.keys()) if (!onPath.has(ttl)) series.lastHopLoss.delete(ttl);
+    this.forgetProbeRttsOffPath(series, round, onPath);
     series.hopForwardLosses = hopForwardLosses;
     series.hopForwardLossProbes = hopForwardLossProbes;
     const hops = round.reached ? round.hopsToDestination : lastAnswered;
@@ -254,6 +278,30 @@ export class TraceMetrics {
       duration: round.duration,
     };
     if (capped) this.onHopAddressLimit(series.attributes);
+  }
+
+  private probeRttAttributesOf(series: LiveSeries, ttl: number, hopLabel: string): Attributes {
+    let attributes = series.probeRttAttributes.get(ttl);
+    if (!attributes) {
+      attributes = { ...series.attributes, hop: hopLabel };
+      series.probeRttAttributes.set(ttl, attributes);
+    }
+    return attributes;
+  }
+
+  /**
+   * A hop's RTT histogram goes once a round shows the hop off the path: neither among the round's
+   * hops nor within the path length last seen (a path that got shorter, hops past the destination).
+   * A round without hops (the trace failed) says nothing of the path and keeps them: a histogram
+   * dropped and made again is a counter reset.
+   */
+  private forgetProbeRttsOffPath(series: LiveSeries, round: TraceRound, onPath: ReadonlySet<number>): void {
+    if (round.hops.length === 0) return;
+    for (const [ttl, attributes] of series.probeRttAttributes) {
+      if (onPath.has(ttl) || (round.pathLength !== undefined && ttl <= round.pathLength)) continue;
+      this.probeRtt.forget(attributes);
+      series.probeRttAttributes.delete(ttl);
+    }
   }
 }
 

@@ -25,8 +25,8 @@ const PROBE_METRICS = [
   METRIC.tracePaths,
   METRIC.tracePathChanges,
 ];
-/** The histograms (the trace's per-hop RTT is a gauge: one value per responder and round). */
-const HISTOGRAMS: string[] = [METRIC.pingRtt, METRIC.knockRtt];
+/** The histograms (the trace's per-responder hop RTT is a gauge: one value per responder and round). */
+const HISTOGRAMS: string[] = [METRIC.pingRtt, METRIC.knockRtt, METRIC.traceProbeRtt];
 const KNOWN = new Set<string>([
   ...Object.values(METRIC),
   ...HISTOGRAMS.flatMap((h) => ['_bucket', '_sum', '_count'].map((suffix) => `${h}${suffix}`)),

@@ -172,7 +172,7 @@ describe('Prometheus rules deploy/prometheus/netdiag-rules.yml', () => {
 
   it('reads only metrics the exporter exports, the recording rules of the file, and up', () => {
     const known = new Set<string>([...Object.values(METRIC), ...records, 'up']);
-    const histograms = [METRIC.pingRtt, METRIC.knockRtt];
+    const histograms = [METRIC.pingRtt, METRIC.knockRtt, METRIC.traceProbeRtt];
     for (const h of histograms)
       for (const suffix of ['_bucket', '_sum', '_count']) known.add(`${h}${suffix}`);
     for (const rule of groups.flatMap((g) => g.rules))

@@ -89,6 +89,7 @@ describe('native histograms in a real Prometheus 2.42 (lab namespaces)', () => {
 targets:
   - { name: delayed, host: ${targetAddress}, ping: { interval: 100ms, timeout: 1s } }
   - { name: loopback, host: 127.0.0.1, ping: { interval: 100ms, timeout: 1s } }
+  - { name: traced, host: ${targetAddress}, trace: { protocol: icmp, interval: 1s, timeout: 500ms, max_hops: 4 } }
 `,
       EXPORTER_PORT,
     );
@@ -138,6 +139,41 @@ targets:
     t.diagnostic(`native median ${rtt} s for an injected RTT of ${injected} s`);
     const [loopback] = await query(NATIVE_PORT, promql.replace('delayed', 'loopback'));
     assert.ok(Number(loopback!.value![1]) < injected / 4, `loopback median ${loopback!.value![1]} s`);
+  });
+
+  it("stores a trace's per-hop probe RTTs as native histograms: the injected delay at the destination's hop", async (t) => {
+    // One hop: the destination, 2 × ONE_WAY_DELAY_MS away. ICMP echo replies are not rate-limited.
+    const promql =
+      'histogram_quantile(0.5, rate(netdiag_trace_probe_rtt_seconds{target="traced", hop="1"}[1m]))';
+    const [median] = await eventually(
+      NATIVE_PORT,
+      promql,
+      (r) => r.length === 1 && Number(r[0]!.value![1]) > 0,
+    );
+    const rtt = Number(median!.value![1]);
+    const injected = (2 * ONE_WAY_DELAY_MS) / 1000;
+    assert.ok(
+      rtt >= injected / BUCKET_FACTOR && rtt <= (injected + 0.002) * BUCKET_FACTOR,
+      `median ${rtt} s for an injected ${injected} s`,
+    );
+    t.diagnostic(`trace hop 1 native median ${rtt} s for an injected RTT of ${injected} s`);
+    const [stored] = await query(NATIVE_PORT, 'netdiag_trace_probe_rtt_seconds{target="traced", hop="1"}');
+    assert.ok(stored?.histogram, 'a histogram sample');
+    // Past the destination: no hop 2.
+    assert.deepEqual(
+      await query(NATIVE_PORT, 'netdiag_trace_probe_rtt_seconds{target="traced", hop="2"}'),
+      [],
+    );
+    // Native buckets only: a Prometheus without the feature gets +Inf, _count and _sum.
+    const classic = await eventually(
+      CLASSIC_PORT,
+      'netdiag_trace_probe_rtt_seconds_bucket{target="traced"}',
+      (r) => r.length > 0 && Number(r[0]!.value![1]) > 0,
+    );
+    assert.deepEqual(
+      classic.map((s) => [s.metric.hop, s.metric.le]),
+      [['1', '+Inf']],
+    );
   });
 
   it('is scraped as text, classic buckets, by a Prometheus without the feature', async () => {

@@ -71,6 +71,7 @@ targets:
   - name: lo4
     host: 127.0.0.1
     ping: { interval: 50ms, timeout: 50ms }
+    trace: { protocol: icmp, interval: 100ms, timeout: 50ms, max_hops: 2 }
 `,
       'inline.yaml',
     );
@@ -99,6 +100,15 @@ targets:
     const base = 2 ** (2 ** -point.value.scale);
     const top = base ** (point.value.positive.offset + point.value.positive.bucketCounts.length);
     assert.ok(point.value.max! <= top && top < 0.01 * base, `max ${point.value.max} under ${top}`);
+    // The trace's per-hop RTTs too: loopback is the destination at hop 1.
+    const hopRtt = metrics.find((m) => m.descriptor.name === 'netdiag_trace_probe_rtt_seconds')!;
+    assert.equal(hopRtt.dataPointType, DataPointType.EXPONENTIAL_HISTOGRAM);
+    const hopPoints = (hopRtt as ExponentialHistogramMetricData).dataPoints;
+    assert.deepEqual(
+      hopPoints.map((p) => p.attributes.hop),
+      ['1'],
+    );
+    assert.ok(hopPoints[0]!.value.count >= 2, `${hopPoints[0]!.value.count} hop RTTs in 500 ms at 100 ms`);
     await meterProvider.shutdown();
   });
 });

@@ -252,6 +252,53 @@ describe('the protobuf exposition', () => {
     });
   });
 
+  it("carries a trace's per-hop probe RTTs as native histograms without classic buckets, whatever classic_buckets_in_protobuf says", async () => {
+    await withExporter(SETTINGS, async (url, _handler, metrics) => {
+      const labels = { target: 't', address: '10.0.9.2', family: 'ipv4', protocol: 'icmp' };
+      const hopRtts = { 1: [0.0012, 0.0013], 2: [0.02, 0.021, 0.0195] };
+      metrics.trace.series(labels, 64).record({
+        hops: Object.entries(hopRtts).map(([ttl, rtts]) => ({
+          ttl: Number(ttl),
+          sent: rtts.length,
+          received: rtts.length,
+          forwardLoss: 0,
+          forwardLossProbes: rtts.length,
+          responders: [{ address: `10.0.${ttl}.1`, rtts }],
+        })),
+        reached: true,
+        hopsToDestination: 2,
+        paths: 1,
+        pathChanged: false,
+        duration: 0.1,
+        probes: 5,
+      });
+      const { text, families } = await scrapeBoth(url);
+      assertSameSamples(text, families);
+      const family = families.find((f) => f.name === 'netdiag_trace_probe_rtt_seconds')!;
+      assert.equal(METRIC_TYPES[family.type!], 'HISTOGRAM');
+      assert.deepEqual(family.metric!.map((m) => labelsOf(m).hop).sort(), ['1', '2']);
+      for (const metric of family.metric!) {
+        const rtts = hopRtts[Number(labelsOf(metric).hop) as 1 | 2];
+        const histogram = metric.histogram!;
+        assert.equal(histogram.schema, 3);
+        assert.equal(histogram.bucket, undefined, 'no classic bucket, though the settings ask for them');
+        assert.equal(histogram.sampleCount, rtts.length);
+        const expected = new Map<number, number>();
+        for (const v of rtts) expected.set(bucketKey(v, 3), (expected.get(bucketKey(v, 3)) ?? 0) + 1);
+        assert.deepEqual(
+          nativeBuckets(histogram.positiveSpan, histogram.positiveDelta).filter(([, count]) => count > 0),
+          [...expected].sort((x, y) => x[0] - y[0]),
+        );
+      }
+      assert.deepEqual(
+        [...text.matchAll(/^netdiag_trace_probe_rtt_seconds_bucket\{[^}]*hop="2"[^}]*le="([^"]+)"\}/gm)].map(
+          (m) => m[1],
+        ),
+        ['+Inf'],
+      );
+    });
+  });
+
   it('serves classic histograms only when native histograms are off', async () => {
     await withExporter({ ...SETTINGS, enabled: false }, async (url) => {
       const { families } = await scrapeBoth(url);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrometheusPipeline, ExporterMetrics, type TraceRound } from '../../../exporter/metrics';
-import { parseSamples, scrapeText, select } from '../../support/scrape';
+import { parseSamples, scrapeText, select, type Sample } from '../../support/scrape';
 
 function setup() {
   const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
@@ -179,6 +179,62 @@ describe('TraceMetrics', () => {
       })[0]?.value,
       1,
     );
+    await pipeline.shutdown();
+  });
+
+  it("accumulates every answered probe's RTT per hop, native buckets only, until a round shows the hop off the path", async () => {
+    // In the exporter's own store, which can drop a series (an SDK instrument cannot).
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: [0.01],
+      store: pipeline.store,
+    });
+    const series = metrics.trace.series(labels, 64);
+    const scrape = async () => parseSamples(await scrapeText(pipeline));
+    const count = (samples: Sample[], hop: string) =>
+      select(samples, 'netdiag_trace_probe_rtt_seconds_count', { ...labels, hop })[0]?.value;
+    const sum = (samples: Sample[], hop: string) =>
+      select(samples, 'netdiag_trace_probe_rtt_seconds_sum', { ...labels, hop })[0]?.value;
+    series.record(split);
+    series.record(split);
+    let samples = await scrape();
+    // Hop 2's two responders together; hop 3 answered nothing and has no series.
+    assert.deepEqual(
+      ['1', '2', '3', '4'].map((hop) => count(samples, hop)),
+      [4, 6, undefined, 2],
+    );
+    assert.ok(Math.abs(sum(samples, '2')! - 2 * (0.01 + 0.012 + 0.011)) < 1e-12);
+    // No classic bucket but +Inf: the exporter's `histogram_buckets` ([0.01]) are not applied.
+    assert.deepEqual(
+      select(samples, 'netdiag_trace_probe_rtt_seconds_bucket', { ...labels, hop: '1' }).map(
+        (s) => s.labels.le,
+      ),
+      ['+Inf'],
+    );
+    // A round that failed (no hops) says nothing of the path: the histograms stay.
+    series.record({ hops: [], reached: false, paths: 2, pathChanged: false, duration: 0.1, probes: 0 });
+    samples = await scrape();
+    assert.deepEqual(
+      ['1', '2', '4'].map((hop) => count(samples, hop)),
+      [4, 6, 2],
+    );
+    // The path got shorter: the destination answers at hop 2, and hop 4's histogram goes.
+    const shorter: TraceRound = {
+      ...split,
+      hops: [split.hops[0]!, { ...split.hops[1]!, responders: [{ address: '10.0.9.2', rtts: [0.02] }] }],
+      hopsToDestination: 2,
+      pathLength: 2,
+    };
+    series.record(shorter);
+    samples = await scrape();
+    assert.deepEqual(
+      ['1', '2', '4'].map((hop) => count(samples, hop)),
+      [6, 7, undefined],
+    );
+    series.remove();
+    samples = await scrape();
+    assert.equal(select(samples, 'netdiag_trace_probe_rtt_seconds_count', labels).length, 0);
+    metrics.close();
     await pipeline.shutdown();
   });
 });
