@@ -69,6 +69,15 @@ export interface RenderingContext {
 /** Points serialized per piece of text (a histogram point is a line per bucket, each with every label). */
 const POINTS_PER_PIECE = 8;
 
+/**
+ * Bytes of text a turn hands over at most (besides `pointsPerChunk`): 16 of the pool's 64 KiB chunks.
+ * A turn's chunks are all in flight at once, and the pool keeps as many as were: 2,000 points of a
+ * histogram with 17 buckets are about 4.4 MB of text, so a turn of points alone left the pool holding
+ * 126 chunks (7.9 MB) after a text scrape at 10,000 targets (bench/results.md, "Exporter: a turn's
+ * text bounded").
+ */
+const TURN_BYTES = 1 << 20;
+
 /** Milliseconds between checks of a stalled response's bound. */
 const STEP_MS = 250;
 
@@ -187,6 +196,7 @@ export class SharedRendering {
     try {
       exposition.targetInfo(text, resourceMetrics.resource.attributes);
       let budget = pointsPerChunk;
+      let turnStart = text.handedOver;
       for (const family of exposition.families(resourceMetrics, snapshot)) {
         if (family.length === 0) continue;
         family.header(text);
@@ -195,7 +205,7 @@ export class SharedRendering {
           family.samples(text, start, end);
           budget -= end - start;
           start = end;
-          if (budget > 0) continue;
+          if (budget > 0 && text.handedOver - turnStart < TURN_BYTES) continue;
           // A slice per turn; past a socket's high-water mark, wait for it to drain.
           text.flush();
           await compressed?.consumed();
@@ -203,6 +213,7 @@ export class SharedRendering {
           await this.drain(full);
           if (this.live.size === 0) return;
           budget = pointsPerChunk;
+          turnStart = text.handedOver;
           await nextTurn();
           if (this.prune() === 0) return;
         }

@@ -41,6 +41,8 @@ export class ChunkPool {
 export class TextChunks {
   private chunk: Buffer;
   private used = 0;
+  /** Bytes handed over so far (flushed chunks and buffers of their own): what a renderer paces its turns by. */
+  handedOver = 0;
 
   constructor(
     private readonly emit: (text: Buffer, release: () => void) => void,
@@ -54,7 +56,9 @@ export class TextChunks {
     if (this.used + text.length * 3 > this.chunk.length) {
       this.flush();
       if (text.length * 3 > this.pool.size) {
-        this.emit(Buffer.from(text, 'utf8'), noop);
+        const bytes = Buffer.from(text, 'utf8');
+        this.handedOver += bytes.length;
+        this.emit(bytes, noop);
         return;
       }
     }
@@ -115,6 +119,7 @@ export class TextChunks {
     const text = chunk.subarray(0, this.used);
     // A buffer of its own (reserve) is not the pool's: ChunkPool.give leaves it to the collector.
     this.chunk = this.pool.take();
+    this.handedOver += this.used;
     this.used = 0;
     let held = true;
     // Once only: a chunk in the pool twice would be filled by two scrapes at once.

@@ -21,17 +21,19 @@ export interface SlotSummary {
 export interface SlotStorage {
   readonly values: Float32Array;
   readonly valuesAt: number;
-  readonly numbers: Float64Array;
+  readonly numbers: Uint32Array;
   readonly numbersAt: number;
 }
 
-/** Bytes a ring of `length` slots needs: 8 float32 fields and a float64 slot number each. */
+/** Bytes a ring of `length` slots needs: 8 float32 fields and a uint32 slot number each. */
 function slotRingBytes(length: number): number {
-  return length * (SLOT_FIELDS * 4 + 8);
+  return length * (SLOT_FIELDS * 4 + 4);
 }
 
 /** Field offsets of a slot in the ring's Float32Array. */
 export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
+/** The slot number of an index never written: no slot number reaches it (see SlotRing.numbers). */
+const NO_SLOT = 0xffffffff;
 /** Float32 fields per slot (FIELD above); what a ring's storage holds per slot besides its number. */
 export const SLOT_FIELDS = 8;
 /** Fields that read as null (NaN) until a result sets them. */
@@ -46,8 +48,12 @@ export class SlotRing {
   /** Shared with other rings (a slab: see history-slab.ts); this ring's part starts at valuesAt. */
   private readonly values: Float32Array;
   private readonly valuesAt: number;
-  /** Slot number held at each index, from numbersAt; -1: never written. Float64: slot numbers exceed 2^24. */
-  private readonly numbers: Float64Array;
+  /**
+   * Slot number held at each index, from numbersAt; NO_SLOT: never written. Uint32: a slot number is
+   * seconds since the epoch over the slot's length, under NO_SLOT for slots of a second or more until
+   * 2106 (Float64 cost 4 MB more at 10,000 series: bench/results.md, "Exporter: a turn's text bounded").
+   */
+  private readonly numbers: Uint32Array;
   private readonly numbersAt: number;
 
   constructor(
@@ -60,7 +66,7 @@ export class SlotRing {
     this.numbers = storage.numbers;
     this.numbersAt = storage.numbersAt;
     // Cells handed out again by a slab hold another series' slots: none is this ring's.
-    this.numbers.fill(-1, this.numbersAt, this.numbersAt + length);
+    this.numbers.fill(NO_SLOT, this.numbersAt, this.numbersAt + length);
   }
 
   /** The row of slot `number` (an offset in the shared values), claimed for it (cleared when it held an older slot). */

@@ -58,6 +58,69 @@ describe('createScrapeHandler', () => {
     }
   });
 
+  it('hands over at most about 1 MiB of text a turn, however many points a turn may take', async () => {
+    const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
+    // 32 buckets: a point is 34 lines, about 3 KB of text.
+    const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {
+      histogramBuckets: Array.from({ length: 32 }, (_, k) => 1e-5 * 2 ** k),
+      store: pipeline.store,
+    });
+    for (let i = 0; i < 2000; i++) {
+      const series = metrics.pingSeries(
+        { target: `t${i}`, address: `10.1.${i >> 8}.${i & 255}`, family: 'ipv4' },
+        60,
+      );
+      series.record({ seq: 0, rtt: 0.001 });
+    }
+    // A socket that takes every chunk at once: the rendering never waits for it to drain.
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const perTurn = new Map<number, number>();
+    class EagerSocket extends EventEmitter {
+      destroyed = false;
+      headersSent = false;
+      writableFinished = false;
+      bytes = 0;
+      writeHead(): this {
+        this.headersSent = true;
+        return this;
+      }
+      write(chunk: Buffer, sent?: () => void): boolean {
+        perTurn.set(turn, (perTurn.get(turn) ?? 0) + chunk.length);
+        this.bytes += chunk.length;
+        sent?.();
+        return true;
+      }
+      end(): void {
+        this.writableFinished = true;
+        this.emit('finish');
+      }
+    }
+    try {
+      const socket = new EagerSocket();
+      const done = new Promise((resolve) => socket.once('finish', resolve));
+      createScrapeHandler(pipeline, { pointsPerChunk: 100_000 })(
+        {} as never,
+        socket as unknown as ServerResponse,
+      );
+      await done;
+      assert.ok(socket.bytes > 5_000_000, `${socket.bytes} bytes`);
+      const largest = Math.max(...perTurn.values());
+      // 1 MiB, the chunk being filled when it was reached, and a piece of 8 points.
+      assert.ok(largest <= 2 ** 20 + 64 * 1024 + 8 * 4096, `${largest} bytes in one turn`);
+      assert.ok(perTurn.size >= 5, `${perTurn.size} turns`);
+    } finally {
+      ticking = false;
+      metrics.close();
+      await pipeline.shutdown();
+    }
+  });
+
   it('reuses a chunk only once the socket has sent it: concurrent slow scrapes stay exact', async () => {
     const pipeline = createPrometheusPipeline({ cardinalityLimit: 10_000 });
     const metrics = new ExporterMetrics(pipeline.meterProvider.getMeter('test'), {

@@ -85,8 +85,8 @@ describe('RttHistory', () => {
     const before = history.bytes;
     for (let t = 0; t < 3 * 86_400; t += 1) history.add(t, t % 17 === 0 ? null : ms(5 + (t % 3)));
     assert.equal(history.bytes, before);
-    // Two rings of 8 float32 fields and a float64 slot number per slot, two samples of 64 float32.
-    assert.equal(before, 60 * (8 * 4 + 8) + 48 * (8 * 4 + 8) + 2 * 64 * 4);
+    // Two rings of 8 float32 fields and a uint32 slot number per slot, two samples of 64 float32.
+    assert.equal(before, 60 * (8 * 4 + 4) + 48 * (8 * 4 + 4) + 2 * 64 * 4);
     assert.equal(history.recent(3 * 86_400 - 1).slots.length, 60);
     assert.equal(history.day(3 * 86_400 - 1).slots.length, 48);
   });
