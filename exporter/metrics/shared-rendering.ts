@@ -71,10 +71,9 @@ const POINTS_PER_PIECE = 8;
 
 /**
  * Bytes of text a turn hands over at most (besides `pointsPerChunk`): 16 of the pool's 64 KiB chunks.
- * A turn's chunks are all in flight at once, and the pool keeps as many as were: 2,000 points of a
- * histogram with 17 buckets are about 4.4 MB of text, so a turn of points alone left the pool holding
- * 126 chunks (7.9 MB) after a text scrape at 10,000 targets (bench/results.md, "Exporter: a turn's
- * text bounded").
+ * A turn's chunks are all in flight at once, and the pool keeps as many as were: a histogram point is
+ * a line per bucket, so a turn counted in points alone could fill the pool to its cap, and it stayed
+ * full after the scrape (bench/results.md, "Exporter: a turn's text bounded").
  */
 const TURN_BYTES = 1 << 20;
 

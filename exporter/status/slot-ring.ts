@@ -51,7 +51,7 @@ export class SlotRing {
   /**
    * Slot number held at each index, from numbersAt; NO_SLOT: never written. Uint32: a slot number is
    * seconds since the epoch over the slot's length, under NO_SLOT for slots of a second or more until
-   * 2106 (Float64 cost 4 MB more at 10,000 series: bench/results.md, "Exporter: a turn's text bounded").
+   * 2106 (Float64 took twice the bytes: bench/results.md, "Exporter: a turn's text bounded").
    */
   private readonly numbers: Uint32Array;
   private readonly numbersAt: number;
