@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,8 +121,12 @@ targets:
     assert.equal(sent.length, 2);
   });
 
-  it('gives the injected delay as the median RTT, within the bucket resolution', async (t) => {
-    const promql = 'histogram_quantile(0.5, rate(netdiag_ping_rtt_seconds{target="delayed"}[1m]))';
+  /**
+   * Asserts that `promql`, a median over native histograms of RTTs through the delayed link, gives
+   * the injected delay: the true median is that delay plus the lab link's forwarding (well under a
+   * millisecond), and the quantile lies in the bucket holding it, at most a factor 2^(1/8) away.
+   */
+  async function assertInjectedMedian(promql: string, what: string, t: TestContext): Promise<void> {
     const [median] = await eventually(
       NATIVE_PORT,
       promql,
@@ -130,33 +134,28 @@ targets:
     );
     const rtt = Number(median!.value![1]);
     const injected = (2 * ONE_WAY_DELAY_MS) / 1000;
-    // The true median is the injected delay plus the lab link's forwarding (well under a
-    // millisecond); the quantile lies in the bucket holding it, at most a factor 2^(1/8) away.
     assert.ok(
       rtt >= injected / BUCKET_FACTOR && rtt <= (injected + 0.002) * BUCKET_FACTOR,
-      `median ${rtt} s for an injected ${injected} s`,
+      `${what}: median ${rtt} s for an injected ${injected} s`,
     );
-    t.diagnostic(`native median ${rtt} s for an injected RTT of ${injected} s`);
+    t.diagnostic(`${what}: native median ${rtt} s for an injected RTT of ${injected} s`);
+  }
+
+  it('gives the injected delay as the median RTT, within the bucket resolution', async (t) => {
+    const promql = 'histogram_quantile(0.5, rate(netdiag_ping_rtt_seconds{target="delayed"}[1m]))';
+    await assertInjectedMedian(promql, 'ping', t);
+    const injected = (2 * ONE_WAY_DELAY_MS) / 1000;
     const [loopback] = await query(NATIVE_PORT, promql.replace('delayed', 'loopback'));
     assert.ok(Number(loopback!.value![1]) < injected / 4, `loopback median ${loopback!.value![1]} s`);
   });
 
   it("stores a trace's per-hop probe RTTs as native histograms: the injected delay at the destination's hop", async (t) => {
     // One hop: the destination, 2 × ONE_WAY_DELAY_MS away. ICMP echo replies are not rate-limited.
-    const promql =
-      'histogram_quantile(0.5, rate(netdiag_trace_probe_rtt_seconds{target="traced", hop="1"}[1m]))';
-    const [median] = await eventually(
-      NATIVE_PORT,
-      promql,
-      (r) => r.length === 1 && Number(r[0]!.value![1]) > 0,
+    await assertInjectedMedian(
+      'histogram_quantile(0.5, rate(netdiag_trace_probe_rtt_seconds{target="traced", hop="1"}[1m]))',
+      'trace hop 1',
+      t,
     );
-    const rtt = Number(median!.value![1]);
-    const injected = (2 * ONE_WAY_DELAY_MS) / 1000;
-    assert.ok(
-      rtt >= injected / BUCKET_FACTOR && rtt <= (injected + 0.002) * BUCKET_FACTOR,
-      `median ${rtt} s for an injected ${injected} s`,
-    );
-    t.diagnostic(`trace hop 1 native median ${rtt} s for an injected RTT of ${injected} s`);
     const [stored] = await query(NATIVE_PORT, 'netdiag_trace_probe_rtt_seconds{target="traced", hop="1"}');
     assert.ok(stored?.histogram, 'a histogram sample');
     // Past the destination: no hop 2.
