@@ -38,7 +38,7 @@ interface Chunk {
 
 /**
  * The RTT histories of a store, many series to a buffer. In a buffer of its own a history cost about
- * 2 KB besides its data (4.8 KB then, 4.4 KB since slot numbers are 32-bit) (the ArrayBuffer, six typed-array views, the allocator's overhead:
+ * 2 KB besides its data (the ArrayBuffer, six typed-array views, the allocator's overhead:
  * bench/results.md, "Status page history in slabs"); here a series costs its data and two offsets.
  * Cells given back are handed out again first. Invariant: the slab holds as many chunks as the most
  * series ever held at once needed; chunks are never freed.
