@@ -1,5 +1,5 @@
 import type { HistoryShape } from './rtt-history';
-import { SLOT_FIELDS } from './slot-ring';
+import { slotFields } from './slot-ring';
 
 /** Series per chunk: a chunk is two buffers, allocated when the slab grows. */
 const SERIES_PER_CHUNK = 64;
@@ -15,6 +15,8 @@ export class HistoryCells {
     private readonly slab: HistorySlab,
     /** Chunk × seriesPerChunk + index in the chunk. */
     readonly cell: number,
+    /** Float32 fields per slot (slotFields). */
+    readonly fields: number,
     readonly values: Float32Array,
     readonly numbers: Uint32Array,
     /** Offset of the series' values: the fine ring's slot fields, the coarse ring's, then the two samples. */
@@ -49,13 +51,21 @@ export class HistorySlab {
   private readonly free: number[] = [];
   readonly valuesPerSeries: number;
   readonly numbersPerSeries: number;
+  /** Float32 fields per slot of its series. */
+  readonly fields: number;
 
+  /**
+   * @param countsOpen whether its series' slots count open answers (knock series; default true).
+   * @param seriesPerChunk series per chunk (two buffers); default 64.
+   */
   constructor(
     readonly shape: HistoryShape,
+    countsOpen = true,
     readonly seriesPerChunk: number = SERIES_PER_CHUNK,
   ) {
     const slots = shape.fineSlots + shape.coarseSlots;
-    this.valuesPerSeries = slots * SLOT_FIELDS + 2 * shape.sampleSize;
+    this.fields = slotFields(countsOpen);
+    this.valuesPerSeries = slots * this.fields + 2 * shape.sampleSize;
     this.numbersPerSeries = slots;
   }
 
@@ -67,6 +77,7 @@ export class HistorySlab {
     return new HistoryCells(
       this,
       cell,
+      this.fields,
       chunk.values,
       chunk.numbers,
       index * this.valuesPerSeries,

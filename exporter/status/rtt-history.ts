@@ -1,7 +1,7 @@
 import { HistoryCells, HistorySlab } from './history-slab';
 import { Reservoir } from './reservoir';
 import { SlotAccumulator } from './slot-accumulator';
-import { SLOT_FIELDS, SlotRing, type SlotSummary } from './slot-ring';
+import { SlotRing, type SlotSummary } from './slot-ring';
 
 /** How much history a series keeps: a fine ring for the last hour, a coarse one for the last day. */
 export interface HistoryShape {
@@ -46,23 +46,27 @@ export class RttHistory {
   /** Where the series' rings and samples live. */
   private readonly cells: HistoryCells;
 
-  /** `cells`: the series' place in a store's slab; default a slab of its own (one series). */
+  /**
+   * `cells`: the series' place in a store's slab; default a slab of its own (one series) that counts
+   * open answers. A history whose slab does not count them ignores add()'s `open`.
+   */
   constructor(
     shape: HistoryShape,
     random: (bound: number) => number,
-    cells: HistoryCells = new HistorySlab(shape, 1).take(),
+    cells: HistoryCells = new HistorySlab(shape, true, 1).take(),
   ) {
     this.cells = cells;
     const { fineSlots, coarseSlots, sampleSize } = shape;
-    const { values, numbers, valuesAt, numbersAt } = cells;
-    const coarseValuesAt = valuesAt + fineSlots * SLOT_FIELDS;
-    const samplesAt = coarseValuesAt + coarseSlots * SLOT_FIELDS;
+    const { fields, values, numbers, valuesAt, numbersAt } = cells;
+    const coarseValuesAt = valuesAt + fineSlots * fields;
+    const samplesAt = coarseValuesAt + coarseSlots * fields;
     this.fine = new SlotAccumulator(
-      new SlotRing(shape.fineSlotSeconds, fineSlots, { values, valuesAt, numbers, numbersAt }),
+      new SlotRing(shape.fineSlotSeconds, fineSlots, { fields, values, valuesAt, numbers, numbersAt }),
       new Reservoir(sampleSize, random, values, samplesAt),
     );
     this.coarse = new SlotAccumulator(
       new SlotRing(shape.coarseSlotSeconds, coarseSlots, {
+        fields,
         values,
         valuesAt: coarseValuesAt,
         numbers,

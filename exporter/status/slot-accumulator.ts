@@ -37,7 +37,7 @@ export class SlotAccumulator {
     this.moveTo(Math.floor(now / this.ring.slotSeconds));
     const { ring, offset } = this;
     ring.set(offset, FIELD.count, ++this.count);
-    if (open) ring.set(offset, FIELD.open, ++this.open);
+    if (open && ring.countsOpen) ring.set(offset, FIELD.open, ++this.open);
     if (rtt === null) {
       ring.set(offset, FIELD.lost, ++this.lost);
       return;

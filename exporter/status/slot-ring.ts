@@ -17,25 +17,35 @@ export interface SlotSummary {
   readonly open: number;
 }
 
-/** Where a ring lives: `length` × 8 slot fields from `valuesAt`, `length` slot numbers from `numbersAt`. */
+/**
+ * Where a ring lives: `length` × `fields` slot fields from `valuesAt` (slotFields), `length` slot
+ * numbers from `numbersAt`.
+ */
 export interface SlotStorage {
+  readonly fields: number;
   readonly values: Float32Array;
   readonly valuesAt: number;
   readonly numbers: Uint32Array;
   readonly numbersAt: number;
 }
 
-/** Bytes a ring of `length` slots needs: 8 float32 fields and a uint32 slot number each. */
-function slotRingBytes(length: number): number {
-  return length * (SLOT_FIELDS * 4 + 4);
+/** Bytes a ring of `length` slots needs: its float32 fields and a uint32 slot number each. */
+function slotRingBytes(length: number, fields: number): number {
+  return length * (fields * 4 + 4);
 }
 
 /** Field offsets of a slot in the ring's Float32Array. */
 export const FIELD = { count: 0, lost: 1, min: 2, median: 3, p90: 4, max: 5, jitter: 6, open: 7 } as const;
 /** The slot number of an index never written: no slot number reaches it (see SlotRing.numbers). */
 const NO_SLOT = 0xffffffff;
-/** Float32 fields per slot (FIELD above); what a ring's storage holds per slot besides its number. */
-export const SLOT_FIELDS = 8;
+/**
+ * Float32 fields per slot (FIELD above): what a ring's storage holds per slot besides its number.
+ * `open` only where answers can say open (knock): a ping series' slots end before it, which saves
+ * 4 bytes per slot (bench/results.md, "Exporter: loss windows and histories trimmed").
+ */
+export function slotFields(countsOpen: boolean): number {
+  return countsOpen ? FIELD.open + 1 : FIELD.open;
+}
 /** Fields that read as null (NaN) until a result sets them. */
 const STATISTICS = [FIELD.min, FIELD.median, FIELD.p90, FIELD.max, FIELD.jitter];
 
@@ -48,6 +58,8 @@ export class SlotRing {
   /** Shared with other rings (a slab: see history-slab.ts); this ring's part starts at valuesAt. */
   private readonly values: Float32Array;
   private readonly valuesAt: number;
+  /** Fields per slot: FIELD.open is one of them only when the ring counts open answers. */
+  private readonly fields: number;
   /**
    * Slot number held at each index, from numbersAt; NO_SLOT: never written. Uint32: a slot number is
    * seconds since the epoch over the slot's length, under NO_SLOT for slots of a second or more until
@@ -61,6 +73,7 @@ export class SlotRing {
     readonly length: number,
     storage: SlotStorage,
   ) {
+    this.fields = storage.fields;
     this.values = storage.values;
     this.valuesAt = storage.valuesAt;
     this.numbers = storage.numbers;
@@ -72,17 +85,23 @@ export class SlotRing {
   /** The row of slot `number` (an offset in the shared values), claimed for it (cleared when it held an older slot). */
   row(number: number): number {
     const index = number % this.length;
-    const offset = this.valuesAt + index * SLOT_FIELDS;
+    const offset = this.valuesAt + index * this.fields;
     if (this.numbers[this.numbersAt + index] !== number) {
       this.numbers[this.numbersAt + index] = number;
-      this.values.fill(0, offset, offset + SLOT_FIELDS);
+      this.values.fill(0, offset, offset + this.fields);
       for (const field of STATISTICS) this.values[offset + field] = NaN;
     }
     return offset;
   }
 
+  /** Writes a field of the row at `offset`; FIELD.open only when countsOpen. */
   set(offset: number, field: number, value: number): void {
     this.values[offset + field] = value;
+  }
+
+  /** Whether its slots have the `open` field (a knock series'). */
+  get countsOpen(): boolean {
+    return this.fields > FIELD.open;
   }
 
   /**
@@ -94,7 +113,7 @@ export class SlotRing {
     for (let number = Math.max(first, last - this.length + 1, 0); number <= last; number++) {
       const index = number % this.length;
       if (this.numbers[this.numbersAt + index] !== number) continue;
-      out.push(this.summary(number, this.valuesAt + index * SLOT_FIELDS));
+      out.push(this.summary(number, this.valuesAt + index * this.fields));
     }
     return out;
   }
@@ -114,11 +133,11 @@ export class SlotRing {
       p90: stat(FIELD.p90),
       max: stat(FIELD.max),
       jitter: stat(FIELD.jitter),
-      open: v[offset + FIELD.open]!,
+      open: this.fields > FIELD.open ? v[offset + FIELD.open]! : 0,
     };
   }
 
   get bytes(): number {
-    return slotRingBytes(this.length);
+    return slotRingBytes(this.length, this.fields);
   }
 }

@@ -46,8 +46,9 @@ export class StatusStore {
   private readonly maxSeries: number;
   private readonly random: (bound: number) => number;
   private series = 0;
-  /** Every series' history, in shared buffers (history-slab.ts). */
-  private readonly slab: HistorySlab;
+  /** Every series' history, in shared buffers (history-slab.ts); ping slots have no `open` field. */
+  private readonly pingSlab: HistorySlab;
+  private readonly knockSlab: HistorySlab;
   /** Results dropped because the store held maxSeries series already. */
   seriesRefused = 0;
 
@@ -56,7 +57,8 @@ export class StatusStore {
     this.limits = options.limits ?? DEFAULT_TARGET_LIMITS;
     this.maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
     this.random = options.random ?? xorshiftRandom();
-    this.slab = new HistorySlab(this.limits.history);
+    this.pingSlab = new HistorySlab(this.limits.history, false);
+    this.knockSlab = new HistorySlab(this.limits.history, true);
   }
 
   /**
@@ -126,13 +128,14 @@ export class StatusStore {
     return total;
   }
 
-  /** A new RTT series, or undefined past maxSeries. */
-  newHistory(): RttHistory | undefined {
+  /** A new RTT series of a target's ping or of one knocked port, or undefined past maxSeries. */
+  newHistory(probe: 'ping' | 'knock'): RttHistory | undefined {
     if (this.series >= this.maxSeries) {
       this.seriesRefused++;
       return undefined;
     }
     this.series++;
-    return new RttHistory(this.limits.history, this.random, this.slab.take());
+    const slab = probe === 'ping' ? this.pingSlab : this.knockSlab;
+    return new RttHistory(this.limits.history, this.random, slab.take());
   }
 }

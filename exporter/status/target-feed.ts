@@ -18,7 +18,7 @@ export class TargetFeed {
   ping(result: PingResult): void {
     const { status } = this;
     if (status.removed) return;
-    const history = (status.ping ??= this.store.newHistory());
+    const history = (status.ping ??= this.store.newHistory('ping'));
     const now = this.store.now();
     history?.add(now, result.rtt);
     if (result.failure && result.failure.reason !== 'timeout') this.error(now, 'ping', result.failure);
@@ -29,7 +29,7 @@ export class TargetFeed {
     if (status.removed) return;
     let history = status.knock.get(port);
     if (!history) {
-      history = this.store.newHistory();
+      history = this.store.newHistory('knock');
       if (history) status.knock.set(port, history);
     }
     const now = this.store.now();

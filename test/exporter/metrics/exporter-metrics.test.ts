@@ -73,8 +73,8 @@ describe('ExporterMetrics', () => {
       ],
     );
     assert.equal(select(samples, 'netdiag_ping_loss_ratio', labels)[0]?.value, 0.25);
-    // |4-2| + |3-4| over 2 pairs = 1.5 ms
-    assert.ok(Math.abs(select(samples, 'netdiag_ping_jitter_seconds', labels)[0]!.value - 0.0015) < 1e-12);
+    // |4-2| + |3-4| over 2 pairs = 1.5 ms (the window holds RTTs as float32)
+    assert.ok(Math.abs(select(samples, 'netdiag_ping_jitter_seconds', labels)[0]!.value - 0.0015) < 1e-9);
     assert.equal(
       select(samples, 'netdiag_probe_errors_total', { target: 'gw', probe: 'ping', reason: 'timeout' })[0]
         ?.value,

@@ -23,8 +23,8 @@ describe('RollingWindow', () => {
     window.add(2, null);
     window.add(3, 0.011);
     window.add(4, 0.015);
-    // |13-10| + |11-13| + |15-11| = 3 + 2 + 4 = 9 ms over 3 pairs
-    assert.ok(Math.abs(window.jitter(4)! - 0.003) < 1e-12);
+    // |13-10| + |11-13| + |15-11| = 3 + 2 + 4 = 9 ms over 3 pairs, RTTs held as float32 (7 digits)
+    assert.ok(Math.abs(window.jitter(4)! - 0.003) < 1e-9);
   });
 
   it('keeps memory proportional to the window over a long run', () => {
@@ -75,11 +75,60 @@ describe('RollingWindow', () => {
       const inside = list.filter(([at]) => at > t - 5000).map(([, r]) => r);
       const lost = inside.filter((r) => r === null).length;
       assert.equal(window.loss(t), inside.length ? lost / inside.length : undefined);
-      const replies = inside.filter((r): r is number => r !== null);
+      const replies = inside.filter((r): r is number => r !== null).map(Math.fround);
       const diffs = replies.slice(1).map((r, i) => Math.abs(r - replies[i]!));
       const jitter = window.jitter(t);
       if (diffs.length === 0) assert.equal(jitter, undefined);
       else assert.ok(Math.abs(jitter! - diffs.reduce((a, b) => a + b, 0) / diffs.length) < 1e-12);
     }
+  });
+
+  it('holds a result in 8 bytes: whole milliseconds and a float32 RTT', () => {
+    const window = new RollingWindow(60_000, 60);
+    assert.equal(window.bytes, 62 * 8);
+    window.add(0.9, 0.0123456789);
+    window.add(1000.4, null);
+    // Whole milliseconds: the result at 0.9 ms counts as at 0, so it leaves at 60,000.
+    assert.equal(window.loss(59_999.99), 1 / 2);
+    assert.equal(window.loss(60_000), 1);
+    const jitterWindow = new RollingWindow(1000);
+    jitterWindow.add(0, 0.0123456789);
+    jitterWindow.add(1, 0.0123456789 + 1e-9);
+    assert.equal(jitterWindow.jitter(1), Math.fround(0.0123456789 + 1e-9) - Math.fround(0.0123456789));
+  });
+
+  it('keeps ages exact across the 2^32 ms wrap of its times', () => {
+    const window = new RollingWindow(10_000);
+    const start = 2 ** 32 - 5000; // 49.7 days of uptime, less 5 s
+    const lost = (i: number): boolean => i % 3 === 2;
+    for (let i = 0; i < 20; i++) window.add(start + 1000 * i, lost(i) ? null : 0.01);
+    // At start + 19 s the window holds results 10..19 (ages 9 s down to 0): 3 of them lost.
+    const now = start + 19_000;
+    assert.equal(window.size, 10);
+    assert.equal(window.loss(now), 3 / 10);
+    assert.equal(window.loss(now + 9000), 0, 'result 19 alone (answered)');
+  });
+
+  it('drops every result once the newest has left the window, however long the gap', () => {
+    const window = new RollingWindow(10_000);
+    window.add(1000, 0.01);
+    window.add(2000, null);
+    // 2^32 ms later (49.7 days), the times held read as 0 and 1 s old: only the newest tells.
+    assert.equal(window.loss(2000 + 2 ** 32), undefined);
+    window.add(3000 + 2 ** 32, 0.01);
+    assert.equal(window.size, 1);
+    assert.equal(window.loss(3000 + 2 ** 32), 0);
+  });
+
+  it('reads a result stamped after `now` as inside the window, as the Float64 ring did', () => {
+    const window = new RollingWindow(10_000);
+    window.add(5000, null);
+    assert.equal(window.loss(4000), 1);
+  });
+
+  it('refuses a window its 32-bit times cannot hold', () => {
+    assert.throws(() => new RollingWindow(2 ** 30), RangeError);
+    assert.throws(() => new RollingWindow(0), RangeError);
+    assert.equal(new RollingWindow(24 * 3600 * 1000).size, 0, 'a day, the longest the config takes');
   });
 });

@@ -12,7 +12,7 @@ const minutes = (history: RttHistory, now: number) =>
 
 describe('HistorySlab (RTT histories sharing buffers)', () => {
   it('keeps the series of one chunk apart: each reads back only what it was fed', () => {
-    const slab = new HistorySlab(DEFAULT_HISTORY_SHAPE, 4);
+    const slab = new HistorySlab(DEFAULT_HISTORY_SHAPE, true, 4);
     const random = xorshiftRandom(3);
     const histories = Array.from(
       { length: 4 },
@@ -38,7 +38,7 @@ describe('HistorySlab (RTT histories sharing buffers)', () => {
   });
 
   it('hands a released cell out again, and the new series sees nothing of the old one', () => {
-    const slab = new HistorySlab(DEFAULT_HISTORY_SHAPE, 2);
+    const slab = new HistorySlab(DEFAULT_HISTORY_SHAPE, true, 2);
     const random = xorshiftRandom(4);
     const old = new RttHistory(DEFAULT_HISTORY_SHAPE, random, slab.take());
     const kept = new RttHistory(DEFAULT_HISTORY_SHAPE, random, slab.take());
@@ -64,6 +64,39 @@ describe('HistorySlab (RTT histories sharing buffers)', () => {
     fresh.release();
   });
 
+  it('gives ping series slots without the open field: 432 B less each, and open answers ignored', () => {
+    const pings = new HistorySlab(DEFAULT_HISTORY_SHAPE, false, 2);
+    const knocks = new HistorySlab(DEFAULT_HISTORY_SHAPE, true, 2);
+    assert.equal(knocks.bytesPerSeries - pings.bytesPerSeries, (60 + 48) * 4);
+    const random = xorshiftRandom(5);
+    const [first, second] = [pings.take(), pings.take()].map(
+      (cells) => new RttHistory(DEFAULT_HISTORY_SHAPE, random, cells),
+    );
+    // An open answer handed to a ping series must not land in the slot after, or in the next series.
+    for (let t = 0; t < 3600; t += 10) {
+      first!.add(t, ms(2), true);
+      second!.add(t, ms(4));
+    }
+    const read = (history: RttHistory) =>
+      history
+        .recent(3599)
+        .slots.map((s) => [s.count, s.open, Math.round(s.min! * 1e6), Math.round(s.max! * 1e6)]);
+    assert.deepEqual(read(first!), Array(60).fill([6, 0, 2000, 2000]));
+    assert.deepEqual(read(second!), Array(60).fill([6, 0, 4000, 4000]));
+    // The fine ring's last slot ends where the coarse ring begins: its first slot's count is whole.
+    assert.deepEqual(
+      first!.day(3599).slots.map((s) => [s.time, s.count, s.open]),
+      [
+        [0, 180, 0],
+        [1800, 180, 0],
+      ],
+    );
+    const knock = new RttHistory(DEFAULT_HISTORY_SHAPE, random, knocks.take());
+    knock.add(0, ms(1), true);
+    knock.add(1, ms(1), false);
+    assert.equal(knock.recent(1).slots[0]!.open, 1);
+  });
+
   it('in the status store: a dropped target gives its series back, so reloads do not grow the slab', () => {
     let now = 1000;
     const store = new StatusStore({ now: () => now });
@@ -81,7 +114,7 @@ describe('HistorySlab (RTT histories sharing buffers)', () => {
       assert.equal(store.seriesHeld, 100);
     }
     assert.equal(
-      (store as unknown as { slab: HistorySlab }).slab.capacity,
+      (store as unknown as { pingSlab: HistorySlab }).pingSlab.capacity,
       128,
       'two chunks of 64, as for one set',
     );
