@@ -19,7 +19,7 @@ const LOST = 0x7fc00000;
  * The longest window a RollingWindow takes (12.4 days; the config's durations stop at a day): its
  * times wrap at 2^32 ms, and an age of two windows must read right as a signed 32-bit difference.
  */
-export const MAX_WINDOW_MS = 2 ** 30 - 1;
+const MAX_WINDOW_MS = 2 ** 30 - 1;
 
 /**
  * The results of the last `windowMs` of one series: loss ratio and jitter over them.
